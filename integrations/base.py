@@ -1,0 +1,195 @@
+"""What every task-manager adapter produces, and the registry that finds an adapter by `kind`.
+
+Adapters know their tool and nothing of Slack, stages or SQLite: they turn the tool's cards into
+plain `Task` records with the status history the tool can give, and the sync engine does the rest.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+#: Every kind the contract names, with the module that implements it.
+KNOWN_KINDS: dict[str, str] = {
+    "csv": "integrations.csv_source",
+    "trello": "integrations.trello",
+    "asana": "integrations.asana",
+    "jira": "integrations.jira",
+    "clickup": "integrations.clickup",
+    "notion": "integrations.notion",
+    "monday": "integrations.monday",
+    "linear": "integrations.linear",
+    "demo": "integrations.demo",
+}
+
+#: Deal fields a source may carry; `[sources.fields]` renames where each lives in the tool.
+DEAL_FIELDS: tuple[str, ...] = (
+    "id",
+    "title",
+    "client",
+    "contact",
+    "owner",
+    "owner_email",
+    "status",
+    "amount",
+    "currency",
+    "probability",
+    "started",
+    "expected_close",
+    "stage_entered",
+    "next_step",
+    "lost_reason",
+    "url",
+)
+
+
+class SourceError(Exception):
+    """A source could not be read; the message names the source and what to do, never a secret."""
+
+
+class MissingCredentials(SourceError):
+    """A secret the source needs is not in the environment or `.env`."""
+
+
+class UnsupportedKind(SourceError):
+    """The configured kind has no adapter in this installation."""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One move of a task from one status to another, at the time the tool recorded it."""
+
+    at: datetime
+    to_status: str
+    from_status: str | None = None
+
+
+@dataclass
+class Task:
+    """One deal as a task manager or a sheet holds it; values already parsed, raw status kept.
+
+    `history` holds the status changes the tool knows (all of them on a full fetch, at least the
+    recent ones on an incremental fetch); an empty history means the tool gives none and the sync
+    engine keeps its own snapshots. `warnings` name cells that could not be read: the task still
+    loads with that field empty.
+    """
+
+    id: str
+    title: str
+    status: str | None
+    owner: str | None = None
+    owner_email: str | None = None
+    client: str | None = None
+    contact: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    probability: float | None = None
+    started: datetime | None = None
+    expected_close: date | None = None
+    stage_entered: datetime | None = None
+    next_step: str | None = None
+    lost_reason: str | None = None
+    url: str | None = None
+    updated: datetime | None = None
+    removed: bool = False
+    status_category: str | None = None
+    history: list[StatusChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class SourceSettings(BaseModel):
+    """The `[[sources]]` table of one source; each adapter subclasses it with its own keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    name: str = ""
+    base_url: str | None = None
+    fields: dict[str, str] = {}
+
+    @property
+    def source_name(self) -> str:
+        return self.name or self.kind
+
+    def field_name(self, deal_field: str) -> str:
+        """The column or custom-field name that holds `deal_field` in this source."""
+        return self.fields.get(deal_field, deal_field)
+
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (pages fetched so far, tasks yielded so far)."""
+
+
+class Adapter(ABC):
+    """One task manager. Subclasses declare `kind`, `settings_model` and `secret_names`."""
+
+    kind: ClassVar[str]
+    settings_model: ClassVar[type[SourceSettings]] = SourceSettings
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    #: True when `Task.history` comes from the tool itself (real times of every move).
+    has_history: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.progress = progress
+        missing = [name for name in self.secret_names if not secrets.get(name)]
+        if missing:
+            raise MissingCredentials(
+                f"source '{settings.source_name}' ({self.kind}): set {' and '.join(missing)} "
+                "in the environment or in .env"
+            )
+
+    @property
+    def name(self) -> str:
+        return self.settings.source_name
+
+    @abstractmethod
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Yield the tasks changed since `since` (every live task when None), page by page."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; adapters holding a session override it."""
+
+
+_REGISTRY: dict[str, type[Adapter]] = {}
+
+
+def register(cls: type[Adapter]) -> type[Adapter]:
+    """Class decorator: make an adapter findable by its `kind`."""
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    """The adapter for `kind`, importing its module on first use (keeps start-up light)."""
+    if kind not in _REGISTRY:
+        module = KNOWN_KINDS.get(kind)
+        if module is None:
+            raise UnsupportedKind(f"unknown source kind '{kind}'")
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            raise UnsupportedKind(
+                f"source kind '{kind}' is not available in this version of pipeline-bot"
+            ) from exc
+    return _REGISTRY[kind]
+
+
+def validate_source(raw: Mapping[str, Any]) -> SourceSettings:
+    """Validate one `[[sources]]` table with its adapter's own settings model."""
+    kind = str(raw.get("kind", ""))
+    return adapter_class(kind).settings_model.model_validate(dict(raw))
