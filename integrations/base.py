@@ -140,10 +140,13 @@ class Adapter(ABC):
         settings: SourceSettings,
         secrets: Mapping[str, str],
         progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self.secrets = secrets
         self.progress = progress
+        #: extra keyword arguments for `HttpClient` (tests pass `sleep=` so retries don't wait)
+        self.http_options: dict[str, Any] = dict(http_options or {})
         missing = [name for name in self.secret_names if not secrets.get(name)]
         if missing:
             raise MissingCredentials(
