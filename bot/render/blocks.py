@@ -1,0 +1,430 @@
+"""Result objects → Slack Block Kit, always within Slack's limits. Pure: no Slack calls, no queries.
+
+One renderer per result type, registered like `bot/render/text.py`; a result type without one
+(a query added later) falls back to its terminal rendering in code-block sections, so every query
+answers in Slack from the day it exists. Long answers are cut with "… and N more" and a hint on
+how to narrow the question, because Slack rejects a message over its limits outright.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import tzinfo
+from typing import Any
+
+from bot.analytics import Stalled, StalledDeal, Summary, Totals
+from bot.home import Home, OwnDeal
+from bot.i18n import t
+from bot.pipeline import normalise
+from bot.query import Help
+from bot.render.money import money, short_date
+
+# Slack's limits (https://api.slack.com/reference/block-kit): reference/slack.md "Limits".
+MAX_MESSAGE_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_FIELD_TEXT = 2000
+MAX_FIELDS = 10
+MAX_CONTEXT_TEXT = 2000
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTION_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_URL = 3000
+MAX_FALLBACK_TEXT = 3000  # the top-level `text` (notifications); Slack truncates past 40,000
+
+#: Deals listed one per section in a message / per App Home list before "… and N more".
+MESSAGE_DEALS = 20
+HOME_DEALS = 15
+
+Block = dict[str, Any]
+Blocks = list[Block]
+
+
+@dataclass(frozen=True)
+class BlockStyle:
+    """How to write for Slack: language, money, zone, stage labels and `[people]` mentions."""
+
+    language: str
+    currency: str
+    tz: tzinfo
+    people: Mapping[str, str] = field(default_factory=dict)  # normalised name/e-mail → Slack ID
+    stage_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def money(self, value: float | None) -> str:
+        return money(value, self.currency, self.language)
+
+    def date(self, value: Any) -> str:
+        return short_date(value, self.language, self.tz)
+
+    def stage(self, key: str | None) -> str:
+        return esc(self.stage_labels.get(key or "", key or "—"))
+
+    def owner(self, name: str | None, email: str | None = None) -> str:
+        """`<@U…>` when `[people]` knows the owner by name or e-mail, else the name."""
+        for candidate in (name, email):
+            if candidate and normalise(candidate) in self.people:
+                return f"<@{self.people[normalise(candidate)]}>"
+        return esc(name) if name else f"_{t('slack.no_owner', self.language)}_"
+
+
+def style_for(settings: Any) -> BlockStyle:
+    """The block style of a `Settings` (kept loose-typed so this module stays import-light)."""
+    from bot.settings import person_index
+
+    config = settings.config
+    return BlockStyle(
+        language=config.language,
+        currency=config.currency,
+        tz=settings.tz,
+        people=person_index(config.people),
+        stage_labels={s.key: s.label(config.language) for s in settings.pipeline.stages},
+    )
+
+
+# --- text helpers ----------------------------------------------------------------------------
+
+
+def esc(text: str) -> str:
+    """Slack mrkdwn control characters escaped (a deal called "A<B" must not break the message)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def link(url: str | None, title: str) -> str:
+    """`<url|title>` for http(s) URLs that fit; the escaped title alone otherwise."""
+    label = esc(clip(title, 200)).replace("|", "¦")
+    if url and url.startswith(("http://", "https://")) and len(url) <= MAX_URL:
+        safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+        return f"<{safe}|{label}>"
+    return label
+
+
+def header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
+    }
+
+
+def section(mrkdwn: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(mrkdwn, MAX_SECTION_TEXT)}}
+
+
+def context(*parts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": clip(p, MAX_CONTEXT_TEXT)} for p in parts],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+def _fit_text(obj: dict[str, Any] | None, limit: int) -> None:
+    if obj and isinstance(obj.get("text"), str):
+        obj["text"] = clip(obj["text"], limit)
+
+
+def fit(blocks: Blocks, max_blocks: int, language: str) -> Blocks:
+    """Clip every text to its limit and cut the list to `max_blocks` with "… and N more".
+
+    Renderers cut sensibly themselves; this is the last guard so nothing Slack would reject ever
+    leaves the process, whatever a new renderer does.
+    """
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            _fit_text(block.get("text"), MAX_HEADER_TEXT)
+        elif kind == "section":
+            _fit_text(block.get("text"), MAX_SECTION_TEXT)
+            if "fields" in block:
+                block["fields"] = block["fields"][:MAX_FIELDS]
+                for item in block["fields"]:
+                    _fit_text(item, MAX_FIELD_TEXT)
+        elif kind == "context":
+            block["elements"] = block["elements"][:MAX_CONTEXT_ELEMENTS]
+            for item in block["elements"]:
+                _fit_text(item, MAX_CONTEXT_TEXT)
+        elif kind == "actions":
+            block["elements"] = block["elements"][:MAX_ACTION_ELEMENTS]
+        for element in _elements(block):
+            if element.get("type") == "button":
+                _fit_text(element.get("text"), MAX_BUTTON_TEXT)
+                if isinstance(element.get("value"), str):
+                    element["value"] = element["value"][:MAX_BUTTON_VALUE]
+                if len(element.get("url") or "") > MAX_URL:
+                    del element["url"]
+    if len(blocks) <= max_blocks:
+        return blocks
+    kept = blocks[: max_blocks - 1]
+    hidden = len(blocks) - len(kept)
+    return [*kept, context(f"{t('more', language, n=hidden)}. {t('slack.narrow', language)}")]
+
+
+def _elements(block: Block) -> list[dict[str, Any]]:
+    found = list(block.get("elements") or [])
+    if isinstance(block.get("accessory"), dict):
+        found.append(block["accessory"])
+    return [e for e in found if isinstance(e, dict)]
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+BlockRenderer = Callable[[Any, BlockStyle], Blocks]
+RENDERERS: dict[type, BlockRenderer] = {}
+
+
+def renderer(kind: type) -> Callable[[BlockRenderer], BlockRenderer]:
+    """Register the Block Kit rendering of one result type (analytics answers may add theirs)."""
+
+    def wrap(func: BlockRenderer) -> BlockRenderer:
+        RENDERERS[kind] = func
+        return func
+
+    return wrap
+
+
+def render(result: Any, style: BlockStyle, max_blocks: int = MAX_MESSAGE_BLOCKS) -> Blocks:
+    """The blocks of one answer; the terminal text in code blocks for types without a renderer."""
+    func = RENDERERS.get(type(result))
+    blocks = (
+        func(result, style) if func else text_blocks(_as_text(result, style), style, max_blocks)
+    )
+    return fit(blocks, max_blocks, style.language)
+
+
+def message(result: Any, style: BlockStyle, *, public: bool = False) -> dict[str, Any]:
+    """A complete slash-command answer: `response_type`, notification `text` and `blocks`."""
+    blocks = render(result, style)
+    return {
+        "response_type": "in_channel" if public else "ephemeral",
+        "text": clip(_headline(blocks), MAX_FALLBACK_TEXT),
+        "blocks": blocks,
+    }
+
+
+def notice(text: str) -> dict[str, Any]:
+    """An ephemeral one-section message: errors, refusals, "working on it"."""
+    return {
+        "response_type": "ephemeral",
+        "text": clip(text, MAX_FALLBACK_TEXT),
+        "blocks": [section(text)],
+    }
+
+
+def _headline(blocks: Blocks) -> str:
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict) and text.get("text"):
+            return str(text["text"]).split("\n", 1)[0]
+    return "pipeline-bot"
+
+
+def _as_text(result: Any, style: BlockStyle) -> str:
+    from bot.render import text as text_render
+
+    if type(result) in text_render.RENDERERS:
+        return text_render.render(
+            result, text_render.Style(style.language, style.currency, style.tz)
+        )
+    data = asdict(result) if is_dataclass(result) and not isinstance(result, type) else repr(result)
+    return json.dumps(data, ensure_ascii=False, indent=1, default=str)
+
+
+def text_blocks(text: str, style: BlockStyle, max_blocks: int = MAX_MESSAGE_BLOCKS) -> Blocks:
+    """Preformatted text split into code-block sections of at most 3,000 characters each."""
+    room = MAX_SECTION_TEXT - len("```\n\n```")
+    chunks: list[list[str]] = [[]]
+    size = 0
+    lines = [clip(line, room) for line in text.splitlines()] or [""]
+    for line in lines:
+        if chunks[-1] and size + len(line) + 1 > room:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    blocks: Blocks = []
+    for index, chunk in enumerate(chunks):
+        if index == max_blocks - 1 and index < len(chunks) - 1:
+            left = sum(len(c) for c in chunks[index:])
+            blocks.append(
+                context(
+                    f"{t('slack.more_lines', style.language, n=left)}. "
+                    f"{t('slack.narrow', style.language)}"
+                )
+            )
+            break
+        body = "\n".join(chunk).replace("```", "ˋˋˋ")
+        blocks.append(section(f"```\n{esc(body)}\n```"))
+    return blocks
+
+
+# --- renderers -------------------------------------------------------------------------------
+
+
+def _figures(
+    count: int, amount: float, weighted: float | None, stalled: int, style: BlockStyle
+) -> str:
+    lang = style.language
+    parts = [t("slack.deals", lang, n=count), style.money(amount)]
+    if weighted is not None:
+        parts.append(t("slack.weighted", lang, amount=style.money(weighted)))
+    if stalled:
+        parts.append(t("slack.stalled_count", lang, n=stalled))
+    return " · ".join(parts)
+
+
+def _totals(totals: Totals, style: BlockStyle) -> str:
+    return _figures(totals.count, totals.amount, totals.weighted, 0, style)
+
+
+def _as_of_line(result: Any, style: BlockStyle) -> Block:
+    return context(t("as_of", style.language, date=style.date(result.as_of)))
+
+
+@renderer(Summary)
+def summary_blocks(result: Summary, style: BlockStyle) -> Blocks:
+    lang = style.language
+    blocks: Blocks = [header(t("summary.title", lang)), _as_of_line(result, style)]
+    for row in result.stages:
+        weighted = row.weighted if row.outcome is None else None
+        blocks.append(
+            section(
+                f"*{esc(row.label)}*\n"
+                f"{_figures(row.count, row.amount, weighted, row.stalled, style)}"
+            )
+        )
+    blocks.append(divider())
+    blocks.append(section(f"*{t('open.total', lang)}*\n{_totals(result.open, style)}"))
+    if result.unmapped:
+        blocks.append(context(t("unmapped.note", lang, count=result.unmapped)))
+    return blocks
+
+
+def stalled_line(deal: StalledDeal, style: BlockStyle) -> str:
+    """One stalled deal: link, client, owner mention, stage, idle days, amount, next step."""
+    lang = style.language
+    title = link(deal.url, deal.title)
+    client = f" · {esc(deal.client)}" if deal.client else ""
+    facts = " · ".join(
+        [
+            style.owner(deal.owner, deal.owner_email),
+            style.stage(deal.stage),
+            t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days),
+            style.money(deal.amount),
+        ]
+    )
+    step = deal.next_step or (t("chase.client", lang) if deal.waiting_on == "client" else "")
+    nxt = f"\n➡️ {esc(clip(step, 500))}" if step else ""
+    return f"*{title}*{client}\n{facts}{nxt}"
+
+
+def _cut_deals(
+    items: list[Any], limit: int, style: BlockStyle, hint: str
+) -> tuple[list[Any], Block | None]:
+    if len(items) <= limit:
+        return items, None
+    more = t("more", style.language, n=len(items) - limit)
+    return items[:limit], context(f"{more}. {hint}")
+
+
+@renderer(Stalled)
+def stalled_blocks(result: Stalled, style: BlockStyle) -> Blocks:
+    lang = style.language
+    if not result.deals:
+        return [section(t("stalled.none", lang)), _as_of_line(result, style)]
+    blocks: Blocks = [
+        header(f"{t('stalled.title', lang)}: {len(result.deals)}"),
+        _as_of_line(result, style),
+    ]
+    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
+    blocks += [section(stalled_line(deal, style)) for deal in shown]
+    if more:
+        blocks.append(more)
+    return blocks
+
+
+@renderer(Help)
+def help_blocks(result: Help, style: BlockStyle) -> Blocks:
+    lang = style.language
+    lines = [
+        f"`/pipeline {esc(usage)}` ({esc(french)}): {esc(description)}"
+        for usage, french, description in result.queries
+    ]
+    return [
+        header(t("help.title", lang)),
+        section("\n".join(lines)),
+        context(t("help.public", lang)),
+    ]
+
+
+# --- App Home --------------------------------------------------------------------------------
+
+
+def _own_line(deal: OwnDeal, style: BlockStyle) -> str:
+    lang = style.language
+    client = f" · {esc(deal.client)}" if deal.client else ""
+    facts = [
+        style.stage(deal.stage),
+        style.money(deal.amount),
+        t("slack.weighted", lang, amount=style.money(deal.weighted)),
+    ]
+    if deal.idle_days is not None:
+        facts.append(t("slack.stage_idle", lang, idle=deal.idle_days))
+    if deal.expected_close:
+        facts.append(f"📅 {style.date(deal.expected_close)}")
+    return f"*{link(deal.url, deal.title)}*{client}\n{' · '.join(facts)}"
+
+
+def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
+    """The App Home tab (`views.publish`): ≤ 100 blocks, the user's deals first."""
+    lang = style.language
+    blocks: Blocks = [header(t("home.title", lang)), _as_of_line(home, style)]
+    see_all = t("home.see_all", lang)
+    if not home.linked:
+        blocks.append(section(t("home.unknown_user", lang, user=home.user)))
+    else:
+        blocks += [header(t("home.open", lang))]
+        if home.open_deals:
+            blocks.append(section(_totals(home.open, style)))
+            shown, more = _cut_deals(home.open_deals, HOME_DEALS, style, see_all)
+            blocks += [section(_own_line(d, style)) for d in shown]
+            blocks += [more] if more else []
+        else:
+            blocks.append(section(t("home.open.none", lang)))
+        blocks += [divider(), header(t("home.stalled", lang))]
+        if home.stalled:
+            stalled, more = _cut_deals(home.stalled, HOME_DEALS, style, see_all)
+            blocks += [section(stalled_line(d, style)) for d in stalled]
+            blocks += [more] if more else []
+        else:
+            blocks.append(section(t("home.stalled.none", lang)))
+    if home.team is not None:
+        team = home.team
+        lines = [
+            f"*{esc(row.label)}*: {_figures(row.count, row.amount, None, row.stalled, style)}"
+            for row in team.stages
+        ]
+        blocks += [
+            divider(),
+            header(t("home.team", lang)),
+            section("\n".join(lines)),
+            section(f"*{t('open.total', lang)}*\n{_totals(team.open, style)}"),
+        ]
+    return {"type": "home", "blocks": fit(blocks, MAX_HOME_BLOCKS, lang)}
+
+
+def notice_view(text: str) -> dict[str, Any]:
+    """An App Home holding one message (access refused, loading failed): no figures."""
+    return {"type": "home", "blocks": [section(text)]}

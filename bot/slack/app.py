@@ -1,0 +1,108 @@
+"""Build the Bolt app from `Settings`: no module-level app, settings or client.
+
+Listeners live in small modules, one per kind, each with `register(app, deps)`; `bot.slack.actions`
+(the nudge buttons) is optional so this branch and the nudges branch merge in either order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.i18n import t
+from bot.render.blocks import clip, notice
+from bot.settings import Settings
+from bot.slack import access, commands, home
+from bot.slack.client import make_client
+from bot.slack.deps import Deps
+
+log = logging.getLogger(__name__)
+
+#: Optional listener modules: registered when present in this installation.
+OPTIONAL_LISTENERS = ("bot.slack.actions",)
+
+
+class MissingSlackSecret(Exception):
+    """A Slack secret `serve` needs is not set; the message names the variable."""
+
+
+def require_secret(settings: Settings, name: str, what: str) -> str:
+    """The secret's value, or `MissingSlackSecret` naming its environment variable."""
+    value = getattr(settings.secrets, name.lower())
+    if value is None or not value.get_secret_value():
+        raise MissingSlackSecret(
+            f"{name} is not set: put {what} in the environment or a .env file "
+            "(see deploy/.env.example)"
+        )
+    return str(value.get_secret_value())
+
+
+def import_optional(module: str) -> Any | None:
+    """The module, or None when exactly that module is absent (a broken import still raises)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+
+
+def build_app(
+    settings: Settings,
+    deps: Deps | None = None,
+    *,
+    token_verification: bool = True,
+    socket_mode: bool = False,
+    answer_budget: float = commands.ANSWER_BUDGET_S,
+) -> App:
+    """The Bolt app; `token_verification` calls `auth.test` now so a bad token fails at start."""
+    deps = deps or Deps(settings)
+    require_secret(settings, "SLACK_BOT_TOKEN", "the bot token (xoxb-…)")
+    secret = ""
+    if not socket_mode:
+        secret = require_secret(
+            settings, "SLACK_SIGNING_SECRET", "the app's signing secret (Basic Information page)"
+        )
+    app = App(
+        client=make_client(settings),
+        signing_secret=secret,
+        token_verification_enabled=token_verification,
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    app.error(_error_handler(settings))
+    access.register(app, deps)
+    commands.register(app, deps, budget=answer_budget)
+    home.register(app, deps)
+    for name in OPTIONAL_LISTENERS:
+        module = import_optional(name)
+        if module is not None:
+            module.register(app, deps)
+    return app
+
+
+def _error_handler(settings: Settings) -> Any:
+    """Last resort for an error escaping a listener: logged, and a 200 with an ephemeral note."""
+
+    def handle(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> Any:
+        kind = body.get("command") or body.get("type") or (body.get("event") or {}).get("type")
+        log.error("unhandled error in a Slack listener (%s): %r", kind, error, exc_info=error)
+        if response is None:
+            return None
+        text = t(
+            "slack.failed",
+            settings.language,
+            question=clip(str(kind), 100),
+            error=clip(f"{type(error).__name__}: {error}", 300),
+        )
+        return BoltResponse(
+            status=200,
+            body=json.dumps(notice(text)),
+            headers={"content-type": "application/json;charset=utf-8"},
+        )
+
+    return handle

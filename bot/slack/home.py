@@ -1,0 +1,98 @@
+"""The App Home tab: `app_home_opened` → `views.publish` of the user's own pipeline.
+
+Bolt acknowledges events at once and runs this on its worker pool, so a slow database never
+makes Slack retry. Retries still happen (network hiccups): an `event_id` already handled is
+skipped, so one opening publishes once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.home import gather
+from bot.i18n import t
+from bot.render.blocks import clip, home_view, notice_view, style_for
+from bot.slack.access import is_allowed
+from bot.slack.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+class RecentIds:
+    """A bounded, thread-safe set of the last `size` event IDs (Slack retries within minutes)."""
+
+    def __init__(self, size: int = 2000):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, event_id: str | None) -> bool:
+        """True the first time an ID is seen (None is never a duplicate)."""
+        if not event_id:
+            return True
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = None
+            while len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+            return True
+
+    def release(self, event_id: str | None) -> None:
+        """Forget an ID whose handling failed, so Slack's retry may try again."""
+        if event_id:
+            with self._lock:
+                self._ids.pop(event_id, None)
+
+
+def build_view(deps: Deps, user: str) -> dict[str, Any]:
+    """The Home view of `user`: refusal, their pipeline, or what went wrong (never raises)."""
+    settings = deps.settings
+    lang = settings.language
+    if not is_allowed(settings, user, None):
+        return notice_view(t("home.refused", lang))
+    try:
+        store = deps.open_store()
+        try:
+            data = gather(store, _context(deps), settings.config.people, user)
+        finally:
+            store.close()
+    except Exception as exc:  # the user sees what failed; the traceback goes to the log
+        log.exception("App Home of %s could not be built", user)
+        return notice_view(t("home.failed", lang, error=clip(f"{type(exc).__name__}: {exc}", 300)))
+    return home_view(data, style_for(settings))
+
+
+def _context(deps: Deps) -> Any:
+    from bot.answers import context_for
+
+    return context_for(deps.settings, deps.now())
+
+
+def register(app: App, deps: Deps) -> RecentIds:
+    seen = RecentIds()
+
+    def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        event_id = body.get("event_id")
+        if not seen.claim(event_id):
+            log.info("App Home event %s already handled (Slack retry): skipped", event_id)
+            return
+        user = str(event.get("user") or "")
+        view = build_view(deps, user)
+        try:
+            client.views_publish(user_id=user, view=view)
+        except Exception:
+            seen.release(event_id)
+            log.exception("views.publish of %s's App Home failed (event %s)", user, event_id)
+            raise
+
+    app.event("app_home_opened")(home_opened)
+    return seen

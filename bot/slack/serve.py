@@ -1,0 +1,144 @@
+"""`pipeline-bot serve`: the Slack bot (HTTP or Socket Mode) and the scheduler, until SIGTERM.
+
+HTTP mode: waitress on `--port` / `$PORT` / 3000 (`$PIPELINE_HOST`, default 0.0.0.0) serving
+`POST /slack/events` and `GET /healthz`. Socket Mode when `SLACK_APP_TOKEN` is set (no public URL
+needed); `/healthz` is still served so the container health check works in both modes.
+SIGTERM/SIGINT set one stop event shared with the scheduler, so both wind down together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackClientError
+
+from bot.settings import Settings
+from bot.slack.app import MissingSlackSecret, build_app, import_optional, require_secret
+from bot.slack.deps import Deps
+from bot.slack.wsgi import HttpServer, make_wsgi
+from bot.store import StoreLocked
+
+log = logging.getLogger("bot.serve")
+
+DEFAULT_PORT = 3000
+HOST_ENV = "PIPELINE_HOST"
+
+
+class ServeError(Exception):
+    """A problem `serve` reports in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def resolve_port(cli_port: int | None, environ: dict[str, str] | None = None) -> int:
+    """`--port`, else `$PORT`, else 3000."""
+    env = os.environ if environ is None else environ
+    if cli_port is not None:
+        port, origin = cli_port, "--port"
+    elif env.get("PORT"):
+        raw = env["PORT"]
+        if not raw.strip().isdigit():
+            raise ServeError(f"PORT must be a port number, got {raw!r}")
+        port, origin = int(raw), "PORT"
+    else:
+        return DEFAULT_PORT
+    if not 0 <= port <= 65535:
+        raise ServeError(f"{origin} must be between 0 and 65535, got {port}")
+    return port
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return serve(settings, getattr(args, "port", None))
+    except ServeError as exc:
+        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        return exc.code
+
+
+def _start_app(settings: Settings, deps: Deps, socket_mode: bool) -> Any:
+    try:
+        return build_app(settings, deps, socket_mode=socket_mode)
+    except MissingSlackSecret as exc:
+        raise ServeError(str(exc)) from None
+    except BoltError as exc:  # auth.test refused the token
+        raise ServeError(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the bot token") from None
+    except (SlackClientError, OSError) as exc:
+        url = settings.secrets.slack_api_url
+        raise ServeError(f"cannot reach the Slack Web API at {url} ({exc})", code=1) from None
+
+
+def serve(settings: Settings, cli_port: int | None) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit status."""
+    port = resolve_port(cli_port)
+    socket_mode = settings.secrets.slack_app_token is not None and bool(
+        settings.secrets.slack_app_token.get_secret_value()
+    )
+    deps = Deps(settings)
+    app = _start_app(settings, deps, socket_mode)
+    try:  # migrations and re-mapping now, not on the first question
+        deps.open_store().close()
+    except StoreLocked as exc:
+        raise ServeError(str(exc), code=1) from None
+
+    stop = threading.Event()
+    _on_signals(stop)
+    http = HttpServer(make_wsgi(app, deps), host=os.environ.get(HOST_ENV, "0.0.0.0"), port=port)
+    socket_handler = None
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        app_token = require_secret(settings, "SLACK_APP_TOKEN", "the app-level token (xapp-…)")
+        socket_handler = SocketModeHandler(app, app_token)
+        socket_handler.connect()
+    background = _start_scheduler(deps, stop)
+    mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
+    log.info(
+        "pipeline-bot serving (%s; GET /healthz on port %s; database %s)",
+        mode,
+        http.port,
+        settings.db_path,
+    )
+    try:
+        http.serve_until(stop)
+    finally:
+        stop.set()
+        if socket_handler is not None:
+            socket_handler.close()
+        if isinstance(background, threading.Thread):
+            background.join(timeout=10)
+    log.info("pipeline-bot stopped")
+    return 0
+
+
+def _start_scheduler(deps: Deps, stop: threading.Event) -> Any:
+    """`bot.scheduler.run_in_background(deps, stop)` when the scheduler is installed."""
+    scheduler = import_optional("bot.scheduler")
+    if scheduler is None:
+        log.info("no scheduler in this installation: serving Slack only")
+        return None
+    return scheduler.run_in_background(deps, stop)
+
+
+def _on_signals(stop: threading.Event) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals can only be handled on the main thread (embedded use, tests)
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)

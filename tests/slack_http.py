@@ -1,0 +1,175 @@
+"""Helpers for the Slack tests: settings, a served app on 127.0.0.1, signed requests.
+
+Everything goes through real HTTP: waitress serves the real WSGI app (Bolt behind it) on a free
+port, Web API calls go to the local stand-in (`SLACK_API_URL`), and requests are signed the way
+Slack signs them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+from bot.settings import Secrets, Settings, validate_config
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
+from bot.slack.wsgi import HttpServer, make_wsgi
+from tests.helpers import at
+from tests.slack_standin import Call, SlackStandIn
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+NOW = at("2026-03-20T10:00")
+
+
+def make_settings(tmp_path: Path, slack_api: SlackStandIn, **config: Any) -> Settings:
+    """Settings with a test bot token and signing secret, Web API calls to the stand-in."""
+    secrets = Secrets(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_api.base_url,
+    )  # type: ignore[call-arg]
+    return Settings(
+        config=validate_config({"language": "en", **config}),
+        secrets=secrets,
+        db_path=tmp_path / "pipeline.db",
+        base_dir=tmp_path,
+    )
+
+
+@dataclass
+class Served:
+    base: str
+    deps: Deps
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base}/slack/events"
+
+
+@contextmanager
+def serving(settings: Settings, deps: Deps | None = None, **build: Any) -> Iterator[Served]:
+    """The real WSGI app under waitress on a free loopback port, for the `with` block."""
+    deps = deps or Deps(settings, now=lambda: NOW)
+    app = build_app(settings, deps, **build)
+    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0, threads=4)
+    stop = threading.Event()
+    thread = server.start_thread(stop)
+    try:
+        yield Served(f"http://127.0.0.1:{server.port}", deps)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def signed_headers(
+    body: str,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": content_type,
+    }
+
+
+def command_body(
+    text: str,
+    *,
+    user: str = "U1",
+    channel: str = "C1",
+    response_url: str = "https://hooks.slack.com/commands/T1/1/x",
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "agence",
+            "channel_id": channel,
+            "channel_name": "ventes",
+            "user_id": user,
+            "user_name": "someone",
+            "command": "/pipeline",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": f"trig-{time.monotonic_ns()}",
+        }
+    )
+
+
+def send_command(served: Served, text: str, **fields: Any) -> requests.Response:
+    body = command_body(text, **fields)
+    return requests.post(
+        served.events_url, data=body.encode(), headers=signed_headers(body), timeout=10
+    )
+
+
+def send_event(
+    served: Served, event: dict[str, Any], event_id: str, retry: int | None = None
+) -> requests.Response:
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(NOW.timestamp()),
+            "event": event,
+        }
+    )
+    headers = signed_headers(body, content_type="application/json")
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry)
+        headers["X-Slack-Retry-Reason"] = "http_timeout"
+    return requests.post(served.events_url, data=body.encode(), headers=headers, timeout=10)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll until `predicate()` is truthy (background work in Bolt's pool); fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"nothing happened within {timeout} s")
+
+
+def web_calls(slack_api: SlackStandIn) -> list[Call]:
+    """Calls other than the `auth.test` made when the app is built."""
+    return [c for c in slack_api.calls if c.method != "auth.test"]
+
+
+def block_texts(blocks: list[dict[str, Any]]) -> str:
+    """Every text in a list of blocks, joined: what a user would read."""
+    out: list[str] = []
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            out.append(text.get("text", ""))
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and isinstance(element.get("text"), str):
+                out.append(element["text"])
+        for item in block.get("fields") or []:
+            out.append(item.get("text", ""))
+    return "\n".join(out)
+
+
+def as_of(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
