@@ -50,7 +50,7 @@ def make_settings(tmp_path: Path, slack_api: SlackStandIn, **config: Any) -> Set
 @dataclass
 class Served:
     base: str
-    deps: Deps
+    deps: Deps | None = None
 
     @property
     def events_url(self) -> str:
@@ -173,3 +173,9 @@ def block_texts(blocks: list[dict[str, Any]]) -> str:
 
 def as_of(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
+
+
+def published_view(call: Call) -> dict[str, Any]:
+    """The `view` of a recorded `views.publish` (JSON body, or form-encoded JSON text)."""
+    view = call.body["view"]
+    return view if isinstance(view, dict) else json.loads(view)

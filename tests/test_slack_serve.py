@@ -1,0 +1,171 @@
+"""`pipeline-bot serve` as users run it: a subprocess, real sockets, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+import bot
+from bot.slack.serve import ServeError, resolve_port
+from tests.slack_http import SECRET, Served, send_command, serving
+from tests.slack_standin import SlackStandIn
+
+ROOT = Path(bot.__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment minus any real Slack secret, with this worktree importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PIPELINE_", "PORT"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PIPELINE_DB=str(tmp_path / "pipeline.db"),
+        PIPELINE_HOST="127.0.0.1",
+        **extra,
+    )
+    return env
+
+
+def run_serve(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("present", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-x"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": SECRET}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_missing_secret_is_one_line_naming_it_and_exit_2(
+    tmp_path: Path, present: dict[str, str], missing: str
+) -> None:
+    done = run_serve(tmp_path, clean_env(tmp_path, **present))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"pipeline-bot: {missing} is not set")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_token_slack_refuses_is_one_line_and_exit_2(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    slack_api.queue("auth.test", {"ok": False, "error": "invalid_auth"})
+    env = clean_env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-revoked",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack_api.base_url,
+    )
+    done = run_serve(tmp_path, env)
+    assert done.returncode == 2
+    assert "Slack refused SLACK_BOT_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "xoxb-revoked" not in done.stderr  # the token is never printed
+
+
+@pytest.fixture
+def served_process(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = free_port()
+    env = clean_env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack_api.base_url,
+        PORT="1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                pass  # not listening yet
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "serve did not start within 20 s"
+            time.sleep(0.1)
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
+    served_process: tuple[subprocess.Popen[str], int], slack_api: SlackStandIn
+) -> None:
+    process, port = served_process  # --port wins over $PORT=1
+    health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    assert health.status_code == 200
+    assert health.json() == {"ok": True, "db": "ok"}  # serve created and migrated the database
+    answer = send_command(Served(f"http://127.0.0.1:{port}"), "summary")
+    assert answer.status_code == 200
+    assert answer.json()["blocks"][0]["type"] == "header"
+    assert slack_api.called("auth.test")  # the token was checked against SLACK_API_URL
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert time.monotonic() - started < 10
+    assert "received SIGTERM: stopping" in stderr and "pipeline-bot stopped" in stderr
+    assert "Traceback" not in stderr
+    assert "xoxb-test" not in stderr
+
+
+def test_health_and_routing(tmp_path: Path, slack_api: SlackStandIn) -> None:
+    from tests.slack_http import make_settings
+
+    settings = make_settings(tmp_path, slack_api)
+    with serving(settings) as served:
+        missing = requests.get(f"{served.base}/healthz", timeout=5)
+        wrong_method = requests.get(served.events_url, timeout=5)
+        nowhere = requests.post(f"{served.base}/nowhere", timeout=5)
+    assert missing.status_code == 200
+    assert missing.json()["ok"] is True
+    assert missing.json()["db"].startswith("missing")  # no database yet: reported, not created
+    assert not settings.db_path.exists()
+    assert wrong_method.status_code == 405
+    assert nowhere.status_code == 404
+
+
+def test_port_resolution() -> None:
+    assert resolve_port(None, {}) == 3000
+    assert resolve_port(None, {"PORT": "8080"}) == 8080
+    assert resolve_port(4000, {"PORT": "8080"}) == 4000
+    with pytest.raises(ServeError, match="PORT must be a port number, got 'http'"):
+        resolve_port(None, {"PORT": "http"})
+    with pytest.raises(ServeError, match="--port must be between 0 and 65535"):
+        resolve_port(70000, {})

@@ -1,0 +1,134 @@
+"""Every request's signature is checked: bad or stale → 401 and nothing done."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from bot.settings import Settings
+from bot.slack.deps import Deps
+from bot.store import Store
+from tests.helpers import load, task
+from tests.slack_http import (
+    NOW,
+    SECRET,
+    Served,
+    command_body,
+    make_settings,
+    serving,
+    signed_headers,
+    web_calls,
+)
+from tests.slack_standin import SlackStandIn
+
+# reference/slack.md: Slack's documented signing example.
+VECTOR_TIMESTAMP = 1531420618
+VECTOR_BODY = (
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+    "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+    "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIG"
+    "lgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+)
+VECTOR_SIGNATURE = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+class FrozenClock(Clock):
+    def __init__(self, now: float):
+        self.moment = now
+
+    def now(self) -> float:
+        return self.moment
+
+
+def test_slack_documented_vector_signs_and_verifies_at_its_own_time() -> None:
+    verifier = SignatureVerifier(SECRET, clock=FrozenClock(VECTOR_TIMESTAMP + 10))
+    assert (
+        verifier.generate_signature(timestamp=str(VECTOR_TIMESTAMP), body=VECTOR_BODY)
+        == VECTOR_SIGNATURE
+    )
+    assert verifier.is_valid(VECTOR_BODY, str(VECTOR_TIMESTAMP), VECTOR_SIGNATURE)
+    assert not verifier.is_valid(VECTOR_BODY + "x", str(VECTOR_TIMESTAMP), VECTOR_SIGNATURE)
+    late = SignatureVerifier(SECRET, clock=FrozenClock(VECTOR_TIMESTAMP + 301))
+    assert not late.is_valid(VECTOR_BODY, str(VECTOR_TIMESTAMP), VECTOR_SIGNATURE)
+
+
+class CountingDeps(Deps):
+    def __init__(self, settings: Settings):
+        super().__init__(settings, now=lambda: NOW)
+        self.opened = 0
+
+    def open_store(self) -> Store:
+        self.opened += 1
+        return super().open_store()
+
+
+@pytest.fixture
+def remapped(tmp_path: Path, slack_api: SlackStandIn) -> tuple[Settings, str]:
+    """A database loaded with the built-in mapping, served with a changed `[status_map]`:
+    the first request that reaches the store rewrites its mapping (a write we can watch)."""
+    plain = make_settings(tmp_path, slack_api)
+    store = Store(plain.db_path)
+    load(
+        store,
+        plain.pipeline,
+        [task("d1", "Prospect chaud", ("2026-03-01T09:00", "Prospect chaud"))],
+        now=NOW,
+    )
+    before = store.meta("mapping")
+    store.close()
+    assert before is not None
+    changed = make_settings(tmp_path, slack_api, status_map={"Prospect chaud": "qualification"})
+    return changed, before
+
+
+def _mapping(settings: Settings) -> str | None:
+    store = Store(settings.db_path)
+    try:
+        return store.meta("mapping")
+    finally:
+        store.close()
+
+
+def _post(served: Served, body: str, headers: dict[str, str]) -> requests.Response:
+    return requests.post(served.events_url, data=body.encode(), headers=headers, timeout=10)
+
+
+def test_bad_stale_or_missing_signatures_get_401_and_nothing_is_done(
+    remapped: tuple[Settings, str], slack_api: SlackStandIn
+) -> None:
+    settings, mapping_before = remapped
+    deps = CountingDeps(settings)
+    hook = f"{slack_api.url}/commands/T1/9/hook"
+    body = command_body("stalled public", response_url=hook)
+    with serving(settings, deps) as served:
+        wrong_secret = _post(served, body, signed_headers(body, secret="not-the-secret"))
+        stale = _post(served, body, signed_headers(body, timestamp=int(time.time()) - 301))
+        tampered = _post(served, body.replace("stalled", "summary"), signed_headers(body))
+        unsigned = _post(served, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        vector = _post(
+            served,
+            VECTOR_BODY,
+            {
+                "X-Slack-Request-Timestamp": str(VECTOR_TIMESTAMP),
+                "X-Slack-Signature": VECTOR_SIGNATURE,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )  # correctly signed, but in 2018
+        time.sleep(0.3)  # anything started in the background would have shown by now
+        refused = [wrong_secret, stale, tampered, unsigned, vector]
+        assert [r.status_code for r in refused] == [401] * 5
+        assert all("blocks" not in r.text for r in refused)
+        assert deps.opened == 0  # no listener ran
+        assert web_calls(slack_api) == []  # no Web API call, nothing posted to response_url
+        assert _mapping(settings) == mapping_before  # no database write
+
+        # The same request, properly signed, does reach the store (so the probes above can fail).
+        good = _post(served, body, signed_headers(body))
+    assert good.status_code == 200
+    assert good.json()["response_type"] == "in_channel"
+    assert deps.opened == 1
+    assert _mapping(settings) != mapping_before
