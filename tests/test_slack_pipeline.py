@@ -205,3 +205,31 @@ def test_slow_answer_acks_at_once_then_posts_to_response_url(
     assert late["response_type"] == "in_channel"
     assert late["replace_original"] is False
     assert "Stalled deals: 2" in block_texts(late["blocks"])
+
+
+class CountingDeps(Deps):
+    def __init__(self, settings: Settings):
+        super().__init__(settings, now=lambda: NOW)
+        self.opened = 0
+
+    def open_store(self) -> Store:
+        self.opened += 1
+        return super().open_store()
+
+
+def test_identical_questions_share_one_answer_until_the_data_changes(settings: Settings) -> None:
+    deps = CountingDeps(settings)
+    with serving(settings, deps) as served:
+        first = send_command(served, "stalled", user="U1").json()
+        again = send_command(served, "  stalled ", user="U2").json()
+        assert deps.opened == 1  # the second asker got the same answer without a recomputation
+        assert again["blocks"] == first["blocks"]
+        store = Store(settings.db_path)  # a sync lands a new stalled deal
+        load(store, settings.pipeline,
+             [task("a5", "Appel et devis", ("2026-03-02T09:00", "Appel et devis"), title="Neuf")],
+             source="extra", now=NOW)  # fmt: skip
+        store.close()
+        fresh = send_command(served, "stalled", user="U1").json()
+    assert deps.opened == 2
+    assert "Stalled deals: 3" in block_texts(fresh["blocks"])
+    assert "Stalled deals: 2" in block_texts(first["blocks"])

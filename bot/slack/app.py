@@ -7,12 +7,15 @@ Listeners live in small modules, one per kind, each with `register(app, deps)`; 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+import bot
 from bot.i18n import t
 from bot.render.blocks import clip, notice
 from bot.settings import Settings
@@ -42,13 +45,28 @@ def require_secret(settings: Settings, name: str, what: str) -> str:
 
 
 def import_optional(module: str) -> Any | None:
-    """The module, or None when exactly that module is absent (a broken import still raises)."""
+    """The module, or None when this installation lacks exactly that module.
+
+    Only modules inside this `bot` package count: with two checkouts on one machine an editable
+    install's finder can resolve `bot.scheduler` to the *other* checkout, and running half of
+    one version with half of another is worse than running without the optional part. A module
+    that exists but fails to import still raises.
+    """
+    home = Path(bot.__file__).resolve().parent
     try:
-        return importlib.import_module(module)
+        spec = importlib.util.find_spec(module)
     except ModuleNotFoundError as exc:
         if exc.name == module:
             return None
         raise
+    if spec is None or spec.origin is None:
+        return None
+    if not Path(spec.origin).resolve().is_relative_to(home):
+        log.warning(
+            "ignoring %s from %s: not part of this installation (%s)", module, spec.origin, home
+        )
+        return None
+    return importlib.import_module(module)
 
 
 def build_app(

@@ -15,15 +15,21 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 
 from bot.answers import ask
 from bot.i18n import t
-from bot.query import UnknownQuery
+from bot.query import UnknownQuery, parse
 from bot.render.blocks import clip, message, notice, style_for
 from bot.slack.deps import Deps
 from bot.store import StoreLocked
@@ -37,8 +43,19 @@ ANSWER_BUDGET_S = 2.0
 #: a workspace may have renamed it to avoid a clash).
 COMMAND = re.compile(r"^/")
 
+#: Queries whose answer depends on who asks (the rest are shared between users).
+USER_QUERIES = frozenset({"mine"})
 
-def answer_payload(deps: Deps, text: str, user: str | None) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply ready to send; `shareable` answers may serve identical questions later."""
+
+    payload: dict[str, Any]
+    shareable: bool = False
+
+
+def answer_payload(deps: Deps, text: str, user: str | None) -> Answer:
     """The complete reply to `/pipeline text` from `user`; never raises."""
     settings = deps.settings
     lang = settings.language
@@ -46,51 +63,133 @@ def answer_payload(deps: Deps, text: str, user: str | None) -> dict[str, Any]:
         store = deps.open_store()
         try:
             reply = ask(settings, store, text, deps.now(), user=user)
-            return message(reply.result, style_for(settings), public=reply.query.public)
+            payload = message(reply.result, style_for(settings), public=reply.query.public)
+            return Answer(payload, shareable=True)
         finally:
             store.close()
     except UnknownQuery as exc:
-        return notice(t("slack.unknown_query", lang, error=str(exc)))
+        return Answer(notice(t("slack.unknown_query", lang, error=str(exc))))
     except (StoreLocked, sqlite3.OperationalError) as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
             return _failed(text, user, exc, lang)
         log.warning("/pipeline %r from %s: database busy: %s", text, user, exc)
-        return notice(t("slack.db_busy", lang))
+        return Answer(notice(t("slack.db_busy", lang)))
     except Exception as exc:  # a bug: the user is told, the traceback is logged
         return _failed(text, user, exc, lang)
 
 
-def _failed(text: str, user: str | None, exc: Exception, lang: str) -> dict[str, Any]:
+def _failed(text: str, user: str | None, exc: Exception, lang: str) -> Answer:
     log.exception("/pipeline %r from %s failed", text, user)
     error = clip(f"{type(exc).__name__}: {exc}", 300)
-    return notice(t("slack.failed", lang, question=clip(text or "summary", 200), error=error))
+    return Answer(
+        notice(t("slack.failed", lang, question=clip(text or "summary", 200), error=error))
+    )
+
+
+def db_signature(path: Path) -> tuple[int, ...]:
+    """Changes whenever the database is written: every commit touches the WAL file (or, after a
+    checkpoint, the main file), so its size and modification time move."""
+    signature: list[int] = []
+    for candidate in (path, path.with_name(path.name + "-wal")):
+        try:
+            found = candidate.stat()
+        except FileNotFoundError:
+            signature += [-1, -1]
+        else:
+            signature += [found.st_mtime_ns, found.st_size]
+    return tuple(signature)
+
+
+@dataclass
+class _Entry:
+    future: Future[Answer]
+    at: float
+
+
+class AnswerCache:
+    """Identical questions share one computation, and its answer until the data changes.
+
+    The analytics are CPU-bound Python (one GIL), so twenty people asking `stalled` after the
+    Monday digest must not cost twenty computations. The key holds the database signature and
+    the local date (what every answer depends on besides the question), and only the question
+    `mine` depends on who asks; `ttl` bounds staleness anyway. Errors are never shared.
+    """
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        *,
+        ttl: float = 60.0,
+        size: int = 256,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.pool = pool
+        self.ttl = ttl
+        self.size = size
+        self.clock = clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable | None, compute: Callable[[], Answer]) -> Future[Answer]:
+        if key is None:
+            return self.pool.submit(compute)
+        now = self.clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and (
+                not entry.future.done() or (now - entry.at < self.ttl and _shareable(entry.future))
+            ):
+                self._entries.move_to_end(key)
+                return entry.future
+            future = self.pool.submit(compute)
+            self._entries[key] = _Entry(future, now)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return future
+
+
+def _shareable(future: Future[Answer]) -> bool:
+    return future.exception() is None and future.result().shareable
+
+
+def cache_key(deps: Deps, text: str, user: str | None) -> Hashable | None:
+    """What an answer depends on; None when it should not be shared (unparseable text)."""
+    try:
+        query = parse(text)
+    except UnknownQuery:
+        return None
+    settings = deps.settings
+    day = deps.now().astimezone(settings.tz).date()
+    who = user if query.name in USER_QUERIES else None
+    return (db_signature(settings.db_path), day, query, who)
 
 
 def register(
-    app: App, deps: Deps, *, budget: float = ANSWER_BUDGET_S, workers: int = 8
+    app: App, deps: Deps, *, budget: float = ANSWER_BUDGET_S, workers: int = 4
 ) -> ThreadPoolExecutor:
     """Register `/pipeline`; returns the answering pool (shut it down to drain late answers)."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline-answer")
+    cache = AnswerCache(pool)
 
     def pipeline_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         text = str(command.get("text") or "").strip()
         user = command.get("user_id")
-        future = pool.submit(answer_payload, deps, text, user)
+        future = cache.get(cache_key(deps, text, user), lambda: answer_payload(deps, text, user))
         try:
-            payload = future.result(timeout=budget)
+            answer = future.result(timeout=budget)
         except FutureTimeout:
             ack(notice(t("slack.working", deps.settings.language)))
             future.add_done_callback(lambda done: _deliver_late(done, respond, text, user))
             return
-        ack(payload)
+        ack(answer.payload)
 
     app.command(COMMAND)(pipeline_command)
     return pool
 
 
-def _deliver_late(done: Future[dict[str, Any]], respond: Any, text: str, user: str | None) -> None:
+def _deliver_late(done: Future[Answer], respond: Any, text: str, user: str | None) -> None:
     """Post an answer that missed the ack's budget to the command's `response_url`."""
-    payload = done.result()  # answer_payload never raises
+    payload = done.result().payload  # answer_payload never raises
     try:
         sent = respond({**payload, "replace_original": False})
     except Exception:  # the network to Slack failed: nobody else to tell, so log loudly
