@@ -33,6 +33,9 @@ def cassette() -> Callable[..., AbstractContextManager[object]]:
 
 @pytest.fixture
 def sleeps() -> Iterator[list[float]]:
-    """Collects the waits an adapter would have slept; pass `http_options={"sleep": sleeps.append}`."""
+    """Collects the waits an adapter would have slept.
+
+    Pass `http_options={"sleep": sleeps.append}` to the adapter.
+    """
     waited: list[float] = []
     yield waited
