@@ -33,9 +33,6 @@ def cassette() -> Callable[..., AbstractContextManager[object]]:
 
 @pytest.fixture
 def sleeps() -> Iterator[list[float]]:
-    """Collects the waits an adapter would have slept.
-
-    Pass `http_options={"sleep": sleeps.append}` to the adapter.
-    """
+    """The waits an adapter would have slept: pass `http_options={"sleep": sleeps.append}`."""
     waited: list[float] = []
     yield waited
