@@ -46,6 +46,7 @@ MOVES_PER_CARD = 4  # plus the creation: 5 actions / stories per card
 BOARD = "65f0c3a2b1d4e5f6a7b8c9d0"
 PROJECT = "1209876543210001"
 START = datetime(2025, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=300)  # creations spread over it; every move is long past
 
 
 def stamp(moment: datetime) -> str:
@@ -62,7 +63,7 @@ def path_of(i: int) -> list[int]:
 
 class FakeTrello:
     def __init__(self, cards: int) -> None:
-        self.lists = [
+        self.lists: list[dict[str, Any]] = [
             {"id": f"{BOARD[:20]}{k:04x}", "name": name, "closed": False, "idBoard": BOARD}
             for k, name in enumerate(STATUSES)
         ]
@@ -70,7 +71,7 @@ class FakeTrello:
         self.actions: list[dict[str, Any]] = []  # oldest first while building
         seq = 0
         for i in range(cards):
-            created = START + timedelta(minutes=20 * i)
+            created = START + SPAN * i / cards
             visits = path_of(i)
             card_id = f"{int(created.timestamp()):08x}{i:016x}"
             last = created
@@ -79,6 +80,7 @@ class FakeTrello:
                 seq += 1
                 action_id = f"{int(when.timestamp()):08x}{seq:016x}"
                 card_ref = {"id": card_id, "name": f"Affaire {i}"}
+                data: dict[str, Any]
                 if step == 0:
                     data = {"card": card_ref, "list": self._ref(lst)}
                     kind = "createCard"
@@ -90,7 +92,8 @@ class FakeTrello:
                         "listAfter": self._ref(lst),
                     }
                     kind = "updateCard"
-                self.actions.append({"id": action_id, "type": kind, "date": stamp(when), "data": data})
+                action = {"id": action_id, "type": kind, "date": stamp(when), "data": data}
+                self.actions.append(action)
                 last = when
             self.cards.append(
                 {
@@ -112,8 +115,10 @@ class FakeTrello:
             )  # fmt: skip
         self.actions.sort(key=lambda a: a["id"], reverse=True)  # newest first, like Trello
         self._sorted: list[str] | None = None
+        self._card_json: list[str] | None = None
+        self._card_ids: list[str] = []
         self.members = [
-            {"id": f"5b8f1e2a3c4d5e6f7a8b{k:04x}", "fullName": f"Commercial {k}", "username": f"c{k}"}
+            {"id": f"5b8f1e2a3c4d5e6f7a8b{k:04x}", "fullName": f"Commercial {k}", "username": "c"}
             for k in range(5)
         ]
         self.custom_fields = [
@@ -128,7 +133,7 @@ class FakeTrello:
         """Move every (1/share)-th card one list on, now; newest actions go first."""
         now = datetime.now(UTC)
         step = max(1, round(1 / share))
-        moved = []
+        moved: list[dict[str, Any]] = []
         by_id = {lst["id"]: k for k, lst in enumerate(self.lists)}
         for n, card in enumerate(self.cards[::step]):
             before = by_id[card["idList"]]
@@ -145,18 +150,29 @@ class FakeTrello:
             })  # fmt: skip
         self.actions[:0] = sorted(moved, key=lambda a: a["id"], reverse=True)
         self._sorted = None
+        self._card_json = None
         return len(moved)
 
     def board(self, query: dict[str, str]) -> Any:
-        cards = self.cards if query.get("cards") in ("all", "visible", "open") else []
         return {
             "id": BOARD,
             "name": "Bench",
             "lists": self.lists,
-            "cards": cards,
             "customFields": self.custom_fields,
             "members": self.members,
         }
+
+    def board_cards(self, query: dict[str, str]) -> bytes:
+        """Cards newest first, `limit` a page from `before`: serialised once per card."""
+        if self._card_json is None:
+            ordered = sorted(self.cards, key=lambda c: c["id"], reverse=True)
+            self._card_ids = [c["id"] for c in reversed(ordered)]  # ascending
+            self._card_json = [json.dumps(c, ensure_ascii=False) for c in ordered]
+        limit = int(query.get("limit", "1000"))
+        start = 0
+        if "before" in query:
+            start = len(self._card_ids) - bisect.bisect_left(self._card_ids, query["before"])
+        return ("[" + ",".join(self._card_json[start : start + limit]) + "]").encode()
 
     def _keys(self) -> list[str]:
         """Action ids ascending (cached until the next move)."""
@@ -190,7 +206,7 @@ class FakeAsana:
         self.stories: dict[str, list[dict[str, Any]]] = {}
         for i in range(tasks):
             gid = str(1_209_876_543_300_000 + i)
-            created = START + timedelta(minutes=20 * i)
+            created = START + SPAN * i / tasks
             visits = path_of(i)
             stories = [{"gid": f"{gid}0", "created_at": stamp(created),
                         "resource_subtype": "added_to_project"}]  # fmt: skip
@@ -207,8 +223,8 @@ class FakeAsana:
                                  "email": f"commercial{i % 5}@agence.example"},
                     "created_at": stamp(created), "modified_at": stamp(last), "due_on": None,
                     "completed": False, "completed_at": None,
-                    "memberships": [{"project": {"gid": PROJECT},
-                                     "section": {"gid": str(visits[-1]), "name": STATUSES[visits[-1]]}}],
+                    "memberships": [{"project": {"gid": PROJECT}, "section": {
+                        "gid": str(visits[-1]), "name": STATUSES[visits[-1]]}}],
                     "custom_fields": [
                         {"gid": "1", "name": "Montant", "type": "text",
                          "display_value": f"{1000 + i % 90 * 500} €"},
@@ -249,15 +265,16 @@ class FakeAsana:
         limit = min(int(query.get("limit", "100")), 100)
         since = query.get("modified_since")
         start = int(query.get("offset", "0"))
-        page, n = [], start
+        page: list[dict[str, Any]] = []
+        n = start
         while n < len(self.tasks) and len(page) < limit:
             task = self.tasks[n]
             n += 1
             if since is None or task["modified_at"] >= since:
                 page.append(task)
-        more = any(
-            since is None or t["modified_at"] >= since for t in self.tasks[n : n + 1]
-        ) or (since is not None and n < len(self.tasks) and self._any_after(n, since))
+        more = any(since is None or t["modified_at"] >= since for t in self.tasks[n : n + 1]) or (
+            since is not None and n < len(self.tasks) and self._any_after(n, since)
+        )
         next_page = {"offset": str(n), "path": "", "uri": ""} if more else None
         return {"data": page, "next_page": next_page}
 
@@ -268,8 +285,8 @@ class FakeAsana:
         results = []
         for action in body["data"]["actions"][:10]:
             gid = action["relative_path"].split("/")[2]
-            results.append({"status_code": 200, "headers": {},
-                            "body": {"data": self.stories.get(gid, []), "next_page": None}})  # fmt: skip
+            answer = {"data": self.stories.get(gid, []), "next_page": None}
+            results.append({"status_code": 200, "headers": {}, "body": answer})
         return {"data": results}
 
 
@@ -288,7 +305,7 @@ def serve(tool: str, cards: int, ready: Any, stop: Any) -> None:
             pass
 
         def _send(self, payload: Any, status: int = 200) -> None:
-            raw = json.dumps(payload, ensure_ascii=False).encode()
+            raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(raw)))
@@ -300,6 +317,8 @@ def serve(tool: str, cards: int, ready: Any, stop: Any) -> None:
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
             if tool == "trello" and url.path == f"/1/boards/{BOARD}":
                 self._send(fake.board(query))
+            elif tool == "trello" and url.path == f"/1/boards/{BOARD}/cards":
+                self._send(fake.board_cards(query))
             elif tool == "trello" and url.path == f"/1/boards/{BOARD}/actions":
                 self._send(fake.board_actions(query))
             elif tool == "asana" and url.path == "/api/1.0/tasks":
@@ -341,7 +360,7 @@ def measure(tool: str, port: int, cards: int, share: float, out: Any) -> None:
     pipeline = build_pipeline(validate_config({}, "bench"))
     if tool == "trello":
         base = f"http://127.0.0.1:{port}/1"
-        raw = {"kind": "trello", "name": "bench", "board": BOARD, "base_url": base}
+        raw: dict[str, Any] = {"kind": "trello", "name": "bench", "board": BOARD, "base_url": base}
         secrets = {"TRELLO_API_KEY": "bench-key", "TRELLO_TOKEN": "bench-token"}
     else:
         base = f"http://127.0.0.1:{port}/api/1.0"

@@ -2,18 +2,22 @@
 
 Requests, chosen to cost as few as Trello's rate limits allow (100 requests / 10 s per token):
 
-- Full sync: one nested board call (`GET /boards/{board}?lists=all&cards=visible&...`) carries the
-  lists, the live cards with their custom-field items, the custom-field definitions (dropdown
-  options) and the members; then the board's actions (`createCard`/`copyCard`/... and
-  `updateCard:idList`), 1,000 a page, newest first, paging backwards with `before=`. Total:
-  1 + ceil(actions / 1000).
-- Incremental sync: the actions since the bookmark (usually one page), then the same board call with
-  `cards=all`. Why the board call rather than one `GET /cards/{id}` per changed card: a card whose
-  custom field (amount, probability…) was edited leaves no move action, so the actions alone
-  cannot say which cards changed; the board's `dateLastActivity` can. One board call costs one
-  request whatever the number of changed cards, where per-card calls cost one each. `cards=all`
-  includes archived cards so that a card archived since the bookmark comes back `removed`.
-  Total: 2 requests for a quiet board.
+- The board itself, once: `GET /boards/{board}?lists=all&customFields=true&members=all` (list
+  names, dropdown options, member names; no cards).
+- The board's actions (`createCard`/`copyCard`/`moveCardToBoard`/`convertToCardFromCheckItem`,
+  `updateCard:idList`, and the archiving of cards and lists), 1,000 a page, newest first, paging
+  backwards with `before=`; with `since=` on an incremental sync (usually one page).
+- The cards, `GET /boards/{board}/cards?filter=..&fields=..&customFieldItems=true`, 1,000 a page
+  (`limit`/`before`, newest first): a board's whole card list in one answer is what Trello
+  refuses on big boards (`API_TOO_MANY_CARDS_REQUESTED`), and paging keeps memory flat.
+
+Full sync: 1 + ceil(actions / 1000) + ceil(cards / 1000) requests, `filter=visible`.
+Incremental sync: the same with the actions since the bookmark and `filter=open`; cards are kept
+when their `dateLastActivity` is after the bookmark. Why re-read the card pages rather than one
+`GET /cards/{id}` per changed card: an edit of a custom field (amount, probability…) leaves no
+move action, so the actions alone cannot say which cards changed, and one page covers 1,000
+cards where per-card calls cost one request each. A card archived since the bookmark is not in
+the open cards: it is read by itself (`GET /cards/{id}`, rare) and comes back `removed`.
 
 Archived cards, cards in archived lists, and (incremental) lists archived since the bookmark count
 as removed. A card moved to another board simply stops appearing: the daily full sync removes it.
@@ -83,13 +87,29 @@ def card_created(card_id: str) -> datetime | None:
 
 
 class _Moves:
-    """What the board's actions tell: each card's list moves, and what was archived."""
+    """What the board's actions tell: each card's list moves, and what was archived.
+
+    Moves are kept flat per card (`[unix time, to, from, unix time, to, from, ...]`, names shared
+    with the lists) rather than as objects: a board's whole history stays a few tens of MB.
+    """
 
     def __init__(self) -> None:
-        self.by_card: dict[str, list[StatusChange]] = {}
+        self.by_card: dict[str, list[Any]] = {}
         self.created: set[str] = set()
         self.archived_cards: set[str] = set()
         self.archived_lists: set[str] = set()
+
+    def add(self, card_id: str, at: float, to: str, before: str | None) -> None:
+        self.by_card.setdefault(card_id, []).extend((at, to, before))
+
+    def history(self, card_id: str) -> list[StatusChange]:
+        flat = self.by_card.get(card_id) or []
+        changes = [
+            StatusChange(datetime.fromtimestamp(flat[n], tz=UTC), flat[n + 1], flat[n + 2])
+            for n in range(0, len(flat), 3)
+        ]
+        changes.sort(key=lambda change: change.at)
+        return changes
 
 
 @register
@@ -100,6 +120,8 @@ class TrelloAdapter(Adapter):
     has_history = True
     #: Trello's maximum page of actions; a shorter page is the last one.
     actions_page_size: ClassVar[int] = 1000
+    #: Cards per page (newest first); a shorter page is the last one.
+    cards_page_size: ClassVar[int] = 1000
 
     def __init__(
         self,
@@ -128,37 +150,43 @@ class TrelloAdapter(Adapter):
         full = since is None
         board = self.http.get(
             f"/boards/{self.trello.board}",
-            {
-                "fields": "name",
-                "lists": "all",
-                "cards": "visible" if full else "all",
-                "card_fields": CARD_FIELDS,
-                "card_customFieldItems": "true",
-                "customFields": "true",
-                "members": "all",
-            },
+            {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},
         )
         pages = 1
         self._progress(pages, 0)
         lists: dict[str, dict[str, Any]] = {lst["id"]: lst for lst in board.get("lists") or []}
         moves = _Moves()
-        for page in paginate(lambda before: self._actions_page(since, before), source=self.name):
+        for actions in paginate(lambda before: self._actions_page(since, before), source=self.name):
             pages += 1
-            self._read_actions(page, lists, moves)
+            self._read_actions(actions, lists, moves)
             self._progress(pages, 0)
 
         fields = _CustomFields(board.get("customFields") or [])
         members = {m["id"]: m for m in board.get("members") or []}
+        seen: set[str] = set()
         yielded = 0
-        for card in board.get("cards") or []:
-            if not full and not self._changed(card, since, moves):
-                continue
-            task = self._task(card, lists, members, fields, moves, full)
-            if full and task.removed:
-                continue  # a full sync yields live cards only; the engine removes the rest
-            yielded += 1
-            yield task
-        self._progress(pages, yielded)
+        for cards in paginate(
+            lambda before: self._cards_page("visible" if full else "open", before),
+            source=self.name,
+        ):
+            pages += 1
+            for card in cards:
+                if card["id"] in seen or not self._changed(card, since, moves):
+                    continue
+                seen.add(card["id"])
+                task = self._task(card, lists, members, fields, moves, full)
+                if full and task.removed:
+                    continue  # a full sync yields live cards only; the engine removes the rest
+                yielded += 1
+                yield task
+            self._progress(pages, yielded)
+        for card_id in sorted(moves.archived_cards - seen):
+            card = self.http.get(f"/cards/{card_id}", self._card_params())
+            pages += 1
+            if card.get("closed"):
+                yielded += 1
+                yield self._task(card, lists, members, fields, moves, full)
+            self._progress(pages, yielded)
 
     def _progress(self, pages: int, tasks: int) -> None:
         if self.progress:
@@ -184,6 +212,21 @@ class TrelloAdapter(Adapter):
         return actions, (actions[-1]["id"] if more else None)
 
     @staticmethod
+    def _card_params() -> dict[str, Any]:
+        return {"fields": CARD_FIELDS, "customFieldItems": "true"}
+
+    def _cards_page(
+        self, which: str, before: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        params = {"filter": which, **self._card_params(), "limit": self.cards_page_size}
+        if before is not None:
+            params["before"] = before
+        cards: list[dict[str, Any]] = self.http.get(f"/boards/{self.trello.board}/cards", params)
+        if len(cards) != self.cards_page_size:
+            return cards, None  # short page: the last; longer: `limit` ignored, all at once
+        return cards, min(card["id"] for card in cards)
+
+    @staticmethod
     def _read_actions(
         actions: list[dict[str, Any]], lists: Mapping[str, Mapping[str, Any]], moves: _Moves
     ) -> None:
@@ -205,22 +248,22 @@ class TrelloAdapter(Adapter):
                 continue
             if not card_id:
                 continue
-            at = parse_datetime(action.get("date"))
-            if at is None:
+            moment = parse_datetime(action.get("date"))
+            if moment is None:
                 continue
+            at = moment.timestamp()
             old = data.get("old") or {}
             if kind in CREATE_TYPES:
                 to = name(data.get("list"))
                 if to:
-                    moves.by_card.setdefault(card_id, []).append(StatusChange(at, to))
+                    moves.add(card_id, at, to, None)
                     moves.created.add(card_id)
             elif kind == "updateCard" and (data.get("listAfter") or "idList" in old):
                 after = data.get("listAfter") or {"id": (data.get("card") or {}).get("idList")}
                 before = data.get("listBefore") or {"id": old.get("idList")}
                 to = name(after)
                 if to:
-                    change = StatusChange(at, to, name(before))
-                    moves.by_card.setdefault(card_id, []).append(change)
+                    moves.add(card_id, at, to, name(before))
             elif kind == "updateCard" and (data.get("card") or {}).get("closed"):
                 moves.archived_cards.add(card_id)
 
@@ -262,7 +305,7 @@ class TrelloAdapter(Adapter):
                 task.expected_close = parse_date(card["due"])
             except ValueError:
                 task.warnings.append(f"card '{task.title}': due date '{card['due']}' is unreadable")
-        history = sorted(moves.by_card.get(card_id, []), key=lambda change: change.at)
+        history = moves.history(card_id)
         if full and card_id not in moves.created and task.started is not None:
             # No creation action (e.g. older than the board's history): the card was created in
             # the list its first move left, or in the list it is still in.

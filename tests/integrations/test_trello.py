@@ -105,9 +105,9 @@ def test_full_sync(cassette: Cassette) -> None:
     with cassette("trello/full_sync.yaml") as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-    assert adapter.http.requests_made == 2
+    assert adapter.http.requests_made == 3  # board, actions, cards
     assert set(tasks) == {C1, C2, C3, C4, C5}
-    assert progress[-1] == (2, 5)
+    assert progress == [(1, 0), (2, 0), (3, 5)]
 
     dupain = tasks[C1]
     assert dupain.title == "Refonte du site - Boulangerie Dupain"
@@ -182,9 +182,10 @@ def test_incremental_sync(cassette: Cassette) -> None:
     with cassette("trello/incremental.yaml") as cass:
         tasks = by_id(list(adapter.fetch(since)))
         assert cass.all_played
-        sent = dict(cass.requests[1].query)
+        sent = dict(next(r for r in cass.requests if r.path.endswith("/actions")).query)
     assert sent["since"] == "2026-03-02T08:00:00.000Z"  # the bookmark, as Trello writes dates
-    assert adapter.http.requests_made == 2
+    # board, actions since, open cards, and the one card archived since (read by itself)
+    assert adapter.http.requests_made == 4
     # Unchanged cards (C2, C5) and a card archived long ago are not yielded.
     assert set(tasks) == {C1, C3, C4, C6, C7}
 
@@ -193,7 +194,8 @@ def test_incremental_sync(cassette: Cassette) -> None:
     assert dupain.probability == 80.0
     assert dupain.history == [StatusChange(at("2026-03-03T16:45:00"), CONCLUSION, BALLE)]
 
-    assert tasks[C3].removed  # archived since the bookmark
+    assert tasks[C3].removed  # archived since the bookmark, read by itself: data kept
+    assert (tasks[C3].status, tasks[C3].title) == (ECARTE, "Application mobile - Garage Martin")
     assert tasks[C7].removed  # its list was archived since the bookmark
     assert not tasks[C4].removed and tasks[C4].amount == 5000.0  # custom field edited only
     assert tasks[C4].history == []  # no move: the engine keeps what it knows
@@ -206,14 +208,17 @@ def test_incremental_sync(cassette: Cassette) -> None:
 
 def test_actions_on_a_second_page(cassette: Cassette, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TrelloAdapter, "actions_page_size", 5)
+    monkeypatch.setattr(TrelloAdapter, "cards_page_size", 3)
     progress: list[tuple[int, int]] = []
     adapter = make_adapter(progress=progress)
     with cassette("trello/second_page.yaml") as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-        assert dict(cass.requests[2].query)["before"] == "698b14607e1d2c3b4a5f6003"
-    assert adapter.http.requests_made == 3
-    assert [pages for pages, _ in progress] == [1, 2, 3, 3]
+        befores = sorted(dict(r.query).get("before", "") for r in cass.requests)
+    assert befores[-2:] == [C1, "698b14607e1d2c3b4a5f6003"]  # oldest card, oldest action
+    assert adapter.http.requests_made == 5
+    assert progress == [(1, 0), (2, 0), (3, 0), (4, 3), (5, 5)]
+    assert set(tasks) == {C1, C2, C3, C4, C5}
     # C1's creation and first move are on page 2, its last move on page 1: all three are kept.
     assert [change.at for change in tasks[C1].history] == [
         at("2026-02-02T09:00:00"),
@@ -230,7 +235,7 @@ def test_rate_limited_then_served(cassette: Cassette, sleeps: list[float]) -> No
         assert cass.all_played
     # No Retry-After on Trello's 429: one jittered backoff of 0.5-1 s, then the same request.
     assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 1.0
-    assert adapter.http.requests_made == 3
+    assert adapter.http.requests_made == 4
     assert set(tasks) == {C1, C2, C3, C4, C5}
     assert len(tasks[C1].history) == 3 and tasks[C1].amount == 12000.0
 
@@ -240,7 +245,7 @@ def test_server_error_then_served(cassette: Cassette, sleeps: list[float]) -> No
     with cassette("trello/server_error.yaml") as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-    assert len(sleeps) == 1
+    assert len(sleeps) == 1 and adapter.http.requests_made == 4
     assert set(tasks) == {C1, C2, C3, C4, C5}
     assert tasks[C5].history[-1] == StatusChange(at("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION)
 
