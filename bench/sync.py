@@ -117,6 +117,7 @@ class FakeTrello:
         self._sorted: list[str] | None = None
         self._card_json: list[str] | None = None
         self._card_ids: list[str] = []
+        self._position: dict[str, int] = {}
         self.members = [
             {"id": f"5b8f1e2a3c4d5e6f7a8b{k:04x}", "fullName": f"Commercial {k}", "username": "c"}
             for k in range(5)
@@ -150,7 +151,11 @@ class FakeTrello:
             })  # fmt: skip
         self.actions[:0] = sorted(moved, key=lambda a: a["id"], reverse=True)
         self._sorted = None
-        self._card_json = None
+        if self._card_json is not None:  # re-serialise only the cards that moved
+            changed = {m["data"]["card"]["id"] for m in moved}
+            for n, card_id in enumerate(reversed(self._card_ids)):
+                if card_id in changed:
+                    self._card_json[n] = json.dumps(self.cards[self._position[card_id]])
         return len(moved)
 
     def board(self, query: dict[str, str]) -> Any:
@@ -167,7 +172,8 @@ class FakeTrello:
         if self._card_json is None:
             ordered = sorted(self.cards, key=lambda c: c["id"], reverse=True)
             self._card_ids = [c["id"] for c in reversed(ordered)]  # ascending
-            self._card_json = [json.dumps(c, ensure_ascii=False) for c in ordered]
+            self._card_json = [json.dumps(c) for c in ordered]
+            self._position = {c["id"]: n for n, c in enumerate(self.cards)}
         limit = int(query.get("limit", "1000"))
         start = 0
         if "before" in query:

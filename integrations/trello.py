@@ -273,7 +273,10 @@ class TrelloAdapter(Adapter):
             return True
         if card.get("idList") in moves.archived_lists:
             return True
-        active = parse_datetime(card.get("dateLastActivity"))
+        text = card.get("dateLastActivity") or ""
+        if len(text) == 24 and text.endswith("Z"):  # Trello's own format sorts as text: no parsing
+            return text >= trello_time(since)
+        active = parse_datetime(text)
         return active is not None and active >= since
 
     def _task(
