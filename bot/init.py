@@ -1,4 +1,4 @@
-"""`pipeline-bot init`: a commented starter `pipeline.toml` and `.env.example`, never overwriting."""
+"""`pipeline-bot init`: commented starter `pipeline.toml` and `.env.example`; never overwrites."""
 
 from __future__ import annotations
 
