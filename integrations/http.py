@@ -174,7 +174,7 @@ class HttpClient:
 
 
 def retry_delay(response: requests.Response | None, attempt: int, base: float = 1.0) -> float:
-    """Seconds to wait: the server's word (Retry-After, X-RateLimit-Reset) or backoff with jitter."""
+    """Seconds to wait: the server's Retry-After or X-RateLimit-Reset, else jittered backoff."""
     if response is not None:
         told = _told_delay(response.headers)
         if told is not None:

@@ -33,6 +33,6 @@ def cassette() -> Callable[..., AbstractContextManager[object]]:
 
 @pytest.fixture
 def sleeps() -> Iterator[list[float]]:
-    """Collects the waits an adapter would have slept; pass `http_options={"sleep": sleeps.append}`."""
+    """The waits an adapter would have slept: pass `http_options={"sleep": sleeps.append}`."""
     waited: list[float] = []
     yield waited

@@ -1,0 +1,57 @@
+"""Ask a `/pipeline` question: parse, answer, and hand back something every renderer can use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.analytics import Context
+from bot.query import Query, answer, parse
+from bot.settings import Settings
+from bot.store import Store
+
+
+@dataclass
+class Reply:
+    query: Query
+    result: Any
+    settings: Settings
+    context: Context
+
+    def json(self) -> dict[str, Any]:
+        from bot.render.json_out import to_json
+
+        return to_json(self.query, self.result)
+
+    def text(self) -> str:
+        from bot.render.text import render
+
+        return render(self.result, style_for(self.settings))
+
+
+def context_for(settings: Settings, now: datetime, user: str | None = None) -> Context:
+    """The analytics context of one question (`user`: the Slack user asking, for `mine`)."""
+    config = settings.config
+    return Context(
+        pipeline=settings.pipeline,
+        tz=settings.tz,
+        now=now.astimezone(settings.tz),
+        stall_counting=config.stall_counting,
+        language=config.language,
+        currency=config.currency,
+    )
+
+
+def style_for(settings: Settings) -> Any:
+    from bot.render.text import Style
+
+    return Style(settings.config.language, settings.config.currency, settings.tz)
+
+
+def ask(settings: Settings, store: Store, text: str, now: datetime,
+        user: str | None = None) -> Reply:  # fmt: skip
+    """Raises `UnknownQuery` for words that name no query."""
+    query = parse(text)
+    ctx = context_for(settings, now, user)
+    return Reply(query, answer(query, store, ctx), settings, ctx)

@@ -1,0 +1,178 @@
+"""`pipeline-bot`: the command line. Parses arguments, builds `Settings` once, dispatches.
+
+User mistakes (bad arguments, an invalid config, an unknown query) end with one line on stderr and
+exit status 2, never a traceback. Heavy modules (Slack, HTTP adapters) are imported only by the
+commands that use them, so `pipeline-bot query` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from bot.settings import ConfigError, Settings, load_settings
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+#: Commands implemented outside this module: "module:function", imported on use.
+EXTERNAL_COMMANDS: dict[str, str] = {
+    "nudge": "bot.nudges:run_command",
+    "digest": "bot.digest:run_command",
+    "serve": "bot.slack.serve:run_command",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="pipeline.toml to use")
+    common.add_argument("--db", default=argparse.SUPPRESS, help="SQLite file to use")
+    as_of = _Parser(add_help=False)
+    as_of.add_argument("--as-of", dest="as_of", default=None, metavar="DATE|DATETIME",
+                       help="the clock for ages and 'today' (ISO 8601; default: now)")  # fmt: skip
+
+    parser = _Parser(prog="pipeline-bot", description="Your sales pipeline, in Slack.",
+                     parents=[common])  # fmt: skip
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser("init", parents=[common],
+                   help="write a commented pipeline.toml and .env.example here")  # fmt: skip
+    sub.add_parser("demo", parents=[common],
+                   help="load the bundled demo agency and show its pipeline")  # fmt: skip
+    sub.add_parser("check", parents=[common],
+                   help="validate the config, credentials and unmapped statuses")  # fmt: skip
+    sync = sub.add_parser("sync", parents=[common], help="pull deals from the sources")
+    sync.add_argument("--source", action="append", metavar="NAME",
+                      help="only this source (repeatable)")  # fmt: skip
+    sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    query = sub.add_parser("query", parents=[common, as_of], help="answer a /pipeline question")
+    query.add_argument("words", nargs="*", help="the question, e.g. stalled, deal Dupain")
+    query.add_argument("--json", action="store_true", help="print the contract's JSON")
+    nudge = sub.add_parser("nudge", parents=[common, as_of], help="send stalled-deal nudges now")
+    nudge.add_argument("--dry-run", action="store_true", help="print them, send nothing")
+    digest = sub.add_parser("digest", parents=[common, as_of], help="post the weekly digest")
+    digest.add_argument("--dry-run", action="store_true", help="print it, send nothing")
+    serve = sub.add_parser("serve", parents=[common], help="run the Slack bot and scheduler")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return dispatch(args)
+    except UsageError as exc:
+        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"pipeline-bot: invalid config: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pipeline-bot: interrupted", file=sys.stderr)
+        return 130
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    command: str = args.command
+    if command == "init":
+        return cmd_init(Path.cwd())
+    default_db = "pipeline-demo.db" if command == "demo" else "pipeline.db"
+    settings = load_settings(getattr(args, "config", None), getattr(args, "db", None),
+                             default_db=default_db)  # fmt: skip
+    handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+        "demo": cmd_demo,
+        "check": cmd_check,
+        "sync": cmd_sync,
+        "query": cmd_query,
+    }
+    if command in handlers:
+        return handlers[command](settings, args)
+    module, _, func = EXTERNAL_COMMANDS[command].partition(":")
+    run: Callable[[Settings, argparse.Namespace], int] = getattr(
+        importlib.import_module(module), func
+    )
+    return run(settings, args)
+
+
+def as_of(settings: Settings, args: argparse.Namespace) -> datetime:
+    from bot.clock import BadDate, parse_as_of
+
+    try:
+        return parse_as_of(getattr(args, "as_of", None), settings.tz)
+    except BadDate as exc:
+        raise UsageError(str(exc)) from None
+
+
+def open_store(settings: Settings) -> Any:
+    """The store, re-mapped if the stage mapping changed since the last command."""
+    from bot.store import Store, StoreLocked
+
+    store = Store(settings.db_path)
+    try:
+        store.ensure_mapping(settings.pipeline)
+    except StoreLocked as exc:
+        raise UsageError(str(exc)) from None
+    return store
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.answers import ask
+    from bot.query import UnknownQuery
+
+    text = " ".join(args.words)
+    store = open_store(settings)
+    try:
+        reply = ask(settings, store, text, as_of(settings, args))
+    except UnknownQuery as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(reply.json(), ensure_ascii=False, indent=2))
+    else:
+        print(reply.text())
+    return 0
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sync_command import run_sync
+
+    return run_sync(settings, names=args.source, full=args.full)
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.check import run_check
+
+    return run_check(settings)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings)
+
+
+def cmd_init(folder: Path) -> int:
+    from bot.init import write_starter_files
+
+    for line in write_starter_files(folder):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

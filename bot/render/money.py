@@ -1,0 +1,54 @@
+"""Money, numbers and dates the way each language writes them (`12 000 €` / `€12,000`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, tzinfo
+
+NARROW_NBSP = "\u202f"
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."),
+}  # fmt: skip
+
+
+def number(value: float, language: str, decimals: int = 0) -> str:
+    text = f"{value:,.{decimals}f}"
+    if language == "fr":
+        return text.replace(",", NARROW_NBSP).replace(".", ",")
+    return text
+
+
+def money(value: float | None, currency: str, language: str) -> str:
+    """Whole units unless there are cents: `12 000 €`, `€12,000`, `7 500,50 €`."""
+    if value is None:
+        return "—"
+    decimals = 0 if float(value).is_integer() else 2
+    amount = number(abs(value), language, decimals)
+    sign = "-" if value < 0 else ""
+    symbol = _SYMBOLS.get(currency.upper(), currency.upper())
+    if language == "fr":
+        return f"{sign}{amount}\u00a0{symbol}"
+    if len(symbol) == 1:
+        return f"{sign}{symbol}{amount}"
+    return f"{sign}{amount} {symbol}"
+
+
+def short_date(value: date | datetime | str | None, language: str, tz: tzinfo | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(tz).date() if tz else value.date()
+    month = _MONTHS.get(language, _MONTHS["en"])[value.month - 1]
+    if language == "fr":
+        return f"{value.day} {month} {value.year}"
+    return f"{month} {value.day}, {value.year}"
+
+
+def month_name(key: str, language: str) -> str:
+    """`2026-12` → `Dec 2026` / `déc. 2026`."""
+    year, month = key.split("-")
+    return f"{_MONTHS.get(language, _MONTHS['en'])[int(month) - 1]} {year}"

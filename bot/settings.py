@@ -1,0 +1,378 @@
+"""Settings: `pipeline.toml` (what the agency decides) + environment/.env (secrets only).
+
+Built once in `main()` or `build_app(settings)` and passed down: no module-level instance. The TOML
+is read with `tomllib` so a syntax error can name its line; secrets come from pydantic-settings so
+they stay `SecretStr` and never reach a log. Plain settings are *not* read from the environment:
+`LANGUAGE` or `TIMEZONE` variables set by the OS must not silently change the bot's language.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.pipeline import (
+    CLIENT_COURT_STATUS,
+    DEFAULT_STAGES,
+    DEFAULT_STATUS_MAP,
+    Pipeline,
+    Stage,
+    normalise,
+)
+from integrations.base import KNOWN_KINDS
+
+CONFIG_ENV = "PIPELINE_CONFIG"
+DB_ENV = "PIPELINE_DB"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Localised = str | dict[Literal["en", "fr"], str]
+
+
+class ConfigError(Exception):
+    """An invalid configuration: one line per problem, ready to print."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StageConfig(_Strict):
+    key: Annotated[str, Field(min_length=1)]
+    label: Localised | None = None
+    probability: Annotated[float, Field(ge=0, le=100)]
+    stall_days: Annotated[int, Field(ge=0)] = 0
+    next_step: Localised = ""
+    outcome: Literal["won", "lost"] | None = None
+    waiting_on: Literal["client"] | None = None
+
+    def to_stage(self) -> Stage:
+        labels = _localised(self.label) or {"en": self.key}
+        return Stage(
+            key=self.key,
+            labels=labels,
+            probability=self.probability,
+            stall_days=self.stall_days,
+            next_steps=_localised(self.next_step),
+            outcome=self.outcome,
+            waiting_on=self.waiting_on,
+        )
+
+
+def _localised(value: Localised | None) -> dict[str, str]:
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        return {"en": value, "fr": value}
+    return {str(lang): text for lang, text in value.items()}
+
+
+def _hhmm(value: str) -> str:
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ValueError(f"must be a time HH:MM, got {value!r}")
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def _weekday(value: str) -> str:
+    day = value.strip().lower()[:3]
+    if day not in WEEKDAYS:
+        raise ValueError(f"must be one of {', '.join(WEEKDAYS)}, got {value!r}")
+    return day
+
+
+class SlackConfig(_Strict):
+    channel: str | None = None
+    allowed_channels: list[str] = []
+    allowed_users: list[str] = []
+
+
+class NudgesConfig(_Strict):
+    at: str = "09:30"
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    max_per_owner: Annotated[int, Field(ge=1)] = 10
+    snooze_days: Annotated[int, Field(ge=1)] = 3
+
+    @field_validator("at")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        return _hhmm(value)
+
+    @field_validator("days")
+    @classmethod
+    def _valid_days(cls, value: list[str]) -> list[str]:
+        return [_weekday(day) for day in value]
+
+
+class DigestConfig(_Strict):
+    day: str = "mon"
+    at: str = "09:00"
+    channel: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        return _hhmm(value)
+
+    @field_validator("day")
+    @classmethod
+    def _valid_day(cls, value: str) -> str:
+        return _weekday(value)
+
+
+class SyncConfig(_Strict):
+    every_minutes: Annotated[int, Field(ge=1)] = 15
+
+
+class AnnounceConfig(_Strict):
+    won_lost: bool = True
+
+
+class PipelineConfig(_Strict):
+    """Everything `pipeline.toml` may hold; defaults are the contract's."""
+
+    timezone: str = "Europe/Paris"
+    language: Literal["en", "fr"] = "fr"
+    currency: str = "EUR"
+    stall_counting: Literal["calendar", "business"] = "calendar"
+    db: str | None = None
+    stages: list[StageConfig] | None = None
+    status_map: dict[str, str] = {}
+    sources: list[dict[str, Any]] = []
+    people: dict[str, str] = {}
+    slack: SlackConfig = SlackConfig()
+    nudges: NudgesConfig = NudgesConfig()
+    digest: DigestConfig = DigestConfig()
+    sync: SyncConfig = SyncConfig()
+    announce: AnnounceConfig = AnnounceConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
+        return value
+
+
+class Secrets(BaseSettings):
+    """Tokens from the environment or `.env`; never from `pipeline.toml`."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    trello_api_key: SecretStr | None = None
+    trello_token: SecretStr | None = None
+    asana_token: SecretStr | None = None
+    jira_email: SecretStr | None = None
+    jira_api_token: SecretStr | None = None
+    clickup_token: SecretStr | None = None
+    notion_token: SecretStr | None = None
+    monday_token: SecretStr | None = None
+    linear_api_key: SecretStr | None = None
+
+    def as_env(self) -> dict[str, str]:
+        """Secrets by their environment-variable name, for adapters (which know their names)."""
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                out[name.upper()] = value.get_secret_value()
+        return out
+
+
+@dataclass
+class Settings:
+    """The one settings object: the validated config, the secrets, and resolved paths."""
+
+    config: PipelineConfig
+    secrets: Secrets
+    db_path: Path
+    config_path: Path | None = None
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return build_pipeline(self.config)
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.config.timezone)
+
+    @property
+    def language(self) -> str:
+        return self.config.language
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config: relative to the config file's folder."""
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+
+def build_pipeline(config: PipelineConfig) -> Pipeline:
+    if config.stages is None:
+        return Pipeline(DEFAULT_STAGES, config.status_map)
+    stages = [s.to_stage() for s in config.stages]
+    status_map = {**DEFAULT_STATUS_MAP, **config.status_map}
+    if not any(s.waiting_on for s in stages):
+        client_stage = normalise_lookup(status_map, CLIENT_COURT_STATUS)
+        stages = [
+            Stage(s.key, s.labels, s.probability, s.stall_days, s.next_steps, s.outcome, "client")
+            if s.key == client_stage and s.is_open
+            else s
+            for s in stages
+        ]
+    return Pipeline(stages, config.status_map)
+
+
+def normalise_lookup(mapping: dict[str, str], status: str) -> str | None:
+    wanted = normalise(status)
+    return next((v for k, v in mapping.items() if normalise(k) == wanted), None)
+
+
+def find_config(explicit: str | None, cwd: Path | None = None) -> Path | None:
+    """`--config`, else `$PIPELINE_CONFIG`, else `./pipeline.toml` if it exists, else None."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = (cwd or Path.cwd()) / "pipeline.toml"
+    return local if local.exists() else None
+
+
+def load_settings(
+    config_path: str | None = None,
+    db_path: str | None = None,
+    *,
+    cwd: Path | None = None,
+    default_db: str = "pipeline.db",
+) -> Settings:
+    """Read and validate everything; raises `ConfigError` listing every problem found."""
+    cwd = cwd or Path.cwd()
+    path = find_config(config_path, cwd)
+    raw: dict[str, Any] = {}
+    label = "built-in defaults"
+    if path is not None:
+        label = path.name
+        raw = read_toml(path)
+    config = validate_config(raw, label)
+    base_dir = path.resolve().parent if path else cwd
+    env_files = [p for p in (base_dir / ".env", cwd / ".env") if p.exists()]
+    secrets = Secrets(_env_file=tuple(dict.fromkeys(env_files)) or None)  # type: ignore[call-arg]
+    settings = Settings(config=config, secrets=secrets, db_path=Path(), config_path=path,
+                        base_dir=base_dir)  # fmt: skip
+    chosen = db_path or os.environ.get(DB_ENV)
+    if chosen:
+        settings.db_path = Path(chosen).expanduser()
+    elif config.db:
+        settings.db_path = settings.resolve(config.db)
+    else:
+        settings.db_path = cwd / default_db
+    return settings
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such config file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: cannot read it ({exc})"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path.name}: malformed TOML: {exc}"]) from None
+
+
+def validate_config(raw: dict[str, Any], label: str = "pipeline.toml") -> PipelineConfig:
+    """Validate the TOML structure, then the cross-field rules; every problem on its own line."""
+    try:
+        config = PipelineConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError([_describe(label, err) for err in exc.errors()]) from None
+    problems = [f"{label}: {p}" for p in _cross_checks(config)]
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _describe(label: str, err: Any) -> str:
+    where = (
+        "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(
+            "."
+        )
+        or "top level"
+    )
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    elif err["type"] == "literal_error":
+        message = f"{message}, got {err.get('input')!r}"
+    elif "input" in err and err["type"] not in ("missing",):
+        message = f"{message} (got {err['input']!r})"
+    return f"{label}: {where}: {message}"
+
+
+def _cross_checks(config: PipelineConfig) -> list[str]:
+    problems: list[str] = []
+    stages = config.stages
+    keys = [s.key for s in stages] if stages is not None else [s.key for s in DEFAULT_STAGES]
+    if stages is not None:
+        seen: set[str] = set()
+        for stage in stages:
+            if stage.key in seen:
+                problems.append(f"stages: duplicate stage key '{stage.key}'")
+            seen.add(stage.key)
+        outcomes = {s.outcome for s in stages}
+        for outcome in ("won", "lost"):
+            if outcome not in outcomes:
+                problems.append(f'stages: no stage has outcome = "{outcome}"')
+        outcome_seen = False
+        for stage in stages:
+            if stage.outcome:
+                outcome_seen = True
+            elif outcome_seen:
+                problems.append(
+                    f"stages: open stage '{stage.key}' comes after an outcome stage; "
+                    "list open stages first, then outcomes"
+                )
+    for status, stage_key in config.status_map.items():
+        if stage_key not in keys:
+            problems.append(
+                f"status_map: '{status}' maps to unknown stage '{stage_key}' "
+                f"(stages: {', '.join(keys)})"
+            )
+    names: set[str] = set()
+    for index, source in enumerate(config.sources):
+        kind = source.get("kind")
+        if kind not in KNOWN_KINDS or kind == "demo":
+            known = ", ".join(k for k in KNOWN_KINDS if k != "demo")
+            problems.append(f"sources[{index}]: unknown source kind {kind!r} (one of: {known})")
+            continue
+        name = str(source.get("name") or kind)
+        if name in names:
+            problems.append(f"sources[{index}]: duplicate source name '{name}'")
+        names.add(name)
+    return problems
+
+
+def person_index(people: dict[str, str]) -> dict[str, str]:
+    """`[people]` keyed by normalised name/e-mail, for case- and accent-blind look-ups."""
+    return {normalise(name): user for name, user in people.items()}

@@ -1,0 +1,27 @@
+"""What Slack listeners and scheduled jobs need, passed in rather than imported as globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.settings import Settings
+from bot.store import Store
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """The settings, a way to open the store (one connection per use), and the clock."""
+
+    settings: Settings
+    now: Callable[[], datetime] = field(default=_utc_now)
+
+    def open_store(self) -> Store:
+        store = Store(self.settings.db_path)
+        store.ensure_mapping(self.settings.pipeline)
+        return store

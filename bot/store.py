@@ -1,0 +1,356 @@
+"""The SQLite store: the only module that speaks SQL.
+
+Raw statuses are the truth (`status_changes`); stages are derived from them with the configured
+mapping, and `stage_events` / `deals.stage` are a materialised view rebuilt whenever the mapping's
+fingerprint changes. So editing `[status_map]` re-maps every deal and its history with no re-sync.
+WAL mode and a busy timeout let the scheduler, the CLI and the Slack handlers share the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.pipeline import Pipeline, normalise
+
+BUSY_TIMEOUT_MS = 15_000
+
+DEAL_COLUMNS: dict[str, type] = {
+    "id": str,
+    "source": str,
+    "task_id": str,
+    "title": str,
+    "client": str,
+    "contact": str,
+    "owner": str,
+    "owner_email": str,
+    "status": str,
+    "status_norm": str,
+    "stage": str,
+    "amount": float,
+    "currency": str,
+    "probability": float,
+    "started": str,
+    "expected_close": str,
+    "stage_entered": str,
+    "next_step": str,
+    "lost_reason": str,
+    "url": str,
+    "removed": int,
+    "first_seen": str,
+    "last_seen": str,
+    "updated": str,
+}
+
+migrations = Migrations("pipeline-bot")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    deals = db.table("deals")
+    deals.create(DEAL_COLUMNS, pk="id", not_null={"source", "title"}, defaults={"removed": 0})
+    db.table("status_changes").create(
+        {"deal_id": str, "at": str, "from_status": str, "to_status": str, "to_norm": str,
+         "origin": str},
+    )  # fmt: skip
+    db.table("status_changes").create_index(["deal_id", "at", "to_norm"], unique=True)
+    db.table("stage_events").create(
+        {"id": int, "deal_id": str, "at": str, "from_stage": str, "to_stage": str,
+         "status": str, "source": str},
+        pk="id",
+    )  # fmt: skip
+    db.table("stage_events").create_index(["deal_id", "at"])
+    db.table("sync_state").create(
+        {"source": str, "bookmark": str, "last_success": str, "last_attempt": str,
+         "last_full": str, "last_error": str},
+        pk="source",
+    )  # fmt: skip
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_nudge_log(db: sqlite_utils.Database) -> None:
+    """The nudge log (at most once a deal a local day), snoozes/follow-ups, announcements."""
+    db.table("nudges").create(
+        {"deal_id": str, "day": str, "owner": str, "recipient": str, "sent_at": str,
+         "channel": str, "ts": str},
+    )  # fmt: skip
+    db.table("nudges").create_index(["deal_id", "day"], unique=True)
+    db.table("quiet").create(
+        {"id": int, "deal_id": str, "kind": str, "stage": str, "by_user": str, "at": str,
+         "until": str},
+        pk="id",
+    )  # fmt: skip
+    db.table("quiet").create_index(["deal_id", "stage"])
+    db.table("announcements").create(
+        {"deal_id": str, "outcome": str, "at": str, "announced_at": str},
+        pk=("deal_id", "outcome"),
+    )  # fmt: skip
+    db.table("leases").create({"job": str, "holder": str, "expires": str}, pk="job")
+
+
+@migrations()
+def m003_query_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes the /pipeline queries lean on (covering the summary's GROUP BY)."""
+    db.table("deals").create_index(["removed", "stage", "amount", "probability"])
+    db.table("deals").create_index(["owner"])
+    db.table("stage_events").create_index(["at"])
+
+
+def iso(moment: datetime) -> str:
+    """Stored form of a timestamp: UTC, second precision, sortable as text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class StoreLocked(Exception):
+    """The database stayed locked by another process past the busy timeout."""
+
+
+class Store:
+    """A pipeline-bot database file; opening it applies pending migrations."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)  # fmt: skip
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        if migrate and migrations.pending(self.db):
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One all-or-nothing write: an exception rolls every statement back."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreLocked(
+                f"the database {self.path} is locked by another pipeline-bot process ({exc}); "
+                "try again in a moment"
+            ) from exc
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def deals_by_ids(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.rows(f"SELECT * FROM deals WHERE id IN ({marks})", chunk):
+                out[row["id"]] = row
+        return out
+
+    def live_deals(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM deals WHERE removed = 0 ORDER BY id")
+
+    def unmapped_statuses(self) -> list[dict[str, Any]]:
+        return self.rows(
+            "SELECT status, COUNT(*) AS count FROM deals WHERE removed = 0 AND stage IS NULL "
+            "AND status IS NOT NULL GROUP BY status_norm ORDER BY count DESC, status"
+        )
+
+    def history(self, deal_id: str) -> list[dict[str, Any]]:
+        return self.rows(
+            "SELECT at, from_stage, to_stage, status FROM stage_events WHERE deal_id = ? "
+            "ORDER BY at, id",
+            (deal_id,),
+        )
+
+    def sync_state(self, source: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * FROM sync_state WHERE source = ?", (source,))
+        return found[0] if found else None
+
+    def meta(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(value) if value is not None else None
+
+    # --- writing -------------------------------------------------------------------------
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def upsert_deals(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.db.table("deals").upsert_all(rows, pk="id", alter=True)
+
+    def add_status_changes(self, changes: Iterable[tuple[str, str, str | None, str, str]]) -> int:
+        """Insert (deal_id, at, from, to, origin) once each; returns how many were new."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO status_changes(deal_id, at, from_status, to_status, to_norm,"
+            " origin) VALUES (?, ?, ?, ?, ?, ?)",
+            ((d, at, f, t, normalise(t), o) for d, at, f, t, o in changes),
+        )
+        return self.conn.total_changes - before
+
+    def latest_statuses(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Per deal, the (at, to_norm) of its newest recorded status change."""
+        out: dict[str, tuple[str, str]] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for deal_id, at, norm in self.conn.execute(
+                f"SELECT deal_id, MAX(at), to_norm FROM status_changes WHERE deal_id IN ({marks})"
+                " GROUP BY deal_id",
+                chunk,
+            ):
+                out[deal_id] = (at, norm)
+        return out
+
+    def rebuild_stage_events(self, pipeline: Pipeline, ids: Sequence[str] | None = None) -> int:
+        """Derive stage events and `stage`/`stage_entered` from raw status changes.
+
+        Consecutive statuses of the same stage are one stay: moving between two statuses of one
+        stage is not a stage change. `ids=None` rebuilds every deal (after a mapping change).
+        Returns the number of stage events written.
+        """
+        stage_of = _memo_stage(pipeline)
+        if ids is None:
+            self.conn.execute("DELETE FROM stage_events")
+            cursor = self.conn.execute(
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source FROM status_changes c "
+                "JOIN deals d ON d.id = c.deal_id ORDER BY c.deal_id, c.at, c.rowid"
+            )
+            written = self._write_events(cursor, stage_of)
+            self._remap_current(stage_of, None)
+            return written
+        written = 0
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"DELETE FROM stage_events WHERE deal_id IN ({marks})", chunk)
+            cursor = self.conn.execute(
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source FROM status_changes c "
+                f"JOIN deals d ON d.id = c.deal_id WHERE c.deal_id IN ({marks}) "
+                "ORDER BY c.deal_id, c.at, c.rowid",
+                chunk,
+            )
+            written += self._write_events(cursor, stage_of)
+            self._remap_current(stage_of, chunk)
+        return written
+
+    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str]],
+                      stage_of: Any) -> int:  # fmt: skip
+        events: list[tuple[str, str, str | None, str | None, str, str]] = []
+        entered: list[tuple[str, str]] = []
+        written = 0
+        current_deal: str | None = None
+        current_stage: str | None = None
+        first_at: str | None = None
+
+        def flush_deal() -> None:
+            if current_deal is not None and first_at is not None:
+                entered.append((first_at, current_deal))
+
+        for deal_id, at, status, norm, source in cursor:
+            stage = stage_of(norm)
+            if deal_id != current_deal:
+                flush_deal()
+                current_deal, current_stage, first_at = deal_id, stage, at
+                events.append((deal_id, at, None, stage, status, source))
+            elif stage != current_stage:
+                events.append((deal_id, at, current_stage, stage, status, source))
+                current_stage, first_at = stage, at
+            if len(events) >= 5000:
+                written += self._insert_events(events)
+                events.clear()
+        flush_deal()
+        written += self._insert_events(events)
+        self.conn.executemany("UPDATE deals SET stage_entered = ? WHERE id = ?", entered)
+        return written
+
+    def _insert_events(
+        self, events: list[tuple[str, str, str | None, str | None, str, str]]
+    ) -> int:
+        self.conn.executemany(
+            "INSERT INTO stage_events(deal_id, at, from_stage, to_stage, status, source) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            events,
+        )
+        return len(events)
+
+    def _remap_current(self, stage_of: Any, ids: Sequence[str] | None) -> None:
+        where, params = ("", ()) if ids is None else (
+            f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))  # fmt: skip
+        norms = [r[0] for r in self.conn.execute(f"SELECT DISTINCT status_norm FROM deals{where}",
+                                                 params)]  # fmt: skip
+        for norm in norms:
+            clause = "status_norm IS ?" + (
+                f" AND id IN ({','.join('?' * len(ids))})" if ids else ""
+            )
+            self.conn.execute(f"UPDATE deals SET stage = ? WHERE {clause}",
+                              (stage_of(norm), norm, *(ids or ())))  # fmt: skip
+
+    def ensure_mapping(self, pipeline: Pipeline) -> bool:
+        """Re-map every stored deal when the stage mapping changed since last time."""
+        fingerprint = pipeline.fingerprint()
+        if self.meta("mapping") == fingerprint:
+            return False
+        with self.transaction():
+            self.rebuild_stage_events(pipeline)
+            self.set_meta("mapping", fingerprint)
+        return True
+
+    def save_sync_state(self, source: str, **values: str | None) -> None:
+        self.db.table("sync_state").upsert({"source": source, **values}, pk="source", alter=True)
+
+    def mark_removed(self, source: str, seen_before: str) -> int:
+        """After a complete full sync: deals of `source` not seen in it are gone upstream."""
+        cursor = self.conn.execute(
+            "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ?",
+            (source, seen_before),
+        )
+        return cursor.rowcount
+
+
+def _memo_stage(pipeline: Pipeline) -> Any:
+    cache: dict[str | None, str | None] = {}
+
+    def stage_of(norm: str | None) -> str | None:
+        if norm not in cache:
+            cache[norm] = pipeline.status_to_stage.get(norm) if norm else None
+        return cache[norm]
+
+    return stage_of
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

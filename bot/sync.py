@@ -1,0 +1,233 @@
+"""The sync engine: stream an adapter's tasks into the store, record each status change once.
+
+Why this shape: the bookmark (the start time of the last *complete* sync) advances only
+after every page is stored, so a sync that dies half-way is simply re-run from the old bookmark and
+upserts absorb what was already written. Sources that are one document (a CSV, the demo) are
+written in a single transaction, so a crash leaves the store exactly as it was. Removal is only
+decided at the end of a complete full sync: incremental feeds cannot see deletions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.pipeline import Pipeline, normalise
+from bot.store import Store, iso
+from integrations.base import Adapter, ProgressCallback, SourceError, Task, adapter_class
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+@dataclass
+class SyncResult:
+    """What one source's sync did, for the one-line report and the exit status."""
+
+    source: str
+    full: bool
+    fetched: int = 0
+    changed: int = 0
+    stage_changes: int = 0
+    removed: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    reached_outcome: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def sync_source(
+    store: Store,
+    pipeline: Pipeline,
+    adapter: Adapter,
+    *,
+    full: bool = False,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    single_transaction: bool = False,
+) -> SyncResult:
+    """Pull one source into the store; never raises for a source problem (see `result.error`)."""
+    started = now()
+    clock = time.perf_counter()
+    name = adapter.name
+    state = store.sync_state(name) or {}
+    bookmark = None if full or not state.get("bookmark") else datetime.fromisoformat(
+        state["bookmark"])  # fmt: skip
+    if adapter.snapshot:
+        bookmark, single_transaction = None, True
+    result = SyncResult(source=name, full=bookmark is None)
+    first_sync = not state.get("last_success")
+    store.ensure_mapping(pipeline)
+    outer: AbstractContextManager[None] = (
+        store.transaction() if single_transaction else nullcontext()
+    )
+    try:
+        with outer:
+            for batch in _batches(adapter.fetch(bookmark), BATCH_SIZE):
+                inner = nullcontext() if single_transaction else store.transaction()
+                with inner:
+                    _store_batch(store, pipeline, name, batch, started, result, first_sync)
+            if result.full:
+                with nullcontext() if single_transaction else store.transaction():
+                    result.removed = store.mark_removed(name, iso(started))
+    except (SourceError, OSError, ValueError) as exc:
+        result.error = str(exc)
+        log.warning("sync of source '%s' failed: %s", name, exc)
+    finally:
+        adapter.close()
+    values: dict[str, str | None] = {"last_attempt": iso(started)}
+    if result.ok:
+        values.update(bookmark=iso(started), last_success=iso(started), last_error=None)
+        if result.full:
+            values["last_full"] = iso(started)
+    else:
+        values["last_error"] = result.error
+    with store.transaction():
+        store.save_sync_state(name, **values)
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    batch: list[Task] = []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _store_batch(
+    store: Store,
+    pipeline: Pipeline,
+    source: str,
+    tasks: list[Task],
+    started: datetime,
+    result: SyncResult,
+    first_sync: bool,
+) -> None:
+    seen_at = iso(started)
+    ids = [f"{source}:{t.id}" for t in tasks]
+    before = store.deals_by_ids(ids)
+    changes: list[tuple[str, str, str | None, str, str]] = []
+    for deal_id, task in zip(ids, tasks, strict=True):
+        for change in task.history:
+            changes.append((deal_id, iso(change.at), change.from_status, change.to_status, "tool"))
+        result.warnings.extend(task.warnings)
+    store.add_status_changes(changes)
+    latest = store.latest_statuses(ids)
+    snapshots: list[tuple[str, str, str | None, str, str]] = []
+    for deal_id, task in zip(ids, tasks, strict=True):
+        if task.status is None:
+            continue
+        last = latest.get(deal_id)
+        if last is None or last[1] != normalise(task.status):
+            at = task.stage_entered if task.stage_entered else started
+            if last is not None and iso(at) <= last[0]:
+                at = started  # a stale "status since" cell must not reorder the history
+            previous = before[deal_id]["status"] if deal_id in before else None
+            snapshots.append((deal_id, iso(at), previous, task.status, "snapshot"))
+    rows = [_deal_row(deal_id, source, task, pipeline, seen_at, before.get(deal_id))
+            for deal_id, task in zip(ids, tasks, strict=True)]  # fmt: skip
+    store.upsert_deals(rows)
+    store.add_status_changes(snapshots)
+    store.rebuild_stage_events(pipeline, ids)
+    after = store.deals_by_ids(ids)
+    result.fetched += len(tasks)
+    for deal_id in ids:
+        old, new = before.get(deal_id), after[deal_id]
+        if old is None or _differs(old, new):
+            result.changed += 1
+        if old is not None and old["stage"] != new["stage"]:
+            result.stage_changes += 1
+        reached_outcome = new["stage"] in _outcome_keys(pipeline) and not new["removed"]
+        if reached_outcome and (old is None or old["stage"] != new["stage"]) and not first_sync:
+            result.reached_outcome.append((deal_id, new["stage"]))
+
+
+def _outcome_keys(pipeline: Pipeline) -> set[str]:
+    return {s.key for s in pipeline.stages if s.outcome}
+
+
+_COMPARED = (
+    "title", "client", "contact", "owner", "owner_email", "status", "amount", "currency",
+    "probability", "expected_close", "next_step", "lost_reason", "url", "removed",
+)  # fmt: skip
+
+
+def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return any(old.get(key) != new.get(key) for key in _COMPARED)
+
+
+def _deal_row(
+    deal_id: str,
+    source: str,
+    task: Task,
+    pipeline: Pipeline,
+    seen_at: str,
+    before: dict[str, Any] | None,
+) -> dict[str, Any]:
+    owner_email = task.owner_email
+    if not owner_email and task.owner and "@" in task.owner:
+        owner_email = task.owner  # an owner written as an e-mail address is its own e-mail
+    return {
+        "id": deal_id,
+        "source": source,
+        "task_id": task.id,
+        "title": task.title,
+        "client": task.client,
+        "contact": task.contact,
+        "owner": task.owner,
+        "owner_email": owner_email,
+        "status": task.status,
+        "status_norm": normalise(task.status) if task.status else None,
+        "stage": pipeline.stage_of(task.status),
+        "amount": task.amount,
+        "currency": task.currency,
+        "probability": task.probability,
+        "started": iso(task.started) if task.started else None,
+        "expected_close": task.expected_close.isoformat() if task.expected_close else None,
+        "next_step": task.next_step,
+        "lost_reason": task.lost_reason,
+        "url": task.url,
+        "removed": 1 if task.removed else 0,
+        "first_seen": before["first_seen"] if before else seen_at,
+        "last_seen": seen_at,
+        "updated": iso(task.updated) if task.updated else None,
+    }
+
+
+def make_adapter(
+    raw: dict[str, Any],
+    secrets: dict[str, str],
+    *,
+    base_dir: Path | None = None,
+    timezone: str | None = None,
+    progress: ProgressCallback | None = None,
+    http_options: dict[str, Any] | None = None,
+) -> Adapter:
+    """Build the adapter of one `[[sources]]` table, validated by the adapter's own model.
+
+    Relative `path`s are relative to the config file's folder; a source without its own
+    `timezone` reads bare dates in the configured one.
+    """
+    cls = adapter_class(str(raw.get("kind")))
+    values = dict(raw)
+    if base_dir is not None and values.get("path") and not Path(values["path"]).is_absolute():
+        values["path"] = str(base_dir / values["path"])
+    if timezone and "timezone" in cls.settings_model.model_fields:
+        values.setdefault("timezone", timezone)
+    settings = cls.settings_model.model_validate(values)
+    return cls(settings, secrets, progress=progress, http_options=http_options)

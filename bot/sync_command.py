@@ -1,0 +1,110 @@
+"""`pipeline-bot sync`: every configured source in turn, one line of result each.
+
+A source that fails does not stop the others; the exit status is 1 when any failed. On a terminal
+a long sync shows its progress on stderr; piped or in cron it stays quiet.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from bot.settings import Settings
+from bot.store import Store
+from bot.sync import SyncResult, make_adapter, sync_source
+from integrations.base import SourceError
+
+
+class Progress:
+    """`\\r`-rewritten progress line on a terminal; nothing at all elsewhere."""
+
+    def __init__(self, source: str, stream: TextIO):
+        self.source = source
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+
+    def __call__(self, pages: int, tasks: int) -> None:
+        if self.enabled:
+            self.stream.write(f"\r{self.source}: {pages} page(s), {tasks} card(s)…")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def describe(result: SyncResult) -> str:
+    """The one-line result of a source."""
+    if not result.ok:
+        return f"{result.source}: FAILED after {result.seconds:.1f} s: {result.error}"
+    kind = "full" if result.full else "incremental"
+    warnings = len(result.warnings)
+    return (
+        f"{result.source}: {kind}, {result.fetched} fetched, {result.changed} changed, "
+        f"{result.stage_changes} stage change(s), {result.removed} removed, "
+        f"{warnings} warning(s), {result.seconds:.1f} s"
+    )
+
+
+def sync_all(
+    settings: Settings,
+    store: Store,
+    *,
+    names: Iterable[str] | None = None,
+    full: bool = False,
+    progress_stream: TextIO | None = None,
+    http_options: dict[str, Any] | None = None,
+) -> list[SyncResult]:
+    """Sync the chosen sources (all by default) and return their results, failures included."""
+    wanted = set(names or [])
+    results: list[SyncResult] = []
+    secrets = settings.secrets.as_env()
+    for raw in settings.config.sources:
+        name = str(raw.get("name") or raw.get("kind"))
+        if wanted and name not in wanted:
+            continue
+        progress = Progress(name, progress_stream) if progress_stream else None
+        try:
+            adapter = make_adapter(raw, secrets, base_dir=settings.base_dir,
+                                   timezone=settings.config.timezone, progress=progress,
+                                   http_options=http_options)  # fmt: skip
+        except SourceError as exc:
+            results.append(SyncResult(source=name, full=full, error=str(exc)))
+            continue
+        result = sync_source(store, settings.pipeline, adapter, full=full)
+        if progress:
+            progress.clear()
+        results.append(result)
+    return results
+
+
+def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
+    from bot.check import validate_sources
+
+    validate_sources(settings)
+    known = {str(raw.get("name") or raw.get("kind")) for raw in settings.config.sources}
+    unknown = sorted(set(names or []) - known)
+    if unknown:
+        from bot.cli import UsageError
+
+        raise UsageError(
+            f"no source named {', '.join(unknown)} "
+            f"(configured: {', '.join(sorted(known)) or 'none'})"
+        )
+    if not settings.config.sources:
+        print("No source configured: add a [[sources]] table to pipeline.toml (see README).")
+        return 1
+    store = Store(settings.db_path)
+    try:
+        results = sync_all(settings, store, names=names, full=full, progress_stream=sys.stderr)
+    finally:
+        store.close()
+    for result in results:
+        print(describe(result))
+        for warning in result.warnings:
+            print(f"  warning: {warning}")
+    return 0 if all(r.ok for r in results) else 1

@@ -1,0 +1,67 @@
+"""Test helpers: load hand-made tasks through the real sync engine into a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bot.pipeline import Pipeline
+from bot.store import Store
+from bot.sync import SyncResult, sync_source
+from integrations.base import Adapter, SourceSettings, StatusChange, Task
+
+
+class ListAdapter(Adapter):
+    """An adapter over a Python list: every fetch returns the whole list (like a sheet)."""
+
+    kind: ClassVar[str] = "list"
+    snapshot: ClassVar[bool] = True
+    has_history: ClassVar[bool] = True
+
+    def __init__(self, name: str, tasks: Sequence[Task]):
+        super().__init__(SourceSettings(kind="list", name=name), {})
+        self.tasks = list(tasks)
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        yield from self.tasks
+
+
+def at(text: str) -> datetime:
+    """`at("2026-03-02T09:00")` (UTC unless an offset is given)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def task(
+    task_id: str,
+    status: str | None,
+    *moves: tuple[str, str],
+    **fields: Any,
+) -> Task:
+    """A task whose history is `moves` = (ISO time, status) pairs, oldest first."""
+    history = []
+    previous = None
+    for when, to in moves:
+        history.append(StatusChange(at=at(when), to_status=to, from_status=previous))
+        previous = to
+    fields.setdefault("title", f"Deal {task_id}")
+    return Task(id=task_id, status=status, history=history, **fields)
+
+
+def load(
+    store: Store,
+    pipeline: Pipeline,
+    tasks: Sequence[Task],
+    *,
+    source: str = "t",
+    now: datetime | None = None,
+) -> SyncResult:
+    """Sync `tasks` as source `source` at `now` (default: the time of the newest move)."""
+    moment = now or datetime.now(UTC)
+    return sync_source(store, pipeline, ListAdapter(source, tasks), now=lambda: moment)
+
+
+def new_store(tmp_path: Path, name: str = "pipeline.db") -> Store:
+    return Store(tmp_path / name)
