@@ -9,7 +9,7 @@ be read leaves the field empty and is reported with the task, the field and the 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
@@ -128,8 +128,3 @@ def _as_datetime(raw: RawValue) -> datetime | None:
     if isinstance(raw, str):
         return parse_datetime(raw)
     raise ValueError(f"not a date and time: {raw!r}")
-
-
-def lookup(mapping: Mapping[str, V], key: str) -> V | None:
-    """`mapping[key]` by display name, exact then normalised (see `find_by_name`)."""
-    return find_by_name(key, mapping.items())

@@ -52,6 +52,12 @@ OVERLAP = timedelta(hours=1)
 UNKNOWN_ZONE_MARGIN = timedelta(hours=12)
 _ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.IGNORECASE | re.DOTALL)
 _BARE_JQL_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: Short JQL words a project key could spell; such a key must be quoted.
+_JQL_RESERVED = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "empty", "if", "in", "into", "is",
+    "it", "no", "not", "null", "of", "on", "or", "order", "s", "such", "t", "that", "the",
+    "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+})  # fmt: skip
 
 
 class JiraSettings(SourceSettings):
@@ -285,7 +291,7 @@ class JiraAdapter(Adapter):
 def _jql_value(value: str) -> str:
     """A project key as JQL wants it: bare when it is a plain key, quoted otherwise."""
     value = value.strip()
-    if _BARE_JQL_VALUE.fullmatch(value):
+    if _BARE_JQL_VALUE.fullmatch(value) and value.lower() not in _JQL_RESERVED:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

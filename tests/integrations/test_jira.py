@@ -216,6 +216,8 @@ def test_build_jql_variants() -> None:
     assert make(project="AGENCE WEB").build_jql(None, None) == (
         'project = "AGENCE WEB" ORDER BY created ASC'
     )
+    assert make(project="IN").build_jql(None, None) == 'project = "IN" ORDER BY created ASC'
+    assert make(project="ORDER").build_jql(None, None) == 'project = "ORDER" ORDER BY created ASC'
     with pytest.raises(ValueError, match="timezone-aware"):
         adapter.build_jql(datetime(2026, 7, 1, 12, 0), None)  # noqa: DTZ001 - the point
 
