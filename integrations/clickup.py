@@ -38,7 +38,7 @@ from integrations.base import (
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
-from integrations.http import AuthError, HttpClient, HttpError, paginate
+from integrations.http import HttpClient, HttpError, paginate
 from integrations.values import from_unix_ms
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,10 @@ BULK_LIMIT = 100
 #: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.
 OVERLAP = timedelta(minutes=5)
 #: Refusals of the time-in-status endpoint that mean "no history here" rather than a broken sync
-#: (ClickApp disabled, plan or permission limits); 401 still fails the sync.
-NO_HISTORY_STATUSES = frozenset({400, 403, 404})
+#: (ClickApp disabled, plan or permission limits; the exact answer is undocumented). The listing
+#: just succeeded with the same token, so even a 401 here is about the feature, not the token;
+#: a token revoked mid-sync still fails the sync on the next listing.
+NO_HISTORY_STATUSES = frozenset({400, 401, 403, 404})
 _LIST_IN_URL = re.compile(r"/li/(\d+)|/l/(?:li/)?(\d+)")
 _NUMERIC_TYPES = frozenset({"number", "currency", "emoji", "progress", "formula"})
 
@@ -166,9 +168,7 @@ class ClickUpAdapter(Adapter):
             try:
                 answers = self._time_in_status(list(chunk))
             except HttpError as exc:
-                if exc.status not in NO_HISTORY_STATUSES or (
-                    isinstance(exc, AuthError) and exc.status == 401
-                ):
+                if exc.status not in NO_HISTORY_STATUSES:
                     raise
                 self._history_available = False
                 self._warn(
