@@ -210,11 +210,9 @@ class JiraAdapter(Adapter):
         """The time zone Jira reads JQL dates in: the API user's (`GET /myself`)."""
         me = self.client.get("/rest/api/3/myself")
         name = me.get("timeZone") if isinstance(me, dict) else None
-        if name:
-            try:
-                return ZoneInfo(str(name))
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
+        zone = _zone(str(name)) if name else None
+        if zone is not None:
+            return zone
         self._warn(
             f"source '{self.name}': Jira did not say the API user's time zone ({name!r}); "
             f"the incremental window starts {UNKNOWN_ZONE_MARGIN} earlier to be safe"
@@ -294,6 +292,13 @@ def _jql_value(value: str) -> str:
     if _BARE_JQL_VALUE.fullmatch(value) and value.lower() not in _JQL_RESERVED:
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _is_status_item(item: Mapping[str, Any]) -> bool:
