@@ -17,11 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bot.errors import UsageError
 from bot.settings import ConfigError, Settings, load_settings
-
-
-class UsageError(Exception):
-    """A user mistake: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -57,7 +57,7 @@ def run_demo(settings: Settings, now: datetime | None = None) -> int:
     try:
         prepare_db(settings.db_path)
     except SourceError as exc:
-        from bot.cli import UsageError
+        from bot.errors import UsageError
 
         raise UsageError(str(exc)) from None
     store = Store(settings.db_path)
