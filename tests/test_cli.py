@@ -20,7 +20,9 @@ CSV = """id;title;client;owner;status;amount;probability;expected_close
 """
 
 
-def cli(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
@@ -47,7 +49,11 @@ def test_sync_then_summary_matches_the_sheet_by_hand(agency: Path) -> None:
     assert list(by_key) == ["qualification", "meeting", "negotiation", "closing", "won", "lost"]
     # meeting: 12 000 x 40 % = 4 800; negotiation: 7 500,50 x own 50 % = 3 750,25;
     # closing: 40 000 x own 90 % = 36 000; won counts 100 %, lost 0.
-    assert (by_key["meeting"]["count"], by_key["meeting"]["amount"], by_key["meeting"]["weighted"]) == (1, 12000.0, 4800.0)
+    assert (
+        by_key["meeting"]["count"],
+        by_key["meeting"]["amount"],
+        by_key["meeting"]["weighted"],
+    ) == (1, 12000.0, 4800.0)
     assert by_key["negotiation"]["weighted"] == 3750.25
     assert by_key["closing"]["weighted"] == 36000.0
     assert (by_key["won"]["amount"], by_key["won"]["weighted"]) == (9000.0, 9000.0)
@@ -98,7 +104,9 @@ def test_unknown_query_suggests_the_nearest(agency: Path) -> None:
     assert "did you mean 'stalled'?" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["query", "--as-of", "hier"], ["sync", "--source", "nope"], ["frobnicate"]])
+@pytest.mark.parametrize(
+    "args", [["query", "--as-of", "hier"], ["sync", "--source", "nope"], ["frobnicate"]]
+)
 def test_bad_arguments_exit_2_with_one_line(agency: Path, args: list[str]) -> None:
     result = cli(agency, *args)
     assert result.returncode == 2, result.stdout
@@ -137,8 +145,16 @@ def test_init_writes_starter_files_and_never_overwrites(tmp_path: Path) -> None:
 def test_demo_loads_the_agency_and_prints_every_stage(tmp_path: Path) -> None:
     result = cli(tmp_path, "demo")
     assert result.returncode == 0, result.stderr
-    for label in ("Génération de prospects", "Initiation du contact", "Qualification des prospects",
-                  "Réunion", "Négociations", "Clôture de la transaction", "Gagné", "Perdu"):
+    for label in (
+        "Génération de prospects",
+        "Initiation du contact",
+        "Qualification des prospects",
+        "Réunion",
+        "Négociations",
+        "Clôture de la transaction",
+        "Gagné",
+        "Perdu",
+    ):
         assert label in result.stdout
     assert "Affaires bloquées" in result.stdout
     assert (tmp_path / "pipeline-demo.db").exists()
