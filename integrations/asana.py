@@ -30,9 +30,9 @@ from integrations.base import (
     Task,
     register,
 )
-from integrations.fieldmap import RawValue, apply_custom_fields, normalise_name
+from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
 from integrations.http import RETRY_STATUSES, HttpClient, HttpError, paginate, retry_delay
-from integrations.values import parse_date, parse_datetime
+from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 
@@ -210,12 +210,8 @@ class AsanaAdapter(Adapter):
             status_category="done" if raw.get("completed") else None,
         )
         apply_custom_fields(task, values, self.asana, noun="task")
-        if task.expected_close is None and raw.get("due_on"):
-            try:
-                task.expected_close = parse_date(raw["due_on"])
-            except ValueError:
-                due = raw["due_on"]
-                task.warnings.append(f"task '{task.title}': due date '{due}' is unreadable")
+        if task.expected_close is None:
+            apply_value(task, "expected_close", "due_on", raw.get("due_on"))
         task.history = self._history(task, stories)
         return task
 

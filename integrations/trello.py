@@ -37,9 +37,9 @@ from integrations.base import (
     Task,
     register,
 )
-from integrations.fieldmap import RawValue, apply_custom_fields, normalise_name
+from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
 from integrations.http import HttpClient, HttpError, paginate
-from integrations.values import parse_date, parse_datetime
+from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 
@@ -324,11 +324,8 @@ class TrelloAdapter(Adapter):
             removed=bool(card.get("closed")) or bool(lst and lst.get("closed")),
         )
         apply_custom_fields(task, fields.values(card), self.trello, noun="card")
-        if task.expected_close is None and card.get("due"):
-            try:
-                task.expected_close = parse_date(card["due"])
-            except ValueError:
-                task.warnings.append(f"card '{task.title}': due date '{card['due']}' is unreadable")
+        if task.expected_close is None:
+            apply_value(task, "expected_close", "due", card.get("due"), "card")
         history = moves.history(card_id)
         if full and card_id not in moves.created and task.started is not None:
             # No creation action (e.g. older than the board's history): the card was created in

@@ -123,7 +123,8 @@ def test_full_sync(cassette: Cassette) -> None:
     lumiere = tasks[T2]
     assert lumiere.owner == "Julien Moreau" and lumiere.amount is None
     assert lumiere.warnings == [
-        "task 'Identité visuelle - Studio Lumière': field 'Montant' value 'abc' is not an amount"
+        "task 'Identité visuelle - Studio Lumière' (1209876543210102): field 'Montant' "
+        "value 'abc' is not an amount; left empty"
     ]
     assert lumiere.probability == 40.0
     assert lumiere.expected_close == date(2026, 5, 15)  # the date custom field

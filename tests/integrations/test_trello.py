@@ -134,7 +134,8 @@ def test_full_sync(cassette: Cassette) -> None:
     assert lumiere.owner == "Julien Moreau"  # the first member
     assert lumiere.amount is None
     assert lumiere.warnings == [
-        "card 'Identité visuelle - Studio Lumière': field 'Montant' value 'abc' is not an amount"
+        "card 'Identité visuelle - Studio Lumière' (698b1460a1b2c3d4e5f60002): field 'Montant' "
+        "value 'abc' is not an amount; left empty"
     ]
     assert lumiere.probability == 40.0  # number field 0.4 is a fraction
     assert lumiere.expected_close == date(2026, 5, 15)  # the date custom field wins over due
