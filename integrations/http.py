@@ -65,6 +65,7 @@ class HttpClient:
         max_total_wait: float = 120.0,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ) -> None:
         self.source = source
@@ -76,6 +77,8 @@ class HttpClient:
         self.max_total_wait = max_total_wait
         self.backoff_base = backoff_base
         self.sleep = sleep
+        #: epoch seconds now; reset headers are absolute times (tests pass the recording's clock)
+        self.clock = clock
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", **dict(headers or {})})
         self.requests_made = 0
@@ -174,7 +177,7 @@ class HttpClient:
         """
         if attempt > self.max_retries:
             return False
-        delay = retry_delay(response, attempt, self.backoff_base)
+        delay = retry_delay(response, attempt, self.backoff_base, self.clock)
         if self._waited_now + delay > self.max_total_wait:
             return False
         log.warning(
@@ -192,16 +195,31 @@ class HttpClient:
         return True
 
 
-def retry_delay(response: requests.Response | None, attempt: int, base: float = 1.0) -> float:
-    """Seconds to wait: the server's Retry-After or X-RateLimit-Reset, else jittered backoff."""
+#: The least wait when a server's reset time is already past (clocks differ): no instant hammering.
+MIN_TOLD_WAIT = 1.0
+
+
+def retry_delay(
+    response: requests.Response | None,
+    attempt: int,
+    base: float = 1.0,
+    clock: Callable[[], float] = time.time,
+) -> float:
+    """Seconds to wait: what a 429 says (Retry-After, X-RateLimit-Reset), else jittered backoff.
+
+    Vendors send their rate-limit headers on every answer, so a reset time is only obeyed on a
+    429: a 500 backs off exponentially rather than waiting for the rate window to roll over.
+    """
     if response is not None:
-        told = _told_delay(response.headers)
+        told = _told_delay(response.headers, clock, rate_limited=response.status_code == 429)
         if told is not None:
-            return max(0.0, told)
+            return max(MIN_TOLD_WAIT, told)
     return base * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
 
-def _told_delay(headers: Mapping[str, str]) -> float | None:
+def _told_delay(
+    headers: Mapping[str, str], clock: Callable[[], float], *, rate_limited: bool
+) -> float | None:
     retry_after = headers.get("Retry-After")
     if retry_after:
         try:
@@ -214,6 +232,8 @@ def _told_delay(headers: Mapping[str, str]) -> float | None:
             if when.tzinfo is None:  # "-0000" parses naive: it still means UTC
                 when = when.replace(tzinfo=UTC)
             return (when - datetime.now(UTC)).total_seconds()
+    if not rate_limited:
+        return None
     for name in ("X-RateLimit-Reset", "X-RateLimit-Requests-Reset"):
         reset = headers.get(name)
         if not reset:
@@ -222,7 +242,7 @@ def _told_delay(headers: Mapping[str, str]) -> float | None:
             value = float(reset)
         except ValueError:
             continue
-        now = time.time()
+        now = clock()
         if value > 1e12:  # epoch milliseconds (Linear)
             return value / 1000 - now
         if value > 1e9:  # epoch seconds (ClickUp, Jira)

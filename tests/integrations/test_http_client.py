@@ -75,11 +75,45 @@ def test_an_answer_that_is_not_json_is_an_http_error() -> None:
 
 
 def test_retry_after_as_a_utc_date_without_zone_is_understood() -> None:
+    from integrations.http import MIN_TOLD_WAIT
+
     past = answer(429, **{"Retry-After": "Wed, 21 Oct 2015 07:28:00 -0000"})
-    assert retry_delay(past, 1) == 0.0
+    assert retry_delay(past, 1) == MIN_TOLD_WAIT  # understood (a past date), not a backoff guess
 
 
 def test_amounts_written_in_euros() -> None:
     assert parse_amount("12 000 euros") == (12000.0, "EUR")
     assert parse_amount("12 000 EUR") == (12000.0, "EUR")
     assert parse_amount("1 euro") == (1.0, "EUR")
+
+
+def _answer(status: int, **headers: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def test_reset_header_is_obeyed_on_429_only() -> None:
+    from integrations.http import retry_delay
+
+    now = 1_771_666_800.0
+    reset = str(int(now) + 12)
+    assert retry_delay(_answer(429, **{"X-RateLimit-Reset": reset}), 1, clock=lambda: now) == 12.0
+    # A 500 carrying the same header backs off (≤ 1 s on the first attempt), not 12 s.
+    assert retry_delay(_answer(500, **{"X-RateLimit-Reset": reset}), 1, clock=lambda: now) <= 1.0
+
+
+def test_a_reset_time_already_past_still_waits_a_little() -> None:
+    from integrations.http import MIN_TOLD_WAIT, retry_delay
+
+    past = _answer(429, **{"X-RateLimit-Reset": "1771666700"})
+    assert retry_delay(past, 1, clock=lambda: 1_771_666_800.0) == MIN_TOLD_WAIT
+    assert retry_delay(_answer(429, **{"Retry-After": "0"}), 1) == MIN_TOLD_WAIT
+
+
+def test_linear_style_reset_in_epoch_milliseconds() -> None:
+    from integrations.http import retry_delay
+
+    answer = _answer(429, **{"X-RateLimit-Requests-Reset": "1771666830000"})
+    assert retry_delay(answer, 1, clock=lambda: 1_771_666_800.0) == 30.0
