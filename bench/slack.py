@@ -113,6 +113,21 @@ def build_database(path: Path, deals: int, seed: int = 7) -> None:
     store.close()
 
 
+class Touch:
+    """Write to the database the way a sync or a button click does (invalidates cached answers)."""
+
+    def __init__(self, db: Path):
+        self.store = Store(db)
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+        self.store.set_meta("bench.touch", str(self.count))
+
+    def close(self) -> None:
+        self.store.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -208,17 +223,36 @@ def main() -> int:
     try:
         mix = [(queries[i % len(queries)], f"U{i % 40:02d}") for i in range(args.requests)]
         one_request(base, "", "U00")  # warm-up: imports, first connection
+        touch = Touch(db)
+        cold: list[tuple[float, bool, bool]] = []
+        started = time.perf_counter()
+        for text, user in mix:
+            touch()  # the data changed: nothing cached can answer
+            cold.append(one_request(base, text, user))
+        report("sequential, data changed", cold, time.perf_counter() - started)
         started = time.perf_counter()
         sequential = [one_request(base, text, user) for text, user in mix]
-        report("sequential", sequential, time.perf_counter() - started)
+        report("sequential, data unchanged", sequential, time.perf_counter() - started)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             concurrent = list(pool.map(lambda item: one_request(base, *item), mix))
         report(f"{args.concurrency} concurrent", concurrent, time.perf_counter() - started)
+        bursts: list[tuple[float, bool, bool]] = []
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            for first in range(0, len(mix), args.concurrency):
+                touch()  # every burst of 20 meets changed data
+                batch = mix[first : first + args.concurrency]
+                bursts += pool.map(lambda item: one_request(base, *item), batch)
+        report(
+            f"{args.concurrency} concurrent, data changed", bursts, time.perf_counter() - started
+        )
+        print("per query, sequential with data changed:")
         for query in queries:
-            picked = [r for (text, _), r in zip(mix, sequential, strict=True) if text == query]
+            picked = [r for (text, _), r in zip(mix, cold, strict=True) if text == query]
             if len(picked) >= 2:
-                report(f"  sequential {query or 'summary (empty)'!r}", picked, 1e9)
+                report(f"  {query or '(empty) summary'!r}", picked, sum(r[0] for r in picked))
+        touch.close()
     finally:
         process.send_signal(signal.SIGTERM)
         try:
