@@ -233,3 +233,29 @@ def test_identical_questions_share_one_answer_until_the_data_changes(settings: S
     assert deps.opened == 2
     assert "Stalled deals: 3" in block_texts(fresh["blocks"])
     assert "Stalled deals: 2" in block_texts(first["blocks"])
+
+
+def test_common_answers_are_ready_before_anyone_asks(settings: Settings) -> None:
+    deps = CountingDeps(settings)
+    stop = threading.Event()
+    try:
+        with serving(settings, deps, stop=stop) as served:
+            wait_for(lambda: deps.opened >= 2)  # the warmer answered "" and "stalled"
+            time.sleep(0.3)
+            assert deps.opened == 2
+            warm = send_command(served, "stalled public").json()
+            assert deps.opened == 2  # served from the warm answer
+            assert warm["response_type"] == "in_channel"  # the asker's choice, not the warmer's
+            assert "Stalled deals: 2" in block_texts(warm["blocks"])
+            store = Store(settings.db_path)
+            load(store, settings.pipeline,
+                 [task("a6", "Appel et devis", ("2026-03-02T09:00", "Appel et devis"))],
+                 source="extra", now=NOW)  # fmt: skip
+            store.close()
+            wait_for(lambda: deps.opened >= 4)  # new data: warmed again, unasked
+            fresh = send_command(served, "stalled").json()
+            assert deps.opened == 4
+    finally:
+        stop.set()
+    assert fresh["response_type"] == "ephemeral"
+    assert "Stalled deals: 3" in block_texts(fresh["blocks"])

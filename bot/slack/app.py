@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,13 @@ def build_app(
     token_verification: bool = True,
     socket_mode: bool = False,
     answer_budget: float = commands.ANSWER_BUDGET_S,
+    stop: threading.Event | None = None,
 ) -> App:
-    """The Bolt app; `token_verification` calls `auth.test` now so a bad token fails at start."""
+    """The Bolt app; `token_verification` calls `auth.test` now so a bad token fails at start.
+
+    With `stop` (what `serve` passes), background helpers such as the answer warmer run until
+    it is set; without it the app starts no thread of its own.
+    """
     deps = deps or Deps(settings)
     require_secret(settings, "SLACK_BOT_TOKEN", "the bot token (xoxb-…)")
     secret = ""
@@ -85,22 +91,30 @@ def build_app(
         secret = require_secret(
             settings, "SLACK_SIGNING_SECRET", "the app's signing secret (Basic Information page)"
         )
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    bolt_log.addFilter(_quiet_token_warning)
     app = App(
         client=make_client(settings),
         signing_secret=secret,
         token_verification_enabled=token_verification,
         process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
     )
     app.error(_error_handler(settings))
     access.register(app, deps)
-    commands.register(app, deps, budget=answer_budget)
+    commands.register(app, deps, budget=answer_budget, stop=stop)
     home.register(app, deps)
     for name in OPTIONAL_LISTENERS:
         module = import_optional(name)
         if module is not None:
             module.register(app, deps)
     return app
+
+
+def _quiet_token_warning(record: logging.LogRecord) -> bool:
+    """Bolt warns that `SLACK_BOT_TOKEN` from the environment is unused when a client is given:
+    true, intended (the client carries that very token), and alarming in a log, so dropped."""
+    return not str(record.msg).startswith("As you gave `client` as well")
 
 
 def _error_handler(settings: Settings) -> Any:

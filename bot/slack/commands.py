@@ -21,7 +21,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from bot.i18n import t
 from bot.query import UnknownQuery, parse
 from bot.render.blocks import clip, message, notice, style_for
 from bot.slack.deps import Deps
-from bot.store import StoreLocked
+from bot.store import Store, StoreLocked
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +87,30 @@ def _failed(text: str, user: str | None, exc: Exception, lang: str) -> Answer:
     )
 
 
-def db_signature(path: Path) -> tuple[int, ...]:
-    """Changes whenever the database is written: every commit touches the WAL file (or, after a
-    checkpoint, the main file), so its size and modification time move."""
-    signature: list[int] = []
-    for candidate in (path, path.with_name(path.name + "-wal")):
-        try:
-            found = candidate.stat()
-        except FileNotFoundError:
-            signature += [-1, -1]
-        else:
-            signature += [found.st_mtime_ns, found.st_size]
-    return tuple(signature)
+class DataVersion:
+    """A number that changes whenever another connection commits to the database.
+
+    SQLite's `PRAGMA data_version` on one long-lived connection: exact (every commit by a sync,
+    a button click or another process counts) and cheap, unlike file times, which WAL
+    checkpoints move without any data changing.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.path)
+            return int(self._store.scalar("PRAGMA data_version"))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
 
 @dataclass
@@ -110,7 +123,7 @@ class AnswerCache:
     """Identical questions share one computation, and its answer until the data changes.
 
     The analytics are CPU-bound Python (one GIL), so twenty people asking `stalled` after the
-    Monday digest must not cost twenty computations. The key holds the database signature and
+    Monday digest must not cost twenty computations. The key holds the database version and
     the local date (what every answer depends on besides the question), and only the question
     `mine` depends on who asks; `ttl` bounds staleness anyway. Errors are never shared.
     """
@@ -118,12 +131,14 @@ class AnswerCache:
     def __init__(
         self,
         pool: ThreadPoolExecutor,
+        version: Callable[[], Hashable],
         *,
         ttl: float = 60.0,
         size: int = 256,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.pool = pool
+        self.version = version
         self.ttl = ttl
         self.size = size
         self.clock = clock
@@ -152,44 +167,110 @@ def _shareable(future: Future[Answer]) -> bool:
     return future.exception() is None and future.result().shareable
 
 
-def cache_key(deps: Deps, text: str, user: str | None) -> Hashable | None:
-    """What an answer depends on; None when it should not be shared (unparseable text)."""
+def cache_key(deps: Deps, version: Hashable, text: str, user: str | None) -> Hashable | None:
+    """What an answer depends on; None when it should not be shared (unparseable text).
+
+    `public` is left out: it changes who sees the answer, not the answer.
+    """
     try:
         query = parse(text)
     except UnknownQuery:
         return None
-    settings = deps.settings
-    day = deps.now().astimezone(settings.tz).date()
+    day = deps.now().astimezone(deps.settings.tz).date()
     who = user if query.name in USER_QUERIES else None
-    return (db_signature(settings.db_path), day, query, who)
+    return (version, day, replace(query, public=False), who)
+
+
+def _visibility(answer: Answer, text: str) -> dict[str, Any]:
+    """The answer for this asker: shared answers take the asker's `public` choice."""
+    if not answer.shareable:
+        return answer.payload
+    public = parse(text).public
+    return {**answer.payload, "response_type": "in_channel" if public else "ephemeral"}
+
+
+class Warmer:
+    """Answers the common questions as soon as the data changes, before anyone asks.
+
+    The first `stalled` after a sync on a 100,000-deal database costs the analytics about a
+    second of CPU; doing it here (once the database has been quiet for one check, so a sync in
+    progress is not answered page by page) means people asking get the shared answer at once.
+    """
+
+    def __init__(
+        self,
+        deps: Deps,
+        cache: AnswerCache,
+        *,
+        questions: tuple[str, ...] = ("", "stalled"),
+        every: float = 2.0,
+    ):
+        self.deps = deps
+        self.cache = cache
+        self.questions = questions
+        self.every = every
+
+    def run(self, stop: threading.Event) -> None:
+        seen: Hashable | None = None
+        warmed: tuple[Hashable | None, ...] = ()
+        while not stop.wait(self.every if seen is not None else 0):
+            signature = self.cache.version()
+            if signature == seen:
+                keys = tuple(cache_key(self.deps, signature, q, None) for q in self.questions)
+                if keys != warmed:
+                    self.warm()
+                    warmed = keys
+            seen = signature
+
+    def warm(self) -> None:
+        version = self.cache.version()
+        for question in self.questions:
+            key = cache_key(self.deps, version, question, None)
+            future = self.cache.get(key, partial(answer_payload, self.deps, question, None))
+            future.result()  # one at a time: warming must not crowd out people's questions
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        thread = threading.Thread(
+            target=self.run, args=(stop,), daemon=True, name="pipeline-warmer"
+        )
+        thread.start()
+        return thread
 
 
 def register(
-    app: App, deps: Deps, *, budget: float = ANSWER_BUDGET_S, workers: int = 4
-) -> ThreadPoolExecutor:
-    """Register `/pipeline`; returns the answering pool (shut it down to drain late answers)."""
+    app: App,
+    deps: Deps,
+    *,
+    budget: float = ANSWER_BUDGET_S,
+    workers: int = 4,
+    stop: threading.Event | None = None,
+) -> AnswerCache:
+    """Register `/pipeline`; with `stop`, also keep the common answers warm until it is set."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline-answer")
-    cache = AnswerCache(pool)
+    cache = AnswerCache(pool, DataVersion(deps.settings.db_path))
 
     def pipeline_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
         text = str(command.get("text") or "").strip()
         user = command.get("user_id")
-        future = cache.get(cache_key(deps, text, user), lambda: answer_payload(deps, text, user))
+        key = cache_key(deps, cache.version(), text, user)
+        future = cache.get(key, lambda: answer_payload(deps, text, user))
         try:
             answer = future.result(timeout=budget)
         except FutureTimeout:
             ack(notice(t("slack.working", deps.settings.language)))
             future.add_done_callback(lambda done: _deliver_late(done, respond, text, user))
             return
-        ack(answer.payload)
+        ack(_visibility(answer, text))
 
     app.command(COMMAND)(pipeline_command)
-    return pool
+    if stop is not None:
+        Warmer(deps, cache).start(stop)
+    return cache
 
 
 def _deliver_late(done: Future[Answer], respond: Any, text: str, user: str | None) -> None:
     """Post an answer that missed the ack's budget to the command's `response_url`."""
-    payload = done.result().payload  # answer_payload never raises
+    payload = _visibility(done.result(), text)  # answer_payload never raises
     try:
         sent = respond({**payload, "replace_original": False})
     except Exception:  # the network to Slack failed: nobody else to tell, so log loudly

@@ -68,9 +68,18 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return exc.code
 
 
-def _start_app(settings: Settings, deps: Deps, socket_mode: bool) -> Any:
+def _check_secrets(settings: Settings, socket_mode: bool) -> None:
     try:
-        return build_app(settings, deps, socket_mode=socket_mode)
+        require_secret(settings, "SLACK_BOT_TOKEN", "the bot token (xoxb-…)")
+        if not socket_mode:
+            require_secret(settings, "SLACK_SIGNING_SECRET", "the app's signing secret")
+    except MissingSlackSecret as exc:
+        raise ServeError(str(exc)) from None
+
+
+def _start_app(settings: Settings, deps: Deps, socket_mode: bool, stop: threading.Event) -> Any:
+    try:
+        return build_app(settings, deps, socket_mode=socket_mode, stop=stop)
     except MissingSlackSecret as exc:
         raise ServeError(str(exc)) from None
     except BoltError as exc:  # auth.test refused the token
@@ -87,13 +96,13 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         settings.secrets.slack_app_token.get_secret_value()
     )
     deps = Deps(settings)
-    app = _start_app(settings, deps, socket_mode)
+    _check_secrets(settings, socket_mode)  # before anything touches the database
     try:  # migrations and re-mapping now, not on the first question
         deps.open_store().close()
     except StoreLocked as exc:
         raise ServeError(str(exc), code=1) from None
-
     stop = threading.Event()
+    app = _start_app(settings, deps, socket_mode, stop)
     _on_signals(stop)
     http = HttpServer(make_wsgi(app, deps), host=os.environ.get(HOST_ENV, "0.0.0.0"), port=port)
     socket_handler = None
