@@ -38,7 +38,6 @@ from bot.store import Store, iso  # noqa: E402
 from tests.slack_http import SECRET, command_body, signed_headers  # noqa: E402
 from tests.slack_standin import SlackStandIn  # noqa: E402
 
-NOW = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
 OWNERS = [f"Owner {i:02d}" for i in range(40)]
 #: status → share of deals: most deals open, a third won or lost.
 STATUS_WEIGHTS = {
@@ -66,6 +65,7 @@ WANTED_QUERIES = [
 def build_database(path: Path, deals: int, seed: int = 7) -> None:
     """`deals` seeded deals with one status change each, then the mapping derives the stages."""
     rng = random.Random(seed)
+    now = datetime.now(UTC)  # `serve` ages deals on the real clock: build relative to it
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
     store = Store(path)
@@ -73,7 +73,7 @@ def build_database(path: Path, deals: int, seed: int = 7) -> None:
     changes: list[tuple[Any, ...]] = []
     for index in range(deals):
         status = rng.choices(statuses, weights)[0]
-        entered = NOW - timedelta(days=rng.expovariate(1 / 6), hours=rng.random() * 24)
+        entered = now - timedelta(days=rng.expovariate(1 / 6), hours=rng.random() * 24)
         deal_id = f"bench:{index}"
         owner = rng.choice(OWNERS)
         deal_rows.append(
@@ -89,10 +89,10 @@ def build_database(path: Path, deals: int, seed: int = 7) -> None:
                 normalise(status),
                 round(rng.uniform(1_000, 80_000), 2),
                 rng.choice([None, None, 30, 50, 70]),
-                (NOW + timedelta(days=rng.randint(-30, 180))).date().isoformat(),
+                (now + timedelta(days=rng.randint(-30, 180))).date().isoformat(),
                 f"https://trello.com/c/{index}",
-                iso(NOW),
-                iso(NOW),
+                iso(now),
+                iso(now),
             )
         )
         changes.append((deal_id, iso(entered), None, status, normalise(status), "bench"))
