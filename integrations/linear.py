@@ -47,11 +47,21 @@ from integrations.base import (
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
-from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
+from integrations.graphql import (
+    GraphQLError,
+    describe,
+    error_code,
+    errors_of,
+    pause,
+    reset_delay,
+)
 from integrations.http import AuthError, HttpClient, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
+
+#: How warnings name one deal of this tool.
+NOUN = "issue"
 
 DEFAULT_BASE_URL = "https://api.linear.app/graphql"
 PAGE_SIZE = 50
@@ -61,6 +71,8 @@ LABELS_SIZE = 25
 #: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
 #: differ and a write may land just after it is stamped; upserts absorb the overlap.
 OVERLAP = timedelta(minutes=5)
+#: When the rate limit lifts: epoch milliseconds, on Linear's RATELIMITED answers (HTTP 400).
+RESET_HEADER = "X-RateLimit-Requests-Reset"
 AUTH_HINT = "set LINEAR_API_KEY (a personal API key, see README)"
 
 _HISTORY_FIELDS = "nodes { createdAt fromState { name } toState { name } } " + (
@@ -135,8 +147,6 @@ class LinearAdapter(Adapter):
         # answer's reset time is in them, so keep the last response at hand.
         self._last_response: requests.Response | None = None
         self.client.session.hooks["response"].append(self._remember)
-        #: Source-level notices (a configured field found on no issue...), also logged.
-        self.warnings: list[str] = []
         self._found: set[str] = set()
 
     def close(self) -> None:
@@ -190,15 +200,10 @@ class LinearAdapter(Adapter):
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last_response = response
-        if response.status_code >= 500:
-            # Linear stamps every answer with its rate-limit window's reset time. On a server
-            # error that is no reason to wait (the HTTP client would wait until then, or give up
-            # at once past its budget): drop it so the client backs off as for any 5xx.
-            response.headers.pop("X-RateLimit-Requests-Reset", None)
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         """One GraphQL call; waits out RATELIMITED answers, raises on any other error."""
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             attempt += 1
             self._last_response = None
@@ -214,12 +219,14 @@ class LinearAdapter(Adapter):
                 if not errors:
                     raise
                 if any(error_code(e) == "RATELIMITED" for e in errors):
-                    delay = retry_delay(response, attempt, self.client.backoff_base)
-                    if pause(self.client, delay, attempt, "Linear answered RATELIMITED"):
+                    told = reset_delay(self.client, response.headers, RESET_HEADER)
+                    delay = told if told is not None else retry_delay(None, attempt)
+                    if pause(self.client, delay, attempt, waited, "Linear answered RATELIMITED"):
+                        waited += delay
                         continue
                     raise GraphQLError(
                         f"source '{self.name}': Linear still rate limited after {attempt} "
-                        f"attempts and {self.client.waited:.0f} s of waiting"
+                        f"attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
                     ) from None
                 raise self._error(errors) from None
             errors = errors_of(answer)
@@ -273,9 +280,9 @@ class LinearAdapter(Adapter):
             value = find_by_name(name, candidates)
             if value is not None:
                 self._found.add(deal)
-                apply_value(task, deal, name, value)
+                apply_value(task, deal, name, value, NOUN)
         if task.expected_close is None and node.get("dueDate"):
-            apply_value(task, "expected_close", "dueDate", str(node["dueDate"]))
+            apply_value(task, "expected_close", "dueDate", str(node["dueDate"]), NOUN)
 
         if not task.removed:
             history = node.get("history") or {}
@@ -346,5 +353,7 @@ def _time(task: Task, name: str, value: Any) -> datetime | None:
     try:
         return parse_datetime(str(value))
     except ValueError as exc:
-        task.warnings.append(f"{task_label(task)}: {name} = {value!r} could not be read ({exc})")
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
         return None

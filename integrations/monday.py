@@ -63,6 +63,9 @@ from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
 
+#: How warnings name one deal of this tool.
+NOUN = "item"
+
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
 API_VERSION = "2024-10"
 PAGE_SIZE = 500
@@ -144,8 +147,6 @@ class MondayAdapter(Adapter):
             auth_hint=AUTH_HINT,
             **self.http_options,
         )
-        #: Source-level notices (no status column, a configured column missing...), also logged.
-        self.warnings: list[str] = []
         self._columns: dict[str, str] = {}  # deal field (or "status"/"owner"/"due") -> column id
 
     def close(self) -> None:
@@ -219,7 +220,7 @@ class MondayAdapter(Adapter):
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
         """One GraphQL call; waits out errors that say when to retry, raises on the others."""
-        attempt = 0
+        attempt, waited = 0, 0.0
         while True:
             attempt += 1
             answer = self.client.post(
@@ -238,11 +239,12 @@ class MondayAdapter(Adapter):
                 raise GraphQLError(
                     f"source '{self.name}': monday refused the query: {describe(errors)}"
                 )
-            if not pause(self.client, delay, attempt, f"monday answered {describe(errors)}"):
+            if not pause(self.client, delay, attempt, waited, f"monday said {describe(errors)}"):
                 raise GraphQLError(
                     f"source '{self.name}': monday still says {describe(errors)} after "
-                    f"{attempt} attempts and {self.client.waited:.0f} s of waiting"
+                    f"{attempt} attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
                 )
+            waited += delay
 
     # -- mapping -----------------------------------------------------------------------------
 
@@ -326,16 +328,16 @@ class MondayAdapter(Adapter):
         owner = values.get(self._columns.get("owner", ""))
         if owner is not None:
             first = str(owner.get("text") or "").split(",")[0].strip()
-            apply_value(task, "owner", "owner", first or None)
+            apply_value(task, "owner", "owner", first or None, NOUN)
 
         for deal, column_id in self._columns.items():
             if deal in ("status", "owner", "due") or column_id not in values:
                 continue
             name = self.settings.field_name(deal)
-            apply_value(task, deal, name, _plain(values[column_id]))
+            apply_value(task, deal, name, _plain(values[column_id]), NOUN)
         due = values.get(self._columns.get("due", ""))
         if task.expected_close is None and due is not None:
-            apply_value(task, "expected_close", "due", _plain(due))
+            apply_value(task, "expected_close", "due", _plain(due), NOUN)
         return task
 
     def _warn(self, message: str) -> None:
@@ -383,5 +385,7 @@ def _time(task: Task, name: str, value: Any) -> datetime | None:
     try:
         return parse_datetime(str(value))
     except ValueError as exc:
-        task.warnings.append(f"{task_label(task)}: {name} = {value!r} could not be read ({exc})")
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
         return None

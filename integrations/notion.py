@@ -54,6 +54,9 @@ from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
 
+#: How warnings name one deal of this tool.
+NOUN = "page"
+
 DEFAULT_BASE_URL = "https://api.notion.com/v1"
 NOTION_VERSION = "2022-06-28"
 PAGE_SIZE = 100
@@ -122,8 +125,6 @@ class NotionAdapter(Adapter):
             auth_hint="set NOTION_TOKEN (see README)",
             **self.http_options,
         )
-        #: Source-level notices (a configured property missing...), also logged.
-        self.warnings: list[str] = []
         self._warned: set[str] = set()
 
     def close(self) -> None:
@@ -213,9 +214,9 @@ class NotionAdapter(Adapter):
             else next((p for _, p in named if p.get("type") == "people"), None)
         )
         if owner_prop is not None:
-            apply_value(task, "owner", owner_name or "people", _plain(owner_prop, "owner"))
+            apply_value(task, "owner", owner_name or "people", _plain(owner_prop, "owner"), NOUN)
             if "owner_email" not in self.settings.fields:
-                apply_value(task, "owner_email", "people", _plain(owner_prop, "owner_email"))
+                apply_value(task, "owner_email", "people", _plain(owner_prop, "owner_email"), NOUN)
 
         for deal, name in wanted_fields(self.settings).items():
             if deal in ("owner", "status"):
@@ -229,7 +230,7 @@ class NotionAdapter(Adapter):
                         "set in [sources.fields]); that deal field stays empty",
                     )
                 continue
-            apply_value(task, deal, name, _plain(prop, deal))
+            apply_value(task, deal, name, _plain(prop, deal), NOUN)
 
         if task.expected_close is None:
             due_name = self.settings.fields.get("due")
@@ -246,7 +247,7 @@ class NotionAdapter(Adapter):
                 )
             )
             if due is not None:
-                apply_value(task, "expected_close", due_name or "due", _plain(due, "due"))
+                apply_value(task, "expected_close", due_name or "due", _plain(due, "due"), NOUN)
         return task
 
     def _warn_once(self, key: str, message: str) -> None:
@@ -313,5 +314,7 @@ def _time(task: Task, name: str, value: Any) -> datetime | None:
     try:
         return parse_datetime(str(value))
     except ValueError as exc:
-        task.warnings.append(f"{task_label(task)}: {name} = {value!r} could not be read ({exc})")
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
         return None

@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pydantic
@@ -58,7 +57,9 @@ def make(
     **overrides: Any,
 ) -> LinearAdapter:
     settings = validate_source({**SOURCE, **overrides})
-    options: dict[str, Any] = {}
+    # X-RateLimit-Requests-Reset is an absolute time (epoch ms): read it against the recording's
+    # clock, 2026-02-21T09:40:00Z.
+    options: dict[str, Any] = {"clock": lambda: 1771666800.0}
     if sleeps is not None:
         options["sleep"] = sleeps.append
     return LinearAdapter(
@@ -192,11 +193,7 @@ def test_incremental_sends_the_updated_at_filter(cassette: Cassette) -> None:
         adapter.issue_variables(datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
 
 
-def test_ratelimited_400_waits_until_the_reset(
-    cassette: Cassette, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # X-RateLimit-Requests-Reset is an absolute time (epoch ms): read it against the recording.
-    monkeypatch.setattr("integrations.http.time", SimpleNamespace(time=lambda: 1771666800.0))
+def test_ratelimited_400_waits_until_the_reset(cassette: Cassette, sleeps: list[float]) -> None:
     adapter = make(sleeps=sleeps)
     sent = record_requests(adapter)
     with cassette("linear/rate_limited.yaml", match_on=WITH_BODY) as cass:
@@ -208,10 +205,7 @@ def test_ratelimited_400_waits_until_the_reset(
     assert all(t.history for t in tasks)
 
 
-def test_ratelimited_gives_up_within_the_budget(
-    cassette: Cassette, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("integrations.http.time", SimpleNamespace(time=lambda: 1771666800.0))
+def test_ratelimited_gives_up_within_the_budget(cassette: Cassette, sleeps: list[float]) -> None:
     adapter = make(sleeps=sleeps)
     adapter.client.max_total_wait = 10.0  # the reset is 30 s away: more than we may wait
     with cassette("linear/rate_limited.yaml"), pytest.raises(GraphQLError) as caught:
@@ -219,11 +213,8 @@ def test_ratelimited_gives_up_within_the_budget(
     assert sleeps == [] and "rate limited" in str(caught.value) and KEY not in str(caught.value)
 
 
-def test_500_is_retried_with_backoff(
-    cassette: Cassette, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_500_is_retried_with_backoff(cassette: Cassette, sleeps: list[float]) -> None:
     # The 500 carries the rate-limit window's reset, 40 minutes away: not a reason to wait.
-    monkeypatch.setattr("integrations.http.time", SimpleNamespace(time=lambda: 1771666800.0))
     adapter = make(sleeps=sleeps)
     with cassette("linear/server_error.yaml", match_on=WITH_BODY) as cass:
         tasks = list(adapter.fetch(None))
