@@ -12,13 +12,13 @@ Not stalled: a3 (qualification since 03-14), w1 (won), l1 (lost).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.settings import Secrets, Settings, validate_config
 from bot.store import Store
-from tests.helpers import load, task
+from tests.helpers import at, load, task
 
 AS_OF = "2026-03-16"
 STALLED_ORDER = ["t:b1", "t:a1", "t:b2", "t:d1", "t:a2", "t:c1"]
@@ -52,15 +52,18 @@ def tasks() -> list[Any]:
     bruno = {"owner": "Bruno Petit", "owner_email": "bruno@agence.fr"}
     return [
         task("a1", m, ("2026-02-20T09:00", q), ("2026-03-02T09:00", m), client="Dupain",
-             amount=12000, url="https://tasks.example/a1", title="Site refonte", **alice),
+             amount=12000, expected_close=date(2026, 3, 20), url="https://tasks.example/a1", title="Site refonte", **alice),
         task("a2", n, ("2026-03-05T09:00", n), client="Boulangerie Lemoine", amount=8000,
+             expected_close=date(2026, 3, 10),
              url="https://tasks.example/a2", title="Logo <new> & co", **alice),
         task("a3", q, ("2026-03-14T09:00", q), client="Fresh", amount=3000, **alice),
         task("b1", m, ("2026-03-01T09:00", m), client="Garage Martin", amount=5000,
              url="https://tasks.example/b1", **bruno),
         task("b2", m, ("2026-03-02T08:00", m), client="Hôtel du Parc", amount=20000,
+             expected_close=date(2026, 5, 1),
              url="https://tasks.example/b2", **bruno),
         task("c1", c, ("2026-03-08T09:00", c), client="Cave Saint-Jean", amount=15000,
+             expected_close=date(2026, 4, 10),
              owner="Chloé Durand", url="https://tasks.example/c1"),
         task("d1", m, ("2026-03-03T09:00", m), client="Atelier Nord", amount=7000, owner="Dan",
              url="https://tasks.example/d1"),
@@ -71,9 +74,16 @@ def tasks() -> list[Any]:
     ]  # fmt: skip
 
 
+SYNCED = at("2026-03-15T20:00")
+
+
 def load_agency(settings: Settings, *, now: datetime | None = None) -> Store:
+    """Load the agency as a first sync would; every deal was created at its first move."""
     store = Store(settings.db_path)
-    load(store, settings.pipeline, tasks(), now=now)
+    loaded = tasks()
+    for item in loaded:
+        item.started = item.history[0].at
+    load(store, settings.pipeline, loaded, now=now or SYNCED)
     return store
 
 
