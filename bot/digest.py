@@ -153,10 +153,11 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     title = t("digest.title", lang, date=short_date(digest.as_of, lang, tz))
     stage_lines = [t("digest.by_stage", lang, date=short_date(digest.since, lang, tz))]
     for line in digest.stages:
-        stage_lines.append(t("digest.stage_line", lang, label=escape(line.label),
-                             count=line.count, dcount=_delta(line.count - line.count_before, lang),
-                             amount=money(line.amount, cur, lang),
-                             damount=_delta(line.amount - line.amount_before, lang, cur)))  # fmt: skip
+        dcount = _delta(line.count - line.count_before, lang)
+        damount = _delta(line.amount - line.amount_before, lang, cur)
+        stage_lines.append(t("digest.stage_line", lang, label=escape(line.label), count=line.count,
+                             dcount=dcount, amount=money(line.amount, cur, lang),
+                             damount=damount))  # fmt: skip
     count = sum(s.count for s in digest.stages)
     amount = round(sum(s.amount for s in digest.stages), 2)
     count_before = sum(s.count_before for s in digest.stages)

@@ -52,7 +52,8 @@ def tasks() -> list[Any]:
     bruno = {"owner": "Bruno Petit", "owner_email": "bruno@agence.fr"}
     return [
         task("a1", m, ("2026-02-20T09:00", q), ("2026-03-02T09:00", m), client="Dupain",
-             amount=12000, expected_close=date(2026, 3, 20), url="https://tasks.example/a1", title="Site refonte", **alice),
+             amount=12000, expected_close=date(2026, 3, 20), url="https://tasks.example/a1",
+             title="Site refonte", **alice),
         task("a2", n, ("2026-03-05T09:00", n), client="Boulangerie Lemoine", amount=8000,
              expected_close=date(2026, 3, 10),
              url="https://tasks.example/a2", title="Logo <new> & co", **alice),
