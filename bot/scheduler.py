@@ -25,7 +25,8 @@ from slack_sdk import WebClient
 
 from bot import lease
 from bot.announce import post_pending
-from bot.digest import post_digest
+from bot.digest import digest_channel, post_digest
+from bot.i18n import t
 from bot.nudges import run_pass
 from bot.settings import WEEKDAYS
 from bot.slack.deps import Deps
@@ -206,8 +207,13 @@ class Scheduler:
         log.info("nudges: %s", result.line("en"))
 
     def digest_job(self, store: Store, now: datetime) -> None:
-        post_digest(self.deps.settings, store, self.client(), now)
-        log.info("digest posted")
+        settings = self.deps.settings
+        channel = digest_channel(settings)
+        if not channel:  # a config choice, not a failure to retry: say so once per slot
+            log.warning("weekly digest skipped: %s", t("digest.no_channel", "en"))
+            return
+        post_digest(settings, store, self.client(), now)
+        log.info("digest posted to %s", channel)
 
     # -- the loop --
 

@@ -327,3 +327,16 @@ def test_french_announcement(tmp_path: Path) -> None:
     assert announcement_text(won, settings).startswith(
         "🎉 Gagnée : *<https://tasks.example/1|Logo>*"
     )
+
+
+def test_digest_without_a_channel_is_skipped_not_retried(tmp_path, slack_api, caplog) -> None:
+    settings = make_settings(tmp_path, slack_api.base_url, slack={}, nudges={"days": ["sat"]})
+    load_agency(settings).close()
+    clock = Clock(settings, "2026-03-16T09:00:30")
+    scheduler = make_scheduler(settings, clock, "a:1:a", retry_after=timedelta(0))
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
+        scheduler.check_calendar()
+        scheduler.check_calendar()
+    assert slack_api.calls == []
+    skipped = [r for r in caplog.records if r.getMessage().startswith("weekly digest skipped")]
+    assert len(skipped) == 1
