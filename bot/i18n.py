@@ -42,8 +42,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- nudges (bot/nudges.py, bot/render/nudge_blocks.py) ---
     "nudge.intro": {
-        "en": "Hi {owner}, {n} of your deals haven't moved:",
-        "fr": "Bonjour {owner}, {n} de vos affaires n'avancent plus :",
+        "en": "Hi {owner}, these deals of yours haven't moved ({n}):",
+        "fr": "Bonjour {owner}, ces affaires n'avancent plus ({n}) :",
     },
     "nudge.fallback": {
         "en": "{n} stalled deal(s) need your attention",

@@ -174,9 +174,10 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
     opts = {"max_deals": config.nudges.max_per_owner, "snooze_days": config.nudges.snooze_days}
     messages: list[Outgoing] = []
     for kind, groups in (("user", by_user), ("email", by_email)):
-        for target, (owners, listed) in sorted(groups.items(), key=lambda kv: kv[1][0][0]):
+        for target, (owners, listed) in groups.items():
             rendered = owner_message(owners[0], listed, ctx, **opts)
             messages.append(Outgoing(kind, target, owners, rendered))
+    messages.sort(key=lambda m: (normalise(m.owners[0]), m.target))  # by owner name, then team
     plan = Plan(day, messages, skipped=len(already))
     if team:
         groups_list = sorted(team.items())

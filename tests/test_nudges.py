@@ -77,7 +77,7 @@ def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
     alice = slack_api.called("chat.postMessage")[0]
     blocks = blocks_of(alice)
     assert alice.body["text"] == "2 stalled deal(s) need your attention"
-    assert blocks[0]["text"]["text"] == "Hi Alice Martin, 2 of your deals haven't moved:"
+    assert blocks[0]["text"]["text"] == "Hi Alice Martin, these deals of yours haven't moved (2):"
     assert blocks[1]["text"]["text"] == (
         "*<https://tasks.example/a1|Site refonte>* · Dupain\n"
         "Meeting · 14 d idle (limit 7) · €12,000\n"
@@ -101,7 +101,7 @@ def test_french_message(tmp_path: Path, slack_api: SlackStandIn) -> None:
     run_pass(settings, store, make_client(settings), as_of(settings))
     store.close()
     blocks = blocks_of(slack_api.called("chat.postMessage")[0])
-    assert blocks[0]["text"]["text"] == "Bonjour Alice Martin, 2 de vos affaires n'avancent plus :"
+    assert blocks[0]["text"]["text"] == "Bonjour Alice Martin, ces affaires n'avancent plus (2) :"
     assert blocks[1]["text"]["text"] == (
         "*<https://tasks.example/a1|Site refonte>* · Dupain\n"
         "Réunion · 14 j sans mouvement (max 7) · 12\u202f000\u00a0€\n"
@@ -264,6 +264,9 @@ def test_dry_run_makes_no_slack_call_and_prints_recipients(cli_env, slack_api, c
     assert "To Alice Martin (Slack user UALICE):" in out
     assert "To Bruno Petit (Slack user looked up by e-mail bruno@agence.fr when sending" in out
     assert "To the team channel C0TEAM (no Slack user for Dan):" in out
+    heads = [line for line in out.splitlines() if line.startswith("To ")]
+    assert [h.split(" (")[0] for h in heads] == [
+        "To Alice Martin", "To Bruno Petit", "To Chloé Durand", "To the team channel C0TEAM"]  # fmt: skip
     assert "Site refonte" in out and "Atelier Nord" in out
     assert out.strip().endswith(
         "Dry run: 4 message(s) about 6 deal(s) would be sent (0 already nudged today); "
