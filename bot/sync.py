@@ -85,6 +85,7 @@ def sync_source(
         log.warning("sync of source '%s' failed: %s", name, exc)
     finally:
         adapter.close()
+        result.warnings.extend(adapter.warnings)
     values: dict[str, str | None] = {"last_attempt": iso(started)}
     if result.ok:
         values.update(bookmark=iso(started), last_success=iso(started), last_error=None)

@@ -150,6 +150,8 @@ class Adapter(ABC):
         self.progress = progress
         #: extra keyword arguments for `HttpClient` (tests pass `sleep=` so retries don't wait)
         self.http_options: dict[str, Any] = dict(http_options or {})
+        #: problems with the source as a whole (a configured field it lacks…), for `sync` to print
+        self.warnings: list[str] = []
         missing = [name for name in self.secret_names if not secrets.get(name)]
         if missing:
             raise MissingCredentials(

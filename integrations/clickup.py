@@ -108,7 +108,6 @@ class ClickUpAdapter(Adapter):
             **self.http_options,
         )
         #: Source-level notices (no history available, a configured field missing...), also logged.
-        self.warnings: list[str] = []
         self._history_available = True
         self._checked_fields = False
 

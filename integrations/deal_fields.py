@@ -9,7 +9,7 @@ be read leaves the field empty and is reported with the task, the field and the 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
@@ -31,7 +31,7 @@ CUSTOM_ONLY: tuple[str, ...] = (
 #: Deal fields the tool holds itself; a custom field replaces them only when the user says so.
 OWN_FIELDS: tuple[str, ...] = ("title", "owner", "owner_email", "status", "url", "started")
 
-RawValue = str | int | float | date | datetime | None
+RawValue = str | int | float | bool | date | datetime | None
 V = TypeVar("V")
 
 
@@ -63,21 +63,51 @@ def find_by_name(name: str, candidates: Iterable[tuple[str, V]]) -> V | None:
     return None
 
 
-def task_label(task: Task) -> str:
-    return f"task {task.id} « {task.title} »"
+#: How a warning names what a value should have been.
+_WHAT = {
+    "amount": "an amount",
+    "probability": "a probability",
+    "expected_close": "a date",
+    "stage_entered": "a date and time",
+    "started": "a date and time",
+}
 
 
-def apply_value(task: Task, deal_field: str, display_name: str, raw: RawValue) -> None:
+def task_label(task: Task, noun: str = "task") -> str:
+    """How warnings name a task: `card 'Refonte du site' (5f1a…)`."""
+    return f"{noun} '{task.title}' ({task.id})"
+
+
+def apply_value(
+    task: Task, deal_field: str, display_name: str, raw: RawValue, noun: str = "task"
+) -> None:
     """Parse `raw` into `task.<deal_field>`; an unreadable value leaves it empty, with a warning."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return
     try:
         _apply(task, deal_field, raw)
-    except ValueError as exc:
+    except ValueError:
+        shown = _as_text(raw)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        what = _WHAT.get(deal_field, "readable")
         task.warnings.append(
-            f"{task_label(task)}: {deal_field} (field '{display_name}') = {raw!r} "
-            f"could not be read ({exc}); left empty"
+            f"{task_label(task, noun)}: field '{display_name}' value '{shown}' is not {what}; "
+            "left empty"
         )
+
+
+def apply_custom_fields(
+    task: Task, values: Mapping[str, RawValue], settings: SourceSettings, *, noun: str = "task"
+) -> None:
+    """Fill `task` from `values` (custom-field name normalised by `normalise_name` -> raw value).
+
+    Fields absent from `values` keep the adapter's native values, unless `[sources.fields]`
+    explicitly points a native field at a custom field (the contract: "only when it says so").
+    """
+    for deal_field, display in wanted_fields(settings).items():
+        key = normalise_name(display)
+        if key in values:
+            apply_value(task, deal_field, display, values[key], noun)
 
 
 def _apply(task: Task, deal_field: str, raw: RawValue) -> None:
@@ -97,12 +127,18 @@ def _apply(task: Task, deal_field: str, raw: RawValue) -> None:
     elif deal_field in ("stage_entered", "started"):
         setattr(task, deal_field, _as_datetime(raw))
     elif deal_field == "currency":
-        task.currency = _as_text(raw).upper()
+        text = _as_text(raw)
+        task.currency = _SYMBOLS.get(text, text.upper())
     else:
         setattr(task, deal_field, _as_text(raw))
 
 
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+
+
 def _as_text(raw: RawValue) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, datetime | date):

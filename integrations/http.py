@@ -65,6 +65,7 @@ class HttpClient:
         max_total_wait: float = 120.0,
         backoff_base: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
     ) -> None:
         self.source = source
@@ -76,10 +77,14 @@ class HttpClient:
         self.max_total_wait = max_total_wait
         self.backoff_base = backoff_base
         self.sleep = sleep
+        #: epoch seconds now; reset headers are absolute times (tests pass the recording's clock)
+        self.clock = clock
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", **dict(headers or {})})
         self.requests_made = 0
+        #: seconds slept over the client's life (reporting); the cap applies to each request
         self.waited = 0.0
+        self._waited_now = 0.0
 
     def close(self) -> None:
         self.session.close()
@@ -88,10 +93,20 @@ class HttpClient:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self._json(self.request("GET", path, params=params), "GET")
 
     def post(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("POST", path, params=params, json=json).json()
+        return self._json(self.request("POST", path, params=params, json=json), "POST")
+
+    def _json(self, response: requests.Response, method: str) -> Any:
+        """The decoded body; a proxy's HTML page or a cut answer becomes an `HttpError`."""
+        try:
+            return response.json()
+        except ValueError:
+            shown = urlsplit(response.url or "").path
+            raise HttpError(
+                self.source, method, shown, response.status_code, "the answer is not JSON"
+            ) from None
 
     def request(
         self,
@@ -106,6 +121,7 @@ class HttpClient:
         shown = urlsplit(url).path
         query = {**dict(params or {}), **self.auth_params}
         attempt = 0
+        self._waited_now = 0.0
         while True:
             attempt += 1
             try:
@@ -128,7 +144,8 @@ class HttpClient:
                     method,
                     shown,
                     response.status_code,
-                    f"still failing after {attempt} attempts and {self.waited:.0f} s of waiting",
+                    f"still failing after {attempt} attempts and "
+                    f"{self._waited_now:.0f} s of waiting",
                 )
             if response.status_code in (401, 403):
                 hint = f"; {self.auth_hint}" if self.auth_hint else ""
@@ -153,11 +170,15 @@ class HttpClient:
         path: str,
         reason: str,
     ) -> bool:
-        """Sleep before the next attempt; False when retries or the wait budget are spent."""
+        """Sleep before the next attempt; False once retries or this request's wait budget run out.
+
+        The budget is per request: a long sync on a rate-limited plan may wait many times, each
+        wait bounded, without one early slowdown using up the allowance of the whole sync.
+        """
         if attempt > self.max_retries:
             return False
-        delay = retry_delay(response, attempt, self.backoff_base)
-        if self.waited + delay > self.max_total_wait:
+        delay = retry_delay(response, attempt, self.backoff_base, self.clock)
+        if self._waited_now + delay > self.max_total_wait:
             return False
         log.warning(
             "source '%s': %s %s %s; retrying in %.1f s (attempt %d)",
@@ -170,19 +191,35 @@ class HttpClient:
         )
         self.sleep(delay)
         self.waited += delay
+        self._waited_now += delay
         return True
 
 
-def retry_delay(response: requests.Response | None, attempt: int, base: float = 1.0) -> float:
-    """Seconds to wait: the server's Retry-After or X-RateLimit-Reset, else jittered backoff."""
+#: The least wait when a server's reset time is already past (clocks differ): no instant hammering.
+MIN_TOLD_WAIT = 1.0
+
+
+def retry_delay(
+    response: requests.Response | None,
+    attempt: int,
+    base: float = 1.0,
+    clock: Callable[[], float] = time.time,
+) -> float:
+    """Seconds to wait: what a 429 says (Retry-After, X-RateLimit-Reset), else jittered backoff.
+
+    Vendors send their rate-limit headers on every answer, so a reset time is only obeyed on a
+    429: a 500 backs off exponentially rather than waiting for the rate window to roll over.
+    """
     if response is not None:
-        told = _told_delay(response.headers)
+        told = _told_delay(response.headers, clock, rate_limited=response.status_code == 429)
         if told is not None:
-            return max(0.0, told)
+            return max(MIN_TOLD_WAIT, told)
     return base * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)
 
 
-def _told_delay(headers: Mapping[str, str]) -> float | None:
+def _told_delay(
+    headers: Mapping[str, str], clock: Callable[[], float], *, rate_limited: bool
+) -> float | None:
     retry_after = headers.get("Retry-After")
     if retry_after:
         try:
@@ -192,7 +229,11 @@ def _told_delay(headers: Mapping[str, str]) -> float | None:
                 when = parsedate_to_datetime(retry_after)
             except (TypeError, ValueError):
                 return None
+            if when.tzinfo is None:  # "-0000" parses naive: it still means UTC
+                when = when.replace(tzinfo=UTC)
             return (when - datetime.now(UTC)).total_seconds()
+    if not rate_limited:
+        return None
     for name in ("X-RateLimit-Reset", "X-RateLimit-Requests-Reset"):
         reset = headers.get(name)
         if not reset:
@@ -201,7 +242,7 @@ def _told_delay(headers: Mapping[str, str]) -> float | None:
             value = float(reset)
         except ValueError:
             continue
-        now = time.time()
+        now = clock()
         if value > 1e12:  # epoch milliseconds (Linear)
             return value / 1000 - now
         if value > 1e9:  # epoch seconds (ClickUp, Jira)

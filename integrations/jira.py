@@ -128,7 +128,6 @@ class JiraAdapter(Adapter):
             **self.http_options,
         )
         #: Source-level notices (a configured field that does not exist...), also logged.
-        self.warnings: list[str] = []
 
     def close(self) -> None:
         self.client.close()

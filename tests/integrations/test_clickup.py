@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,11 +38,14 @@ def utc(text: str) -> datetime:
 def make(
     sleeps: list[float] | None = None,
     progress: list[tuple[int, int]] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> ClickUpAdapter:
     settings = validate_source({"kind": "clickup", "list": LIST, "fields": FIELDS})
     options: dict[str, Any] = {}
     if sleeps is not None:
         options["sleep"] = sleeps.append
+    if clock is not None:
+        options["clock"] = clock
     return ClickUpAdapter(
         settings,
         {"CLICKUP_TOKEN": TOKEN},
@@ -180,8 +182,7 @@ def test_429_waits_until_the_rate_limit_reset(
     cassette: Cassette, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # X-RateLimit-Reset is an absolute time: read it against the clock of the recording.
-    monkeypatch.setattr("integrations.http.time", SimpleNamespace(time=lambda: 1771666800.0))
-    adapter = make(sleeps=sleeps)
+    adapter = make(sleeps=sleeps, clock=lambda: 1771666800.0)
     sent = record_requests(adapter)
     with cassette("clickup/rate_limited.yaml") as cass:
         tasks = list(adapter.fetch(None))
