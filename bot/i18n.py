@@ -40,6 +40,192 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Add `public` at the end to post the answer in the channel.",
         "fr": "Ajoutez `public` à la fin pour publier la réponse dans le canal.",
     },
+    # --- nudges (bot/nudges.py, bot/render/nudge_blocks.py) ---
+    "nudge.intro": {
+        "en": "Hi {owner}, these deals of yours haven't moved ({n}):",
+        "fr": "Bonjour {owner}, ces affaires n'avancent plus ({n}) :",
+    },
+    "nudge.fallback": {
+        "en": "{n} stalled deal(s) need your attention",
+        "fr": "{n} affaire(s) bloquée(s) attendent votre action",
+    },
+    "nudge.team.intro": {
+        "en": "No Slack user found for {owners}: here are their stalled deals.",
+        "fr": "Aucun compte Slack trouvé pour {owners} : voici leurs affaires bloquées.",
+    },
+    "nudge.team.fallback": {
+        "en": "Stalled deals of {owners}",
+        "fr": "Affaires bloquées de {owners}",
+    },
+    "nudge.owner.heading": {
+        "en": "*{owner}*: {n} stalled deal(s)",
+        "fr": "*{owner}* : {n} affaire(s) bloquée(s)",
+    },  # fmt: skip
+    "nudge.no_owner": {"en": "(no owner)", "fr": "(sans responsable)"},
+    "nudge.next": {"en": "👉 Next step: {step}", "fr": "👉 Prochaine étape : {step}"},
+    "nudge.chase": {
+        "en": "⏳ The ball is in the client's court: chase them ({step})",
+        "fr": "⏳ La balle est dans le camp du client : relancez-le ({step})",
+    },
+    "nudge.chase.plain": {
+        "en": "⏳ The ball is in the client's court: chase them",
+        "fr": "⏳ La balle est dans le camp du client : relancez-le",
+    },
+    "button.open": {"en": "Open task", "fr": "Ouvrir la tâche"},
+    "button.snooze": {"en": "Snooze {n} d", "fr": "Reporter de {n} j"},
+    "button.followed_up": {"en": "Followed up", "fr": "Relancé"},
+    "nudge.result": {
+        "en": "Sent {messages} message(s) about {deals} deal(s), {failed} failed "
+        "({skipped} already nudged today).",
+        "fr": "{messages} message(s) envoyé(s) pour {deals} affaire(s), {failed} en échec "
+        "({skipped} déjà relancée(s) aujourd'hui).",
+    },
+    "nudge.dry.result": {
+        "en": "Dry run: {messages} message(s) about {deals} deal(s) would be sent "
+        "({skipped} already nudged today); nothing was sent.",
+        "fr": "Simulation : {messages} message(s) pour {deals} affaire(s) seraient envoyés "
+        "({skipped} déjà relancée(s) aujourd'hui) ; rien n'a été envoyé.",
+    },
+    "nudge.dry.to_user": {
+        "en": "To {owner} (Slack user {user}):",
+        "fr": "À {owner} (utilisateur Slack {user}) :",
+    },  # fmt: skip
+    "nudge.dry.to_email": {
+        "en": "To {owner} (Slack user looked up by e-mail {email} when sending; "
+        "if none, the team channel {channel}):",
+        "fr": "À {owner} (utilisateur Slack cherché par l'e-mail {email} à l'envoi ; "
+        "sinon le canal d'équipe {channel}) :",
+    },
+    "nudge.dry.to_channel": {
+        "en": "To the team channel {channel} (no Slack user for {owners}):",
+        "fr": "Au canal d'équipe {channel} (aucun compte Slack pour {owners}) :",
+    },
+    "nudge.no_channel": {
+        "en": "no Slack user for {owners} and no [slack] channel configured: "
+        "their {n} deal(s) were not nudged",
+        "fr": "aucun compte Slack pour {owners} et aucun canal [slack] configuré : "
+        "leurs {n} affaire(s) n'ont pas été relancées",
+    },
+    "nudge.failed": {
+        "en": "could not nudge {owner} ({deals}): {error}",
+        "fr": "impossible de relancer {owner} ({deals}) : {error}",
+    },  # fmt: skip
+    "nudge.stopped": {
+        "en": "Stopped: {error}. Re-run to send the rest (what was sent is not sent again today).",
+        "fr": "Arrêt : {error}. Relancez la commande pour envoyer le reste (ce qui est parti "
+        "ne repart pas aujourd'hui).",
+    },
+    "nudge.busy": {
+        "en": "Another nudge pass is running ({holder}); try again in a few minutes.",
+        "fr": "Une autre tournée de relances est en cours ({holder}) ; réessayez dans quelques "
+        "minutes.",
+    },
+    "slack.no_token": {
+        "en": "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-…) in the environment or .env "
+        "(or use --dry-run)",
+        "fr": "SLACK_BOT_TOKEN n'est pas défini : mettez le jeton du bot (xoxb-…) dans "
+        "l'environnement ou .env (ou utilisez --dry-run)",
+    },
+    # --- buttons (bot/slack/actions.py) ---
+    "action.snooze": {
+        "en": "💤 Snoozed by <@{user}> until {until}",
+        "fr": "💤 Reportée par <@{user}> jusqu'au {until}",
+    },  # fmt: skip
+    "action.followed_up": {
+        "en": "✅ Followed up by <@{user}> on {on}; quiet until {until}",
+        "fr": "✅ Relancée par <@{user}> le {on} ; en pause jusqu'au {until}",
+    },
+    "action.already.snooze": {
+        "en": "Already snoozed by <@{user}> until {until}: nothing changed.",
+        "fr": "Déjà reportée par <@{user}> jusqu'au {until} : rien n'a changé.",
+    },
+    "action.already.followed_up": {
+        "en": "Already marked followed up by <@{user}> on {on}: nothing changed.",
+        "fr": "Déjà marquée relancée par <@{user}> le {on} : rien n'a changé.",
+    },
+    "action.moved": {
+        "en": "This deal has moved to {stage} since this message: nothing to do.",
+        "fr": "Cette affaire est passée en {stage} depuis ce message : rien à faire.",
+    },
+    "action.gone": {
+        "en": "This deal is no longer in the pipeline.",
+        "fr": "Cette affaire n'est plus dans le pipeline.",
+    },  # fmt: skip
+    "action.denied": {
+        "en": "You are not allowed to use this bot here.",
+        "fr": "Vous n'êtes pas autorisé·e à utiliser ce bot ici.",
+    },
+    "action.failed": {
+        "en": "Something went wrong, nothing was changed: try again in a moment.",
+        "fr": "Un problème est survenu, rien n'a changé : réessayez dans un instant.",
+    },
+    # --- won/lost announcements (bot/announce.py) ---
+    "announce.won": {
+        "en": "🎉 Won: *{title}*{client}: {amount} · {owner}",
+        "fr": "🎉 Gagnée : *{title}*{client} : {amount} · {owner}",
+    },  # fmt: skip
+    "announce.lost": {
+        "en": "Lost: *{title}*{client}: {amount} · {owner}{reason}",
+        "fr": "Perdue : *{title}*{client} : {amount} · {owner}{reason}",
+    },  # fmt: skip
+    "announce.reason": {"en": " · reason: {reason}", "fr": " · motif : {reason}"},
+    # --- weekly digest (bot/digest.py) ---
+    "digest.title": {
+        "en": "Pipeline review, week of {date}",
+        "fr": "Revue du pipeline, semaine du {date}",
+    },  # fmt: skip
+    "digest.by_stage": {
+        "en": "*Pipeline by stage* (change since {date})",
+        "fr": "*Pipeline par étape* (évolution depuis le {date})",
+    },  # fmt: skip
+    "digest.stage_line": {
+        "en": "{label}: {count} ({dcount}) · {amount} ({damount})",
+        "fr": "{label} : {count} ({dcount}) · {amount} ({damount})",
+    },  # fmt: skip
+    "digest.open_line": {
+        "en": "*Open pipeline*: {count} deal(s) ({dcount}) · {amount} ({damount}) · "
+        "weighted {weighted}",
+        "fr": "*Pipeline ouvert* : {count} affaire(s) ({dcount}) · {amount} ({damount}) · "
+        "pondéré {weighted}",
+    },
+    "digest.new": {
+        "en": "*New this week*: {count} deal(s) · {amount}",
+        "fr": "*Nouvelles cette semaine* : {count} affaire(s) · {amount}",
+    },  # fmt: skip
+    "digest.won": {
+        "en": "*Won this week*: {count} · {amount}",
+        "fr": "*Gagnées cette semaine* : {count} · {amount}",
+    },  # fmt: skip
+    "digest.lost": {
+        "en": "*Lost this week*: {count} · {amount}",
+        "fr": "*Perdues cette semaine* : {count} · {amount}",
+    },  # fmt: skip
+    "digest.reasons": {"en": "Lost reasons: {reasons}", "fr": "Motifs de perte : {reasons}"},
+    "digest.no_reason": {"en": "no reason given", "fr": "sans motif"},
+    "digest.stalled": {
+        "en": "*Stalled*: {count} deal(s)",
+        "fr": "*Bloquées* : {count} affaire(s)",
+    },  # fmt: skip
+    "digest.forecast": {"en": "*Forecast*", "fr": "*Prévision*"},
+    "digest.forecast_line": {
+        "en": "{month}: {count} deal(s) · {amount} · weighted {weighted}",
+        "fr": "{month} : {count} affaire(s) · {amount} · pondéré {weighted}",
+    },
+    "digest.longest": {"en": "*Longest stalled*", "fr": "*Bloquées depuis le plus longtemps*"},
+    "digest.posted": {"en": "Digest posted to {channel}.", "fr": "Revue publiée dans {channel}."},
+    "digest.dry": {
+        "en": "Dry run: this would be posted to {channel}; nothing was sent.",
+        "fr": "Simulation : ceci serait publié dans {channel} ; rien n'a été envoyé.",
+    },  # fmt: skip
+    "digest.no_channel": {
+        "en": "no channel for the digest: set `channel` in [digest] or [slack] of pipeline.toml",
+        "fr": "aucun canal pour la revue : renseignez `channel` dans [digest] ou [slack] de "
+        "pipeline.toml",
+    },
+    "digest.failed": {
+        "en": "Could not post the digest to {channel}: {error}",
+        "fr": "Impossible de publier la revue dans {channel} : {error}",
+    },  # fmt: skip
 }
 
 

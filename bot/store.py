@@ -104,6 +104,15 @@ def m003_query_indexes(db: sqlite_utils.Database) -> None:
     db.table("stage_events").create_index(["at"])
 
 
+@migrations()
+def m005_nudge_indexes(db: sqlite_utils.Database) -> None:
+    """Look-ups of the nudges, buttons and announcements: the active quiet row of a deal's stage,
+    pending announcements, and outcome events of a week (for the digest)."""
+    db.table("quiet").create_index(["deal_id", "kind", "stage", "until"], if_not_exists=True)
+    db.table("announcements").create_index(["announced_at", "at"], if_not_exists=True)
+    db.table("stage_events").create_index(["to_stage", "at"], if_not_exists=True)
+
+
 def iso(moment: datetime) -> str:
     """Stored form of a timestamp: UTC, second precision, sortable as text."""
     if moment.tzinfo is None:
@@ -338,6 +347,171 @@ class Store:
             (source, seen_before),
         )
         return cursor.rowcount
+
+    def deal(self, deal_id: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
+        return found[0] if found else None
+
+    # --- nudge log -----------------------------------------------------------------------
+
+    def nudged_on(self, day: str, deal_ids: Sequence[str]) -> set[str]:
+        """Which of `deal_ids` were already nudged on local day `day` (YYYY-MM-DD)."""
+        done: set[str] = set()
+        for chunk in _chunks(deal_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            done.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT deal_id FROM nudges WHERE day = ? AND deal_id IN ({marks})",
+                    (day, *chunk),
+                )
+            )
+        return done
+
+    def log_nudges(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Record sent nudges (after Slack said ok); UNIQUE(deal_id, day) keeps the first."""
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO nudges(deal_id, day, owner, recipient, sent_at, channel, ts)"
+                " VALUES (:deal_id, :day, :owner, :recipient, :sent_at, :channel, :ts)",
+                list(rows),
+            )
+        return self.conn.total_changes - before
+
+    # --- snooze / followed up ------------------------------------------------------------
+
+    def add_quiet(
+        self, deal_id: str, kind: str, stage: str, by_user: str, at: datetime, until: datetime
+    ) -> tuple[bool, dict[str, Any]]:
+        """Quiet a deal in `stage` unless the same kind is already active there.
+
+        Returns (created, row): a second click finds the first row and changes nothing. The
+        check and the insert share one IMMEDIATE transaction, so two clicks racing make one row.
+        """
+        now = iso(at)
+        with self.transaction():
+            found = self.rows(
+                "SELECT * FROM quiet WHERE deal_id = ? AND kind = ? AND stage = ? AND until > ? "
+                "ORDER BY at LIMIT 1",
+                (deal_id, kind, stage, now),
+            )
+            if found:
+                return False, found[0]
+            row = {"deal_id": deal_id, "kind": kind, "stage": stage, "by_user": by_user,
+                   "at": now, "until": iso(until)}  # fmt: skip
+            cursor = self.conn.execute(
+                "INSERT INTO quiet(deal_id, kind, stage, by_user, at, until) "
+                "VALUES (:deal_id, :kind, :stage, :by_user, :at, :until)",
+                row,
+            )
+            return True, {"id": cursor.lastrowid, **row}
+
+    def quiet_rows(self, deal_id: str) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM quiet WHERE deal_id = ? ORDER BY at, id", (deal_id,))
+
+    # --- won/lost announcements ----------------------------------------------------------
+
+    def record_outcomes(self, reached: Iterable[tuple[str, str]], at: datetime) -> int:
+        """Queue (deal_id, outcome-stage) pairs for announcement; each pair at most once ever."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO announcements(deal_id, outcome, at) VALUES (?, ?, ?)",
+            [(deal_id, stage, iso(at)) for deal_id, stage in reached],
+        )
+        return self.conn.total_changes - before
+
+    def pending_announcements(self, since: datetime) -> list[dict[str, Any]]:
+        """Outcomes queued since `since`, not yet announced, still in that stage and not removed."""
+        return self.rows(
+            "SELECT a.deal_id, a.outcome, a.at, d.* FROM announcements a "
+            "JOIN deals d ON d.id = a.deal_id "
+            "WHERE a.announced_at IS NULL AND a.at >= ? AND d.stage = a.outcome AND d.removed = 0"
+            " ORDER BY a.at, a.deal_id",
+            (iso(since),),
+        )
+
+    def mark_announced(self, deal_id: str, outcome: str, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE announcements SET announced_at = ? WHERE deal_id = ? AND outcome = ?",
+            (iso(at), deal_id, outcome),
+        )
+
+    # --- leases: one process runs each scheduled job --------------------------------------
+
+    def acquire_lease(self, job: str, holder: str, now: datetime, expires: datetime) -> bool:
+        """Take (or renew) the lease on `job` if it is free, expired or already ours. Atomic."""
+        cursor = self.conn.execute(
+            "INSERT INTO leases(job, holder, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT(job) DO UPDATE SET holder = excluded.holder, expires = excluded.expires "
+            "WHERE leases.expires <= ? OR leases.holder = excluded.holder",
+            (job, holder, iso(expires), iso(now)),
+        )
+        return cursor.rowcount == 1
+
+    def take_over_lease(self, job: str, old_holder: str, holder: str, expires: datetime) -> bool:
+        """Replace a lease whose holder is known to be dead (same host, process gone)."""
+        cursor = self.conn.execute(
+            "UPDATE leases SET holder = ?, expires = ? WHERE job = ? AND holder = ?",
+            (holder, iso(expires), job, old_holder),
+        )
+        return cursor.rowcount == 1
+
+    def release_lease(self, job: str, holder: str) -> None:
+        self.conn.execute("DELETE FROM leases WHERE job = ? AND holder = ?", (job, holder))
+
+    def lease(self, job: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * FROM leases WHERE job = ?", (job,))
+        return found[0] if found else None
+
+    # --- digest --------------------------------------------------------------------------
+
+    def stages_at(self, moment: datetime) -> dict[str, str | None]:
+        """Each live deal's stage at `moment`, from its stage events (absent: not seen yet)."""
+        rows = self.conn.execute(
+            "SELECT e.deal_id, e.to_stage FROM stage_events e JOIN deals d ON d.id = e.deal_id "
+            "WHERE d.removed = 0 AND e.at <= ? ORDER BY e.deal_id, e.at, e.id",
+            (iso(moment),),
+        )
+        out: dict[str, str | None] = {}
+        for deal_id, stage in rows:
+            out[deal_id] = stage
+        return out
+
+    def entered_between(self, stages: Sequence[str], start: datetime,
+                        end: datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """Live deals that entered one of `stages` in [start, end) and are still there."""
+        if not stages:
+            return []
+        marks = ",".join("?" * len(stages))
+        return self.rows(
+            "SELECT d.*, MAX(e.at) AS entered_at FROM stage_events e "
+            "JOIN deals d ON d.id = e.deal_id "
+            f"WHERE e.to_stage IN ({marks}) AND e.at >= ? AND e.at < ? AND d.removed = 0 "
+            "AND d.stage = e.to_stage GROUP BY d.id ORDER BY d.stage, d.amount DESC, d.id",
+            (*stages, iso(start), iso(end)),
+        )
+
+    def new_deals_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Live deals created in [start, end): the tool's creation date, else first seen."""
+        return self.rows(
+            "SELECT * FROM deals WHERE removed = 0 AND COALESCE(started, first_seen) >= ? "
+            "AND COALESCE(started, first_seen) < ? ORDER BY amount DESC, id",
+            (iso(start), iso(end)),
+        )
+
+    def open_closing_between(self, stages: Sequence[str], start: str,
+                             end: str) -> list[dict[str, Any]]:  # fmt: skip
+        """Live deals of the open `stages` expected to close in [start, end) (ISO dates)."""
+        if not stages:
+            return []
+        marks = ",".join("?" * len(stages))
+        return self.rows(
+            "SELECT id, stage, amount, probability, expected_close FROM deals "
+            f"WHERE removed = 0 AND stage IN ({marks}) AND expected_close >= ? "
+            "AND expected_close < ?",
+            (*stages, start, end),
+        )
 
 
 def _memo_stage(pipeline: Pipeline) -> Any:
