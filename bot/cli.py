@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot.settings import ConfigError, Settings, load_settings
+
+#: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
+USER_ENV = "PIPELINE_USER"
 
 
 class UsageError(Exception):
@@ -136,7 +140,9 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     text = " ".join(args.words)
     store = open_store(settings)
     try:
-        reply = ask(settings, store, text, as_of(settings, args))
+        # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
+        user = os.environ.get(USER_ENV) or None
+        reply = ask(settings, store, text, as_of(settings, args), user=user)
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
     finally:
