@@ -31,7 +31,7 @@ def lost(store: Store, ctx: Context) -> Lost:
     """Every live lost deal, by reason, most frequent first; an empty reason is its own group.
 
     SQL groups the exact text (fast); reasons that differ only in case or accents are merged
-    here, under the spelling most deals use.
+    here, under the spelling most deals use (then the one with the largest amount).
     """
     keys = [sql_text(s.key) for s in ctx.pipeline.stages if s.outcome == "lost"]
     if not keys:
@@ -39,7 +39,7 @@ def lost(store: Store, ctx: Context) -> Lost:
     rows = store.rows(
         "SELECT trim(lost_reason) AS reason, COUNT(*) AS n, TOTAL(amount) AS amount FROM deals "
         f"WHERE removed = 0 AND stage IN ({', '.join(keys)}) GROUP BY trim(lost_reason) "
-        "ORDER BY n DESC"
+        "ORDER BY n DESC, amount DESC, reason"
     )
     groups: dict[str, LostReason] = {}
     for row in rows:
