@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.analytics import Stalled, StalledDeal
 from bot.i18n import MESSAGES
 from bot.query import QUERIES, parse
 from bot.query import answer as run
@@ -13,7 +14,6 @@ from bot.render.json_out import to_json
 from bot.render.money import money
 from bot.render.text import Style, render
 from bot.store import Store
-from bot.analytics import Stalled, StalledDeal
 from tests.analytics_fixture import NOW, PARIS, build
 
 EXAMPLES = {
