@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
 from bot.clock import day_start, days_between, latest_entry_for, local_date
@@ -30,7 +31,7 @@ class Context:
     user: str | None = None  # who asks (`mine`): a Slack user ID, or an owner name from the CLI
     people: Mapping[str, str] = field(default_factory=dict)  # `[people]`: owner → Slack user ID
 
-    @property
+    @cached_property
     def today(self) -> date:
         return local_date(self.now, self.tz)
 
@@ -43,7 +44,11 @@ class Context:
         if not stage_entered:
             return None
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
-        return max(0, days_between(entered, self.today, self.stall_counting))
+        return self.days_since(entered)
+
+    def days_since(self, day: date) -> int:
+        """Whole local days (calendar or business, per `stall_counting`) from `day` to today."""
+        return max(0, days_between(day, self.today, self.stall_counting))
 
     def stall_cutoff(self, stage: Stage) -> str | None:
         """Deals of `stage` that entered it before this instant are stalled (None: never)."""

@@ -95,6 +95,7 @@ def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any])
 
 def _view(row: dict[str, Any], ctx: Context) -> DealView:
     stage: Stage | None = ctx.pipeline.by_key.get(row["stage"]) if row["stage"] else None
+    entered = ctx.local(row["stage_entered"])
     return DealView(
         id=row["id"],
         title=row["title"],
@@ -111,12 +112,12 @@ def _view(row: dict[str, Any], ctx: Context) -> DealView:
         started=ctx.local(row["started"]),
         expected_close=date.fromisoformat(row["expected_close"]) if row["expected_close"]
         else None,
-        stage_entered=ctx.local(row["stage_entered"]),
+        stage_entered=entered,
         next_step=row["next_step"] or (stage.next_step(ctx.language) if stage else None) or None,
         lost_reason=row["lost_reason"],
         url=row["url"],
         source=row["source"],
-        idle_days=ctx.idle_days(row["stage_entered"]),
+        idle_days=ctx.days_since(entered.date()) if entered else None,
         weighted=deal_weighted(ctx.pipeline, row["stage"], row["amount"], row["probability"]),
         effective_probability=deal_probability(ctx.pipeline, row["stage"], row["probability"]),
         stall_days=stage.stall_days if stage and stage.is_open else 0,
