@@ -17,14 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bot.errors import UsageError
 from bot.settings import ConfigError, Settings, load_settings
 
 #: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
 USER_ENV = "PIPELINE_USER"
-
-
-class UsageError(Exception):
-    """A user mistake: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,17 +85,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pipeline-bot: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as other command-line tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def dispatch(args: argparse.Namespace) -> int:
     command: str = args.command
     if command == "init":
         return cmd_init(Path.cwd())
-    default_db = "pipeline-demo.db" if command == "demo" else "pipeline.db"
-    settings = load_settings(getattr(args, "config", None), getattr(args, "db", None),
-                             default_db=default_db)  # fmt: skip
+    if command == "demo":
+        from bot.demo import demo_settings, run_demo
+
+        return run_demo(demo_settings(getattr(args, "config", None), getattr(args, "db", None)))
+    settings = load_settings(getattr(args, "config", None), getattr(args, "db", None))
     handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-        "demo": cmd_demo,
         "check": cmd_check,
         "sync": cmd_sync,
         "query": cmd_query,
@@ -164,12 +167,6 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.check import run_check
 
     return run_check(settings)
-
-
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
-
-    return run_demo(settings)
 
 
 def cmd_init(folder: Path) -> int:

@@ -89,7 +89,7 @@ def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
     known = {str(raw.get("name") or raw.get("kind")) for raw in settings.config.sources}
     unknown = sorted(set(names or []) - known)
     if unknown:
-        from bot.cli import UsageError
+        from bot.errors import UsageError
 
         raise UsageError(
             f"no source named {', '.join(unknown)} "

@@ -79,7 +79,9 @@ class HttpClient:
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", **dict(headers or {})})
         self.requests_made = 0
+        #: seconds slept over the client's life (reporting); the cap applies to each request
         self.waited = 0.0
+        self._waited_now = 0.0
 
     def close(self) -> None:
         self.session.close()
@@ -88,10 +90,20 @@ class HttpClient:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self._json(self.request("GET", path, params=params), "GET")
 
     def post(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("POST", path, params=params, json=json).json()
+        return self._json(self.request("POST", path, params=params, json=json), "POST")
+
+    def _json(self, response: requests.Response, method: str) -> Any:
+        """The decoded body; a proxy's HTML page or a cut answer becomes an `HttpError`."""
+        try:
+            return response.json()
+        except ValueError:
+            shown = urlsplit(response.url or "").path
+            raise HttpError(
+                self.source, method, shown, response.status_code, "the answer is not JSON"
+            ) from None
 
     def request(
         self,
@@ -106,6 +118,7 @@ class HttpClient:
         shown = urlsplit(url).path
         query = {**dict(params or {}), **self.auth_params}
         attempt = 0
+        self._waited_now = 0.0
         while True:
             attempt += 1
             try:
@@ -128,7 +141,8 @@ class HttpClient:
                     method,
                     shown,
                     response.status_code,
-                    f"still failing after {attempt} attempts and {self.waited:.0f} s of waiting",
+                    f"still failing after {attempt} attempts and "
+                    f"{self._waited_now:.0f} s of waiting",
                 )
             if response.status_code in (401, 403):
                 hint = f"; {self.auth_hint}" if self.auth_hint else ""
@@ -153,11 +167,15 @@ class HttpClient:
         path: str,
         reason: str,
     ) -> bool:
-        """Sleep before the next attempt; False when retries or the wait budget are spent."""
+        """Sleep before the next attempt; False once retries or this request's wait budget run out.
+
+        The budget is per request: a long sync on a rate-limited plan may wait many times, each
+        wait bounded, without one early slowdown using up the allowance of the whole sync.
+        """
         if attempt > self.max_retries:
             return False
         delay = retry_delay(response, attempt, self.backoff_base)
-        if self.waited + delay > self.max_total_wait:
+        if self._waited_now + delay > self.max_total_wait:
             return False
         log.warning(
             "source '%s': %s %s %s; retrying in %.1f s (attempt %d)",
@@ -170,6 +188,7 @@ class HttpClient:
         )
         self.sleep(delay)
         self.waited += delay
+        self._waited_now += delay
         return True
 
 
@@ -192,6 +211,8 @@ def _told_delay(headers: Mapping[str, str]) -> float | None:
                 when = parsedate_to_datetime(retry_after)
             except (TypeError, ValueError):
                 return None
+            if when.tzinfo is None:  # "-0000" parses naive: it still means UTC
+                when = when.replace(tzinfo=UTC)
             return (when - datetime.now(UTC)).total_seconds()
     for name in ("X-RateLimit-Reset", "X-RateLimit-Requests-Reset"):
         reset = headers.get(name)

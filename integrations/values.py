@@ -10,7 +10,8 @@ import re
 from datetime import UTC, date, datetime, time, tzinfo
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
-_CURRENCY = re.compile(r"(€|\$|£|eur|euros?|usd|gbp|chf)", re.IGNORECASE)
+# Longest alternatives first: "euros" must not leave "os" behind after matching "eur".
+_CURRENCY = re.compile(r"(€|\$|£|euros?|eur|usd|gbp|chf)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "eur": "EUR", "euro": "EUR", "euros": "EUR"}
 

@@ -1,0 +1,5 @@
+"""Errors that end a command with one line and exit status 2 (a user's mistake, not a bug)."""
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""

@@ -1,0 +1,281 @@
+"""Asana: the tasks of one project are deals, the task's section (or an enum field) its status.
+
+Requests, counted because Asana's limits are per minute (150 free, 1,500 paid):
+
+- Tasks: `GET /tasks?project=..&limit=100&opt_fields=..` (plus `modified_since=` on an incremental
+  sync), following `next_page.offset`: ceil(tasks / 100) requests.
+- History: Asana records each section move as a `section_changed` story (an enum change as
+  `enum_custom_field_changed`) with its real time. Stories are per task, so they are read through
+  `POST /batch`, 10 story requests per call: ceil(tasks / 10) more requests rather than one per
+  task. A task with more than 100 stories costs a further batch slot per extra page.
+
+Full sync = ceil(n/100) + ceil(n/10) requests; incremental = the same over the tasks modified since
+the bookmark (a section move adds a story, which counts as a modification).
+
+Completed tasks stay deals (their section says won or lost); a task deleted or taken out of the
+project no longer appears, and the engine's daily full sync marks it removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
+from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
+from integrations.http import RETRY_STATUSES, HttpClient, HttpError, paginate, retry_delay
+from integrations.values import parse_datetime
+
+DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
+
+TASK_FIELDS = ",".join(
+    [
+        "name",
+        "assignee.name",
+        "assignee.email",
+        "created_at",
+        "modified_at",
+        "due_on",
+        "completed",
+        "completed_at",
+        "memberships.project.gid",
+        "memberships.section.name",
+        "custom_fields.name",
+        "custom_fields.type",
+        "custom_fields.number_value",
+        "custom_fields.enum_value.name",
+        "custom_fields.display_value",
+        "permalink_url",
+    ]
+)
+STORY_FIELDS = [
+    "created_at",
+    "resource_subtype",
+    "old_section.name",
+    "new_section.name",
+    "new_section.project.gid",
+    "custom_field.name",
+    "old_enum_value.name",
+    "new_enum_value.name",
+]
+PAGE_SIZE = 100
+BATCH_SIZE = 10  # Asana's maximum number of actions in one batch request
+MAX_ACTION_ATTEMPTS = 3
+
+
+class AsanaSettings(SourceSettings):
+    """`[[sources]] kind = "asana"`: `project` gid; `status_field` names an enum custom field
+    to read the status from instead of the task's section."""
+
+    kind: str = "asana"
+    base_url: str | None = DEFAULT_BASE_URL
+    project: str
+    status_field: str | None = None
+
+
+def asana_time(moment: datetime) -> str:
+    """A bookmark as Asana writes times (`2026-03-02T08:00:00.000Z`)."""
+    if moment.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+@register
+class AsanaAdapter(Adapter):
+    kind = "asana"
+    settings_model = AsanaSettings
+    secret_names = ("ASANA_TOKEN",)
+    has_history = True
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        if not isinstance(settings, AsanaSettings):
+            settings = AsanaSettings.model_validate(settings.model_dump())
+        self.asana: AsanaSettings = settings
+        self.http = HttpClient(
+            self.name,
+            settings.base_url or DEFAULT_BASE_URL,
+            headers={"Authorization": f"Bearer {secrets['ASANA_TOKEN']}"},
+            auth_hint="set ASANA_TOKEN (see README)",
+            **self.http_options,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Every task of the project (since None), or those modified since `since`."""
+        params: dict[str, Any] = {
+            "project": self.asana.project,
+            "limit": PAGE_SIZE,
+            "opt_fields": TASK_FIELDS,
+        }
+        if since is not None:
+            params["modified_since"] = asana_time(since)
+
+        def page(offset: str | None) -> tuple[list[dict[str, Any]], str | None]:
+            body = self.http.get("/tasks", {**params, **({"offset": offset} if offset else {})})
+            return body.get("data") or [], (body.get("next_page") or {}).get("offset")
+
+        yielded = 0
+        for pages, tasks in enumerate(paginate(page, source=self.name), start=1):
+            stories = self._stories([raw["gid"] for raw in tasks])
+            for raw in tasks:
+                yielded += 1
+                yield self._task(raw, stories.get(raw["gid"], []))
+            if self.progress:
+                self.progress(pages, yielded)
+
+    def _stories(self, gids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every story of each task, through `POST /batch` (10 story requests per call).
+
+        A story page that fails inside the batch (429/5xx) is asked again in a later batch, at
+        most `MAX_ACTION_ATTEMPTS` times; a task deleted meanwhile (404) just has no history.
+        """
+        found: dict[str, list[dict[str, Any]]] = {gid: [] for gid in gids}
+        pending: list[tuple[str, str | None, int]] = [(gid, None, 1) for gid in gids]
+        rounds = 0
+        while pending:
+            rounds += 1
+            if rounds > 10_000:  # 100 stories a page: a million stories on one page of tasks
+                raise HttpError(self.name, "POST", "/batch", None, "too many story pages")
+            chunk, pending = pending[:BATCH_SIZE], pending[BATCH_SIZE:]
+            actions = [self._story_action(gid, offset) for gid, offset, _ in chunk]
+            body = self.http.post("/batch", json={"data": {"actions": actions}})
+            results = body.get("data") or []
+            if len(results) != len(chunk):
+                raise HttpError(
+                    self.name,
+                    "POST",
+                    "/batch",
+                    200,
+                    f"{len(results)} results for {len(chunk)} actions",
+                )
+            retry_wait = 0.0
+            for (gid, offset, attempt), result in zip(chunk, results, strict=True):
+                code = result.get("status_code")
+                answer = result.get("body") or {}
+                if code == 200:
+                    found[gid].extend(answer.get("data") or [])
+                    following = (answer.get("next_page") or {}).get("offset")
+                    if following:
+                        pending.append((gid, following, 1))
+                elif code == 404:
+                    continue
+                elif code in RETRY_STATUSES and attempt < MAX_ACTION_ATTEMPTS:
+                    pending.append((gid, offset, attempt + 1))
+                    retry_wait = max(retry_wait, retry_delay(None, attempt))
+                else:
+                    raise HttpError(
+                        self.name, "GET", f"/tasks/{gid}/stories", code, _message(answer)
+                    )
+            if retry_wait:
+                self.http.sleep(retry_wait)
+        return found
+
+    @staticmethod
+    def _story_action(gid: str, offset: str | None) -> dict[str, Any]:
+        options: dict[str, Any] = {"limit": PAGE_SIZE, "fields": STORY_FIELDS}
+        if offset:
+            options["offset"] = offset
+        return {"relative_path": f"/tasks/{gid}/stories", "method": "get", "options": options}
+
+    def _task(self, raw: Mapping[str, Any], stories: list[dict[str, Any]]) -> Task:
+        assignee = raw.get("assignee") or {}
+        values = _custom_values(raw.get("custom_fields") or [])
+        task = Task(
+            id=raw["gid"],
+            title=raw.get("name") or "",
+            status=self._status(raw, values),
+            owner=assignee.get("name"),
+            owner_email=assignee.get("email"),
+            url=raw.get("permalink_url"),
+            started=parse_datetime(raw.get("created_at")),
+            updated=parse_datetime(raw.get("modified_at")),
+            status_category="done" if raw.get("completed") else None,
+        )
+        apply_custom_fields(task, values, self.asana, noun="task")
+        if task.expected_close is None:
+            apply_value(task, "expected_close", "due_on", raw.get("due_on"))
+        task.history = self._history(task, stories)
+        return task
+
+    def _status(self, raw: Mapping[str, Any], values: Mapping[str, RawValue]) -> str | None:
+        if self.asana.status_field:
+            value = values.get(normalise_name(self.asana.status_field))
+            return str(value) if value not in (None, "") else None
+        for membership in raw.get("memberships") or []:
+            if (membership.get("project") or {}).get("gid") == self.asana.project:
+                return (membership.get("section") or {}).get("name")
+        return None
+
+    def _history(self, task: Task, stories: list[dict[str, Any]]) -> list[StatusChange]:
+        """Status moves from the stories, plus where the task started (at its creation).
+
+        Asana writes no story for the section a task is created in: it is the section the first
+        move left, or the current one when the task never moved.
+        """
+        field = normalise_name(self.asana.status_field) if self.asana.status_field else None
+        changes: list[StatusChange] = []
+        for story in stories:
+            at = parse_datetime(story.get("created_at"))
+            if at is None:
+                continue
+            subtype = story.get("resource_subtype")
+            if field is None and subtype == "section_changed":
+                new, old = story.get("new_section") or {}, story.get("old_section") or {}
+                project = (new.get("project") or {}).get("gid")
+                if project and project != self.asana.project:
+                    continue  # a move inside another project the task is also in
+                to, before = new.get("name"), old.get("name")
+            elif field is not None and subtype == "enum_custom_field_changed":
+                if normalise_name((story.get("custom_field") or {}).get("name") or "") != field:
+                    continue
+                to = (story.get("new_enum_value") or {}).get("name")
+                before = (story.get("old_enum_value") or {}).get("name")
+            else:
+                continue
+            if to:
+                changes.append(StatusChange(at, to, before))
+        changes.sort(key=lambda change: change.at)
+        initial = changes[0].from_status if changes else task.status
+        if initial and task.started and (not changes or task.started <= changes[0].at):
+            changes.insert(0, StatusChange(task.started, initial))
+        return changes
+
+
+def _custom_values(fields: list[Mapping[str, Any]]) -> dict[str, RawValue]:
+    """`normalised display name -> value`: numbers as numbers, enums by option name, else text."""
+    values: dict[str, RawValue] = {}
+    for custom in fields:
+        name = normalise_name(custom.get("name") or "")
+        kind = custom.get("type")
+        if kind == "number":
+            values[name] = custom.get("number_value")
+        elif kind == "enum":
+            values[name] = (custom.get("enum_value") or {}).get("name")
+        else:
+            values[name] = custom.get("display_value")
+    return values
+
+
+def _message(answer: Mapping[str, Any]) -> str:
+    errors = answer.get("errors") or []
+    if errors and isinstance(errors[0], Mapping):
+        return str(errors[0].get("message") or "error")[:200]
+    return "error"

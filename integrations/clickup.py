@@ -1,0 +1,303 @@
+"""ClickUp (API v2): the tasks of one list, with the time each entered its status.
+
+Requests per sync, in order (see tests/cassettes/clickup/ for each scenario):
+- per page of tasks (0-based, until `last_page` or an empty page):
+  `GET /list/{id}/task?page=N&include_closed=true&subtasks=true&order_by=updated`
+  (+ `date_updated_gt=<unix ms>` on an incremental sync), then the status history of that page in
+  one call: `GET /task/bulk_time_in_status/task_ids?task_ids=a&task_ids=b` (100 ids at most; the
+  bulk endpoint wants two or more, so a lone task uses `GET /task/{id}/time_in_status`);
+- on an incremental sync only, the same listing with `archived=true`: archived tasks are hidden
+  from the normal listing, and an archived task is a removed deal. (Whether `archived=true` lists
+  archived tasks only or all of them is not documented; only tasks flagged `archived` are taken.)
+
+A closed status (`status.type == "closed"`) is a finished deal, often a won one: not removed.
+
+History limitation: "Time in Status" keeps one entry per status, with the time the task last
+entered it; a deal that went back to an earlier status shows only that latest entry. It also needs
+the "Total time in Status" ClickApp: when ClickUp refuses the call, the sync goes on with no
+history (the engine keeps its own snapshots) and says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from pydantic import field_validator
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
+from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
+from integrations.http import HttpClient, HttpError, paginate
+from integrations.values import from_unix_ms
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
+#: Most task ids the bulk time-in-status endpoint takes in one call.
+BULK_LIMIT = 100
+#: An incremental window starts this much before the bookmark: `date_updated_gt` is exact to the
+#: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.
+OVERLAP = timedelta(minutes=5)
+#: Refusals of the time-in-status endpoint that mean "no history here" rather than a broken sync
+#: (ClickApp disabled, plan or permission limits; the exact answer is undocumented). The listing
+#: just succeeded with the same token, so even a 401 here is about the feature, not the token;
+#: a token revoked mid-sync still fails the sync on the next listing.
+NO_HISTORY_STATUSES = frozenset({400, 401, 403, 404})
+_LIST_IN_URL = re.compile(r"/li/(\d+)|/l/(?:li/)?(\d+)")
+_NUMERIC_TYPES = frozenset({"number", "currency", "emoji", "progress", "formula"})
+
+
+class ClickUpSettings(SourceSettings):
+    """`[[sources]]` for ClickUp: the `list` id (or its URL) and the API root."""
+
+    base_url: str | None = DEFAULT_BASE_URL
+    list: str
+
+    @field_validator("list")
+    @classmethod
+    def _list_id(cls, value: str) -> str:
+        value = value.strip()
+        found = _LIST_IN_URL.search(value)
+        if found:  # a list URL copied from the browser
+            value = found.group(1) or found.group(2)
+        if not value or "/" in value:
+            raise ValueError(
+                "list must be a ClickUp list id (the number after /li/ in the list's URL)"
+            )
+        return value
+
+
+@register
+class ClickUpAdapter(Adapter):
+    """ClickUp tasks as deals; history from "Time in Status" (real times, one per status)."""
+
+    kind = "clickup"
+    settings_model = ClickUpSettings
+    secret_names = ("CLICKUP_TOKEN",)
+    has_history = True
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        self.clickup = (
+            settings
+            if isinstance(settings, ClickUpSettings)
+            else ClickUpSettings.model_validate(settings.model_dump())
+        )
+        self.client = HttpClient(
+            self.name,
+            self.clickup.base_url or DEFAULT_BASE_URL,
+            headers={"Authorization": secrets["CLICKUP_TOKEN"]},  # a pk_ token: no "Bearer"
+            auth_hint="set CLICKUP_TOKEN (see README)",
+            **self.http_options,
+        )
+        #: Source-level notices (no history available, a configured field missing...), also logged.
+        self.warnings: list[str] = []
+        self._history_available = True
+        self._checked_fields = False
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- fetch -------------------------------------------------------------------------------
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Tasks of the list: all live ones, or those updated since `since` (archived ones
+        flagged `removed`)."""
+        params: dict[str, Any] = {
+            "include_closed": "true",
+            "subtasks": "true",
+            "order_by": "updated",
+        }
+        if since is not None:
+            if since.tzinfo is None:
+                raise ValueError("since must be timezone-aware")
+            params["date_updated_gt"] = str(int((since - OVERLAP).timestamp() * 1000))
+        pages = yielded = 0
+        seen: set[str] = set()
+        passes = [params] if since is None else [params, {**params, "archived": "true"}]
+        for archived_pass, pass_params in enumerate(passes):
+            for raw_tasks in paginate(partial(self._list_page, pass_params), source=self.name):
+                pages += 1
+                tasks = [
+                    self._task(raw)
+                    for raw in raw_tasks
+                    if str(raw.get("id")) not in seen and (not archived_pass or raw.get("archived"))
+                ]
+                self._attach_history([t for t in tasks if not t.removed])
+                for task in tasks:
+                    seen.add(task.id)
+                    yield task
+                    yielded += 1
+                if self.progress:
+                    self.progress(pages, yielded)
+
+    def _list_page(
+        self, params: Mapping[str, Any], page: int | None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        number = page or 0
+        body = self.client.get(f"/list/{self.clickup.list}/task", {"page": number, **params})
+        tasks = list(body.get("tasks") or [])
+        if not tasks or body.get("last_page", False):
+            return tasks, None
+        return tasks, number + 1
+
+    # -- history -----------------------------------------------------------------------------
+
+    def _attach_history(self, tasks: Sequence[Task]) -> None:
+        for start in range(0, len(tasks), BULK_LIMIT):
+            if not self._history_available:
+                return
+            chunk = {t.id: t for t in tasks[start : start + BULK_LIMIT]}
+            try:
+                answers = self._time_in_status(list(chunk))
+            except HttpError as exc:
+                if exc.status not in NO_HISTORY_STATUSES:
+                    raise
+                self._history_available = False
+                self._warn(
+                    f"source '{self.name}': ClickUp gives no status history ({exc}); enable the "
+                    "'Total time in Status' ClickApp for real stage times. Until then stage "
+                    "times come from the syncs themselves."
+                )
+                return
+            for task_id, task in chunk.items():
+                answer = answers.get(task_id)
+                if isinstance(answer, Mapping):
+                    task.history = _history(answer)
+
+    def _time_in_status(self, ids: list[str]) -> Mapping[str, Any]:
+        """Task id -> {current_status, status_history} for up to `BULK_LIMIT` tasks."""
+        if len(ids) == 1:
+            return {ids[0]: self.client.get(f"/task/{ids[0]}/time_in_status")}
+        answer = self.client.get("/task/bulk_time_in_status/task_ids", {"task_ids": ids})
+        return answer if isinstance(answer, Mapping) else {}
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _task(self, raw: Mapping[str, Any]) -> Task:
+        task_id = str(raw.get("id"))
+        status = raw.get("status") or {}
+        assignees = raw.get("assignees") or []
+        first = assignees[0] if assignees else {}
+        task = Task(
+            id=task_id,
+            title=str(raw.get("name") or "").strip() or task_id,
+            status=status.get("status"),
+            status_category=status.get("type"),
+            owner=first.get("username") or None,
+            owner_email=first.get("email") or None,
+            url=raw.get("url") or None,
+            removed=bool(raw.get("archived")),
+        )
+        task.started = _ms(task, "date_created", raw.get("date_created"))
+        task.updated = _ms(task, "date_updated", raw.get("date_updated"))
+        custom = [
+            (str(cf.get("name", "")), cf)
+            for cf in raw.get("custom_fields") or []
+            if isinstance(cf, Mapping)
+        ]
+        for deal, name in wanted_fields(self.settings).items():
+            field = find_by_name(name, custom)
+            if field is None:
+                if deal in self.settings.fields and not self._checked_fields:
+                    self._warn(
+                        f"source '{self.name}': no ClickUp custom field named '{name}' (for "
+                        f"{deal}, set in [sources.fields]) on list {self.clickup.list}; that deal "
+                        "field stays empty"
+                    )
+                continue
+            apply_value(task, deal, name, _field_value(task, deal, name, field))
+        self._checked_fields = True
+        if task.expected_close is None and raw.get("due_date"):
+            due = _ms(task, "due_date", raw["due_date"])
+            task.expected_close = due.date() if due else None
+        return task
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def _history(answer: Mapping[str, Any]) -> list[StatusChange]:
+    """Status changes from one task's time in status: each status at the time it was (last)
+    entered, in time order; the current status counts too."""
+    entered: dict[str, datetime] = {}
+    entries = [*(answer.get("status_history") or []), answer.get("current_status") or {}]
+    for entry in entries:
+        name = entry.get("status")
+        try:
+            at = from_unix_ms((entry.get("total_time") or {}).get("since"))
+        except (TypeError, ValueError):
+            at = None
+        if name and at and (name not in entered or at > entered[name]):
+            entered[str(name)] = at
+    changes: list[StatusChange] = []
+    previous: str | None = None
+    for name, at in sorted(entered.items(), key=lambda item: item[1]):
+        changes.append(StatusChange(at=at, to_status=name, from_status=previous))
+        previous = name
+    return changes
+
+
+def _ms(task: Task, name: str, value: Any) -> datetime | None:
+    try:
+        return from_unix_ms(value)
+    except (TypeError, ValueError):
+        task.warnings.append(f"{task_label(task)}: {name} = {value!r} is not a ClickUp timestamp")
+        return None
+
+
+def _field_value(task: Task, deal: str, name: str, field: Mapping[str, Any]) -> RawValue:
+    """A custom field's value as text, a number or a time, by its ClickUp type."""
+    value = field.get("value")
+    if value is None or value == "" or value == []:
+        return None
+    kind = field.get("type")
+    config = field.get("type_config") or {}
+    if kind == "drop_down":
+        for option in config.get("options") or []:
+            if str(option.get("orderindex")) == str(value) or option.get("id") == value:
+                return str(option.get("name"))
+        task.warnings.append(
+            f"{task_label(task)}: {deal} (field '{name}') = {value!r} is not one of the field's "
+            "options; left empty"
+        )
+        return None
+    if kind == "labels" and isinstance(value, list):
+        names = {o.get("id"): o.get("label") or o.get("name") for o in config.get("options") or []}
+        return ", ".join(str(names.get(v, v)) for v in value)
+    if kind in ("users", "people") and isinstance(value, list):
+        key = "email" if deal == "owner_email" else "username"
+        return ", ".join(str(u.get(key)) for u in value if isinstance(u, Mapping) and u.get(key))
+    if kind == "date":
+        try:
+            return from_unix_ms(value)
+        except (TypeError, ValueError):
+            return str(value)
+    if kind in _NUMERIC_TYPES:
+        if kind == "currency" and deal == "amount" and config.get("currency_type"):
+            task.currency = task.currency or str(config["currency_type"])
+        try:
+            return float(value)  # a number, or a number sent as a string ("12000.50")
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, str | int | float):
+        return value
+    return str(value)

@@ -1,0 +1,166 @@
+"""Custom fields shared by the task-manager adapters: which deal fields to look for, and how to
+read a value into a `Task` without ever dropping the task.
+
+Why one place: every tool names the custom fields differently but the rules are the contract's:
+`[sources.fields]` gives the display name (default: the deal field's own name), a value that can't
+be read leaves the field empty and is reported with the task, the field and the value.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from typing import TypeVar
+
+from integrations.base import SourceSettings, Task
+from integrations.values import parse_amount, parse_date, parse_datetime, parse_probability
+
+#: Deal fields that only a custom field can hold.
+CUSTOM_ONLY: tuple[str, ...] = (
+    "client",
+    "contact",
+    "amount",
+    "currency",
+    "probability",
+    "expected_close",
+    "next_step",
+    "lost_reason",
+    "stage_entered",
+)
+#: Deal fields the tool holds itself; a custom field replaces them only when the user says so.
+OWN_FIELDS: tuple[str, ...] = ("title", "owner", "owner_email", "status", "url", "started")
+
+RawValue = str | int | float | bool | date | datetime | None
+V = TypeVar("V")
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents and outer spaces ignored: `Montant ` = `montant`, `Échéance` = `echeance`."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def wanted_fields(settings: SourceSettings) -> dict[str, str]:
+    """Deal field -> display name of the custom field that holds it, for this source."""
+    wanted = {deal: settings.field_name(deal) for deal in CUSTOM_ONLY}
+    for deal in OWN_FIELDS:
+        if deal in settings.fields:
+            wanted[deal] = settings.fields[deal]
+    return wanted
+
+
+def find_by_name(name: str, candidates: Iterable[tuple[str, V]]) -> V | None:
+    """The candidate whose display name is `name`: exact match first, then normalised."""
+    pairs = list(candidates)
+    for candidate_name, value in pairs:
+        if candidate_name == name:
+            return value
+    key = normalise_name(name)
+    for candidate_name, value in pairs:
+        if normalise_name(candidate_name) == key:
+            return value
+    return None
+
+
+#: How a warning names what a value should have been.
+_WHAT = {
+    "amount": "an amount",
+    "probability": "a probability",
+    "expected_close": "a date",
+    "stage_entered": "a date and time",
+    "started": "a date and time",
+}
+
+
+def task_label(task: Task, noun: str = "task") -> str:
+    """How warnings name a task: `card 'Refonte du site' (5f1a…)`."""
+    return f"{noun} '{task.title}' ({task.id})"
+
+
+def apply_value(
+    task: Task, deal_field: str, display_name: str, raw: RawValue, noun: str = "task"
+) -> None:
+    """Parse `raw` into `task.<deal_field>`; an unreadable value leaves it empty, with a warning."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return
+    try:
+        _apply(task, deal_field, raw)
+    except ValueError:
+        shown = _as_text(raw)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        what = _WHAT.get(deal_field, "readable")
+        task.warnings.append(
+            f"{task_label(task, noun)}: field '{display_name}' value '{shown}' is not {what}; "
+            "left empty"
+        )
+
+
+def apply_custom_fields(
+    task: Task, values: Mapping[str, RawValue], settings: SourceSettings, *, noun: str = "task"
+) -> None:
+    """Fill `task` from `values` (custom-field name normalised by `normalise_name` -> raw value).
+
+    Fields absent from `values` keep the adapter's native values, unless `[sources.fields]`
+    explicitly points a native field at a custom field (the contract: "only when it says so").
+    """
+    for deal_field, display in wanted_fields(settings).items():
+        key = normalise_name(display)
+        if key in values:
+            apply_value(task, deal_field, display, values[key], noun)
+
+
+def _apply(task: Task, deal_field: str, raw: RawValue) -> None:
+    if deal_field == "amount":
+        if isinstance(raw, date):
+            raise ValueError("a date is not an amount")
+        amount, currency = parse_amount(raw)
+        task.amount = amount
+        if currency and not task.currency:
+            task.currency = currency
+    elif deal_field == "probability":
+        if isinstance(raw, date):
+            raise ValueError("a date is not a probability")
+        task.probability = parse_probability(raw)
+    elif deal_field == "expected_close":
+        task.expected_close = _as_date(raw)
+    elif deal_field in ("stage_entered", "started"):
+        setattr(task, deal_field, _as_datetime(raw))
+    elif deal_field == "currency":
+        text = _as_text(raw)
+        task.currency = _SYMBOLS.get(text, text.upper())
+    else:
+        setattr(task, deal_field, _as_text(raw))
+
+
+_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
+
+
+def _as_text(raw: RawValue) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime | date):
+        return raw.isoformat()
+    return str(raw).strip()
+
+
+def _as_date(raw: RawValue) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        return parse_date(raw)
+    raise ValueError(f"not a date: {raw!r}")
+
+
+def _as_datetime(raw: RawValue) -> datetime | None:
+    if isinstance(raw, datetime):
+        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+    if isinstance(raw, date):
+        return datetime.combine(raw, time(0, 0), tzinfo=UTC)
+    if isinstance(raw, str):
+        return parse_datetime(raw)
+    raise ValueError(f"not a date and time: {raw!r}")

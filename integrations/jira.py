@@ -1,0 +1,359 @@
+"""Jira Cloud (REST v3): issues of a project or a JQL filter, with the real time of every move.
+
+Requests per sync, in order (see tests/cassettes/jira/ for each scenario):
+- `GET /rest/api/3/field` once: custom-field display names -> `customfield_NNNNN` ids, so the search
+  asks for exactly the fields a deal needs;
+- `GET /rest/api/3/myself` once on an incremental sync: JQL date literals are read in the API
+  user's time zone, so the bookmark is written in that zone;
+- per page of up to 100 issues: `GET /rest/api/3/search/jql` (token paging until `isLast`), then one
+  `POST /rest/api/3/changelog/bulkfetch` for the status changes of the whole page (no call per
+  issue; the bulk answer has its own `nextPageToken`).
+
+Task ids are issue keys (`VENTE-12`): what people see in Jira and in Slack. Jira search never shows
+deleted or archived issues, so this adapter never yields `removed=True`; the daily full sync is
+what notices them gone.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator, model_validator
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
+from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
+from integrations.http import HttpClient, paginate
+from integrations.values import parse_datetime
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+#: Fields every search asks for, before the custom fields a deal needs.
+SYSTEM_FIELDS: tuple[str, ...] = ("summary", "status", "assignee", "created", "updated", "duedate")
+#: An incremental window starts this much before the bookmark. JQL dates are to the minute and
+#: the search index lags writes by seconds to minutes; re-reading an hour of changes is cheap and
+#: the sync engine's upserts absorb the overlap.
+OVERLAP = timedelta(hours=1)
+#: When the API user's time zone is unknown, the literal is written in UTC this much earlier: zones
+#: run from UTC-12 to UTC+14, and a literal read in UTC-12 is 12 hours later than in UTC.
+UNKNOWN_ZONE_MARGIN = timedelta(hours=12)
+_ORDER_BY = re.compile(r"\s+order\s+by\s+.*$", re.IGNORECASE | re.DOTALL)
+_BARE_JQL_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: Short JQL words a project key could spell; such a key must be quoted.
+_JQL_RESERVED = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "empty", "if", "in", "into", "is",
+    "it", "no", "not", "null", "of", "on", "or", "order", "s", "such", "t", "that", "the",
+    "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+})  # fmt: skip
+
+
+class JiraSettings(SourceSettings):
+    """`[[sources]]` for Jira: the site's `base_url`, and a `project` key or a `jql` filter."""
+
+    base_url: str
+    project: str | None = None
+    jql: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_required(cls, data: Any) -> Any:
+        # Checked before field validation so the message says what to write, not "Field required".
+        if isinstance(data, Mapping) and not str(data.get("base_url") or "").strip():
+            raise ValueError(
+                "a Jira source needs base_url, the address of your Jira site, e.g. "
+                'base_url = "https://your-agency.atlassian.net" (Jira has no default)'
+            )
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _site_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"base_url must start with https:// (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _project_or_jql(self) -> JiraSettings:
+        if bool(self.project and self.project.strip()) == bool(self.jql and self.jql.strip()):
+            raise ValueError(
+                "a Jira source needs exactly one of project (a project key, e.g. "
+                '"VENTE") or jql (a filter, e.g. "project = VENTE AND labels = deal")'
+            )
+        return self
+
+
+@register
+class JiraAdapter(Adapter):
+    """Jira Cloud issues as deals; history from the changelog (real times of every move)."""
+
+    kind = "jira"
+    settings_model = JiraSettings
+    secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
+    has_history = True
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        self.jira = (
+            settings
+            if isinstance(settings, JiraSettings)
+            else JiraSettings.model_validate(settings.model_dump())
+        )
+        credentials = f"{secrets['JIRA_EMAIL']}:{secrets['JIRA_API_TOKEN']}"
+        basic = base64.b64encode(credentials.encode()).decode("ascii")
+        self.client = HttpClient(
+            self.name,
+            self.jira.base_url,
+            headers={"Authorization": f"Basic {basic}"},
+            auth_hint="set JIRA_EMAIL and JIRA_API_TOKEN (see README)",
+            **self.http_options,
+        )
+        #: Source-level notices (a configured field that does not exist...), also logged.
+        self.warnings: list[str] = []
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- fetch -------------------------------------------------------------------------------
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Issues of the project or filter: all of them, or those updated since `since`."""
+        custom = self._resolve_fields()
+        zone = self._user_zone() if since is not None else None
+        jql = self.build_jql(since, zone)
+        fields = ",".join([*SYSTEM_FIELDS, *sorted({fid for fid, _ in custom.values()})])
+        tasks_yielded = 0
+
+        def search_page(token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+            params: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": PAGE_SIZE}
+            if token:
+                params["nextPageToken"] = token
+            body = self.client.get("/rest/api/3/search/jql", params)
+            following = body.get("nextPageToken") or None
+            if body.get("isLast") is True:
+                following = None
+            return list(body.get("issues") or []), following
+
+        for pages, issues in enumerate(paginate(search_page, source=self.name), start=1):
+            by_id = {str(issue["id"]): self._task(issue, custom) for issue in issues}
+            if by_id:
+                self._attach_history(by_id)
+            for task in by_id.values():
+                yield task
+                tasks_yielded += 1
+            if self.progress:
+                self.progress(pages, tasks_yielded)
+
+    def build_jql(self, since: datetime | None, zone: tzinfo | None) -> str:
+        """The search: everything on a full sync; on an incremental one, issues updated since
+        `since` minus `OVERLAP`, written to the minute in `zone` (the API user's time zone)."""
+        user_jql = (self.jira.jql or "").strip()
+        if since is None:
+            if user_jql:
+                return user_jql
+            return f"project = {_jql_value(self.jira.project or '')} ORDER BY created ASC"
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        start = since - OVERLAP
+        if zone is None:
+            start, zone = start - UNKNOWN_ZONE_MARGIN, UTC
+        stamp = start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        scope = (
+            f"({_ORDER_BY.sub('', user_jql)})"
+            if user_jql
+            else f"project = {_jql_value(self.jira.project or '')}"
+        )
+        return f'{scope} AND updated >= "{stamp}" ORDER BY updated ASC'
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _resolve_fields(self) -> dict[str, tuple[str, str]]:
+        """Deal field -> (field id, display name), from `GET /field` (custom fields first)."""
+        listed = self.client.get("/rest/api/3/field")
+        ordered = sorted(
+            (f for f in listed if isinstance(f, dict) and f.get("id") and f.get("name")),
+            key=lambda f: not f.get("custom", False),
+        )
+        candidates = [(str(f["name"]), str(f["id"])) for f in ordered]
+        resolved: dict[str, tuple[str, str]] = {}
+        for deal, name in wanted_fields(self.settings).items():
+            field_id = find_by_name(name, candidates)
+            if field_id is not None:
+                resolved[deal] = (field_id, name)
+            elif deal in self.settings.fields:
+                self._warn(
+                    f"source '{self.name}': no Jira field named '{name}' (for {deal}, set in "
+                    "[sources.fields]); that deal field stays empty"
+                )
+        return resolved
+
+    def _user_zone(self) -> tzinfo | None:
+        """The time zone Jira reads JQL dates in: the API user's (`GET /myself`)."""
+        me = self.client.get("/rest/api/3/myself")
+        name = me.get("timeZone") if isinstance(me, dict) else None
+        zone = _zone(str(name)) if name else None
+        if zone is not None:
+            return zone
+        self._warn(
+            f"source '{self.name}': Jira did not say the API user's time zone ({name!r}); "
+            f"the incremental window starts {UNKNOWN_ZONE_MARGIN} earlier to be safe"
+        )
+        return None
+
+    def _attach_history(self, by_id: dict[str, Task]) -> None:
+        """Status changes of a page of issues in one bulk request (paged by its own token)."""
+        ids = list(by_id)
+        moves: dict[str, list[tuple[datetime, int, StatusChange]]] = {i: [] for i in ids}
+
+        def changelog_page(token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+            body: dict[str, Any] = {"issueIdsOrKeys": ids, "fieldIds": ["status"]}
+            if token:
+                body["nextPageToken"] = token
+            answer = self.client.post("/rest/api/3/changelog/bulkfetch", json=body)
+            return list(answer.get("issueChangeLogs") or []), answer.get("nextPageToken") or None
+
+        for logs in paginate(changelog_page, source=self.name):
+            for issue_log in logs:
+                issue_id = str(issue_log.get("issueId"))
+                if issue_id not in by_id:
+                    continue
+                for history in issue_log.get("changeHistories") or []:
+                    at = _changelog_time(history.get("created"))
+                    if at is None:
+                        continue
+                    order = int(history["id"]) if str(history.get("id", "")).isdigit() else 0
+                    for item in history.get("items") or []:
+                        if _is_status_item(item) and item.get("toString"):
+                            change = StatusChange(
+                                at=at,
+                                to_status=str(item["toString"]),
+                                from_status=item.get("fromString") or None,
+                            )
+                            moves[issue_id].append((at, order, change))
+        for issue_id, task in by_id.items():
+            changes = [c for _, _, c in sorted(moves[issue_id], key=lambda m: (m[0], m[1]))]
+            initial = changes[0].from_status if changes else task.status
+            if task.started is not None and initial:
+                # The changelog has no entry for the status an issue was created in.
+                changes.insert(0, StatusChange(at=task.started, to_status=initial))
+            task.history = changes
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _task(self, issue: Mapping[str, Any], custom: Mapping[str, tuple[str, str]]) -> Task:
+        key = str(issue.get("key") or issue.get("id"))
+        fields: Mapping[str, Any] = issue.get("fields") or {}
+        status = fields.get("status") or {}
+        assignee = fields.get("assignee") or {}
+        task = Task(
+            id=key,
+            title=str(fields.get("summary") or "").strip() or key,
+            status=status.get("name"),
+            status_category=(status.get("statusCategory") or {}).get("key"),
+            owner=assignee.get("displayName") or None,
+            owner_email=assignee.get("emailAddress") or None,
+            url=f"{self.jira.base_url}/browse/{key}",
+        )
+        task.started = _system_time(task, "created", fields.get("created"))
+        task.updated = _system_time(task, "updated", fields.get("updated"))
+        for deal, (field_id, name) in custom.items():
+            apply_value(task, deal, name, _plain(fields.get(field_id), deal))
+        if task.expected_close is None and fields.get("duedate"):
+            apply_value(task, "expected_close", "duedate", fields["duedate"])
+        return task
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def _jql_value(value: str) -> str:
+    """A project key as JQL wants it: bare when it is a plain key, quoted otherwise."""
+    value = value.strip()
+    if _BARE_JQL_VALUE.fullmatch(value) and value.lower() not in _JQL_RESERVED:
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _is_status_item(item: Mapping[str, Any]) -> bool:
+    # `fieldId` is missing on some items; match it when present, else the field name.
+    field_id = item.get("fieldId")
+    if field_id:
+        return str(field_id).lower() == "status"
+    return str(item.get("field", "")).lower() == "status"
+
+
+def _changelog_time(value: Any) -> datetime | None:
+    """A changelog `created`: an ISO string (`-0700` offsets), or epoch seconds/ms (the bulk
+    endpoint's documented example shows a number, its schema a date-time: read both)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    if isinstance(value, str) and value.strip():
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            log.warning("unreadable Jira changelog time %r; change skipped", value)
+    return None
+
+
+def _system_time(task: Task, name: str, value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError as exc:
+        task.warnings.append(f"{task_label(task)}: {name} = {value!r} could not be read ({exc})")
+        return None
+
+
+def _plain(value: Any, deal_field: str) -> RawValue:
+    """A Jira field value as text or a number: options, users, ADF documents and lists."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, list):
+        parts = [str(p) for p in (_plain(v, deal_field) for v in value) if p not in (None, "")]
+        return ", ".join(parts) or None
+    if isinstance(value, dict):
+        if value.get("type") == "doc":
+            return _adf_text(value).strip() or None
+        if deal_field == "owner_email" and value.get("emailAddress"):
+            return str(value["emailAddress"])
+        for key in ("value", "displayName", "name"):
+            if value.get(key) is not None:
+                return _plain(value[key], deal_field)
+    return str(value)
+
+
+def _adf_text(node: Mapping[str, Any]) -> str:
+    """The text of an Atlassian Document Format node (paragraphs on their own lines)."""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    inner = "".join(_adf_text(child) for child in node.get("content") or [])
+    return inner + "\n" if node.get("type") == "paragraph" else inner

@@ -1,0 +1,378 @@
+"""Trello: the cards of one board are deals, a card's list is its status, list moves its history.
+
+Requests, chosen to cost as few as Trello's rate limits allow (100 requests / 10 s per token):
+
+- The board itself, once: `GET /boards/{board}?lists=all&customFields=true&members=all` (list
+  names, dropdown options, member names; no cards).
+- The board's actions (`createCard`/`copyCard`/`moveCardToBoard`/`convertToCardFromCheckItem`,
+  `updateCard:idList`, and the archiving of cards and lists), 1,000 a page, newest first, paging
+  backwards with `before=`; with `since=` on an incremental sync (usually one page).
+- The cards, `GET /boards/{board}/cards?filter=..&fields=..&customFieldItems=true`, 1,000 a page
+  (`limit`/`before`, newest first): a board's whole card list in one answer is what Trello
+  refuses on big boards (`API_TOO_MANY_CARDS_REQUESTED`), and paging keeps memory flat.
+
+Full sync: 1 + ceil(actions / 1000) + ceil(cards / 1000) requests, `filter=visible`.
+Incremental sync: the same with the actions since the bookmark and `filter=open`; cards are kept
+when their `dateLastActivity` is after the bookmark. Why re-read the card pages rather than one
+`GET /cards/{id}` per changed card: an edit of a custom field (amount, probability…) leaves no
+move action, so the actions alone cannot say which cards changed, and one page covers 1,000
+cards where per-card calls cost one request each. A card archived since the bookmark is not in
+the open cards: it is read by itself (`GET /cards/{id}`, rare) and comes back `removed`.
+
+Archived cards, cards in archived lists, and (incremental) lists archived since the bookmark count
+as removed. A card moved to another board simply stops appearing: the daily full sync removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
+from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
+from integrations.http import HttpClient, HttpError, paginate
+from integrations.values import parse_datetime
+
+DEFAULT_BASE_URL = "https://api.trello.com/1"
+
+#: Actions that put a card in a list (its creation on this board, in `data.list`).
+CREATE_TYPES = frozenset(
+    {"createCard", "copyCard", "moveCardToBoard", "convertToCardFromCheckItem"}
+)
+#: Every action type fetched: creations, list moves, and (for incremental syncs) archiving.
+ACTION_FILTER = ",".join(
+    [
+        "createCard",
+        "copyCard",
+        "moveCardToBoard",
+        "convertToCardFromCheckItem",
+        "updateCard:idList",
+        "updateCard:closed",
+        "updateList:closed",
+    ]
+)
+CARD_FIELDS = "name,idList,idMembers,due,dateLastActivity,url,closed"
+#: Above this many cards archived since the bookmark, page the archived cards instead.
+ARCHIVED_ONE_BY_ONE = 20
+
+
+class TrelloSettings(SourceSettings):
+    """`[[sources]] kind = "trello"`: `board` is the board id or its short link."""
+
+    kind: str = "trello"
+    base_url: str | None = DEFAULT_BASE_URL
+    board: str
+
+
+def trello_time(moment: datetime) -> str:
+    """A bookmark in the form Trello writes dates (`2026-03-02T08:00:00.000Z`)."""
+    if moment.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def card_created(card_id: str) -> datetime | None:
+    """Trello ids are Mongo ObjectIds: the first 8 hex digits are the creation time in seconds."""
+    try:
+        return datetime.fromtimestamp(int(card_id[:8], 16), tz=UTC)
+    except ValueError:
+        return None
+
+
+class _Moves:
+    """What the board's actions tell: each card's list moves, and what was archived.
+
+    Moves are kept flat per card (`[unix time, to, from, unix time, to, from, ...]`, names shared
+    with the lists) rather than as objects: a board's whole history stays a few tens of MB.
+    """
+
+    def __init__(self) -> None:
+        self.by_card: dict[str, list[Any]] = {}
+        self.created: set[str] = set()
+        self.archived_cards: set[str] = set()
+        self.archived_lists: set[str] = set()
+
+    def add(self, card_id: str, at: float, to: str, before: str | None) -> None:
+        self.by_card.setdefault(card_id, []).extend((at, to, before))
+
+    def history(self, card_id: str) -> list[StatusChange]:
+        flat = self.by_card.get(card_id) or []
+        changes = [
+            StatusChange(datetime.fromtimestamp(flat[n], tz=UTC), flat[n + 1], flat[n + 2])
+            for n in range(0, len(flat), 3)
+        ]
+        changes.sort(key=lambda change: change.at)
+        return changes
+
+
+@register
+class TrelloAdapter(Adapter):
+    kind = "trello"
+    settings_model = TrelloSettings
+    secret_names = ("TRELLO_API_KEY", "TRELLO_TOKEN")
+    has_history = True
+    #: Trello's maximum page of actions; a shorter page is the last one.
+    actions_page_size: ClassVar[int] = 1000
+    #: Cards per page (newest first); a shorter page is the last one.
+    cards_page_size: ClassVar[int] = 1000
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        if not isinstance(settings, TrelloSettings):
+            settings = TrelloSettings.model_validate(settings.model_dump())
+        self.trello: TrelloSettings = settings
+        self.http = HttpClient(
+            self.name,
+            settings.base_url or DEFAULT_BASE_URL,
+            auth_params={"key": secrets["TRELLO_API_KEY"], "token": secrets["TRELLO_TOKEN"]},
+            auth_hint="set TRELLO_API_KEY and TRELLO_TOKEN (see README)",
+            **self.http_options,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Every live card (since None), or the cards changed since `since` with removals."""
+        full = since is None
+        board = self.http.get(
+            f"/boards/{self.trello.board}",
+            {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},
+        )
+        pages = 1
+        self._progress(pages, 0)
+        lists: dict[str, dict[str, Any]] = {lst["id"]: lst for lst in board.get("lists") or []}
+        moves = _Moves()
+        for actions in paginate(lambda before: self._actions_page(since, before), source=self.name):
+            pages += 1
+            self._read_actions(actions, lists, moves)
+            self._progress(pages, 0)
+
+        fields = _CustomFields(board.get("customFields") or [])
+        members = {m["id"]: m for m in board.get("members") or []}
+        seen: set[str] = set()
+        yielded = 0
+        for cards in paginate(
+            lambda before: self._cards_page("visible" if full else "open", before),
+            source=self.name,
+        ):
+            pages += 1
+            for card in cards:
+                if card["id"] in seen or not self._changed(card, since, moves):
+                    continue
+                seen.add(card["id"])
+                task = self._task(card, lists, members, fields, moves, full)
+                if full and task.removed:
+                    continue  # a full sync yields live cards only; the engine removes the rest
+                yielded += 1
+                yield task
+            self._progress(pages, yielded)
+        for card in self._archived_cards(moves.archived_cards - seen):
+            pages += 1
+            if card.get("closed"):
+                yielded += 1
+                yield self._task(card, lists, members, fields, moves, full)
+            self._progress(pages, yielded)
+
+    def _archived_cards(self, ids: set[str]) -> Iterator[dict[str, Any]]:
+        """The cards archived since the bookmark, with their data, so they leave as they were.
+
+        One `GET /cards/{id}` each when they are few; past `ARCHIVED_ONE_BY_ONE`, a pass over the
+        board's archived cards costs fewer requests. A card deleted meanwhile (404) is skipped:
+        the daily full sync removes it.
+        """
+        if len(ids) > ARCHIVED_ONE_BY_ONE:
+            for cards in paginate(
+                lambda before: self._cards_page("closed", before), source=self.name
+            ):
+                yield from (card for card in cards if card["id"] in ids)
+            return
+        for card_id in sorted(ids):
+            try:
+                yield self.http.get(f"/cards/{card_id}", self._card_params())
+            except HttpError as exc:
+                if exc.status != 404:
+                    raise
+
+    def _progress(self, pages: int, tasks: int) -> None:
+        if self.progress:
+            self.progress(pages, tasks)
+
+    def _actions_page(
+        self, since: datetime | None, before: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        params: dict[str, Any] = {
+            "filter": ACTION_FILTER,
+            "fields": "data,date,type",
+            "memberCreator": "false",
+            "limit": self.actions_page_size,
+        }
+        if since is not None:
+            params["since"] = trello_time(since)
+        if before is not None:
+            params["before"] = before
+        actions: list[dict[str, Any]] = self.http.get(
+            f"/boards/{self.trello.board}/actions", params
+        )
+        more = len(actions) >= self.actions_page_size and actions
+        return actions, (actions[-1]["id"] if more else None)
+
+    @staticmethod
+    def _card_params() -> dict[str, Any]:
+        return {"fields": CARD_FIELDS, "customFieldItems": "true"}
+
+    def _cards_page(
+        self, which: str, before: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        params = {"filter": which, **self._card_params(), "limit": self.cards_page_size}
+        if before is not None:
+            params["before"] = before
+        cards: list[dict[str, Any]] = self.http.get(f"/boards/{self.trello.board}/cards", params)
+        if len(cards) != self.cards_page_size:
+            return cards, None  # short page: the last; longer: `limit` ignored, all at once
+        return cards, min(card["id"] for card in cards)
+
+    @staticmethod
+    def _read_actions(
+        actions: list[dict[str, Any]], lists: Mapping[str, Mapping[str, Any]], moves: _Moves
+    ) -> None:
+        def name(ref: Mapping[str, Any] | None) -> str | None:
+            """The list's current name when it is still on the board, else its name back then."""
+            if not ref:
+                return None
+            current = lists.get(str(ref.get("id")))
+            return (current or ref).get("name")
+
+        for action in actions:
+            data = action.get("data") or {}
+            kind = action.get("type")
+            card_id = (data.get("card") or {}).get("id")
+            if kind == "updateList":
+                lst = data.get("list") or {}
+                if lst.get("closed") and lst.get("id"):
+                    moves.archived_lists.add(lst["id"])
+                continue
+            if not card_id:
+                continue
+            moment = parse_datetime(action.get("date"))
+            if moment is None:
+                continue
+            at = moment.timestamp()
+            old = data.get("old") or {}
+            if kind in CREATE_TYPES:
+                to = name(data.get("list"))
+                if to:
+                    moves.add(card_id, at, to, None)
+                    moves.created.add(card_id)
+            elif kind == "updateCard" and (data.get("listAfter") or "idList" in old):
+                after = data.get("listAfter") or {"id": (data.get("card") or {}).get("idList")}
+                before = data.get("listBefore") or {"id": old.get("idList")}
+                to = name(after)
+                if to:
+                    moves.add(card_id, at, to, name(before))
+            elif kind == "updateCard" and (data.get("card") or {}).get("closed"):
+                moves.archived_cards.add(card_id)
+
+    @staticmethod
+    def _changed(card: Mapping[str, Any], since: datetime | None, moves: _Moves) -> bool:
+        if since is None or card["id"] in moves.by_card or card["id"] in moves.archived_cards:
+            return True
+        if card.get("idList") in moves.archived_lists:
+            return True
+        text = card.get("dateLastActivity") or ""
+        if len(text) == 24 and text.endswith("Z"):  # Trello's own format sorts as text: no parsing
+            return text >= trello_time(since)
+        active = parse_datetime(text)
+        return active is not None and active >= since
+
+    def _task(
+        self,
+        card: Mapping[str, Any],
+        lists: Mapping[str, Mapping[str, Any]],
+        members: Mapping[str, Mapping[str, Any]],
+        fields: _CustomFields,
+        moves: _Moves,
+        full: bool,
+    ) -> Task:
+        card_id = card["id"]
+        lst = lists.get(card.get("idList") or "")
+        owner_ids = card.get("idMembers") or []
+        owner = members.get(owner_ids[0]) if owner_ids else None
+        task = Task(
+            id=card_id,
+            title=card.get("name") or "",
+            status=lst.get("name") if lst else None,
+            owner=(owner.get("fullName") or owner.get("username")) if owner else None,
+            url=card.get("url"),
+            started=card_created(card_id),
+            updated=parse_datetime(card.get("dateLastActivity")),
+            removed=bool(card.get("closed")) or bool(lst and lst.get("closed")),
+        )
+        apply_custom_fields(task, fields.values(card), self.trello, noun="card")
+        if task.expected_close is None:
+            apply_value(task, "expected_close", "due", card.get("due"), "card")
+        history = moves.history(card_id)
+        if full and card_id not in moves.created and task.started is not None:
+            # No creation action (e.g. older than the board's history): the card was created in
+            # the list its first move left, or in the list it is still in.
+            initial = history[0].from_status if history else task.status
+            if initial:
+                history.insert(0, StatusChange(task.started, initial))
+        task.history = history
+        return task
+
+
+class _CustomFields:
+    """The board's custom-field definitions: display names and dropdown options by id."""
+
+    def __init__(self, definitions: list[dict[str, Any]]) -> None:
+        self.names: dict[str, str] = {}
+        self.options: dict[str, str] = {}
+        for definition in definitions:
+            self.names[definition["id"]] = normalise_name(definition.get("name") or "")
+            for option in definition.get("options") or []:
+                self.options[option["id"]] = (option.get("value") or {}).get("text", "")
+
+    def values(self, card: Mapping[str, Any]) -> dict[str, RawValue]:
+        """`normalised display name -> value` for one card's custom-field items."""
+        found: dict[str, RawValue] = {}
+        for item in card.get("customFieldItems") or []:
+            name = self.names.get(item.get("idCustomField", ""))
+            if name is None:
+                continue
+            if item.get("idValue"):
+                found[name] = self.options.get(item["idValue"])
+                continue
+            value = item.get("value") or {}
+            if "number" in value:
+                found[name] = _number(value["number"])
+            elif "checked" in value:
+                found[name] = str(value["checked"]).lower() == "true"
+            elif "date" in value:
+                found[name] = value["date"]
+            elif "text" in value:
+                found[name] = value["text"]
+        return found
+
+
+def _number(text: Any) -> RawValue:
+    """Trello keeps numbers as machine-written strings (`"12000.5"`): read them as such."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return str(text)

@@ -1,0 +1,71 @@
+"""The store: migrations on an old database, and re-mapping when the config changes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.pipeline import DEFAULT_STAGES, Pipeline
+from bot.store import Store, migrations
+from tests.helpers import load, task
+
+
+def test_an_old_database_is_migrated_and_keeps_its_deals(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m002_nudge_log")
+    old.table("deals").insert({"id": "t:1", "source": "t", "title": "Ancienne affaire",
+                               "status": "appel et devis", "removed": 0})  # fmt: skip
+    old.conn.commit()
+    old.close()
+    assert "nudges" not in sqlite_utils.Database(path).table_names()
+
+    store = Store(path)
+    names = set(store.db.table_names())
+    assert {"nudges", "quiet", "announcements", "leases"} <= names
+    assert store.rows("SELECT title FROM deals") == [{"title": "Ancienne affaire"}]
+    assert not migrations.pending(store.db)
+    store.close()
+
+
+def test_wal_mode_and_busy_timeout(store: Store) -> None:
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    assert store.scalar("PRAGMA busy_timeout") >= 5000
+
+
+def test_changing_the_status_map_remaps_deals_and_history_without_resync(store: Store) -> None:
+    base = Pipeline(DEFAULT_STAGES)
+    load(store, base, [task("1", "En pause", ("2026-03-02T09:00", "appel et devis"),
+                             ("2026-03-09T09:00", "En pause"))])  # fmt: skip
+    assert store.rows("SELECT stage FROM deals") == [{"stage": None}]
+
+    remapped = Pipeline(DEFAULT_STAGES, {"En pause": "negotiation"})
+    assert store.ensure_mapping(remapped) is True
+    assert store.rows("SELECT stage, stage_entered FROM deals") == [
+        {"stage": "negotiation", "stage_entered": "2026-03-09T09:00:00+00:00"}]  # fmt: skip
+    assert [(e["from_stage"], e["to_stage"]) for e in store.history("t:1")] == [
+        (None, "meeting"), ("meeting", "negotiation")]  # fmt: skip
+    assert store.ensure_mapping(remapped) is False  # nothing to do the second time
+
+
+def test_a_locked_database_gives_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    first = Store(path)
+    blocker = sqlite3.connect(path, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    second = Store(path)
+    second.conn.execute("PRAGMA busy_timeout = 50")
+    from bot.store import StoreLocked
+
+    try:
+        with second.transaction():
+            raise AssertionError("should not get the lock")
+    except StoreLocked as exc:
+        assert "locked by another pipeline-bot process" in str(exc)
+    finally:
+        blocker.rollback()
+        blocker.close()
+        first.close()
+        second.close()
