@@ -23,6 +23,13 @@ from bot.analytics.core import (
 from bot.pipeline import Stage, normalise
 from bot.store import Store
 
+COLUMNS = ", ".join(
+    f"d.{name}"
+    for name in ("id", "title", "client", "contact", "owner", "owner_email", "status", "stage",
+                 "amount", "currency", "probability", "started", "expected_close",
+                 "stage_entered", "next_step", "lost_reason", "url", "source")
+)  # fmt: skip
+
 
 @dataclass
 class HistoryEvent:
@@ -84,8 +91,8 @@ class DealSearch:
 def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any]) -> list[DealView]:
     """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id."""
     stalled, stall_params = stall_sql(ctx)
-    rows = store.rows(
-        f"SELECT d.*, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled FROM deals d "
+    rows = store.records(
+        f"SELECT {COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled FROM deals d "
         f"WHERE d.removed = 0 AND ({where}) "
         f"ORDER BY {position_sql(ctx)}, d.stage_entered, d.id",
         {**stall_params, **params},
@@ -93,7 +100,7 @@ def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any])
     return [_view(row, ctx) for row in rows]
 
 
-def _view(row: dict[str, Any], ctx: Context) -> DealView:
+def _view(row: Any, ctx: Context) -> DealView:
     stage: Stage | None = ctx.pipeline.by_key.get(row["stage"]) if row["stage"] else None
     entered = ctx.local(row["stage_entered"])
     return DealView(
