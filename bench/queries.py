@@ -458,7 +458,7 @@ def median_ms(run: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
-def in_process(path: Path, runs: int) -> list[tuple[str, float, float]]:
+def in_process(path: Path, runs: int) -> list[tuple[str, float, float, int]]:
     from bot.answers import ask
     from bot.settings import load_settings
 
@@ -470,7 +470,9 @@ def in_process(path: Path, runs: int) -> list[tuple[str, float, float]]:
     for text in QUERIES:
         ours = median_ms(lambda text=text: ask(settings, store, text, NOW).json(), runs)  # type: ignore[misc]
         bare = median_ms(lambda text=text: raw[text](conn), runs)  # type: ignore[misc]
-        out.append((text, ours, bare))
+        body = ask(settings, store, text, NOW).json()
+        items = next((len(v) for k, v in body.items() if k in ("deals", "events")), 0)
+        out.append((text, ours, bare, items))
     store.close()
     conn.close()
     return out
@@ -573,11 +575,12 @@ def main(argv: list[str] | None = None) -> int:
         f"and ≤{TARGET_MS:g} ms"
     )
     all_ok = True
-    for text, ours, bare in in_process(path, args.runs):
+    for text, ours, bare, items in in_process(path, args.runs):
         ratio = ours / bare if bare else float("inf")
         ok = ratio <= TARGET_RATIO and ours <= TARGET_MS
         all_ok &= ok
-        print(f"{text:<20} {ours:>9.1f} {bare:>11.1f} {ratio:>6.2f}  {verdict(ok)}")
+        shown = str(items) if items else ""
+        print(f"{text:<20} {shown:>6} {ours:>9.1f} {bare:>11.1f} {ratio:>6.2f}  {verdict(ok)}")
 
     print(f"\nWhole process (median of {args.process_runs})")
     ours = process_ms(cli_argv(path, "summary"), args.process_runs)
