@@ -571,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"In process (median of {args.runs}): ask(...).json() vs hand-written SQL")
     print(
-        f"{'query':<20} {'ours ms':>9} {'raw SQL ms':>11} {'ratio':>6}  target ≤{TARGET_RATIO:g}× "
+        f"{'query':<20} {'rows':>6} {'ours ms':>9} {'raw SQL ms':>11} {'ratio':>6}  "
+        f"target ≤{TARGET_RATIO:g}× "
         f"and ≤{TARGET_MS:g} ms"
     )
     all_ok = True
