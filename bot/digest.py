@@ -11,17 +11,17 @@ import argparse
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import analytics
-from bot.analytics import Context, StalledDeal
+from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.answers import context_for
 from bot.i18n import t
-from bot.render.money import money, month_name, short_date
+from bot.render.money import money, month_name, number, short_date
 from bot.render.nudge_blocks import escape
 from bot.settings import Settings
 from bot.store import Store
@@ -41,14 +41,6 @@ class StageLine:
 
 
 @dataclass
-class Month:
-    key: str  # YYYY-MM
-    count: int = 0
-    amount: float = 0.0
-    weighted: float = 0.0
-
-
-@dataclass
 class Digest:
     as_of: datetime
     since: datetime
@@ -60,7 +52,8 @@ class Digest:
     lost_reasons: list[tuple[str | None, int, float]]
     stalled_count: int
     longest: list[StalledDeal]
-    forecast: list[Month] = field(default_factory=list)
+    forecast: list[MonthBucket] = field(default_factory=list)
+    bottleneck: FunnelStage | None = None
 
 
 def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
@@ -98,39 +91,15 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         lost_reasons=lost_reasons,
         stalled_count=len(stalled),
         longest=stalled[:LONGEST],
-        forecast=two_month_forecast(settings, store, ctx),
+        forecast=analytics.forecast(store, ctx, months=2).months,
+        bottleneck=_bottleneck(store, ctx),
     )
 
 
-def two_month_forecast(settings: Settings, store: Store, ctx: Context) -> list[Month]:
-    """Open deals expected to close this month (from the as-of date) and next month.
-
-    The contract's forecast: deals whose date is before the as-of date are overdue, not this
-    month's. Weighted with the deal's own probability, else its stage's.
-    """
-    today = ctx.today
-    this_month = today.replace(day=1)
-    next_month = _add_month(this_month)
-    after = _add_month(next_month)
-    months = [Month(this_month.strftime("%Y-%m")), Month(next_month.strftime("%Y-%m"))]
-    open_stages = {s.key: s for s in settings.pipeline.open_stages}
-    rows = store.open_closing_between(list(open_stages), today.isoformat(), after.isoformat())
-    for row in rows:
-        month = months[0] if row["expected_close"] < next_month.isoformat() else months[1]
-        amount = float(row["amount"] or 0)
-        probability = row["probability"]
-        if probability is None:
-            probability = open_stages[row["stage"]].probability
-        month.count += 1
-        month.amount += amount
-        month.weighted += amount * float(probability) / 100
-    for month in months:
-        month.amount, month.weighted = round(month.amount, 2), round(month.weighted, 2)
-    return months
-
-
-def _add_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+def _bottleneck(store: Store, ctx: Context) -> FunnelStage | None:
+    """The open stage where the funnel loses most deals (worst conversion to the next)."""
+    funnel = analytics.funnel(store, ctx)
+    return next((s for s in funnel.stages if s.key == funnel.bottleneck), None)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -184,7 +153,7 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
 
     forecast = [t("digest.forecast", lang)]
     forecast.extend(
-        t("digest.forecast_line", lang, month=month_name(m.key, lang), count=m.count,
+        t("digest.forecast_line", lang, month=month_name(m.month, lang), count=m.count,
           amount=money(m.amount, cur, lang), weighted=money(m.weighted, cur, lang))
         for m in digest.forecast
     )  # fmt: skip
@@ -195,6 +164,12 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
         stalled.append(t("digest.longest", lang))
         stalled.extend(f"• {_stalled_line(d, settings)}" for d in digest.longest)
     out.append("\n".join(stalled))
+    neck = digest.bottleneck
+    if neck is not None and neck.conversion is not None:
+        median = (t("digest.bottleneck_median", lang, days=number(neck.median_days, lang, 1))
+                  if neck.median_days is not None else "")  # fmt: skip
+        out.append(t("digest.bottleneck", lang, label=escape(neck.label),
+                     percent=number(neck.conversion * 100, lang), median=median))  # fmt: skip
     return title, out
 
 

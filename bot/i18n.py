@@ -207,6 +207,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "*Bloquées* : {count} affaire(s)",
     },  # fmt: skip
     "digest.forecast": {"en": "*Forecast*", "fr": "*Prévision*"},
+    "digest.bottleneck": {
+        "en": "*Bottleneck*: {label}: {percent} % of the deals that reach it move on{median}",
+        "fr": "*Goulot d'étranglement* : {label} : {percent} % des affaires qui y arrivent "
+        "passent à la suite{median}",
+    },
+    "digest.bottleneck_median": {
+        "en": " (median stay {days} d)",
+        "fr": " (séjour médian {days} j)",
+    },
     "digest.forecast_line": {
         "en": "{month}: {count} deal(s) · {amount} · weighted {weighted}",
         "fr": "{month} : {count} affaire(s) · {amount} · pondéré {weighted}",

@@ -33,7 +33,7 @@ def test_digest_figures(tmp_path: Path) -> None:
     assert digest.lost_reasons == [("Budget", 1, 4000)]
     assert digest.stalled_count == 6
     assert [d.id for d in digest.longest] == agency.STALLED_ORDER[:5]
-    forecast = [(m.key, m.count, m.amount, m.weighted) for m in digest.forecast]
+    forecast = [(m.month, m.count, m.amount, m.weighted) for m in digest.forecast]
     assert forecast == [("2026-03", 1, 12000, 4800), ("2026-04", 1, 15000, 12000)]  # a2 overdue
 
 
@@ -93,7 +93,9 @@ def test_post_digest_to_the_digest_channel(tmp_path: Path, slack_api: SlackStand
     blocks = blocks_of(call)
     assert blocks[0]["type"] == "header"
     assert blocks[0]["text"]["text"] == "Pipeline review, week of Mar 16, 2026"
-    assert len(blocks) == 5
+    assert len(blocks) == 6
+    # the last section names the funnel's bottleneck, the same stage `query funnel` flags
+    assert blocks[-1]["text"]["text"].startswith("*Bottleneck*: Meeting: ")
 
 
 @pytest.fixture
