@@ -626,19 +626,6 @@ class Store:
             (iso(start), iso(end)),
         )
 
-    def open_closing_between(self, stages: Sequence[str], start: str,
-                             end: str) -> list[dict[str, Any]]:  # fmt: skip
-        """Live deals of the open `stages` expected to close in [start, end) (ISO dates)."""
-        if not stages:
-            return []
-        marks = ",".join("?" * len(stages))
-        return self.rows(
-            "SELECT id, stage, amount, probability, expected_close FROM deals "
-            f"WHERE removed = 0 AND stage IN ({marks}) AND expected_close >= ? "
-            "AND expected_close < ?",
-            (*stages, start, end),
-        )
-
 
 class _StageOf:
     """Memoised status → stage key, and the `visited` bit of a stage key."""
