@@ -40,6 +40,8 @@ def context_for(settings: Settings, now: datetime, user: str | None = None) -> C
         stall_counting=config.stall_counting,
         language=config.language,
         currency=config.currency,
+        user=user,
+        people=dict(config.people),
     )
 
 

@@ -20,6 +20,9 @@ from typing import Any, NoReturn
 from bot.errors import UsageError
 from bot.settings import ConfigError, Settings, load_settings
 
+#: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
+USER_ENV = "PIPELINE_USER"
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -140,7 +143,9 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     text = " ".join(args.words)
     store = open_store(settings)
     try:
-        reply = ask(settings, store, text, as_of(settings, args))
+        # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
+        user = os.environ.get(USER_ENV) or None
+        reply = ask(settings, store, text, as_of(settings, args), user=user)
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -120,6 +120,366 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Add `public` at the end to post the answer in the channel.",
         "fr": "Ajoutez `public` à la fin pour publier la réponse dans le canal.",
     },
+    # --- nudges (bot/nudges.py, bot/render/nudge_blocks.py) ---
+    "nudge.intro": {
+        "en": "Hi {owner}, these deals of yours haven't moved ({n}):",
+        "fr": "Bonjour {owner}, ces affaires n'avancent plus ({n}) :",
+    },
+    "nudge.fallback": {
+        "en": "{n} stalled deal(s) need your attention",
+        "fr": "{n} affaire(s) bloquée(s) attendent votre action",
+    },
+    "nudge.team.intro": {
+        "en": "No Slack user found for {owners}: here are their stalled deals.",
+        "fr": "Aucun compte Slack trouvé pour {owners} : voici leurs affaires bloquées.",
+    },
+    "nudge.team.fallback": {
+        "en": "Stalled deals of {owners}",
+        "fr": "Affaires bloquées de {owners}",
+    },
+    "nudge.owner.heading": {
+        "en": "*{owner}*: {n} stalled deal(s)",
+        "fr": "*{owner}* : {n} affaire(s) bloquée(s)",
+    },  # fmt: skip
+    "nudge.no_owner": {"en": "(no owner)", "fr": "(sans responsable)"},
+    "nudge.next": {"en": "👉 Next step: {step}", "fr": "👉 Prochaine étape : {step}"},
+    "nudge.chase": {
+        "en": "⏳ The ball is in the client's court: chase them ({step})",
+        "fr": "⏳ La balle est dans le camp du client : relancez-le ({step})",
+    },
+    "nudge.chase.plain": {
+        "en": "⏳ The ball is in the client's court: chase them",
+        "fr": "⏳ La balle est dans le camp du client : relancez-le",
+    },
+    "button.open": {"en": "Open task", "fr": "Ouvrir la tâche"},
+    "button.snooze": {"en": "Snooze {n} d", "fr": "Reporter de {n} j"},
+    "button.followed_up": {"en": "Followed up", "fr": "Relancé"},
+    "nudge.result": {
+        "en": "Sent {messages} message(s) about {deals} deal(s), {failed} failed "
+        "({skipped} already nudged today).",
+        "fr": "{messages} message(s) envoyé(s) pour {deals} affaire(s), {failed} en échec "
+        "({skipped} déjà relancée(s) aujourd'hui).",
+    },
+    "nudge.dry.result": {
+        "en": "Dry run: {messages} message(s) about {deals} deal(s) would be sent "
+        "({skipped} already nudged today); nothing was sent.",
+        "fr": "Simulation : {messages} message(s) pour {deals} affaire(s) seraient envoyés "
+        "({skipped} déjà relancée(s) aujourd'hui) ; rien n'a été envoyé.",
+    },
+    "nudge.dry.to_user": {
+        "en": "To {owner} (Slack user {user}):",
+        "fr": "À {owner} (utilisateur Slack {user}) :",
+    },  # fmt: skip
+    "nudge.dry.to_email": {
+        "en": "To {owner} (Slack user looked up by e-mail {email} when sending; "
+        "if none, the team channel {channel}):",
+        "fr": "À {owner} (utilisateur Slack cherché par l'e-mail {email} à l'envoi ; "
+        "sinon le canal d'équipe {channel}) :",
+    },
+    "nudge.dry.to_channel": {
+        "en": "To the team channel {channel} (no Slack user for {owners}):",
+        "fr": "Au canal d'équipe {channel} (aucun compte Slack pour {owners}) :",
+    },
+    "nudge.no_channel": {
+        "en": "no Slack user for {owners} and no [slack] channel configured: "
+        "their {n} deal(s) were not nudged",
+        "fr": "aucun compte Slack pour {owners} et aucun canal [slack] configuré : "
+        "leurs {n} affaire(s) n'ont pas été relancées",
+    },
+    "nudge.failed": {
+        "en": "could not nudge {owner} ({deals}): {error}",
+        "fr": "impossible de relancer {owner} ({deals}) : {error}",
+    },  # fmt: skip
+    "nudge.stopped": {
+        "en": "Stopped: {error}. Re-run to send the rest (what was sent is not sent again today).",
+        "fr": "Arrêt : {error}. Relancez la commande pour envoyer le reste (ce qui est parti "
+        "ne repart pas aujourd'hui).",
+    },
+    "nudge.busy": {
+        "en": "Another nudge pass is running ({holder}); try again in a few minutes.",
+        "fr": "Une autre tournée de relances est en cours ({holder}) ; réessayez dans quelques "
+        "minutes.",
+    },
+    "slack.no_token": {
+        "en": "SLACK_BOT_TOKEN is not set: put the bot token (xoxb-…) in the environment or .env "
+        "(or use --dry-run)",
+        "fr": "SLACK_BOT_TOKEN n'est pas défini : mettez le jeton du bot (xoxb-…) dans "
+        "l'environnement ou .env (ou utilisez --dry-run)",
+    },
+    # --- buttons (bot/slack/actions.py) ---
+    "action.snooze": {
+        "en": "💤 Snoozed by <@{user}> until {until}",
+        "fr": "💤 Reportée par <@{user}> jusqu'au {until}",
+    },  # fmt: skip
+    "action.followed_up": {
+        "en": "✅ Followed up by <@{user}> on {on}; quiet until {until}",
+        "fr": "✅ Relancée par <@{user}> le {on} ; en pause jusqu'au {until}",
+    },
+    "action.already.snooze": {
+        "en": "Already snoozed by <@{user}> until {until}: nothing changed.",
+        "fr": "Déjà reportée par <@{user}> jusqu'au {until} : rien n'a changé.",
+    },
+    "action.already.followed_up": {
+        "en": "Already marked followed up by <@{user}> on {on}: nothing changed.",
+        "fr": "Déjà marquée relancée par <@{user}> le {on} : rien n'a changé.",
+    },
+    "action.moved": {
+        "en": "This deal has moved to {stage} since this message: nothing to do.",
+        "fr": "Cette affaire est passée en {stage} depuis ce message : rien à faire.",
+    },
+    "action.gone": {
+        "en": "This deal is no longer in the pipeline.",
+        "fr": "Cette affaire n'est plus dans le pipeline.",
+    },  # fmt: skip
+    "action.denied": {
+        "en": "You are not allowed to use this bot here.",
+        "fr": "Vous n'êtes pas autorisé·e à utiliser ce bot ici.",
+    },
+    "action.failed": {
+        "en": "Something went wrong, nothing was changed: try again in a moment.",
+        "fr": "Un problème est survenu, rien n'a changé : réessayez dans un instant.",
+    },
+    # --- won/lost announcements (bot/announce.py) ---
+    "announce.won": {
+        "en": "🎉 Won: *{title}*{client}: {amount} · {owner}",
+        "fr": "🎉 Gagnée : *{title}*{client} : {amount} · {owner}",
+    },  # fmt: skip
+    "announce.lost": {
+        "en": "Lost: *{title}*{client}: {amount} · {owner}{reason}",
+        "fr": "Perdue : *{title}*{client} : {amount} · {owner}{reason}",
+    },  # fmt: skip
+    "announce.reason": {"en": " · reason: {reason}", "fr": " · motif : {reason}"},
+    # --- weekly digest (bot/digest.py) ---
+    "digest.title": {
+        "en": "Pipeline review, week of {date}",
+        "fr": "Revue du pipeline, semaine du {date}",
+    },  # fmt: skip
+    "digest.by_stage": {
+        "en": "*Pipeline by stage* (change since {date})",
+        "fr": "*Pipeline par étape* (évolution depuis le {date})",
+    },  # fmt: skip
+    "digest.stage_line": {
+        "en": "{label}: {count} ({dcount}) · {amount} ({damount})",
+        "fr": "{label} : {count} ({dcount}) · {amount} ({damount})",
+    },  # fmt: skip
+    "digest.open_line": {
+        "en": "*Open pipeline*: {count} deal(s) ({dcount}) · {amount} ({damount}) · "
+        "weighted {weighted}",
+        "fr": "*Pipeline ouvert* : {count} affaire(s) ({dcount}) · {amount} ({damount}) · "
+        "pondéré {weighted}",
+    },
+    "digest.new": {
+        "en": "*New this week*: {count} deal(s) · {amount}",
+        "fr": "*Nouvelles cette semaine* : {count} affaire(s) · {amount}",
+    },  # fmt: skip
+    "digest.won": {
+        "en": "*Won this week*: {count} · {amount}",
+        "fr": "*Gagnées cette semaine* : {count} · {amount}",
+    },  # fmt: skip
+    "digest.lost": {
+        "en": "*Lost this week*: {count} · {amount}",
+        "fr": "*Perdues cette semaine* : {count} · {amount}",
+    },  # fmt: skip
+    "digest.reasons": {"en": "Lost reasons: {reasons}", "fr": "Motifs de perte : {reasons}"},
+    "digest.no_reason": {"en": "no reason given", "fr": "sans motif"},
+    "digest.stalled": {
+        "en": "*Stalled*: {count} deal(s)",
+        "fr": "*Bloquées* : {count} affaire(s)",
+    },  # fmt: skip
+    "digest.forecast": {"en": "*Forecast*", "fr": "*Prévision*"},
+    "digest.bottleneck": {
+        "en": "*Bottleneck*: {label}: {percent} % of the deals that reach it move on{median}",
+        "fr": "*Goulot d'étranglement* : {label} : {percent} % des affaires qui y arrivent "
+        "passent à la suite{median}",
+    },
+    "digest.bottleneck_median": {
+        "en": " (median stay {days} d)",
+        "fr": " (séjour médian {days} j)",
+    },
+    "digest.forecast_line": {
+        "en": "{month}: {count} deal(s) · {amount} · weighted {weighted}",
+        "fr": "{month} : {count} affaire(s) · {amount} · pondéré {weighted}",
+    },
+    "digest.longest": {"en": "*Longest stalled*", "fr": "*Bloquées depuis le plus longtemps*"},
+    "digest.posted": {"en": "Digest posted to {channel}.", "fr": "Revue publiée dans {channel}."},
+    "digest.dry": {
+        "en": "Dry run: this would be posted to {channel}; nothing was sent.",
+        "fr": "Simulation : ceci serait publié dans {channel} ; rien n'a été envoyé.",
+    },  # fmt: skip
+    "digest.no_channel": {
+        "en": "no channel for the digest: set `channel` in [digest] or [slack] of pipeline.toml",
+        "fr": "aucun canal pour la revue : renseignez `channel` dans [digest] ou [slack] de "
+        "pipeline.toml",
+    },
+    "digest.failed": {
+        "en": "Could not post the digest to {channel}: {error}",
+        "fr": "Impossible de publier la revue dans {channel} : {error}",
+    },  # fmt: skip
+    # --- what each query does (help) ---
+    "help.summary": {"en": "the pipeline by stage", "fr": "le pipeline par étape"},
+    "help.stalled": {
+        "en": "deals idle past their stage's limit",
+        "fr": "les affaires sans mouvement au-delà de la limite de leur étape",
+    },
+    "help.forecast": {
+        "en": "open deals by expected closing month (default 6 months)",
+        "fr": "les affaires ouvertes par mois de clôture prévu (6 mois par défaut)",
+    },
+    "help.funnel": {
+        "en": "deals that reached each stage, conversion and time spent",
+        "fr": "les affaires arrivées à chaque étape, conversion et durée",
+    },
+    "help.owners": {"en": "open deals per owner", "fr": "les affaires ouvertes par responsable"},
+    "help.lost": {"en": "lost deals by reason", "fr": "les affaires perdues par raison"},
+    "help.deal": {
+        "en": "deals whose title or client contains TEXT, with their history",
+        "fr": "les affaires dont le titre ou le client contient TEXTE, avec leur historique",
+    },
+    "help.changes": {
+        "en": "new deals, moves, wins and losses of the last DAYS days (default 7)",
+        "fr": "nouvelles affaires, changements d'étape, gagnées et perdues des JOURS derniers "
+        "jours (7 par défaut)",
+    },
+    "help.stage": {"en": "the deals in one stage", "fr": "les affaires d'une étape"},
+    "help.owner": {
+        "en": "the open deals of one owner (name or e-mail, part of it is enough)",
+        "fr": "les affaires ouvertes d'un responsable (nom ou e-mail, une partie suffit)",
+    },
+    "help.mine": {"en": "your open deals", "fr": "vos affaires ouvertes"},
+    "help.unmapped": {
+        "en": "task-manager statuses no stage claims",
+        "fr": "les statuts du gestionnaire de tâches qu'aucune étape ne reconnaît",
+    },
+    "help.help": {"en": "this list", "fr": "cette liste"},
+    # --- mistakes in a question ---
+    "error.hint": {"en": ": did you mean '{guess}'?", "fr": " : vouliez-vous dire « {guess} » ?"},
+    "error.unknown": {
+        "en": "unknown query '{word}'{hint} (queries: {queries})",
+        "fr": "question inconnue « {word} »{hint} (questions : {queries})",
+    },
+    "error.no_args": {
+        "en": "'{word}' takes no words after it (got '{args}')",
+        "fr": "« {word} » ne prend rien après lui (reçu « {args} »)",
+    },
+    "error.days": {
+        "en": "'{word}' takes a number of days from 1 to {high}, e.g. '{word} 14' (got '{args}')",
+        "fr": "« {word} » prend un nombre de jours de 1 à {high}, par ex. « {word} 14 » "
+        "(reçu « {args} »)",
+    },
+    "error.months": {
+        "en": "'{word}' takes a number of months from 1 to {high}, e.g. '{word} 6' (got '{args}')",
+        "fr": "« {word} » prend un nombre de mois de 1 à {high}, par ex. « {word} 6 » "
+        "(reçu « {args} »)",
+    },
+    "error.needs_text": {
+        "en": "'{word}' needs something to look for, e.g. '{word} Dupain'",
+        "fr": "« {word} » a besoin de quelque chose à chercher, par ex. « {word} Dupain »",
+    },
+    "error.no_stage": {
+        "en": "no stage called '{name}'{hint} (stages: {stages})",
+        "fr": "aucune étape « {name} »{hint} (étapes : {stages})",
+    },
+    "error.no_owner": {
+        "en": "no owner matches '{name}' (owners: {owners})",
+        "fr": "aucun responsable ne correspond à « {name} » (responsables : {owners})",
+    },
+    "error.mine_who": {
+        "en": "mine needs to know who you are: set PIPELINE_USER to your Slack user ID or to "
+        "your name as the task manager writes it",
+        "fr": "moi doit savoir qui vous êtes : mettez dans PIPELINE_USER votre identifiant "
+        "Slack ou votre nom tel que l'écrit le gestionnaire de tâches",
+    },
+    "error.mine_unknown": {
+        "en": 'mine: Slack user {user} is not in [people]; add "Your Name" = "{user}" '
+        "to pipeline.toml",
+        "fr": "moi : l'utilisateur Slack {user} n'est pas dans [people] ; ajoutez "
+        '"Votre Nom" = "{user}" à pipeline.toml',
+    },
+    # --- forecast ---
+    "forecast.title": {
+        "en": "Forecast by expected closing month",
+        "fr": "Prévision par mois de clôture prévu",
+    },
+    "forecast.overdue": {"en": "Overdue", "fr": "En retard"},
+    "forecast.later": {"en": "Later", "fr": "Plus tard"},
+    "forecast.no_date": {"en": "No date", "fr": "Sans date"},
+    # --- funnel ---
+    "funnel.title": {"en": "Funnel", "fr": "Entonnoir"},
+    "col.reached": {"en": "Reached", "fr": "Arrivées"},
+    "col.conversion": {"en": "To next", "fr": "Vers la suite"},
+    "col.median": {"en": "Median stay", "fr": "Durée médiane"},
+    "funnel.won": {"en": "Won: {n}", "fr": "Gagnées : {n}"},
+    "funnel.bottleneck": {
+        "en": "Bottleneck: {stage} ({rate} go on)",
+        "fr": "Goulot d'étranglement : {stage} ({rate} passent à la suite)",
+    },
+    "funnel.none": {
+        "en": "No deal has reached a stage yet.",
+        "fr": "Aucune affaire pour l'instant.",
+    },
+    # --- owners ---
+    "owners.title": {"en": "Open deals per owner", "fr": "Affaires ouvertes par responsable"},
+    "owners.none": {"en": "No open deal.", "fr": "Aucune affaire ouverte."},
+    "owner.nobody": {"en": "(no owner)", "fr": "(sans responsable)"},
+    "col.open": {"en": "Open", "fr": "Ouvertes"},
+    "total": {"en": "Total", "fr": "Total"},
+    # --- lost ---
+    "lost.title": {"en": "Lost deals by reason", "fr": "Affaires perdues par raison"},
+    "lost.none": {"en": "No lost deal.", "fr": "Aucune affaire perdue."},
+    "lost.no_reason": {"en": "(no reason)", "fr": "(sans raison)"},
+    "col.reason": {"en": "Reason", "fr": "Raison"},
+    # --- deal lists ---
+    "deal.title": {
+        "en": "Deals matching '{text}': {n}",
+        "fr": "Affaires contenant « {text} » : {n}",
+    },
+    "deal.none": {
+        "en": "No deal's title or client contains '{text}'.",
+        "fr": "Aucune affaire dont le titre ou le client contient « {text} ».",
+    },
+    "deal.stage": {"en": "Stage", "fr": "Étape"},
+    "deal.amount": {"en": "Amount", "fr": "Montant"},
+    "deal.expected_close": {"en": "Expected close", "fr": "Clôture prévue"},
+    "deal.idle": {"en": "In this stage since", "fr": "Dans cette étape depuis"},
+    "deal.history": {"en": "History:", "fr": "Historique :"},
+    "deal.stalled": {"en": "stalled", "fr": "bloquée"},
+    "stage.title": {"en": "Deals in {stage}: {n}", "fr": "Affaires en {stage} : {n}"},
+    "owner.title": {
+        "en": "Open deals of {owners}: {n}",
+        "fr": "Affaires ouvertes de {owners} : {n}",
+    },
+    "list.none": {"en": "No deal.", "fr": "Aucune affaire."},
+    "col.expected": {"en": "Close", "fr": "Clôture"},
+    "unmapped.stage": {"en": "(no stage)", "fr": "(sans étape)"},
+    # --- changes ---
+    "changes.title": {
+        "en": "Changes since {date}: {n}",
+        "fr": "Changements depuis le {date} : {n}",
+    },
+    "changes.none": {
+        "en": "Nothing changed since {date}.",
+        "fr": "Rien n'a changé depuis le {date}.",
+    },
+    "col.when": {"en": "When", "fr": "Quand"},
+    "col.change": {"en": "Change", "fr": "Changement"},
+    "change.new": {"en": "new in {to}", "fr": "nouvelle en {to}"},
+    "change.moved": {"en": "{from_} → {to}", "fr": "{from_} → {to}"},
+    "change.won": {"en": "won ({from_} → {to})", "fr": "gagnée ({from_} → {to})"},
+    "change.lost": {"en": "lost ({from_} → {to})", "fr": "perdue ({from_} → {to})"},
+    # --- unmapped ---
+    "unmapped.title": {
+        "en": "Statuses no stage claims: {n} deal(s)",
+        "fr": "Statuts qu'aucune étape ne reconnaît : {n} affaire(s)",
+    },
+    "unmapped.none": {
+        "en": "Every status maps to a stage. 👍",
+        "fr": "Chaque statut correspond à une étape. 👍",
+    },
+    "unmapped.fix": {
+        "en": 'Map them in [status_map] of pipeline.toml, e.g. "{status}" = "meeting"',
+        "fr": 'Associez-les dans [status_map] de pipeline.toml, par ex. "{status}" = "meeting"',
+    },
+    "col.status": {"en": "Status", "fr": "Statut"},
 }
 
 

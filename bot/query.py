@@ -2,6 +2,8 @@
 
 One question has one answer: this module turns words into an analytics call; renderers (terminal,
 JSON, Block Kit) only format the result. French keywords are synonyms of the English ones.
+Arguments are checked here, before the store is touched, so a bad one is a user's mistake (exit
+status 2 on the command line) with a message saying what was expected.
 """
 
 from __future__ import annotations
@@ -13,12 +15,30 @@ from typing import Any
 
 from bot import analytics
 from bot.analytics import Context
+from bot.analytics.by_month import DEFAULT_MONTHS, MAX_MONTHS
+from bot.analytics.deals import known_owners
+from bot.analytics.recent import DEFAULT_DAYS, MAX_DAYS
+from bot.i18n import t
 from bot.pipeline import normalise
 from bot.store import Store
 
+PUBLIC_WORDS = ("public", "publique")
+
 
 class UnknownQuery(ValueError):
-    """Words that name no query; the message suggests the nearest valid one."""
+    """Words that name no query, or a bad argument; the message says what would work.
+
+    `str(exc)` is English (the command line's language); `exc.localised(language)` is the same
+    message for a Slack reply in the configured language.
+    """
+
+    def __init__(self, key: str, guess: str | None = None, **values: object):
+        self.key, self.guess, self.values = key, guess, values
+        super().__init__(self.localised("en"))
+
+    def localised(self, language: str) -> str:
+        hint = t("error.hint", language, guess=self.guess) if self.guess else ""
+        return t(self.key, language, hint=hint, **self.values)
 
 
 @dataclass(frozen=True)
@@ -33,14 +53,44 @@ class Help:
     queries: list[tuple[str, str, str]]  # (usage, French synonym, description)
 
 
+Runner = Callable[[Store, Context, str], Any]
+Checker = Callable[[str, str], None]  # (the word used, its arguments): raises UnknownQuery
+
+
 @dataclass(frozen=True)
 class QuerySpec:
     name: str
     french: str
     usage: str
-    description: str
-    run: Callable[[Store, Context, str], Any]
+    description: str  # an i18n key
+    run: Runner
     takes_args: bool = False
+    check: Checker | None = None
+
+
+def number_arg(args: str, low: int, high: int, default: int) -> int | None:
+    """`args` as a whole number in [low, high] (`default` when empty), None when it is not."""
+    if not args:
+        return default
+    text = args.strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        return None
+    return int(text)
+
+
+def _needs_days(word: str, args: str) -> None:
+    if number_arg(args, 1, MAX_DAYS, DEFAULT_DAYS) is None:
+        raise UnknownQuery("error.days", word=word, args=args, high=MAX_DAYS)
+
+
+def _needs_months(word: str, args: str) -> None:
+    if number_arg(args, 1, MAX_MONTHS, DEFAULT_MONTHS) is None:
+        raise UnknownQuery("error.months", word=word, args=args, high=MAX_MONTHS)
+
+
+def _needs_text(word: str, args: str) -> None:
+    if not normalise(args):
+        raise UnknownQuery("error.needs_text", word=word)
 
 
 def _summary(store: Store, ctx: Context, args: str) -> Any:
@@ -51,23 +101,103 @@ def _stalled(store: Store, ctx: Context, args: str) -> Any:
     return analytics.stalled(store, ctx)
 
 
+def _forecast(store: Store, ctx: Context, args: str) -> Any:
+    months = number_arg(args, 1, MAX_MONTHS, DEFAULT_MONTHS)
+    return analytics.forecast(store, ctx, months or DEFAULT_MONTHS)
+
+
+def _funnel(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.funnel(store, ctx)
+
+
+def _owners(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.owners(store, ctx)
+
+
+def _lost(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.lost(store, ctx)
+
+
+def _deal(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.search(store, ctx, args.strip())
+
+
+def _changes(store: Store, ctx: Context, args: str) -> Any:
+    days = number_arg(args, 1, MAX_DAYS, DEFAULT_DAYS)
+    return analytics.changes(store, ctx, days or DEFAULT_DAYS)
+
+
+def _stage(store: Store, ctx: Context, args: str) -> Any:
+    stage = ctx.pipeline.find_stage(args)
+    if stage is None:
+        names = [s.label(ctx.language) for s in ctx.pipeline.stages]
+        words = {normalise(n): n for s in ctx.pipeline.stages for n in (s.key, *s.labels.values())}
+        nearest = difflib.get_close_matches(normalise(args), list(words), n=1, cutoff=0.5)
+        guess = words[nearest[0]] if nearest else None
+        raise UnknownQuery("error.no_stage", guess, name=args, stages=", ".join(names))
+    return analytics.in_stage(store, ctx, stage)
+
+
+def _owner(store: Store, ctx: Context, args: str) -> Any:
+    names = analytics.find_owners(store, args)
+    if not names:
+        known = sorted({owner for owner, _ in known_owners(store)}, key=str.casefold)
+        shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
+        raise UnknownQuery("error.no_owner", name=args.strip(), owners=shown or "—")
+    return analytics.owned_by(store, ctx, names)
+
+
+def _mine(store: Store, ctx: Context, args: str) -> Any:
+    """The asking Slack user's open deals, through `[people]`; from the command line,
+    `PIPELINE_USER` (a Slack user ID or an owner name) says who is asking."""
+    if not ctx.user:
+        raise UnknownQuery("error.mine_who")
+    wanted = analytics.names_of_user(ctx)
+    names: set[str] = set()
+    for name in wanted:
+        names.update(analytics.find_owners(store, name, exact=True))
+    if not wanted:  # not a Slack ID of [people]: an owner name
+        names.update(analytics.find_owners(store, ctx.user, exact=True)
+                     or analytics.find_owners(store, ctx.user))  # fmt: skip
+        if not names and ctx.user.upper().startswith(("U", "W")) and ctx.user.isalnum():
+            raise UnknownQuery("error.mine_unknown", user=ctx.user)
+    return analytics.owned_by(store, ctx, sorted(names, key=str.casefold), kind="mine")
+
+
+def _unmapped(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.unmapped(store, ctx)
+
+
 def _help(store: Store, ctx: Context, args: str) -> Help:
-    return Help([(spec.usage, spec.french, spec.description) for spec in QUERIES.values()])
+    return Help(
+        [(spec.usage, spec.french, t(spec.description, ctx.language)) for spec in QUERIES.values()]
+    )
 
 
 QUERIES: dict[str, QuerySpec] = {
     spec.name: spec
     for spec in (
-        QuerySpec("summary", "résumé", "summary", "the pipeline by stage", _summary),
-        QuerySpec("stalled", "bloqués", "stalled", "deals idle past their stage's limit",
-                  _stalled),
-        QuerySpec("help", "aide", "help", "this list", _help),
+        QuerySpec("summary", "résumé", "summary", "help.summary", _summary),
+        QuerySpec("stalled", "bloqués", "stalled", "help.stalled", _stalled),
+        QuerySpec("forecast", "prévision", "forecast [MONTHS]", "help.forecast", _forecast,
+                  True, _needs_months),
+        QuerySpec("funnel", "entonnoir", "funnel", "help.funnel", _funnel),
+        QuerySpec("owners", "charge", "owners", "help.owners", _owners),
+        QuerySpec("lost", "perdus", "lost", "help.lost", _lost),
+        QuerySpec("deal", "affaire", "deal TEXT", "help.deal", _deal, True, _needs_text),
+        QuerySpec("changes", "changements", "changes [DAYS]", "help.changes", _changes, True,
+                  _needs_days),
+        QuerySpec("stage", "étape", "stage NAME", "help.stage", _stage, True, _needs_text),
+        QuerySpec("owner", "responsable", "owner NAME", "help.owner", _owner, True, _needs_text),
+        QuerySpec("mine", "moi", "mine", "help.mine", _mine),
+        QuerySpec("unmapped", "non-classés", "unmapped", "help.unmapped", _unmapped),
+        QuerySpec("help", "aide", "help", "help.help", _help),
     )
 }  # fmt: skip
 
 
 def register(spec: QuerySpec) -> None:
-    """Add a query (the analytics answers plug in here)."""
+    """Add a query (other features plug theirs in here)."""
     QUERIES[spec.name] = spec
 
 
@@ -80,26 +210,31 @@ def _synonyms() -> dict[str, str]:
 
 
 def parse(text: str) -> Query:
-    """`"stalled public"` → Query("stalled", public=True); empty text is the summary."""
+    """`"stalled public"` → Query("stalled", public=True); empty text is the summary.
+
+    Raises `UnknownQuery` for an unknown word (suggesting the nearest query) or a bad argument.
+    """
     words = text.split()
     public = False
-    if words and normalise(words[-1]) in ("public", "publique", "public."):
+    if words and normalise(words[-1]).rstrip(".") in PUBLIC_WORDS:
         public = True
         words = words[:-1]
     if not words:
         return Query("summary", "", public)
     synonyms = _synonyms()
     head = normalise(words[0])
-    if head in synonyms:
-        name = synonyms[head]
-        args = " ".join(words[1:])
-        if args and not QUERIES[name].takes_args:
-            raise UnknownQuery(f"'{words[0]}' takes no words after it (got '{args}')")
-        return Query(name, args, public)
-    nearest = difflib.get_close_matches(head, list(synonyms), n=1, cutoff=0.5)
-    hint = f": did you mean '{nearest[0]}'?" if nearest else ""
-    valid = ", ".join(QUERIES)
-    raise UnknownQuery(f"unknown query '{words[0]}'{hint} (queries: {valid})")
+    if head not in synonyms:
+        spelt = {normalise(w): w for spec in QUERIES.values() for w in (spec.name, spec.french)}
+        nearest = difflib.get_close_matches(head, list(spelt), n=1, cutoff=0.5)
+        guess = spelt[nearest[0]] if nearest else None
+        raise UnknownQuery("error.unknown", guess, word=words[0], queries=", ".join(QUERIES))
+    spec = QUERIES[synonyms[head]]
+    args = " ".join(words[1:])
+    if args and not spec.takes_args:
+        raise UnknownQuery("error.no_args", word=words[0], args=args)
+    if spec.check is not None:
+        spec.check(words[0], args)
+    return Query(spec.name, args, public)
 
 
 def answer(query: Query, store: Store, ctx: Context) -> Any:

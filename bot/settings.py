@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.pipeline import (
     CLIENT_COURT_STATUS,
@@ -30,9 +28,11 @@ from bot.pipeline import (
 )
 from integrations.base import KNOWN_KINDS
 
+if TYPE_CHECKING:
+    from bot.secrets import Secrets
+
 CONFIG_ENV = "PIPELINE_CONFIG"
 DB_ENV = "PIPELINE_DB"
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 Localised = str | dict[Literal["en", "fr"], str]
@@ -169,44 +169,36 @@ class PipelineConfig(_Strict):
         return value
 
 
-class Secrets(BaseSettings):
-    """Tokens from the environment or `.env`; never from `pipeline.toml`."""
-
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
-
-    slack_bot_token: SecretStr | None = None
-    slack_signing_secret: SecretStr | None = None
-    slack_app_token: SecretStr | None = None
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    trello_api_key: SecretStr | None = None
-    trello_token: SecretStr | None = None
-    asana_token: SecretStr | None = None
-    jira_email: SecretStr | None = None
-    jira_api_token: SecretStr | None = None
-    clickup_token: SecretStr | None = None
-    notion_token: SecretStr | None = None
-    monday_token: SecretStr | None = None
-    linear_api_key: SecretStr | None = None
-
-    def as_env(self) -> dict[str, str]:
-        """Secrets by their environment-variable name, for adapters (which know their names)."""
-        out: dict[str, str] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                out[name.upper()] = value.get_secret_value()
-        return out
-
-
-@dataclass
 class Settings:
-    """The one settings object: the validated config, the secrets, and resolved paths."""
+    """The one settings object: the validated config, the secrets, and resolved paths.
 
-    config: PipelineConfig
-    secrets: Secrets
-    db_path: Path
-    config_path: Path | None = None
-    base_dir: Path = field(default_factory=Path.cwd)
+    `secrets` may be given (tests); otherwise they are read from the environment and `env_files`
+    on first use, so commands that need no token never import pydantic-settings.
+    """
+
+    def __init__(
+        self,
+        config: PipelineConfig,
+        secrets: Secrets | None = None,
+        db_path: Path | None = None,
+        config_path: Path | None = None,
+        base_dir: Path | None = None,
+        env_files: tuple[Path, ...] = (),
+    ) -> None:
+        self.config = config
+        self._secrets = secrets
+        self.db_path = db_path or Path("pipeline.db")
+        self.config_path = config_path
+        self.base_dir = base_dir or Path.cwd()
+        self.env_files = env_files
+
+    @property
+    def secrets(self) -> Secrets:
+        if self._secrets is None:
+            from bot.secrets import Secrets
+
+            self._secrets = Secrets(_env_file=self.env_files or None)  # type: ignore[call-arg]
+        return self._secrets
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -275,8 +267,7 @@ def load_settings(
     config = validate_config(raw, label)
     base_dir = path.resolve().parent if path else cwd
     env_files = [p for p in (base_dir / ".env", cwd / ".env") if p.exists()]
-    secrets = Secrets(_env_file=tuple(dict.fromkeys(env_files)) or None)  # type: ignore[call-arg]
-    settings = Settings(config=config, secrets=secrets, db_path=Path(), config_path=path,
+    settings = Settings(config=config, env_files=tuple(dict.fromkeys(env_files)), config_path=path,
                         base_dir=base_dir)  # fmt: skip
     chosen = db_path or os.environ.get(DB_ENV)
     if chosen:
@@ -376,3 +367,12 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
 def person_index(people: dict[str, str]) -> dict[str, str]:
     """`[people]` keyed by normalised name/e-mail, for case- and accent-blind look-ups."""
     return {normalise(name): user for name, user in people.items()}
+
+
+def __getattr__(name: str) -> Any:
+    """`from bot.settings import Secrets` still works, importing pydantic-settings only then."""
+    if name == "Secrets":
+        from bot.secrets import Secrets
+
+        return Secrets
+    raise AttributeError(name)

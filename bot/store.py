@@ -9,16 +9,17 @@ WAL mode and a busy timeout let the scheduler, the CLI and the Slack handlers sh
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from bot.pipeline import Pipeline, normalise
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -49,7 +50,57 @@ DEAL_COLUMNS: dict[str, type] = {
     "updated": str,
 }
 
-migrations = Migrations("pipeline-bot")
+
+class LazyMigrations:
+    """sqlite-utils' `Migrations`, built only when a database has something to migrate.
+
+    Importing sqlite-utils (which pulls in numpy, click and pluggy) costs ~70 ms of start-up,
+    and a database that is up to date needs none of it: `all_applied` asks the migrations table
+    with plain SQL. The decorator, `pending` and `apply` behave as sqlite-utils' own.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.registered: list[tuple[str, Callable[[Any], None], bool]] = []
+        self._real: Migrations | None = None
+
+    def __call__(self, *, name: str | None = None,
+                 transactional: bool = True) -> Callable[[Any], Any]:  # fmt: skip
+        def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
+            self.registered.append((name or func.__name__, func, transactional))
+            self._real = None
+            return func
+
+        return register
+
+    def real(self) -> Migrations:
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            self._real = Migrations(self.name)
+            for name, func, transactional in self.registered:
+                self._real(name=name, transactional=transactional)(func)
+        return self._real
+
+    def pending(self, db: sqlite_utils.Database) -> list[Any]:
+        return self.real().pending(db)
+
+    def apply(self, db: sqlite_utils.Database, **options: Any) -> None:
+        self.real().apply(db, **options)
+
+    def all_applied(self, conn: sqlite3.Connection) -> bool:
+        """True when every registered migration is recorded in the database (plain SQL)."""
+        try:
+            rows = conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (self.name,)
+            )
+            applied = {row[0] for row in rows}
+        except sqlite3.OperationalError:  # no migrations table: a new database
+            return False
+        return all(name in applied for name, _, _ in self.registered)
+
+
+migrations = LazyMigrations("pipeline-bot")
 
 
 @migrations()
@@ -104,6 +155,54 @@ def m003_query_indexes(db: sqlite_utils.Database) -> None:
     db.table("stage_events").create_index(["at"])
 
 
+@migrations()
+def m004_analytics(db: sqlite_utils.Database) -> None:
+    """Derived columns that keep every /pipeline answer an index walk at 100,000 deals.
+
+    `deals.search` (normalised title + client: SQLite cannot strip accents), `deals.visited`
+    (bit i set when the deal's history passed through stage i: the funnel's "reached"),
+    `stage_events.left_at`/`stay_days` (when that stay ended and its length: the funnel's medians)
+    and `stage_events.removed` (a copy of the deal's flag, so the stay index can skip removed
+    deals). The stage mapping is forgotten so the next command re-derives them all.
+    """
+    db.table("deals").add_column("search", str)
+    db.table("deals").add_column("visited", int)
+    db.table("stage_events").add_column("left_at", str)
+    db.table("stage_events").add_column("stay_days", float)
+    db.table("stage_events").add_column("removed", int, not_null_default=0)
+    db.conn.create_function("pb_search", 2, search_key, deterministic=True)
+    db.execute("UPDATE deals SET search = pb_search(title, client)")
+    db.execute(
+        "CREATE INDEX idx_stage_events_stays ON stage_events(to_stage, stay_days) "
+        "WHERE stay_days IS NOT NULL AND removed = 0"
+    )
+    # one index per answer, each covering what it reads (see bench/queries.py)
+    for columns in (
+        ["removed", "stage", "visited"],  # funnel
+        ["removed", "stage", "stage_entered", "amount", "probability", "owner"],  # stalled, owners
+        ["removed", "stage", "expected_close", "amount", "probability"],  # forecast
+        ["removed", "stage", "lost_reason", "amount"],  # lost
+        ["removed", "owner", "owner_email"],  # owner NAME, mine
+        ["removed", "search"],  # deal TEXT
+    ):
+        db.table("deals").create_index(columns)
+    db.execute("DELETE FROM meta WHERE key = 'mapping'")
+
+
+@migrations()
+def m005_nudge_indexes(db: sqlite_utils.Database) -> None:
+    """Look-ups of the nudges, buttons and announcements: the active quiet row of a deal's stage,
+    pending announcements, and outcome events of a week (for the digest)."""
+    db.table("quiet").create_index(["deal_id", "kind", "stage", "until"], if_not_exists=True)
+    db.table("announcements").create_index(["announced_at", "at"], if_not_exists=True)
+    db.table("stage_events").create_index(["to_stage", "at"], if_not_exists=True)
+
+
+def search_key(title: str | None, client: str | None) -> str:
+    """What `deal TEXT` searches: title and client, normalised, on two lines."""
+    return f"{normalise(title or '')}\n{normalise(client or '')}"
+
+
 def iso(moment: datetime) -> str:
     """Stored form of a timestamp: UTC, second precision, sortable as text."""
     if moment.tzinfo is None:
@@ -132,9 +231,18 @@ class Store:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        if migrate and migrations.pending(self.db):
+        self._db: sqlite_utils.Database | None = None
+        if migrate and not migrations.all_applied(conn):
             migrations.apply(self.db)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, imported on first use (see LazyMigrations)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -163,6 +271,12 @@ class Store:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def records(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Like `rows`, as `sqlite3.Row` (read by name, no dict per row: long lists are cheaper)."""
+        cursor = self.conn.execute(sql, params)
+        cursor.row_factory = sqlite3.Row
+        return cursor.fetchall()
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
@@ -210,6 +324,8 @@ class Store:
         )
 
     def upsert_deals(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = [{**row, "search": search_key(row.get("title"), row.get("client"))}
+                for row in rows]  # fmt: skip
         self.db.table("deals").upsert_all(rows, pk="id", alter=True)
 
     def add_status_changes(self, changes: Iterable[tuple[str, str, str | None, str, str]]) -> int:
@@ -246,7 +362,8 @@ class Store:
         if ids is None:
             self.conn.execute("DELETE FROM stage_events")
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source FROM status_changes c "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed "
+                "FROM status_changes c "
                 "JOIN deals d ON d.id = c.deal_id ORDER BY c.deal_id, c.at, c.rowid"
             )
             written = self._write_events(cursor, stage_of)
@@ -257,7 +374,8 @@ class Store:
             marks = ",".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM stage_events WHERE deal_id IN ({marks})", chunk)
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source FROM status_changes c "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed "
+                "FROM status_changes c "
                 f"JOIN deals d ON d.id = c.deal_id WHERE c.deal_id IN ({marks}) "
                 "ORDER BY c.deal_id, c.at, c.rowid",
                 chunk,
@@ -266,42 +384,53 @@ class Store:
             self._remap_current(stage_of, chunk)
         return written
 
-    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str]],
-                      stage_of: Any) -> int:  # fmt: skip
-        events: list[tuple[str, str, str | None, str | None, str, str]] = []
-        entered: list[tuple[str, str]] = []
+    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int]],
+                      stage_of: _StageOf) -> int:  # fmt: skip
+        """One event per stage change; each stay learns when it ended (`left_at`).
+
+        Also derives per deal `stage_entered` and `visited` (a bit per stage its history went
+        through, bit = position in pipeline order). Events are flushed only between deals, so a
+        stay's end is always known before it is written.
+        """
+        events: list[list[Any]] = []
+        entered: list[tuple[str, int, str]] = []
         written = 0
         current_deal: str | None = None
         current_stage: str | None = None
         first_at: str | None = None
+        visited = 0
 
         def flush_deal() -> None:
             if current_deal is not None and first_at is not None:
-                entered.append((first_at, current_deal))
+                entered.append((first_at, visited, current_deal))
 
-        for deal_id, at, status, norm, source in cursor:
+        for deal_id, at, status, norm, source, removed in cursor:
             stage = stage_of(norm)
             if deal_id != current_deal:
                 flush_deal()
-                current_deal, current_stage, first_at = deal_id, stage, at
-                events.append((deal_id, at, None, stage, status, source))
+                if len(events) >= 5000:
+                    written += self._insert_events(events)
+                    events.clear()
+                current_deal, current_stage, first_at, visited = deal_id, stage, at, 0
+                events.append([deal_id, at, None, stage, status, source, None, removed or 0])
             elif stage != current_stage:
-                events.append((deal_id, at, current_stage, stage, status, source))
+                events[-1][6] = at
+                events.append([deal_id, at, current_stage, stage, status, source, None,
+                               removed or 0])  # fmt: skip
                 current_stage, first_at = stage, at
-            if len(events) >= 5000:
-                written += self._insert_events(events)
-                events.clear()
+            visited |= stage_of.bit(stage)
         flush_deal()
         written += self._insert_events(events)
-        self.conn.executemany("UPDATE deals SET stage_entered = ? WHERE id = ?", entered)
+        self.conn.executemany(
+            "UPDATE deals SET stage_entered = ?, visited = ? WHERE id = ?", entered
+        )
         return written
 
-    def _insert_events(
-        self, events: list[tuple[str, str, str | None, str | None, str, str]]
-    ) -> int:
+    def _insert_events(self, events: list[list[Any]]) -> int:
         self.conn.executemany(
-            "INSERT INTO stage_events(deal_id, at, from_stage, to_stage, status, source) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO stage_events(deal_id, at, from_stage, to_stage, status, source, left_at,"
+            " removed, stay_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+            " julianday(?7) - julianday(?2))",
             events,
         )
         return len(events)
@@ -337,18 +466,186 @@ class Store:
             "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ?",
             (source, seen_before),
         )
+        if cursor.rowcount:
+            self.conn.execute(
+                "UPDATE stage_events SET removed = 1 WHERE removed = 0 AND deal_id IN "
+                "(SELECT id FROM deals WHERE source = ? AND removed = 1)",
+                (source,),
+            )
         return cursor.rowcount
 
+    def deal(self, deal_id: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
+        return found[0] if found else None
 
-def _memo_stage(pipeline: Pipeline) -> Any:
-    cache: dict[str | None, str | None] = {}
+    # --- nudge log -----------------------------------------------------------------------
 
-    def stage_of(norm: str | None) -> str | None:
-        if norm not in cache:
-            cache[norm] = pipeline.status_to_stage.get(norm) if norm else None
-        return cache[norm]
+    def nudged_on(self, day: str, deal_ids: Sequence[str]) -> set[str]:
+        """Which of `deal_ids` were already nudged on local day `day` (YYYY-MM-DD)."""
+        done: set[str] = set()
+        for chunk in _chunks(deal_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            done.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT deal_id FROM nudges WHERE day = ? AND deal_id IN ({marks})",
+                    (day, *chunk),
+                )
+            )
+        return done
 
-    return stage_of
+    def log_nudges(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Record sent nudges (after Slack said ok); UNIQUE(deal_id, day) keeps the first."""
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO nudges(deal_id, day, owner, recipient, sent_at, channel, ts)"
+                " VALUES (:deal_id, :day, :owner, :recipient, :sent_at, :channel, :ts)",
+                list(rows),
+            )
+        return self.conn.total_changes - before
+
+    # --- snooze / followed up ------------------------------------------------------------
+
+    def add_quiet(
+        self, deal_id: str, kind: str, stage: str, by_user: str, at: datetime, until: datetime
+    ) -> tuple[bool, dict[str, Any]]:
+        """Quiet a deal in `stage` unless the same kind is already active there.
+
+        Returns (created, row): a second click finds the first row and changes nothing. The
+        check and the insert share one IMMEDIATE transaction, so two clicks racing make one row.
+        """
+        now = iso(at)
+        with self.transaction():
+            found = self.rows(
+                "SELECT * FROM quiet WHERE deal_id = ? AND kind = ? AND stage = ? AND until > ? "
+                "ORDER BY at LIMIT 1",
+                (deal_id, kind, stage, now),
+            )
+            if found:
+                return False, found[0]
+            row = {"deal_id": deal_id, "kind": kind, "stage": stage, "by_user": by_user,
+                   "at": now, "until": iso(until)}  # fmt: skip
+            cursor = self.conn.execute(
+                "INSERT INTO quiet(deal_id, kind, stage, by_user, at, until) "
+                "VALUES (:deal_id, :kind, :stage, :by_user, :at, :until)",
+                row,
+            )
+            return True, {"id": cursor.lastrowid, **row}
+
+    def quiet_rows(self, deal_id: str) -> list[dict[str, Any]]:
+        return self.rows("SELECT * FROM quiet WHERE deal_id = ? ORDER BY at, id", (deal_id,))
+
+    # --- won/lost announcements ----------------------------------------------------------
+
+    def record_outcomes(self, reached: Iterable[tuple[str, str]], at: datetime) -> int:
+        """Queue (deal_id, outcome-stage) pairs for announcement; each pair at most once ever."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO announcements(deal_id, outcome, at) VALUES (?, ?, ?)",
+            [(deal_id, stage, iso(at)) for deal_id, stage in reached],
+        )
+        return self.conn.total_changes - before
+
+    def pending_announcements(self, since: datetime) -> list[dict[str, Any]]:
+        """Outcomes queued since `since`, not yet announced, still in that stage and not removed."""
+        return self.rows(
+            "SELECT a.deal_id, a.outcome, a.at, d.* FROM announcements a "
+            "JOIN deals d ON d.id = a.deal_id "
+            "WHERE a.announced_at IS NULL AND a.at >= ? AND d.stage = a.outcome AND d.removed = 0"
+            " ORDER BY a.at, a.deal_id",
+            (iso(since),),
+        )
+
+    def mark_announced(self, deal_id: str, outcome: str, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE announcements SET announced_at = ? WHERE deal_id = ? AND outcome = ?",
+            (iso(at), deal_id, outcome),
+        )
+
+    # --- leases: one process runs each scheduled job --------------------------------------
+
+    def acquire_lease(self, job: str, holder: str, now: datetime, expires: datetime) -> bool:
+        """Take (or renew) the lease on `job` if it is free, expired or already ours. Atomic."""
+        cursor = self.conn.execute(
+            "INSERT INTO leases(job, holder, expires) VALUES (?, ?, ?) "
+            "ON CONFLICT(job) DO UPDATE SET holder = excluded.holder, expires = excluded.expires "
+            "WHERE leases.expires <= ? OR leases.holder = excluded.holder",
+            (job, holder, iso(expires), iso(now)),
+        )
+        return cursor.rowcount == 1
+
+    def take_over_lease(self, job: str, old_holder: str, holder: str, expires: datetime) -> bool:
+        """Replace a lease whose holder is known to be dead (same host, process gone)."""
+        cursor = self.conn.execute(
+            "UPDATE leases SET holder = ?, expires = ? WHERE job = ? AND holder = ?",
+            (holder, iso(expires), job, old_holder),
+        )
+        return cursor.rowcount == 1
+
+    def release_lease(self, job: str, holder: str) -> None:
+        self.conn.execute("DELETE FROM leases WHERE job = ? AND holder = ?", (job, holder))
+
+    def lease(self, job: str) -> dict[str, Any] | None:
+        found = self.rows("SELECT * FROM leases WHERE job = ?", (job,))
+        return found[0] if found else None
+
+    # --- digest --------------------------------------------------------------------------
+
+    def stages_at(self, moment: datetime) -> dict[str, str | None]:
+        """Each live deal's stage at `moment`, from its stage events (absent: not seen yet)."""
+        rows = self.conn.execute(
+            "SELECT e.deal_id, e.to_stage FROM stage_events e JOIN deals d ON d.id = e.deal_id "
+            "WHERE d.removed = 0 AND e.at <= ? ORDER BY e.deal_id, e.at, e.id",
+            (iso(moment),),
+        )
+        out: dict[str, str | None] = {}
+        for deal_id, stage in rows:
+            out[deal_id] = stage
+        return out
+
+    def entered_between(self, stages: Sequence[str], start: datetime,
+                        end: datetime) -> list[dict[str, Any]]:  # fmt: skip
+        """Live deals that entered one of `stages` in [start, end) and are still there."""
+        if not stages:
+            return []
+        marks = ",".join("?" * len(stages))
+        return self.rows(
+            "SELECT d.*, MAX(e.at) AS entered_at FROM stage_events e "
+            "JOIN deals d ON d.id = e.deal_id "
+            f"WHERE e.to_stage IN ({marks}) AND e.at >= ? AND e.at < ? AND d.removed = 0 "
+            "AND d.stage = e.to_stage GROUP BY d.id ORDER BY d.stage, d.amount DESC, d.id",
+            (*stages, iso(start), iso(end)),
+        )
+
+    def new_deals_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Live deals created in [start, end): the tool's creation date, else first seen."""
+        return self.rows(
+            "SELECT * FROM deals WHERE removed = 0 AND COALESCE(started, first_seen) >= ? "
+            "AND COALESCE(started, first_seen) < ? ORDER BY amount DESC, id",
+            (iso(start), iso(end)),
+        )
+
+
+class _StageOf:
+    """Memoised status → stage key, and the `visited` bit of a stage key."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.cache: dict[str | None, str | None] = {}
+        self.bits = {stage.key: 1 << index for index, stage in enumerate(pipeline.stages)}
+
+    def __call__(self, norm: str | None) -> str | None:
+        if norm not in self.cache:
+            self.cache[norm] = self.pipeline.status_to_stage.get(norm) if norm else None
+        return self.cache[norm]
+
+    def bit(self, stage: str | None) -> int:
+        return self.bits.get(stage, 0) if stage else 0
+
+
+def _memo_stage(pipeline: Pipeline) -> _StageOf:
+    return _StageOf(pipeline)
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -147,6 +147,7 @@ def _store_batch(
     store.rebuild_stage_events(pipeline, ids)
     after = store.deals_by_ids(ids)
     result.fetched += len(tasks)
+    reached: list[tuple[str, str]] = []
     for deal_id in ids:
         old, new = before.get(deal_id), after[deal_id]
         if old is None or _differs(old, new):
@@ -155,7 +156,11 @@ def _store_batch(
             result.stage_changes += 1
         reached_outcome = new["stage"] in _outcome_keys(pipeline) and not new["removed"]
         if reached_outcome and (old is None or old["stage"] != new["stage"]) and not first_sync:
-            result.reached_outcome.append((deal_id, new["stage"]))
+            reached.append((deal_id, new["stage"]))
+    # Queued in the batch's own transaction, so an outcome is announced (by `serve`) even if the
+    # process stops right after this sync; the first sync of a source never queues old outcomes.
+    store.record_outcomes(reached, started)
+    result.reached_outcome.extend(reached)
 
 
 def _outcome_keys(pipeline: Pipeline) -> set[str]:

@@ -7,7 +7,20 @@ from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.analytics import Stalled, Summary
+from bot.analytics import (
+    Changes,
+    DealList,
+    DealSearch,
+    DealView,
+    Forecast,
+    Funnel,
+    Lost,
+    Owners,
+    Stalled,
+    Summary,
+    Totals,
+    Unmapped,
+)
 from bot.query import Help, Query
 
 Converter = Callable[[Any], dict[str, Any]]
@@ -27,6 +40,15 @@ def converter(kind: type) -> Callable[[Converter], Converter]:
 def stamp(moment: datetime) -> str:
     """`as_of`: ISO 8601 with offset, in the configured zone's offset as given."""
     return moment.isoformat(timespec="seconds")
+
+
+def cents(value: float | None) -> float | None:
+    """Money in JSON: a number rounded to cents (null stays null)."""
+    return None if value is None else round(value, 2)
+
+
+def maybe_stamp(moment: datetime | None) -> str | None:
+    return stamp(moment) if moment else None
 
 
 def to_json(query: Query, result: Any) -> dict[str, Any]:
@@ -77,9 +99,10 @@ def _stalled(result: Stalled) -> dict[str, Any]:
                 "stage": d.stage,
                 "idle_days": d.idle_days,
                 "stall_days": d.stall_days,
-                "amount": d.amount,
+                "amount": cents(d.amount),
                 "url": d.url,
                 "next_step": d.next_step,
+                "label": d.stage_label,
             }
             for d in result.deals
         ],  # fmt: skip
@@ -90,7 +113,173 @@ def _stalled(result: Stalled) -> dict[str, Any]:
 def _help(result: Help) -> dict[str, Any]:
     return {
         "queries": [
-            {"usage": usage, "french": french, "description": description}
+            {"name": usage.split()[0], "usage": usage, "french": french, "description": description}
             for usage, french, description in result.queries
         ]
+    }
+
+
+def _totals(totals: Totals) -> dict[str, Any]:
+    return {"count": totals.count, "amount": cents(totals.amount),
+            "weighted": cents(totals.weighted)}  # fmt: skip
+
+
+@converter(Forecast)
+def _forecast(result: Forecast) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "months": [
+            {
+                "month": m.month,
+                "count": m.count,
+                "amount": cents(m.amount),
+                "weighted": cents(m.weighted),
+            }
+            for m in result.months
+        ],  # fmt: skip
+        "overdue": _totals(result.overdue),
+        "no_date": _totals(result.no_date),
+        "later": _totals(result.later),
+        "open": _totals(result.open),
+    }
+
+
+@converter(Funnel)
+def _funnel(result: Funnel) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "stages": [
+            {
+                "key": s.key,
+                "label": s.label,
+                "reached": s.reached,
+                "conversion": s.conversion,
+                "median_days": s.median_days,
+                "stays": s.stays,
+                "bottleneck": s.bottleneck,
+            }
+            for s in result.stages
+        ],  # fmt: skip
+        "won": result.won,
+        "bottleneck": result.bottleneck,
+    }
+
+
+@converter(Owners)
+def _owners(result: Owners) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "owners": [
+            {
+                "owner": o.owner,
+                "open": o.open,
+                "amount": cents(o.amount),
+                "weighted": cents(o.weighted),
+                "stalled": o.stalled,
+            }
+            for o in result.owners
+        ],  # fmt: skip
+    }
+
+
+@converter(Lost)
+def _lost(result: Lost) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "reasons": [
+            {
+                "reason": r.label,
+                "count": r.count,
+                "amount": cents(r.amount),
+                "no_reason": r.reason is None,
+            }
+            for r in result.reasons
+        ],  # fmt: skip
+        "count": result.count,
+        "amount": cents(result.amount),
+    }
+
+
+def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
+    """Every contract deal field, then `idle_days`, `weighted` (and `history` when asked)."""
+    out: dict[str, Any] = {
+        "id": deal.id,
+        "title": deal.title,
+        "client": deal.client,
+        "contact": deal.contact,
+        "owner": deal.owner,
+        "owner_email": deal.owner_email,
+        "status": deal.status,
+        "stage": deal.stage,
+        "label": deal.stage_label,
+        "amount": cents(deal.amount),
+        "currency": deal.currency,
+        "probability": deal.probability,
+        "started": maybe_stamp(deal.started),
+        "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
+        "stage_entered": maybe_stamp(deal.stage_entered),
+        "next_step": deal.next_step,
+        "lost_reason": deal.lost_reason,
+        "url": deal.url,
+        "source": deal.source,
+        "idle_days": deal.idle_days,
+        "weighted": cents(deal.weighted),
+        "stall_days": deal.stall_days,
+        "stalled": deal.stalled,
+    }
+    if history:
+        out["history"] = [
+            {"at": stamp(e.at), "from": e.from_stage, "to": e.to_stage, "status": e.status}
+            for e in deal.history
+        ]
+    return out
+
+
+@converter(DealSearch)
+def _deal_search(result: DealSearch) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "text": result.text,
+        "deals": [deal_json(d, history=True) for d in result.deals],
+    }
+
+
+@converter(DealList)
+def _deal_list(result: DealList) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "matched": result.subject,
+        "deals": [deal_json(d) for d in result.deals],
+    }
+
+
+@converter(Changes)
+def _changes(result: Changes) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "since": stamp(result.since),
+        "days": result.days,
+        "events": [
+            {
+                "at": stamp(e.at),
+                "deal": e.deal,
+                "title": e.title,
+                "from": e.from_stage,
+                "to": e.to_stage,
+                "kind": e.kind,
+                "status": e.status,
+                "owner": e.owner,
+                "amount": cents(e.amount),
+            }
+            for e in result.events
+        ],  # fmt: skip
+    }
+
+
+@converter(Unmapped)
+def _unmapped(result: Unmapped) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "statuses": [{"status": s.status, "count": s.count} for s in result.statuses],
+        "count": result.count,
     }

@@ -7,10 +7,22 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from bot.analytics import Stalled, Summary
+from bot.analytics import (
+    Changes,
+    DealList,
+    DealSearch,
+    DealView,
+    Forecast,
+    Funnel,
+    Lost,
+    Owners,
+    Stalled,
+    Summary,
+    Unmapped,
+)
 from bot.i18n import t
 from bot.query import Help
-from bot.render.money import money, short_date
+from bot.render.money import money, month_name, number, short_date
 
 MAX_ROWS = 25
 
@@ -93,7 +105,7 @@ def _stalled(result: Stalled, style: Style) -> str:
         return t("stalled.none", lang)
     shown, more = cut(result.deals, style)
     rows = [
-        [d.title, d.client or "—", d.owner or "—", d.stage,
+        [d.title, d.client or "—", d.owner or "—", d.stage_label or d.stage,
          f"{t('days', lang, n=d.idle_days)} / {d.stall_days}", style.money(d.amount),
          d.next_step or ""]
         for d in shown
@@ -111,7 +123,223 @@ def _stalled(result: Stalled, style: Style) -> str:
 def _help(result: Help, style: Style) -> str:
     lang = style.language
     width = max(len(u) for u, _, _ in result.queries)
+    french = max(len(fr) for _, fr, _ in result.queries) + 2
     lines = [t("help.title", lang), ""]
-    lines += [f"  {u.ljust(width)}  ({fr})  {d}" for u, fr, d in result.queries]
+    lines += [f"  {u.ljust(width)}  {f'({fr})'.ljust(french)}  {d}" for u, fr, d in result.queries]
     lines += ["", t("help.public", lang)]
     return "\n".join(lines)
+
+
+def percent(fraction: float | None, language: str) -> str:
+    """`0.25` → `25%` / `25 %`; None → `—`."""
+    if fraction is None:
+        return "—"
+    value = number(fraction * 100, language, 0 if (fraction * 100).is_integer() else 1)
+    return f"{value}\u00a0%" if language == "fr" else f"{value}%"
+
+
+def days_text(value: float | None, language: str) -> str:
+    if value is None:
+        return "—"
+    shown = number(value, language, 0 if float(value).is_integer() else 1)
+    return t("days", language, n=shown)
+
+
+def as_of_line(title: str, result_as_of: Any, style: Style) -> str:
+    date = short_date(result_as_of, style.language, style.tz)
+    return f"{title} ({t('as_of', style.language, date=date)})"
+
+
+@renderer(Forecast)
+def _forecast(result: Forecast, style: Style) -> str:
+    lang = style.language
+    rows = [[t("forecast.overdue", lang), str(result.overdue.count),
+             style.money(result.overdue.amount), style.money(result.overdue.weighted)]]  # fmt: skip
+    rows += [[month_name(m.month, lang), str(m.count), style.money(m.amount),
+              style.money(m.weighted)] for m in result.months]  # fmt: skip
+    for key, totals in (("forecast.later", result.later), ("forecast.no_date", result.no_date)):
+        rows.append([t(key, lang), str(totals.count), style.money(totals.amount),
+                     style.money(totals.weighted)])  # fmt: skip
+    rows.append([t("open.total", lang), str(result.open.count), style.money(result.open.amount),
+                 style.money(result.open.weighted)])  # fmt: skip
+    cols = ("col.month", "col.deals", "col.amount", "col.weighted")
+    body = table([t(c, lang) for c in cols], rows, right=(1, 2, 3))
+    return "\n".join([as_of_line(t("forecast.title", lang), result.as_of, style), "", body])
+
+
+@renderer(Funnel)
+def _funnel(result: Funnel, style: Style) -> str:
+    lang = style.language
+    rows = [
+        [s.label, str(s.reached), percent(s.conversion, lang), days_text(s.median_days, lang)]
+        for s in result.stages
+    ]
+    cols = ("col.stage", "col.reached", "col.conversion", "col.median")
+    out = [as_of_line(t("funnel.title", lang), result.as_of, style), ""]
+    out.append(table([t(c, lang) for c in cols], rows, right=(1, 2, 3)))
+    out += ["", t("funnel.won", lang, n=result.won)]
+    worst = next((s for s in result.stages if s.bottleneck), None)
+    if worst is not None:
+        rate = percent(worst.conversion, lang)
+        out.append(t("funnel.bottleneck", lang, stage=worst.label, rate=rate))
+    return "\n".join(out)
+
+
+@renderer(Owners)
+def _owners(result: Owners, style: Style) -> str:
+    lang = style.language
+    if not result.owners:
+        return t("owners.none", lang)
+    shown, more = cut(result.owners, style)
+    rows = [
+        [o.owner or t("owner.nobody", lang), str(o.open), style.money(o.amount),
+         style.money(o.weighted), str(o.stalled)]
+        for o in shown
+    ]  # fmt: skip
+    rows.append([t("total", lang), str(sum(o.open for o in result.owners)),
+                 style.money(sum(o.amount for o in result.owners)),
+                 style.money(sum(o.weighted for o in result.owners)),
+                 str(sum(o.stalled for o in result.owners))])  # fmt: skip
+    cols = ("col.owner", "col.open", "col.amount", "col.weighted", "col.stalled")
+    out = [as_of_line(t("owners.title", lang), result.as_of, style), ""]
+    out.append(table([t(c, lang) for c in cols], rows, right=(1, 2, 3, 4)))
+    if more:
+        out.append(more)
+    return "\n".join(out)
+
+
+@renderer(Lost)
+def _lost(result: Lost, style: Style) -> str:
+    lang = style.language
+    if not result.reasons:
+        return t("lost.none", lang)
+    shown, more = cut(result.reasons, style)
+    rows = [[r.label, str(r.count), style.money(r.amount)] for r in shown]
+    rows.append([t("total", lang), str(result.count), style.money(result.amount)])
+    cols = ("col.reason", "col.deals", "col.amount")
+    out = [as_of_line(t("lost.title", lang), result.as_of, style), ""]
+    out.append(table([t(c, lang) for c in cols], rows, right=(1, 2)))
+    if more:
+        out.append(more)
+    return "\n".join(out)
+
+
+def _stage_name(deal: DealView, style: Style) -> str:
+    if deal.stage_label:
+        return deal.stage_label
+    return f"{t('unmapped.stage', style.language)} {deal.status or ''}".rstrip()
+
+
+def _idle(deal: DealView, style: Style) -> str:
+    if deal.idle_days is None:
+        return "—"
+    text = t("days", style.language, n=deal.idle_days)
+    if deal.stalled:
+        text += f" ({t('deal.stalled', style.language)})"
+    return text
+
+
+@renderer(DealSearch)
+def _deal_search(result: DealSearch, style: Style) -> str:
+    lang = style.language
+    if not result.deals:
+        return t("deal.none", lang, text=result.text)
+    shown, more = cut(result.deals, style, limit=10)
+    out = [t("deal.title", lang, text=result.text, n=len(result.deals))]
+    for deal in shown:
+        out += ["", f"{deal.title}" + (f" — {deal.client}" if deal.client else "")]
+        facts = [
+            (t("deal.stage", lang), _stage_name(deal, style)),
+            (t("col.owner", lang), deal.owner or "—"),
+            (t("deal.amount", lang), _amounts(deal, style)),
+            (t("deal.expected_close", lang), short_date(deal.expected_close, lang)),
+            (t("deal.idle", lang), f"{short_date(deal.stage_entered, lang, style.tz)}, "
+             f"{_idle(deal, style)}"),
+            (t("col.next_step", lang), deal.next_step or "—"),
+        ]  # fmt: skip
+        if deal.lost_reason:
+            facts.append((t("col.reason", lang), deal.lost_reason))
+        if deal.url:
+            facts.append(("URL", deal.url))
+        width = max(len(name) for name, _ in facts)
+        out += [f"  {name.ljust(width)}  {value}" for name, value in facts]
+        if deal.history:
+            out.append(f"  {t('deal.history', lang)}")
+            dates = [short_date(event.at, lang, style.tz) for event in deal.history]
+            wide = max(len(d) for d in dates)
+            for when, event in zip(dates, deal.history, strict=True):
+                to = event.to_label or t("unmapped.stage", lang)
+                out.append(f"    {when.ljust(wide)}  {to} ({event.status or '—'})")
+    if more:
+        out += ["", more]
+    return "\n".join(out)
+
+
+def _amounts(deal: DealView, style: Style) -> str:
+    weighted = f"{t('col.weighted', style.language)} {style.money(deal.weighted)}"
+    return f"{style.money(deal.amount)} ({weighted})"
+
+
+@renderer(DealList)
+def _deal_list(result: DealList, style: Style) -> str:
+    lang = style.language
+    subject = ", ".join(result.subject)
+    if result.kind == "stage":
+        head = t("stage.title", lang, stage=subject, n=len(result.deals))
+    else:
+        head = t("owner.title", lang, owners=subject or "—", n=len(result.deals))
+    if not result.deals:
+        return f"{head}\n\n{t('list.none', lang)}"
+    shown, more = cut(result.deals, style)
+    rows = [
+        [d.title, d.client or "—", d.owner or "—", _stage_name(d, style), _idle(d, style),
+         style.money(d.amount), short_date(d.expected_close, lang)]
+        for d in shown
+    ]  # fmt: skip
+    cols = ("col.deal", "col.client", "col.owner", "col.stage", "col.idle", "col.amount",
+            "col.expected")  # fmt: skip
+    total = sum(d.amount or 0.0 for d in result.deals)
+    weighted = sum(d.weighted or 0.0 for d in result.deals)
+    out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
+    if more:
+        out.append(more)
+    out += ["", f"{t('col.amount', lang)}: {style.money(total)} · "
+            f"{t('col.weighted', lang)}: {style.money(weighted)}"]  # fmt: skip
+    return "\n".join(out)
+
+
+@renderer(Changes)
+def _changes(result: Changes, style: Style) -> str:
+    lang = style.language
+    since = short_date(result.since, lang, style.tz)
+    if not result.events:
+        return t("changes.none", lang, date=since)
+    shown, more = cut(result.events, style)
+    nothing = t("unmapped.stage", lang)
+    rows = [
+        [short_date(e.at, lang, style.tz), e.title,
+         t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing),
+         style.money(e.amount), e.owner or "—"]
+        for e in shown
+    ]  # fmt: skip
+    cols = ("col.when", "col.deal", "col.change", "col.amount", "col.owner")
+    out = [t("changes.title", lang, date=since, n=len(result.events)), ""]
+    out.append(table([t(c, lang) for c in cols], rows, right=(3,)))
+    if more:
+        out.append(more)
+    return "\n".join(out)
+
+
+@renderer(Unmapped)
+def _unmapped(result: Unmapped, style: Style) -> str:
+    lang = style.language
+    if not result.statuses:
+        return t("unmapped.none", lang)
+    shown, more = cut(result.statuses, style)
+    rows = [[s.status, str(s.count)] for s in shown]
+    out = [t("unmapped.title", lang, n=result.count), ""]
+    out.append(table([t("col.status", lang), t("col.deals", lang)], rows, right=(1,)))
+    if more:
+        out.append(more)
+    out += ["", t("unmapped.fix", lang, status=result.statuses[0].status)]
+    return "\n".join(out)

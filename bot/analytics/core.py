@@ -7,13 +7,15 @@ timestamp (a deal is stalled when it entered its stage before the cut-off) so it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
 from bot.clock import day_start, days_between, latest_entry_for, local_date
 from bot.pipeline import Pipeline, Stage
-from bot.store import Store, iso
+from bot.store import Store, iso, parse_iso
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,27 @@ class Context:
     stall_counting: str = "calendar"
     language: str = "fr"
     currency: str = "EUR"
+    user: str | None = None  # who asks (`mine`): a Slack user ID, or an owner name from the CLI
+    people: Mapping[str, str] = field(default_factory=dict)  # `[people]`: owner → Slack user ID
 
-    @property
+    @cached_property
     def today(self) -> date:
         return local_date(self.now, self.tz)
+
+    def local(self, stored: str | None) -> datetime | None:
+        """A stored UTC timestamp as an aware datetime in the configured zone."""
+        moment = parse_iso(stored)
+        return moment.astimezone(self.tz) if moment else None
 
     def idle_days(self, stage_entered: str | None) -> int | None:
         if not stage_entered:
             return None
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
-        return max(0, days_between(entered, self.today, self.stall_counting))
+        return self.days_since(entered)
+
+    def days_since(self, day: date) -> int:
+        """Whole local days (calendar or business, per `stall_counting`) from `day` to today."""
+        return max(0, days_between(day, self.today, self.stall_counting))
 
     def stall_cutoff(self, stage: Stage) -> str | None:
         """Deals of `stage` that entered it before this instant are stalled (None: never)."""
@@ -43,6 +56,69 @@ class Context:
             return None
         last_day = latest_entry_for(stage.stall_days, self.today, self.stall_counting)
         return iso(day_start(last_day + timedelta(days=1), self.tz))
+
+
+def sql_text(value: str) -> str:
+    """A string as an SQL literal (stage keys come from the config, not from the user)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def open_keys_sql(ctx: Context) -> str:
+    """`('qualification', 'meeting', ...)`: the open stage keys, for `d.stage IN ...`."""
+    keys = [sql_text(s.key) for s in ctx.pipeline.open_stages]
+    return f"({', '.join(keys)})" if keys else "(NULL)"
+
+
+def probability_sql(ctx: Context, alias: str = "d") -> str:
+    """A deal's probability in percent per the contract: its own wins in an open stage, won
+    counts 100 and lost 0 whatever it says; an unmapped deal has only its own (else NULL)."""
+    whens = []
+    for stage in ctx.pipeline.stages:
+        if stage.outcome == "won":
+            value = "100"
+        elif stage.outcome == "lost":
+            value = "0"
+        else:
+            value = f"COALESCE({alias}.probability, {float(stage.probability)!r})"
+        whens.append(f"WHEN {sql_text(stage.key)} THEN {value}")
+    return f"(CASE {alias}.stage {' '.join(whens)} ELSE {alias}.probability END)"
+
+
+def weighted_sql(ctx: Context, alias: str = "d") -> str:
+    """`amount × probability / 100` in SQL (NULL when either is unknown)."""
+    return f"({alias}.amount * {probability_sql(ctx, alias)} / 100.0)"
+
+
+def position_sql(ctx: Context, alias: str = "d") -> str:
+    """A stage's index in pipeline order, for ORDER BY (unmapped deals last)."""
+    whens = " ".join(f"WHEN {sql_text(s.key)} THEN {i}" for i, s in enumerate(ctx.pipeline.stages))
+    return f"(CASE {alias}.stage {whens} ELSE {len(ctx.pipeline.stages)} END)"
+
+
+def deal_probability(pipeline: Pipeline, stage_key: str | None,
+                     own: float | None) -> float | None:  # fmt: skip
+    """The Python twin of `probability_sql`, for one deal."""
+    stage = pipeline.by_key.get(stage_key) if stage_key else None
+    if stage is None:
+        return own
+    if stage.outcome == "won":
+        return 100.0
+    if stage.outcome == "lost":
+        return 0.0
+    return own if own is not None else stage.probability
+
+
+def deal_weighted(pipeline: Pipeline, stage_key: str | None, amount: float | None,
+                  own: float | None) -> float | None:  # fmt: skip
+    probability = deal_probability(pipeline, stage_key, own)
+    if amount is None or probability is None:
+        return None
+    return round(amount * probability / 100, 2)
+
+
+def money(value: float | None) -> float:
+    """Money in results: rounded to cents, 0 for nothing."""
+    return round(value or 0.0, 2)
 
 
 @dataclass
@@ -87,6 +163,7 @@ class StalledDeal:
     next_step: str = ""
     waiting_on: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    stage_label: str = ""
 
 
 @dataclass
@@ -145,7 +222,7 @@ def summary(store: Store, ctx: Context) -> Summary:
     )
 
 
-def _stall_clauses(ctx: Context) -> tuple[str, dict[str, Any]]:
+def stall_sql(ctx: Context) -> tuple[str, dict[str, Any]]:
     """SQL that is true for a stalled deal, with its parameters (one cut-off per stage)."""
     parts: list[str] = []
     params: dict[str, Any] = {"now": iso(ctx.now)}
@@ -161,7 +238,7 @@ def _stall_clauses(ctx: Context) -> tuple[str, dict[str, Any]]:
 
 
 def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
-    clause, params = _stall_clauses(ctx)
+    clause, params = stall_sql(ctx)
     return {
         row["stage"]: row["n"]
         for row in store.rows(
@@ -174,7 +251,7 @@ def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
 
 def stalled(store: Store, ctx: Context) -> Stalled:
     """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out."""
-    clause, params = _stall_clauses(ctx)
+    clause, params = stall_sql(ctx)
     where = f"d.removed = 0 AND {clause}"
     rows = store.rows(
         f"SELECT d.* FROM deals d WHERE {where} ORDER BY d.stage_entered, d.id", params
@@ -197,6 +274,7 @@ def stalled(store: Store, ctx: Context) -> Stalled:
                 url=row["url"],
                 next_step=row["next_step"] or stage.next_step(ctx.language),
                 waiting_on=stage.waiting_on,
+                stage_label=stage.label(ctx.language),
             )
         )
     deals.sort(key=lambda d: (-d.idle_days, d.id))

@@ -1,0 +1,72 @@
+"""Pipeline answers as plain result objects: pure functions of the store, the config and `now`.
+
+One module per answer; this package re-exports them so `from bot.analytics import ...` works.
+"""
+
+from bot.analytics.by_month import Forecast, MonthBucket, forecast
+from bot.analytics.conversion import Funnel, FunnelStage, funnel
+from bot.analytics.core import (
+    NOT_QUIET,
+    Context,
+    StageRow,
+    Stalled,
+    StalledDeal,
+    Summary,
+    Totals,
+    stalled,
+    summary,
+)
+from bot.analytics.deals import (
+    DealList,
+    DealSearch,
+    DealView,
+    HistoryEvent,
+    find_owners,
+    in_stage,
+    names_of_user,
+    owned_by,
+    search,
+)
+from bot.analytics.losses import Lost, LostReason, lost
+from bot.analytics.recent import ChangeEvent, Changes, changes
+from bot.analytics.statuses import Unmapped, UnmappedStatus, unmapped
+from bot.analytics.workload import OwnerRow, Owners, owners
+
+__all__ = [
+    "NOT_QUIET",
+    "ChangeEvent",
+    "Changes",
+    "Context",
+    "DealList",
+    "DealSearch",
+    "DealView",
+    "Forecast",
+    "Funnel",
+    "FunnelStage",
+    "HistoryEvent",
+    "Lost",
+    "LostReason",
+    "MonthBucket",
+    "OwnerRow",
+    "Owners",
+    "StageRow",
+    "Stalled",
+    "StalledDeal",
+    "Summary",
+    "Totals",
+    "Unmapped",
+    "UnmappedStatus",
+    "changes",
+    "find_owners",
+    "forecast",
+    "funnel",
+    "in_stage",
+    "lost",
+    "names_of_user",
+    "owned_by",
+    "owners",
+    "search",
+    "stalled",
+    "summary",
+    "unmapped",
+]

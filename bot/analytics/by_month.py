@@ -1,0 +1,80 @@
+"""Forecast: open deals by month of `expected_close`, from the as-of month on.
+
+One GROUP BY over an index on (removed, stage, expected_close, amount, probability): each deal
+falls in exactly one bucket (overdue, a month of the horizon, later, no date), so the buckets add
+up to the open pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.analytics.core import Context, Totals, money, open_keys_sql, weighted_sql
+from bot.store import Store
+
+DEFAULT_MONTHS = 6
+MAX_MONTHS = 36
+
+
+@dataclass
+class MonthBucket:
+    month: str  # "YYYY-MM"
+    count: int = 0
+    amount: float = 0.0
+    weighted: float = 0.0
+
+
+@dataclass
+class Forecast:
+    as_of: datetime
+    months: list[MonthBucket]
+    overdue: Totals
+    no_date: Totals
+    later: Totals  # expected after the last month listed
+    horizon: int = DEFAULT_MONTHS
+    open: Totals = field(default_factory=Totals)
+
+
+def month_keys(start: date, count: int) -> list[str]:
+    """`count` consecutive "YYYY-MM" keys from the month of `start`."""
+    keys = []
+    year, month = start.year, start.month
+    for _ in range(count):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def forecast(store: Store, ctx: Context, months: int = DEFAULT_MONTHS) -> Forecast:
+    """Open deals by expected month: `overdue` before today (local), `no_date`, `later`."""
+    keys = month_keys(ctx.today, months + 1)
+    shown, end = keys[:months], f"{keys[months]}-01"
+    rows = store.rows(
+        "SELECT CASE WHEN d.expected_close IS NULL OR d.expected_close = '' THEN 'no_date' "
+        "WHEN d.expected_close < :today THEN 'overdue' "
+        "WHEN d.expected_close >= :end THEN 'later' "
+        "ELSE substr(d.expected_close, 1, 7) END AS bucket, "
+        f"COUNT(*) AS count, TOTAL(d.amount) AS amount, TOTAL({weighted_sql(ctx)}) AS weighted "
+        f"FROM deals d WHERE d.removed = 0 AND d.stage IN {open_keys_sql(ctx)} GROUP BY bucket",
+        {"today": ctx.today.isoformat(), "end": end},
+    )
+    found = {row["bucket"]: row for row in rows}
+
+    def totals(key: str) -> Totals:
+        row = found.get(key)
+        if row is None:
+            return Totals()
+        return Totals(int(row["count"]), money(row["amount"]), money(row["weighted"]))
+
+    buckets = []
+    for key in shown:
+        got = totals(key)
+        buckets.append(MonthBucket(key, got.count, got.amount, got.weighted))
+    overall = Totals(
+        sum(int(r["count"]) for r in rows),
+        money(sum(r["amount"] for r in rows)),
+        money(sum(r["weighted"] for r in rows)),
+    )
+    return Forecast(ctx.now, buckets, totals("overdue"), totals("no_date"), totals("later"),
+                    months, overall)  # fmt: skip

@@ -1,0 +1,210 @@
+"""Deal lists: `deal TEXT` (with history), `stage NAME`, `owner NAME` and `mine`.
+
+Every list is one SELECT with the stall test done in SQL (the same per-stage cut-offs as
+`stalled`). `deal TEXT` matches on `deals.search`, the normalised title and client the store
+keeps, because SQLite cannot ignore accents by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.analytics.core import (
+    Context,
+    deal_probability,
+    deal_weighted,
+    open_keys_sql,
+    position_sql,
+    stall_sql,
+)
+from bot.pipeline import Stage, normalise
+from bot.store import Store
+
+COLUMNS = ", ".join(
+    f"d.{name}"
+    for name in ("id", "title", "client", "contact", "owner", "owner_email", "status", "stage",
+                 "amount", "currency", "probability", "started", "expected_close",
+                 "stage_entered", "next_step", "lost_reason", "url", "source")
+)  # fmt: skip
+
+
+@dataclass
+class HistoryEvent:
+    at: datetime
+    from_stage: str | None
+    to_stage: str | None
+    status: str | None
+    to_label: str | None = None  # the stage label in the configured language
+
+
+@dataclass
+class DealView:
+    """Every contract deal field, plus what the bot works out for it."""
+
+    id: str
+    title: str
+    client: str | None
+    contact: str | None
+    owner: str | None
+    owner_email: str | None
+    status: str | None
+    stage: str | None
+    stage_label: str | None
+    amount: float | None
+    currency: str | None
+    probability: float | None  # the deal's own, as the tool holds it
+    started: datetime | None
+    expected_close: date | None
+    stage_entered: datetime | None
+    next_step: str | None
+    lost_reason: str | None
+    url: str | None
+    source: str
+    idle_days: int | None
+    weighted: float | None
+    effective_probability: float | None  # the one `weighted` used
+    stall_days: int
+    stalled: bool
+    history: list[HistoryEvent] = field(default_factory=list)
+
+
+@dataclass
+class DealList:
+    """`stage NAME`, `owner NAME`, `mine`: the deals asked for, and what was asked."""
+
+    as_of: datetime
+    kind: str  # "stage" | "owner" | "mine"
+    subject: list[str]  # the stage label, or the owner names matched
+    deals: list[DealView]
+
+
+@dataclass
+class DealSearch:
+    as_of: datetime
+    text: str
+    deals: list[DealView]
+
+
+def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any]) -> list[DealView]:
+    """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id."""
+    stalled, stall_params = stall_sql(ctx)
+    rows = store.records(
+        f"SELECT {COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled FROM deals d "
+        f"WHERE d.removed = 0 AND ({where}) "
+        f"ORDER BY {position_sql(ctx)}, d.stage_entered, d.id",
+        {**stall_params, **params},
+    )
+    return [_view(row, ctx) for row in rows]
+
+
+def _view(row: Any, ctx: Context) -> DealView:
+    stage: Stage | None = ctx.pipeline.by_key.get(row["stage"]) if row["stage"] else None
+    entered = ctx.local(row["stage_entered"])
+    return DealView(
+        id=row["id"],
+        title=row["title"],
+        client=row["client"],
+        contact=row["contact"],
+        owner=row["owner"],
+        owner_email=row["owner_email"],
+        status=row["status"],
+        stage=row["stage"],
+        stage_label=stage.label(ctx.language) if stage else None,
+        amount=row["amount"],
+        currency=row["currency"] or ctx.currency,
+        probability=row["probability"],
+        started=ctx.local(row["started"]),
+        expected_close=date.fromisoformat(row["expected_close"]) if row["expected_close"]
+        else None,
+        stage_entered=entered,
+        next_step=row["next_step"] or (stage.next_step(ctx.language) if stage else None) or None,
+        lost_reason=row["lost_reason"],
+        url=row["url"],
+        source=row["source"],
+        idle_days=ctx.days_since(entered.date()) if entered else None,
+        weighted=deal_weighted(ctx.pipeline, row["stage"], row["amount"], row["probability"]),
+        effective_probability=deal_probability(ctx.pipeline, row["stage"], row["probability"]),
+        stall_days=stage.stall_days if stage and stage.is_open else 0,
+        stalled=bool(row["is_stalled"]),
+    )  # fmt: skip
+
+
+def search(store: Store, ctx: Context, text: str) -> DealSearch:
+    """Deals whose title or client contains `text`, ignoring case and accents, with history."""
+    needle = normalise(text)
+    deals = select_deals(store, ctx, "instr(d.search, :needle) > 0", {"needle": needle})
+    deals = [d for d in deals if _contains(d, needle)]  # the search column spans two fields
+    history = histories(store, ctx, [d.id for d in deals])
+    for deal in deals:
+        deal.history = history.get(deal.id, [])
+    return DealSearch(ctx.now, text, deals)
+
+
+def _contains(deal: DealView, needle: str) -> bool:
+    return needle in normalise(deal.title or "") or needle in normalise(deal.client or "")
+
+
+def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[HistoryEvent]]:
+    """Stage events of each deal, oldest first (moves between statuses of one stage are not)."""
+    out: dict[str, list[HistoryEvent]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in store.rows(
+            "SELECT deal_id, at, from_stage, to_stage, status FROM stage_events "
+            f"WHERE deal_id IN ({marks}) ORDER BY deal_id, at, id",
+            chunk,
+        ):
+            moment = ctx.local(row["at"])
+            assert moment is not None
+            to = ctx.pipeline.by_key.get(row["to_stage"] or "")
+            label = to.label(ctx.language) if to else None
+            event = HistoryEvent(moment, row["from_stage"], row["to_stage"], row["status"], label)
+            out.setdefault(row["deal_id"], []).append(event)
+    return out
+
+
+def in_stage(store: Store, ctx: Context, stage: Stage) -> DealList:
+    deals = select_deals(store, ctx, "d.stage = :stage", {"stage": stage.key})
+    return DealList(ctx.now, "stage", [stage.label(ctx.language)], deals)
+
+
+def owned_by(store: Store, ctx: Context, names: Sequence[str], kind: str = "owner") -> DealList:
+    """Open deals whose owner or owner e-mail is one of `names` (exact stored values)."""
+    params = {f"o{i}": name for i, name in enumerate(names)}
+    marks = ", ".join(f":{key}" for key in params) or "NULL"
+    where = (
+        f"d.stage IN {open_keys_sql(ctx)} AND (d.owner IN ({marks}) OR d.owner_email IN ({marks}))"
+    )
+    return DealList(ctx.now, kind, list(names), select_deals(store, ctx, where, params))
+
+
+def known_owners(store: Store) -> list[tuple[str, str | None]]:
+    """Every (owner, owner e-mail) pair of a live deal (a few dozen: cheap to match in Python)."""
+    return [
+        (row["owner"], row["owner_email"])
+        for row in store.rows(
+            "SELECT DISTINCT owner, owner_email FROM deals WHERE removed = 0 AND owner IS NOT NULL"
+        )
+    ]
+
+
+def find_owners(store: Store, text: str, exact: bool = False) -> list[str]:
+    """Owner names whose name or e-mail contains `text` (or equals it when `exact`), ignoring
+    case and accents; sorted, each once."""
+    wanted = normalise(text)
+    found: set[str] = set()
+    for owner, email in known_owners(store):
+        for candidate in (owner, email):
+            value = normalise(candidate or "")
+            if value and (value == wanted if exact else wanted in value):
+                found.add(owner)
+    return sorted(found, key=str.casefold)
+
+
+def names_of_user(ctx: Context) -> list[str]:
+    """The `[people]` names and e-mails that map to `ctx.user` (a Slack user ID)."""
+    return [name for name, user in ctx.people.items() if user == ctx.user]

@@ -1,0 +1,70 @@
+"""Won/lost announcements in the team channel, posted by `serve`'s scheduler after each sync.
+
+The sync engine queues every deal that reaches an outcome (never on a source's first sync) in
+the `announcements` table; this posts the queue and marks each row only after Slack said ok, so
+a restart neither loses nor repeats one. Rows older than `MAX_AGE` are left unannounced: a bot
+started after a long pause should not flood the channel with old news.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import t
+from bot.render.money import money
+from bot.render.nudge_blocks import escape
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_AGE = timedelta(days=7)
+
+
+def announcement_text(deal: dict[str, Any], settings: Settings) -> str:
+    lang = settings.language
+    title = escape(deal["title"] or deal["id"])
+    if deal.get("url"):
+        title = f"<{deal['url']}|{title}>"
+    values = {
+        "title": title,
+        "client": f" ({escape(deal['client'])})" if deal.get("client") else "",
+        "amount": money(deal["amount"], deal.get("currency") or settings.config.currency, lang),
+        "owner": escape(deal["owner"] or "—"),
+    }
+    stage = settings.pipeline.by_key.get(deal["outcome"])
+    if stage is not None and stage.outcome == "lost":
+        reason = deal.get("lost_reason")
+        values["reason"] = t("announce.reason", lang, reason=escape(reason)) if reason else ""
+        return t("announce.lost", lang, **values)
+    return t("announce.won", lang, **values)
+
+
+def post_pending(settings: Settings, store: Store, client: WebClient, now: datetime) -> int:
+    """Announce queued outcomes to `slack.channel`; returns how many were posted.
+
+    Stops at the first Slack error (they all go to the same channel): the rest stay queued for
+    the next round, and the error is logged with the deal.
+    """
+    channel = settings.config.slack.channel
+    if not settings.config.announce.won_lost or not channel:
+        return 0
+    posted = 0
+    for deal in store.pending_announcements(now - MAX_AGE):
+        text = announcement_text(deal, settings)
+        try:
+            client.chat_postMessage(channel=channel, text=text, unfurl_links=False,
+                                    unfurl_media=False)  # fmt: skip
+        except SlackApiError as exc:
+            log.warning("announcing %s (%s) in %s failed: %s; will retry after the next sync",
+                        deal["deal_id"], deal["outcome"], channel,
+                        exc.response.get("error"))  # fmt: skip
+            break
+        store.mark_announced(deal["deal_id"], deal["outcome"], now)
+        posted += 1
+    return posted

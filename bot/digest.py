@@ -1,0 +1,261 @@
+"""The weekly pipeline review: where the pipeline stands and what moved in the last 7 days.
+
+Last week's picture is rebuilt from `stage_events` (each deal's stage at as-of − 7 days), with
+today's amounts: the store keeps the history of stages, not of amounts. Built as a plain
+`Digest` first, then rendered to Block Kit (Slack) or text (`--dry-run`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import analytics
+from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
+from bot.answers import context_for
+from bot.i18n import t
+from bot.render.money import money, month_name, number, short_date
+from bot.render.nudge_blocks import escape
+from bot.settings import Settings
+from bot.store import Store
+
+WEEK = timedelta(days=7)
+LONGEST = 5
+
+
+@dataclass
+class StageLine:
+    key: str
+    label: str
+    count: int
+    amount: float
+    count_before: int
+    amount_before: float
+
+
+@dataclass
+class Digest:
+    as_of: datetime
+    since: datetime
+    stages: list[StageLine]
+    open_weighted: float
+    new: list[dict[str, Any]]
+    won: list[dict[str, Any]]
+    lost: list[dict[str, Any]]
+    lost_reasons: list[tuple[str | None, int, float]]
+    stalled_count: int
+    longest: list[StalledDeal]
+    forecast: list[MonthBucket] = field(default_factory=list)
+    bottleneck: FunnelStage | None = None
+
+
+def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
+    ctx = context_for(settings, now)
+    pipeline = settings.pipeline
+    since = ctx.now - WEEK
+    live = store.live_deals()
+    amount_of = {d["id"]: float(d["amount"] or 0) for d in live}
+    before = store.stages_at(since)
+    summary = analytics.summary(store, ctx)
+    lines: list[StageLine] = []
+    for row in summary.stages:
+        if row.outcome:
+            continue
+        was = [deal_id for deal_id, stage in before.items() if stage == row.key]
+        lines.append(StageLine(row.key, row.label, row.count, row.amount, len(was),
+                               round(sum(amount_of.get(d, 0.0) for d in was), 2)))  # fmt: skip
+    outcome = {s.outcome: s.key for s in pipeline.stages if s.outcome}
+    won = store.entered_between([outcome["won"]], since, ctx.now) if "won" in outcome else []
+    lost = store.entered_between([outcome["lost"]], since, ctx.now) if "lost" in outcome else []
+    reasons: dict[str | None, list[float]] = defaultdict(list)
+    for deal in lost:
+        reasons[(deal["lost_reason"] or "").strip() or None].append(float(deal["amount"] or 0))
+    lost_reasons = sorted(((r, len(a), round(sum(a), 2)) for r, a in reasons.items()),
+                          key=lambda x: (-x[1], -x[2], x[0] or ""))  # fmt: skip
+    stalled = analytics.stalled(store, ctx).deals
+    return Digest(
+        as_of=ctx.now,
+        since=since,
+        stages=lines,
+        open_weighted=summary.open.weighted,
+        new=store.new_deals_between(since, ctx.now),
+        won=won,
+        lost=lost,
+        lost_reasons=lost_reasons,
+        stalled_count=len(stalled),
+        longest=stalled[:LONGEST],
+        forecast=analytics.forecast(store, ctx, months=2).months,
+        bottleneck=_bottleneck(store, ctx),
+    )
+
+
+def _bottleneck(store: Store, ctx: Context) -> FunnelStage | None:
+    """The open stage where the funnel loses most deals (worst conversion to the next)."""
+    funnel = analytics.funnel(store, ctx)
+    return next((s for s in funnel.stages if s.key == funnel.bottleneck), None)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _delta(value: float, language: str, currency: str | None = None) -> str:
+    if round(value, 2) == 0:
+        return "="
+    text = money(value, currency, language) if currency else str(int(value))
+    return text if value < 0 else f"+{text}"
+
+
+def _total(rows: list[dict[str, Any]], currency: str, language: str) -> str:
+    return money(round(sum(float(r["amount"] or 0) for r in rows), 2), currency, language)
+
+
+def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
+    """The title and the mrkdwn sections of the digest, shared by Slack and `--dry-run`."""
+    lang, cur, tz = settings.language, settings.config.currency, settings.tz
+    title = t("digest.title", lang, date=short_date(digest.as_of, lang, tz))
+    stage_lines = [t("digest.by_stage", lang, date=short_date(digest.since, lang, tz))]
+    for line in digest.stages:
+        dcount = _delta(line.count - line.count_before, lang)
+        damount = _delta(line.amount - line.amount_before, lang, cur)
+        stage_lines.append(t("digest.stage_line", lang, label=escape(line.label), count=line.count,
+                             dcount=dcount, amount=money(line.amount, cur, lang),
+                             damount=damount))  # fmt: skip
+    count = sum(s.count for s in digest.stages)
+    amount = round(sum(s.amount for s in digest.stages), 2)
+    count_before = sum(s.count_before for s in digest.stages)
+    amount_before = sum(s.amount_before for s in digest.stages)
+    stage_lines.append(t("digest.open_line", lang, count=count,
+                         dcount=_delta(count - count_before, lang), amount=money(amount, cur, lang),
+                         damount=_delta(amount - amount_before, lang, cur),
+                         weighted=money(digest.open_weighted, cur, lang)))  # fmt: skip
+    out = ["\n".join(stage_lines)]
+
+    moves = [t("digest.new", lang, count=len(digest.new), amount=_total(digest.new, cur, lang))]
+    moves.append(t("digest.won", lang, count=len(digest.won), amount=_total(digest.won, cur, lang)))
+    moves.extend(f"• {_deal_line(d, settings)}" for d in digest.won)
+    moves.append(t("digest.lost", lang, count=len(digest.lost),
+                   amount=_total(digest.lost, cur, lang)))  # fmt: skip
+    moves.extend(f"• {_deal_line(d, settings)}" for d in digest.lost)
+    if digest.lost_reasons:
+        reasons = ", ".join(
+            f"{escape(r) if r else t('digest.no_reason', lang)} ({n}, {money(a, cur, lang)})"
+            for r, n, a in digest.lost_reasons
+        )
+        moves.append(t("digest.reasons", lang, reasons=reasons))
+    out.append("\n".join(moves))
+
+    forecast = [t("digest.forecast", lang)]
+    forecast.extend(
+        t("digest.forecast_line", lang, month=month_name(m.month, lang), count=m.count,
+          amount=money(m.amount, cur, lang), weighted=money(m.weighted, cur, lang))
+        for m in digest.forecast
+    )  # fmt: skip
+    out.append("\n".join(forecast))
+
+    stalled = [t("digest.stalled", lang, count=digest.stalled_count)]
+    if digest.longest:
+        stalled.append(t("digest.longest", lang))
+        stalled.extend(f"• {_stalled_line(d, settings)}" for d in digest.longest)
+    out.append("\n".join(stalled))
+    neck = digest.bottleneck
+    if neck is not None and neck.conversion is not None:
+        median = (t("digest.bottleneck_median", lang, days=number(neck.median_days, lang, 1))
+                  if neck.median_days is not None else "")  # fmt: skip
+        out.append(t("digest.bottleneck", lang, label=escape(neck.label),
+                     percent=number(neck.conversion * 100, lang), median=median))  # fmt: skip
+    return title, out
+
+
+def _deal_line(deal: dict[str, Any], settings: Settings) -> str:
+    lang, cur = settings.language, settings.config.currency
+    title = escape(deal["title"] or deal["id"])
+    parts = [f"<{deal['url']}|{title}>" if deal.get("url") else title]
+    parts.extend(escape(str(deal[k])) for k in ("client", "owner") if deal.get(k))
+    parts.append(money(deal["amount"], cur, lang))
+    if deal.get("lost_reason"):
+        parts.append(escape(deal["lost_reason"]))
+    return " · ".join(parts)
+
+
+def _stalled_line(deal: StalledDeal, settings: Settings) -> str:
+    lang = settings.language
+    stage = settings.pipeline.by_key.get(deal.stage)
+    title = escape(deal.title or deal.id)
+    parts = [f"<{deal.url}|{title}>" if deal.url else title]
+    parts.extend(escape(v) for v in (deal.client, deal.owner) if v)
+    parts.append(escape(stage.label(lang) if stage else deal.stage))
+    parts.append(t("days", lang, n=deal.idle_days))
+    return " · ".join(parts)
+
+
+def to_blocks(title: str, parts: list[str]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
+    ]
+    for part in parts:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}})
+    return blocks
+
+
+def digest_channel(settings: Settings) -> str | None:
+    return settings.config.digest.channel or settings.config.slack.channel
+
+
+def post_digest(settings: Settings, store: Store, client: WebClient, now: datetime) -> str:
+    """Post the digest; returns the message ts. Raises `SlackApiError`, or ValueError (no
+    channel configured)."""
+    channel = digest_channel(settings)
+    if not channel:
+        raise ValueError(t("digest.no_channel", settings.language))
+    title, parts = sections(build_digest(settings, store, now), settings)
+    response = client.chat_postMessage(channel=channel, text=title, blocks=to_blocks(title, parts),
+                                       unfurl_links=False, unfurl_media=False)  # fmt: skip
+    return str(response.get("ts") or "")
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot digest [--dry-run] [--as-of]`."""
+    from bot.cli import as_of, open_store
+
+    now = as_of(settings, args)
+    lang = settings.language
+    channel = digest_channel(settings)
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            title, parts = sections(build_digest(settings, store, now), settings)
+        finally:
+            store.close()
+        print("\n\n".join([title, *parts]))
+        print()
+        print(t("digest.dry", lang, channel=channel or "—"))
+        return 0
+    if not channel:
+        print(f"pipeline-bot: {t('digest.no_channel', lang)}", file=sys.stderr)
+        return 2
+    from bot.slack.client import MissingSlackToken, make_client
+
+    try:
+        client = make_client(settings)
+    except MissingSlackToken:
+        print(f"pipeline-bot: {t('slack.no_token', lang)}", file=sys.stderr)
+        return 2
+    store = open_store(settings)
+    try:
+        post_digest(settings, store, client, now)
+    except (SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        print(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        store.close()
+    print(t("digest.posted", lang, channel=channel))
+    return 0

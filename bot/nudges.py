@@ -1,0 +1,332 @@
+"""Stalled-deal nudges: who gets which deals, sent once per deal per local day.
+
+A pass plans first (stalled deals not yet nudged today, grouped by the Slack user of their
+owner) and then sends message by message, writing the nudge log only after Slack answered ok.
+So a pass that stops half-way is simply re-run: what went out is not sent again today. One
+pass at a time per database (a lease), so `serve` replicas and a manual `pipeline-bot nudge`
+never double-send. Recipient errors (a deleted user, an archived channel) are logged and
+skipped; errors that would hit every message (bad token, Slack down) stop the pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import analytics
+from bot.analytics import Context, StalledDeal
+from bot.answers import context_for
+from bot.i18n import t
+from bot.lease import LeaseBusy, held
+from bot.pipeline import normalise
+from bot.render.nudge_blocks import Rendered, owner_message, plain, team_message
+from bot.settings import Settings, person_index
+from bot.store import Store, iso
+
+log = logging.getLogger(__name__)
+
+LEASE_JOB = "nudges"
+LEASE_TTL = timedelta(minutes=30)
+
+#: Slack errors that would fail every message: stop the pass rather than log each one.
+FATAL_ERRORS = frozenset({
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+    "no_permission", "org_login_required", "team_access_not_granted", "ekm_access_denied",
+    "fatal_error", "internal_error", "service_unavailable", "request_timeout", "ratelimited",
+})  # fmt: skip
+
+
+class PassStopped(Exception):
+    """Slack failed in a way that affects every message; what was sent is logged."""
+
+    def __init__(self, error: str, result: PassResult):
+        self.error = error
+        self.result = result
+        super().__init__(error)
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The error code Slack gave (`channel_not_found`), or the HTTP status."""
+    response = exc.response
+    code = response.get("error") if isinstance(response.data, dict) else None
+    return str(code or f"HTTP {response.status_code}")
+
+
+def is_fatal(exc: SlackApiError) -> bool:
+    return exc.response.status_code >= 500 or slack_error(exc) in FATAL_ERRORS
+
+
+# --- who gets what ---------------------------------------------------------------------------
+
+
+class Recipients:
+    """Owner → Slack user: `[people]` by name or e-mail, else `users.lookupByEmail` (cached)."""
+
+    def __init__(self, people: dict[str, str],
+                 lookup: Callable[[str], str | None] | None) -> None:  # fmt: skip
+        self.index = person_index(people)
+        self.lookup = lookup
+        self.cache: dict[str, str | None] = {}
+
+    def configured(self, owner: str | None, email: str | None) -> str | None:
+        for key in (owner, email):
+            if key and normalise(key) in self.index:
+                return self.index[normalise(key)]
+        return None
+
+    def by_email(self, email: str) -> str | None:
+        key = email.strip().lower()
+        if key not in self.cache:
+            self.cache[key] = self.lookup(key) if self.lookup else None
+        return self.cache[key]
+
+
+def email_lookup(client: WebClient) -> Callable[[str], str | None]:
+    """`users.lookupByEmail`; unknown or unreadable → None (the team channel gets the deals)."""
+
+    def lookup(email: str) -> str | None:
+        try:
+            response = client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if is_fatal(exc):
+                raise
+            if slack_error(exc) != "users_not_found":
+                log.warning("users.lookupByEmail failed for %s: %s", email, slack_error(exc))
+            return None
+        user = response.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
+
+    return lookup
+
+
+@dataclass
+class Outgoing:
+    """One message to send: a Slack user or the team channel, and what it lists."""
+
+    kind: str  # "user" | "email" (dry run: still to look up) | "team"
+    target: str  # Slack user ID, e-mail, or channel ID
+    owners: list[str]
+    rendered: Rendered
+
+
+@dataclass
+class Plan:
+    day: str
+    messages: list[Outgoing]
+    skipped: int = 0  # stalled deals already nudged today
+    unreachable: list[tuple[str, int]] = field(default_factory=list)  # (owner, deals)
+
+    @property
+    def deal_count(self) -> int:
+        return sum(len(m.rendered.listed) for m in self.messages)
+
+
+@dataclass
+class PassResult:
+    messages: int = 0
+    deals: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self, language: str) -> str:
+        return t("nudge.result", language, messages=self.messages, deals=self.deals,
+                 failed=self.failed, skipped=self.skipped)  # fmt: skip
+
+
+def owner_name(deal: StalledDeal, language: str) -> str:
+    return deal.owner or deal.owner_email or t("nudge.no_owner", language)
+
+
+def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Recipients, *,
+                dry_run: bool = False) -> Plan:  # fmt: skip
+    """The messages of today's pass: stalled deals not yet nudged today, by recipient."""
+    lang = ctx.language
+    day = ctx.today.isoformat()
+    deals = analytics.stalled(store, ctx).deals  # longest idle first, then id
+    already = store.nudged_on(day, [d.id for d in deals])
+    pending = [d for d in deals if d.id not in already]
+    config = settings.config
+    by_user: dict[str, tuple[list[str], list[StalledDeal]]] = {}
+    by_email: dict[str, tuple[list[str], list[StalledDeal]]] = {}
+    team: dict[str, list[StalledDeal]] = {}
+    for deal in pending:
+        name = owner_name(deal, lang)
+        user = recipients.configured(deal.owner, deal.owner_email)
+        if user is None and deal.owner_email:
+            if dry_run:
+                owners, listed = by_email.setdefault(deal.owner_email.lower(), ([], []))
+                _add(owners, listed, name, deal)
+                continue
+            user = recipients.by_email(deal.owner_email)
+        if user is None:
+            team.setdefault(name, []).append(deal)
+            continue
+        owners, listed = by_user.setdefault(user, ([], []))
+        _add(owners, listed, name, deal)
+    opts = {"max_deals": config.nudges.max_per_owner, "snooze_days": config.nudges.snooze_days}
+    messages: list[Outgoing] = []
+    for kind, groups in (("user", by_user), ("email", by_email)):
+        for target, (owners, listed) in groups.items():
+            rendered = owner_message(owners[0], listed, ctx, **opts)
+            messages.append(Outgoing(kind, target, owners, rendered))
+    messages.sort(key=lambda m: (normalise(m.owners[0]), m.target))  # by owner name, then team
+    plan = Plan(day, messages, skipped=len(already))
+    if team:
+        groups_list = sorted(team.items())
+        channel = config.slack.channel
+        if channel:
+            rendered = team_message(groups_list, ctx, **opts)
+            plan.messages.append(Outgoing("team", channel, [o for o, _ in groups_list], rendered))
+        else:
+            plan.unreachable = [(owner, len(listed)) for owner, listed in groups_list]
+    return plan
+
+
+def _add(owners: list[str], listed: list[StalledDeal], name: str, deal: StalledDeal) -> None:
+    if name not in owners:
+        owners.append(name)
+    listed.append(deal)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def send_plan(plan: Plan, store: Store, client: WebClient, *, language: str,
+              on_sent: Callable[[], None] = lambda: None) -> PassResult:  # fmt: skip
+    """Send each message; log its deals once Slack said ok. Raises `PassStopped` when fatal."""
+    result = PassResult(skipped=plan.skipped)
+    for owner, count in plan.unreachable:
+        problem = t("nudge.no_channel", language, owners=owner, n=count)
+        log.warning("%s", problem)
+        result.errors.append(problem)
+        result.failed += 1
+    for message in plan.messages:
+        deal_ids = [d.id for d in message.rendered.listed]
+        if not deal_ids:
+            continue
+        try:
+            response = client.chat_postMessage(
+                channel=message.target,
+                text=message.rendered.text,
+                blocks=message.rendered.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except OSError as exc:  # the connection failed even after the client's retries
+            raise PassStopped(str(exc), result) from exc
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if is_fatal(exc):
+                raise PassStopped(error, result) from exc
+            text = t("nudge.failed", language, owner=", ".join(message.owners),
+                     deals=", ".join(deal_ids), error=error)  # fmt: skip
+            log.warning("nudge to %s failed: %s", message.target, text)
+            result.errors.append(text)
+            result.failed += 1
+            continue
+        sent_at = iso(datetime.now(UTC))
+        rows = [
+            {"deal_id": deal.id, "day": plan.day, "owner": owner_of(deal, message),
+             "recipient": message.target, "sent_at": sent_at,
+             "channel": str(response.get("channel") or message.target),
+             "ts": str(response.get("ts") or "")}
+            for deal in message.rendered.listed
+        ]  # fmt: skip
+        store.log_nudges(rows)
+        result.messages += 1
+        result.deals += len(rows)
+        on_sent()
+    return result
+
+
+def owner_of(deal: StalledDeal, message: Outgoing) -> str:
+    return deal.owner or deal.owner_email or ", ".join(message.owners)
+
+
+def run_pass(settings: Settings, store: Store, client: WebClient, now: datetime, *,
+             holder: str | None = None) -> PassResult:  # fmt: skip
+    """One complete nudge pass under the `nudges` lease (raises `LeaseBusy`, `PassStopped`)."""
+    ctx = context_for(settings, now)
+    with held(store, LEASE_JOB, LEASE_TTL, holder=holder) as lease:
+        recipients = Recipients(settings.config.people, email_lookup(client))
+        try:
+            plan = plan_nudges(settings, store, ctx, recipients)
+        except SlackApiError as exc:  # only fatal look-up errors get here
+            raise PassStopped(slack_error(exc), PassResult()) from exc
+        return send_plan(plan, store, client, language=ctx.language, on_sent=lease.renew)
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def describe_plan(plan: Plan, settings: Settings, language: str) -> list[str]:
+    """`--dry-run`: exactly what would be sent to whom."""
+    lines: list[str] = []
+    channel = settings.config.slack.channel or "—"
+    for message in plan.messages:
+        owners = ", ".join(message.owners)
+        if message.kind == "user":
+            head = t("nudge.dry.to_user", language, owner=owners, user=message.target)
+        elif message.kind == "email":
+            head = t("nudge.dry.to_email", language, owner=owners, email=message.target,
+                     channel=channel)  # fmt: skip
+        else:
+            head = t("nudge.dry.to_channel", language, channel=message.target, owners=owners)
+        lines.append(head)
+        lines.extend("  " + line for line in plain(message.rendered).splitlines())
+        lines.append("")
+    for owner, count in plan.unreachable:
+        lines.append(t("nudge.no_channel", language, owners=owner, n=count))
+    lines.append(t("nudge.dry.result", language, messages=len(plan.messages),
+                   deals=plan.deal_count, skipped=plan.skipped))  # fmt: skip
+    return lines
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot nudge [--dry-run] [--as-of]`."""
+    from bot.cli import as_of, open_store
+
+    now = as_of(settings, args)
+    language = settings.language
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            ctx = context_for(settings, now)
+            plan = plan_nudges(settings, store, ctx, Recipients(settings.config.people, None),
+                               dry_run=True)  # fmt: skip
+        finally:
+            store.close()
+        print("\n".join(describe_plan(plan, settings, language)))
+        return 0
+
+    from bot.slack.client import MissingSlackToken, make_client
+
+    try:
+        client = make_client(settings)
+    except MissingSlackToken:
+        print(f"pipeline-bot: {t('slack.no_token', language)}", file=sys.stderr)
+        return 2
+    store = open_store(settings)
+    try:
+        result = run_pass(settings, store, client, now)
+    except LeaseBusy as exc:
+        print(t("nudge.busy", language, holder=exc.holder), file=sys.stderr)
+        return 1
+    except PassStopped as exc:
+        print(exc.result.line(language))
+        print(t("nudge.stopped", language, error=exc.error), file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for error in result.errors:
+        print(f"  {error}", file=sys.stderr)
+    print(result.line(language))
+    return 0 if result.failed == 0 else 1

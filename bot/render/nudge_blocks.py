@@ -1,0 +1,202 @@
+"""Block Kit for nudges and their buttons: pure functions of result objects, no Slack calls.
+
+Kept apart from `bot/nudges.py` (who gets what) so the layout can be tested and changed alone,
+and so the button handler can rebuild a message after a click without knowing how it was sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.analytics import Context, StalledDeal
+from bot.i18n import t
+from bot.render.money import money
+
+#: Slack's limit of blocks in one message.
+MAX_BLOCKS = 50
+MAX_TITLE = 150
+MAX_SECTION = 3000
+
+Block = dict[str, Any]
+
+
+@dataclass
+class Rendered:
+    """One message: notification text, blocks, and the deals it actually lists (the nudged)."""
+
+    text: str
+    blocks: list[Block]
+    listed: list[StalledDeal] = field(default_factory=list)
+    cut: int = 0
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters; a title like `A <B> & C` must not break a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def button_value(deal: StalledDeal) -> str:
+    """What a button carries: the deal and the stage it was nudged in (a move voids the click)."""
+    return json.dumps({"deal": deal.id, "stage": deal.stage}, ensure_ascii=False)
+
+
+def parse_button_value(value: str) -> tuple[str, str]:
+    data = json.loads(value)
+    return str(data["deal"]), str(data["stage"])
+
+
+def block_id(deal_id: str) -> str:
+    return f"nudge:{deal_id}"[:250]  # room for the ":done" suffix within Slack's 255
+
+
+def deal_text(deal: StalledDeal, ctx: Context) -> str:
+    """Client, stage, idle days, amount and what to do, in a few mrkdwn lines."""
+    lang = ctx.language
+    title = escape(_clip(deal.title or deal.id, MAX_TITLE))
+    head = f"*<{deal.url}|{title}>*" if deal.url else f"*{title}*"
+    if deal.client:
+        head += f" · {escape(deal.client)}"
+    stage = ctx.pipeline.by_key.get(deal.stage)
+    label = stage.label(lang) if stage else deal.stage
+    facts = [escape(label), t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days)]
+    if deal.amount is not None:
+        facts.append(money(deal.amount, ctx.currency, lang))
+    step = escape(deal.next_step or "")
+    if deal.waiting_on == "client":
+        todo = t("nudge.chase", lang, step=step) if step else t("nudge.chase.plain", lang)
+    else:
+        todo = t("nudge.next", lang, step=step) if step else ""
+    lines = [head, " · ".join(facts)] + ([todo] if todo else [])
+    return _clip("\n".join(lines), MAX_SECTION)
+
+
+def link_button(deal: StalledDeal, ctx: Context) -> Block | None:
+    if not deal.url:
+        return None
+    return {
+        "type": "button",
+        "action_id": "open_task",
+        "text": {"type": "plain_text", "text": t("button.open", ctx.language)},
+        "url": deal.url[:3000],
+    }
+
+
+def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block]:
+    """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs)."""
+    lang = ctx.language
+    value = button_value(deal)
+    elements: list[Block] = []
+    link = link_button(deal, ctx)
+    if link:
+        elements.append(link)
+    elements.append({
+        "type": "button",
+        "action_id": "snooze",
+        "text": {"type": "plain_text", "text": t("button.snooze", lang, n=snooze_days)},
+        "value": value,
+    })  # fmt: skip
+    elements.append({
+        "type": "button",
+        "action_id": "followed_up",
+        "style": "primary",
+        "text": {"type": "plain_text", "text": t("button.followed_up", lang)},
+        "value": value,
+    })  # fmt: skip
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": deal_text(deal, ctx)}},
+        {"type": "actions", "block_id": block_id(deal.id), "elements": elements},
+    ]
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}]}
+
+
+def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max_deals: int,
+                  snooze_days: int) -> Rendered:  # fmt: skip
+    """One owner's nudge: their deals longest idle first, at most `max_deals`, then "… and N"."""
+    lang = ctx.language
+    listed = list(deals[:max_deals])
+    cut = len(deals) - len(listed)
+    blocks: list[Block] = [_section(t("nudge.intro", lang, owner=escape(owner), n=len(deals)))]
+    for deal in listed:
+        blocks.extend(deal_blocks(deal, ctx, snooze_days))
+    if cut:
+        blocks.append(_context(t("more", lang, n=cut)))
+    return Rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut)
+
+
+def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Context, *,
+                 max_deals: int, snooze_days: int) -> Rendered:  # fmt: skip
+    """The team-channel message for owners with no Slack user, cut at Slack's block limit.
+
+    Each owner lists at most `max_deals`; when the blocks run out the rest is summed up in one
+    "… and N more" line. Only the deals actually shown count as nudged.
+    """
+    lang = ctx.language
+    names = ", ".join(owner for owner, _ in by_owner)
+    blocks: list[Block] = [_section(t("nudge.team.intro", lang, owners=escape(names)))]
+    listed: list[StalledDeal] = []
+    cut = 0
+    room = MAX_BLOCKS - 1  # one block kept for the final "… and N more"
+    for owner, deals in by_owner:
+        shown = list(deals[:max_deals])
+        cut += len(deals) - len(shown)
+        if len(blocks) + 1 + 2 > room:
+            cut += len(shown)
+            continue
+        blocks.append(_section(t("nudge.owner.heading", lang, owner=escape(owner), n=len(deals))))
+        for index, deal in enumerate(shown):
+            if len(blocks) + 2 > room:
+                cut += len(shown) - index
+                break
+            blocks.extend(deal_blocks(deal, ctx, snooze_days))
+            listed.append(deal)
+    if cut:
+        blocks.append(_context(t("more", lang, n=cut)))
+    return Rendered(t("nudge.team.fallback", lang, owners=names), blocks, listed, cut)
+
+
+def after_click(blocks: Sequence[Block], clicked_block: str, note: str) -> list[Block]:
+    """The message once a button was used: that deal's buttons give way to who did what.
+
+    The link button stays (the task is still worth opening); other deals keep their buttons.
+    """
+    done_id = f"{clicked_block}:done"
+    note_block = {**_context(note), "block_id": done_id}
+    out: list[Block] = []
+    noted = False
+    for block in blocks:
+        if block.get("block_id") == clicked_block:
+            links = [e for e in block.get("elements", []) if e.get("url")]
+            if links:
+                out.append({"type": "actions", "block_id": clicked_block, "elements": links})
+        elif block.get("block_id") != done_id:  # a note from an earlier click is replaced
+            out.append(block)
+            continue
+        if not noted:
+            out.append(note_block)
+            noted = True
+    return out
+
+
+def plain(rendered: Rendered) -> str:
+    """The message as terminal text (for `--dry-run`): each block's text, buttons left out."""
+    lines: list[str] = []
+    for block in rendered.blocks:
+        if block["type"] == "section":
+            lines.append(block["text"]["text"])
+        elif block["type"] == "context":
+            lines.extend(e["text"] for e in block["elements"])
+    return "\n".join(lines)

@@ -1,0 +1,243 @@
+"""`serve`'s background jobs: sync (+ a daily full sync) then announcements, nudges, digest.
+
+The `schedule` library runs the interval sync; the loop wakes at least every `tick_seconds` to
+check the calendar jobs, whose times are computed here with `zoneinfo` (`next_run`, `last_run`)
+rather than with `schedule`'s `.at(time, tz)`, which needs pytz (not installed) and keeps naive
+local times: "09:30 Europe/Paris" must stay 09:30 Paris across DST, whatever the host's zone.
+
+Several `serve` processes may share one database: each job runs under a lease row, and a
+calendar slot is recorded in the database once done, so exactly one process runs each slot.
+A slot missed while no process ran is caught up within `CATCH_UP`; a failed one is retried
+after `RETRY_AFTER` within the same window (nudges are deduplicated per deal and day anyway).
+Setting the stop event lets the running job finish, then the thread ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+import schedule
+from slack_sdk import WebClient
+
+from bot import lease
+from bot.announce import post_pending
+from bot.digest import digest_channel, post_digest
+from bot.i18n import t
+from bot.nudges import run_pass
+from bot.settings import WEEKDAYS
+from bot.slack.deps import Deps
+from bot.store import Store, iso
+from bot.sync_command import describe, sync_all
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 20.0
+CATCH_UP = timedelta(hours=2)
+RETRY_AFTER = timedelta(minutes=10)
+FULL_SYNC_EVERY = timedelta(hours=24)
+JOB_TTL = timedelta(minutes=30)
+
+
+# --- calendar times ---------------------------------------------------------------------------
+
+
+def _slot(day: date, at: str, tz: tzinfo) -> datetime:
+    """`at` local on `day`, as UTC. A time skipped by spring-forward runs when the clock jumps
+    (02:30 → 03:30); a time repeated by fall-back runs at its first occurrence (fold=0)."""
+    hours, minutes = (int(part) for part in at.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=tz).astimezone(UTC)
+
+
+def next_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo) -> datetime | None:
+    """The first instant strictly after `now` that is `at` local time on one of `days`."""
+    today = now.astimezone(tz).date()
+    for offset in range(8):
+        day = today + timedelta(days=offset)
+        if WEEKDAYS[day.weekday()] in days:
+            slot = _slot(day, at, tz)
+            if slot > now:
+                return slot
+    return None
+
+
+def last_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo) -> datetime | None:
+    """The latest instant at or before `now` that is `at` local time on one of `days`."""
+    today = now.astimezone(tz).date()
+    for offset in range(8):
+        day = today - timedelta(days=offset)
+        if WEEKDAYS[day.weekday()] in days:
+            slot = _slot(day, at, tz)
+            if slot <= now:
+                return slot
+    return None
+
+
+# --- the scheduler ----------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarJob:
+    name: str
+    at: str
+    days: list[str]
+    run: Callable[[Store, datetime], object]
+
+
+class Scheduler:
+    """The jobs of one `serve` process; `run(stop_event)` is the loop."""
+
+    def __init__(self, deps: Deps, *, client_factory: Callable[[], WebClient] | None = None,
+                 holder: str | None = None, tick_seconds: float = TICK_SECONDS,
+                 retry_after: timedelta = RETRY_AFTER) -> None:  # fmt: skip
+        self.deps = deps
+        self.holder = holder or lease.new_holder()
+        self.retry_after = retry_after
+        self.tick_seconds = tick_seconds
+        self._client_factory = client_factory
+        self._client: WebClient | None = None
+        self._done: dict[str, datetime] = {}
+        self._retry_at: dict[str, datetime] = {}
+        self.stop_event = threading.Event()
+        config = deps.settings.config
+        self.calendar = [
+            CalendarJob("nudges", config.nudges.at, list(config.nudges.days), self.nudge_job),
+            CalendarJob("digest", config.digest.at, [config.digest.day], self.digest_job),
+        ]
+        self.jobs = schedule.Scheduler()
+        self.jobs.every(config.sync.every_minutes).minutes.do(self.run_job, "sync", self.sync_job)
+
+    # -- plumbing --
+
+    def client(self) -> WebClient:
+        if self._client is None:
+            if self._client_factory is not None:
+                self._client = self._client_factory()
+            else:
+                from bot.slack.client import make_client
+
+                self._client = make_client(self.deps.settings)
+        return self._client
+
+    def run_job(self, name: str, func: Callable[[Store, datetime], object]) -> bool:
+        """Run `func` under the job's lease; False if another process holds it or it failed.
+
+        A failure is logged with its traceback and never escapes: the loop goes on.
+        """
+        if self.stop_event.is_set():
+            return False
+        job = f"job:{name}"
+        try:
+            store = self.deps.open_store()
+            try:
+                if not lease.acquire(store, job, self.holder, JOB_TTL, self.deps.now):
+                    log.info("%s: another process is running it, skipped here", name)
+                    return False
+                try:
+                    func(store, self.deps.now())
+                finally:
+                    store.release_lease(job, self.holder)
+            finally:
+                store.close()
+        except Exception:
+            log.exception("scheduled job %s failed", name)
+            return False
+        return True
+
+    def check_calendar(self) -> None:
+        """Run each calendar job whose latest slot is due, not done, and not too old."""
+        now = self.deps.now()
+        tz = self.deps.settings.tz
+        for job in self.calendar:
+            slot = last_run(now, job.at, job.days, tz)
+            if slot is None or now - slot > CATCH_UP or self._done.get(job.name) == slot:
+                continue
+            retry = self._retry_at.get(job.name)
+            if retry is not None and now < retry:
+                continue
+            if self.run_job(job.name, self._once_per_slot(job, slot)):
+                self._done[job.name] = slot
+                self._retry_at.pop(job.name, None)
+            else:
+                self._retry_at[job.name] = now + self.retry_after
+
+    def _once_per_slot(self, job: CalendarJob, slot: datetime) -> Callable[[Store, datetime], None]:
+        """The job, skipped if any process already recorded this slot as done."""
+
+        def run(store: Store, now: datetime) -> None:
+            key = f"scheduler.{job.name}.done"
+            if (store.meta(key) or "") >= iso(slot):
+                log.info("%s for %s already done by another process", job.name, iso(slot))
+                return
+            log.info("running %s (slot %s)", job.name, iso(slot))
+            job.run(store, now)
+            store.set_meta(key, iso(slot))
+
+        return run
+
+    # -- the jobs --
+
+    def sync_job(self, store: Store, now: datetime) -> None:
+        """Sync every source (full once a day: incremental feeds can't see deletions), then
+        announce the outcomes it queued."""
+        settings = self.deps.settings
+        if not settings.config.sources:
+            return
+        full = self._full_due(store, now)
+        for result in sync_all(settings, store, full=full):
+            (log.info if result.ok else log.warning)("sync %s", describe(result))
+        if settings.config.announce.won_lost and settings.config.slack.channel:
+            posted = post_pending(settings, store, self.client(), now)
+            if posted:
+                log.info("announced %d won/lost deal(s)", posted)
+
+    def _full_due(self, store: Store, now: datetime) -> bool:
+        for raw in self.deps.settings.config.sources:
+            state = store.sync_state(str(raw.get("name") or raw.get("kind"))) or {}
+            last_full = state.get("last_full")
+            if not last_full or now - datetime.fromisoformat(last_full) >= FULL_SYNC_EVERY:
+                return True
+        return False
+
+    def nudge_job(self, store: Store, now: datetime) -> None:
+        result = run_pass(self.deps.settings, store, self.client(), now, holder=self.holder)
+        log.info("nudges: %s", result.line("en"))
+
+    def digest_job(self, store: Store, now: datetime) -> None:
+        settings = self.deps.settings
+        channel = digest_channel(settings)
+        if not channel:  # a config choice, not a failure to retry: say so once per slot
+            log.warning("weekly digest skipped: %s", t("digest.no_channel", "en"))
+            return
+        post_digest(settings, store, self.client(), now)
+        log.info("digest posted to %s", channel)
+
+    # -- the loop --
+
+    def run(self, stop_event: threading.Event) -> None:
+        """Sync once at start, then run due jobs until `stop_event` is set."""
+        self.stop_event = stop_event
+        log.info("scheduler started (holder %s)", self.holder)
+        self.run_job("sync", self.sync_job)
+        while not stop_event.is_set():
+            try:
+                self.check_calendar()
+                self.jobs.run_pending()
+            except Exception:  # run_job already catches; this guards the loop itself
+                log.exception("scheduler loop error")
+            idle = self.jobs.idle_seconds
+            stop_event.wait(min(max(idle if idle is not None else 1.0, 0.01), self.tick_seconds))
+        log.info("scheduler stopped")
+
+
+def run_in_background(deps: Deps, stop_event: threading.Event, *,
+                      scheduler: Scheduler | None = None) -> threading.Thread:  # fmt: skip
+    """Start the scheduler thread (called by `serve`). Not a daemon: after setting
+    `stop_event`, join it so the running job finishes before the process exits."""
+    runner = scheduler or Scheduler(deps)
+    thread = threading.Thread(target=runner.run, args=(stop_event,), name="scheduler")
+    thread.start()
+    return thread

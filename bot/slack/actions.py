@@ -1,0 +1,144 @@
+"""The nudge buttons: `snooze` and `followed_up` (contract action IDs), and the task link.
+
+Each click is acknowledged first (Slack's 3 seconds), then recorded as one `quiet` row for the
+deal's stage at the click, so it ends by itself when the deal changes stage and a second click
+finds the first row and changes nothing. The original message is updated to show who did what.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import add_days
+from bot.i18n import t
+from bot.render.money import short_date
+from bot.render.nudge_blocks import after_click, parse_button_value
+from bot.settings import Settings
+from bot.slack.deps import Deps
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+KINDS = ("snooze", "followed_up")
+
+
+def button_allowed(settings: Settings, user_id: str | None, channel_id: str | None) -> bool:
+    """`allowed_users` and `allowed_channels` (both must pass when both are set).
+
+    A button in a direct message (`D…`) passes the channel check: the bot itself chose that
+    place when it nudged the owner, so restricting `/pipeline` to #sales must not break nudges.
+    """
+    slack = settings.config.slack
+    if slack.allowed_users and user_id not in slack.allowed_users:
+        return False
+    if slack.allowed_channels and channel_id not in slack.allowed_channels:
+        return bool(channel_id and channel_id.startswith("D"))
+    return True
+
+
+@dataclass
+class ClickOutcome:
+    """What a click did: the note for the message (None: leave it) and a private reply."""
+
+    note: str | None
+    reply: str | None = None
+    created: bool = False
+
+
+def apply_click(settings: Settings, store: Store, kind: str, value: str, user_id: str,
+                now: datetime) -> ClickOutcome:  # fmt: skip
+    """Record a `snooze`/`followed_up` click; idempotent while the first one is active."""
+    lang = settings.language
+    deal_id, stage_key = parse_button_value(value)
+    deal = store.deal(deal_id)
+    if deal is None or deal["removed"]:
+        return ClickOutcome(None, t("action.gone", lang))
+    pipeline = settings.pipeline
+    if deal["stage"] != stage_key:
+        current = pipeline.by_key.get(deal["stage"] or "")
+        label = current.label(lang) if current else str(deal["status"] or "?")
+        return ClickOutcome(None, t("action.moved", lang, stage=label))
+    stage = pipeline.by_key[stage_key]
+    days = settings.config.nudges.snooze_days if kind == "snooze" else stage.stall_days
+    until = add_days(now, max(days, 1), settings.config.stall_counting, settings.tz)
+    created, row = store.add_quiet(deal_id, kind, stage_key, user_id, now, until)
+    tz = settings.tz
+    values = {"user": row["by_user"], "until": short_date(row["until"], lang, tz),
+              "on": short_date(row["at"], lang, tz)}  # fmt: skip
+    note = t(f"action.{kind}", lang, **values)
+    reply = None if created else t(f"action.already.{kind}", lang, **values)
+    return ClickOutcome(note, reply, created)
+
+
+def _handler(kind: str, deps: Deps) -> Callable[..., None]:
+    def handle(ack: Callable[..., Any], body: dict[str, Any], client: WebClient,
+               respond: Callable[..., Any]) -> None:  # fmt: skip
+        ack()
+        settings = deps.settings
+        lang = settings.language
+        user_id = (body.get("user") or {}).get("id")
+        container = body.get("container") or {}
+        channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        action = (body.get("actions") or [{}])[0]
+        if not button_allowed(settings, user_id, channel_id):
+            respond(text=t("action.denied", lang), response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+            return
+        try:
+            store = deps.open_store()
+            try:
+                outcome = apply_click(settings, store, kind, str(action.get("value", "")),
+                                      str(user_id), deps.now())  # fmt: skip
+            finally:
+                store.close()
+        except Exception:
+            log.exception("%s click by %s on %s failed", kind, user_id, action.get("value"))
+            respond(text=t("action.failed", lang), response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+            return
+        if outcome.note:
+            _show(client, respond, body, str(action.get("block_id", "")), outcome.note)
+        if outcome.reply:
+            respond(text=outcome.reply, response_type="ephemeral", replace_original=False)
+
+    return handle
+
+
+def _show(client: WebClient, respond: Callable[..., Any], body: dict[str, Any],
+          block_id: str, note: str) -> None:  # fmt: skip
+    """Replace the clicked deal's buttons in the original message with who did what."""
+    message = body.get("message") or {}
+    blocks = after_click(message.get("blocks") or [], block_id, note)
+    text = str(message.get("text") or note)
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    ts = message.get("ts") or (body.get("container") or {}).get("message_ts")
+    if channel and ts:
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            return
+        except SlackApiError as exc:
+            log.warning("chat.update of %s/%s failed (%s); replying through response_url",
+                        channel, ts, exc.response.get("error"))  # fmt: skip
+    respond(text=text, blocks=blocks, replace_original=True)
+
+
+def _ack_only(ack: Callable[..., Any]) -> None:
+    """The link button opens the task in the browser; Slack still wants its click acked."""
+    ack()
+
+
+def register(app: App, deps: Deps) -> None:
+    """Add the nudge buttons' listeners to the Bolt app (called by `build_app`)."""
+    for kind in KINDS:
+        app.action(kind)(_handler(kind, deps))
+    app.action("open_task")(_ack_only)

@@ -1,0 +1,359 @@
+"""Linear (GraphQL): the issues of one team, with the real time of every state change.
+
+Requests per sync (see tests/cassettes/linear/ for each scenario), all `POST /graphql`:
+- per page of up to 50 issues: `issues(filter: …, first: 50, after: …)` with each issue's state,
+  assignee, labels and its first 25 history entries, following `pageInfo.endCursor`;
+- only for an issue with more history than that: `issue(id) { history(first: 100, after: …) }`
+  until its history ends (old issues with many edits; most issues need none).
+Pages of 50 and nested connections of 25 keep one query well under Linear's complexity limit
+(connections multiply their children's cost by their size).
+
+Filters: `{team: {key: {eq: "<team>"}}}`, plus `updatedAt: {gt: <bookmark - OVERLAP>}` and
+`includeArchived: true` on an incremental sync, so archived issues (`archivedAt` set) come back
+and are yielded as removed. A full sync leaves archived issues out: the engine marks deals it no
+longer sees as removed.
+
+Linear has no custom fields. Deal fields other than its own (title, assignee, state, url,
+createdAt, dueDate) are read, by display name through `deal_fields`, from:
+- label groups: a label whose group (parent label) is named like the field, e.g. group « Client »
+  with label « Boulangerie Dupain »;
+- `Name: value` lines of the description, e.g. `Montant : 12 000 €` (Markdown bold and list
+  bullets are ignored); a label group wins over a description line of the same name.
+`expected_close` falls back to the issue's `dueDate`.
+
+Errors: Linear signals rate limiting as HTTP 400 with `errors[].extensions.code == "RATELIMITED"`;
+the adapter waits until `X-RateLimit-Requests-Reset` (epoch ms) and retries, within the HTTP
+client's retry and wait budget. Other GraphQL errors end the sync with the vendor's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from pydantic import field_validator
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceError,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
+from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
+from integrations.graphql import (
+    GraphQLError,
+    describe,
+    error_code,
+    errors_of,
+    pause,
+    reset_delay,
+)
+from integrations.http import AuthError, HttpClient, HttpError, paginate, retry_delay
+from integrations.values import parse_datetime
+
+log = logging.getLogger(__name__)
+
+#: How warnings name one deal of this tool.
+NOUN = "issue"
+
+DEFAULT_BASE_URL = "https://api.linear.app/graphql"
+PAGE_SIZE = 50
+HISTORY_SIZE = 25
+HISTORY_PAGE = 100
+LABELS_SIZE = 25
+#: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
+#: differ and a write may land just after it is stamped; upserts absorb the overlap.
+OVERLAP = timedelta(minutes=5)
+#: When the rate limit lifts: epoch milliseconds, on Linear's RATELIMITED answers (HTTP 400).
+RESET_HEADER = "X-RateLimit-Requests-Reset"
+AUTH_HINT = "set LINEAR_API_KEY (a personal API key, see README)"
+
+_HISTORY_FIELDS = "nodes { createdAt fromState { name } toState { name } } " + (
+    "pageInfo { hasNextPage endCursor }"
+)
+ISSUES_QUERY = (
+    "query Deals($filter: IssueFilter, $first: Int, $after: String, $includeArchived: Boolean) { "
+    "issues(filter: $filter, first: $first, after: $after, includeArchived: $includeArchived, "
+    "orderBy: updatedAt) { "
+    "nodes { id identifier title description url createdAt updatedAt archivedAt dueDate "
+    "state { name type } assignee { name email } "
+    f"labels(first: {LABELS_SIZE}) {{ nodes {{ name parent {{ name }} }} }} "
+    f"history(first: {HISTORY_SIZE}) {{ {_HISTORY_FIELDS} }} }} "
+    "pageInfo { hasNextPage endCursor } } }"
+)
+HISTORY_QUERY = (
+    "query DealHistory($id: String!, $first: Int, $after: String) { "
+    f"issue(id: $id) {{ history(first: $first, after: $after) {{ {_HISTORY_FIELDS} }} }} }}"
+)
+_LINE = re.compile(r"^\s*(?:[-*+]\s+)?\**\s*([^:*\n]{1,60}?)\s*\**\s*:\s*\**\s*(.+?)\s*$")
+_TEAM_KEY = re.compile(r"[A-Za-z0-9_]{1,20}")
+
+
+class LinearSettings(SourceSettings):
+    """`[[sources]]` for Linear: the `team` key (the prefix of issue ids, e.g. "SAL")."""
+
+    base_url: str | None = DEFAULT_BASE_URL
+    team: str
+
+    @field_validator("team")
+    @classmethod
+    def _team_key(cls, value: str) -> str:
+        value = value.strip()
+        if not _TEAM_KEY.fullmatch(value):
+            raise ValueError(
+                'team must be a Linear team key, the prefix of its issue ids (e.g. "SAL" for '
+                "SAL-12)"
+            )
+        return value.upper()
+
+
+@register
+class LinearAdapter(Adapter):
+    """Linear issues as deals; history from each issue's state changes (real times)."""
+
+    kind = "linear"
+    settings_model = LinearSettings
+    secret_names = ("LINEAR_API_KEY",)
+    has_history = True
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        self.linear = (
+            settings
+            if isinstance(settings, LinearSettings)
+            else LinearSettings.model_validate(settings.model_dump())
+        )
+        self.client = HttpClient(
+            self.name,
+            self.linear.base_url or DEFAULT_BASE_URL,
+            headers={"Authorization": secrets["LINEAR_API_KEY"]},  # a personal key: no "Bearer"
+            auth_hint=AUTH_HINT,
+            **self.http_options,
+        )
+        # The HTTP client turns a 400 into an HttpError without its headers; the rate-limit
+        # answer's reset time is in them, so keep the last response at hand.
+        self._last_response: requests.Response | None = None
+        self.client.session.hooks["response"].append(self._remember)
+        self._found: set[str] = set()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- fetch -------------------------------------------------------------------------------
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Issues of the team: all live ones, or those updated since `since` (archived ones
+        flagged `removed`)."""
+        variables = self.issue_variables(since)
+        yielded = 0
+
+        def issues_page(cursor: str | None) -> tuple[list[Any], str | None]:
+            data = self._query(ISSUES_QUERY, {**variables, "after": cursor})
+            issues = data.get("issues") or {}
+            info = issues.get("pageInfo") or {}
+            following = info.get("endCursor") if info.get("hasNextPage") else None
+            return list(issues.get("nodes") or []), following or None
+
+        for pages, nodes in enumerate(paginate(issues_page, source=self.name), start=1):
+            for node in nodes:
+                if isinstance(node, Mapping):
+                    yield self._task(node)
+                    yielded += 1
+            if self.progress:
+                self.progress(pages, yielded)
+        missing = sorted(set(wanted_fields(self.settings)) & set(self.settings.fields))
+        for deal in (d for d in missing if d not in self._found and yielded):
+            self._warn(
+                f"source '{self.name}': no issue has a label group or a description line named "
+                f"'{self.settings.fields[deal]}' (for {deal}, set in [sources.fields]); that "
+                "deal field stays empty"
+            )
+
+    def issue_variables(self, since: datetime | None) -> dict[str, Any]:
+        """The variables of the issues query (without the cursor)."""
+        team = {"team": {"key": {"eq": self.linear.team}}}
+        if since is None:
+            return {"filter": team, "first": PAGE_SIZE, "includeArchived": False}
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        start = (since - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return {
+            "filter": {"updatedAt": {"gt": start}, **team},
+            "first": PAGE_SIZE,
+            "includeArchived": True,
+        }
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_response = response
+
+    def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One GraphQL call; waits out RATELIMITED answers, raises on any other error."""
+        attempt, waited = 0, 0.0
+        while True:
+            attempt += 1
+            self._last_response = None
+            try:
+                answer = self.client.post(
+                    self.client.base_url, json={"query": query, "variables": dict(variables)}
+                )
+            except HttpError as exc:
+                response = self._last_response
+                if isinstance(exc, AuthError) or exc.status != 400 or response is None:
+                    raise
+                errors = errors_of(_json(response))
+                if not errors:
+                    raise
+                if any(error_code(e) == "RATELIMITED" for e in errors):
+                    told = reset_delay(self.client, response.headers, RESET_HEADER)
+                    delay = told if told is not None else retry_delay(None, attempt)
+                    if pause(self.client, delay, attempt, waited, "Linear answered RATELIMITED"):
+                        waited += delay
+                        continue
+                    raise GraphQLError(
+                        f"source '{self.name}': Linear still rate limited after {attempt} "
+                        f"attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
+                    ) from None
+                raise self._error(errors) from None
+            errors = errors_of(answer)
+            if errors:
+                raise self._error(errors)
+            data = answer.get("data") if isinstance(answer, Mapping) else None
+            return data if isinstance(data, Mapping) else {}
+
+    def _error(self, errors: list[dict[str, Any]]) -> SourceError:
+        if any(error_code(e) == "AUTHENTICATION_ERROR" for e in errors):
+            return AuthError(
+                self.name, "POST", "/graphql", 400, f"the key was refused; {AUTH_HINT}"
+            )
+        return GraphQLError(f"source '{self.name}': Linear refused the query: {describe(errors)}")
+
+    def _more_history(self, issue_id: str, cursor: str) -> list[Any]:
+        """The rest of one issue's history, for the few issues with more than HISTORY_SIZE."""
+
+        def history_page(after: str | None) -> tuple[list[Any], str | None]:
+            data = self._query(
+                HISTORY_QUERY, {"id": issue_id, "first": HISTORY_PAGE, "after": after or cursor}
+            )
+            history = (data.get("issue") or {}).get("history") or {}
+            info = history.get("pageInfo") or {}
+            following = info.get("endCursor") if info.get("hasNextPage") else None
+            return list(history.get("nodes") or []), following or None
+
+        return [node for page in paginate(history_page, source=self.name) for node in page]
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _task(self, node: Mapping[str, Any]) -> Task:
+        key = str(node.get("identifier") or node.get("id"))
+        state = node.get("state") or {}
+        assignee = node.get("assignee") or {}
+        task = Task(
+            id=key,
+            title=str(node.get("title") or "").strip() or key,
+            status=state.get("name"),
+            status_category=state.get("type"),
+            owner=assignee.get("name") or None,
+            owner_email=assignee.get("email") or None,
+            url=node.get("url") or None,
+            removed=bool(node.get("archivedAt")),
+        )
+        task.started = _time(task, "createdAt", node.get("createdAt"))
+        task.updated = _time(task, "updatedAt", node.get("updatedAt"))
+
+        candidates = _labelled(node) + _described(node.get("description"))
+        for deal, name in wanted_fields(self.settings).items():
+            value = find_by_name(name, candidates)
+            if value is not None:
+                self._found.add(deal)
+                apply_value(task, deal, name, value, NOUN)
+        if task.expected_close is None and node.get("dueDate"):
+            apply_value(task, "expected_close", "dueDate", str(node["dueDate"]), NOUN)
+
+        if not task.removed:
+            history = node.get("history") or {}
+            entries = list(history.get("nodes") or [])
+            info = history.get("pageInfo") or {}
+            if info.get("hasNextPage") and info.get("endCursor") and node.get("id"):
+                entries += self._more_history(str(node["id"]), str(info["endCursor"]))
+            task.history = _history(task, entries)
+        return task
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _labelled(node: Mapping[str, Any]) -> list[tuple[str, RawValue]]:
+    """(group name, label name) for each label that belongs to a label group."""
+    found: list[tuple[str, RawValue]] = []
+    for label in (node.get("labels") or {}).get("nodes") or []:
+        parent = (label or {}).get("parent") or {}
+        if parent.get("name") and label.get("name"):
+            found.append((str(parent["name"]), str(label["name"])))
+    return found
+
+
+def _described(description: Any) -> list[tuple[str, RawValue]]:
+    """(name, value) for each `Name: value` line of a Markdown description."""
+    if not isinstance(description, str):
+        return []
+    found: list[tuple[str, RawValue]] = []
+    for line in description.splitlines():
+        match = _LINE.match(line)
+        if match and not match.group(2).startswith("//"):  # "Voir https://…" is a link
+            found.append((match.group(1).strip(), match.group(2).strip().strip("*").strip()))
+    return found
+
+
+def _history(task: Task, entries: list[Any]) -> list[StatusChange]:
+    """State changes in time order, starting with the state the issue was created in."""
+    moves: list[StatusChange] = []
+    for entry in entries:
+        to_state = ((entry or {}).get("toState") or {}).get("name")
+        if not to_state:
+            continue  # a change of something else (title, labels, assignee...)
+        at = _time(task, "history.createdAt", entry.get("createdAt"))
+        if at is None:
+            continue
+        from_state = (entry.get("fromState") or {}).get("name") or None
+        moves.append(StatusChange(at=at, to_status=str(to_state), from_status=from_state))
+    moves.sort(key=lambda change: change.at)
+    initial = moves[0].from_status if moves else task.status
+    if task.started is not None and initial and (not moves or moves[0].at >= task.started):
+        # History records moves, not the state an issue was created in.
+        moves.insert(0, StatusChange(at=task.started, to_status=initial))
+    return moves
+
+
+def _time(task: Task, name: str, value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError as exc:
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
+        return None

@@ -1,0 +1,391 @@
+"""monday.com (GraphQL API, version 2024-10): the items of one board, one deal per item.
+
+Requests per sync (see tests/cassettes/monday/ for each scenario), all `POST /v2`:
+- `boards(ids: [<board>]) { columns {id title type} items_page(limit: 500 …) {cursor items {…}} }`:
+  the column titles (to find columns by display name) and the first page of items in one call;
+- then `next_items_page(cursor: …, limit: 500)` until the cursor is null (cursors live 60 min).
+
+Incremental sync: `items_page` takes a `query_params` rule on the `__last_updated__` pseudo-column,
+`{compare_value: ["EXACT", "<date>"], operator: greater_than_or_equals, compare_attribute:
+"UPDATED_AT"}`. The rule compares dates, not times, in a zone monday does not document, so it
+starts one day before the bookmark's date; upserts absorb the overlap. monday documents the last
+updated column as filterable and `__last_updated__` as a pseudo-column id, but not this exact rule:
+when monday refuses it, the adapter says so once and lists the whole board instead (correct,
+just more requests).
+
+Field mapping: title = the item's name; status = the status column titled `status_column` (default:
+the board's first `status` column); owner = the first person of the people column titled by
+`[sources.fields] owner` (default: the first `people` column) — monday does not give e-mails in
+column values, so `owner_email` stays empty unless a column holds it; started = `created_at`;
+url = the item's `url`; stage_entered = the status value's `changed_at` (when the item entered its
+current status; monday keeps no full history: `has_history` is False); the rest by column title
+through `deal_fields`; `expected_close` falls back to a date column titled by `[sources.fields]
+due`, else « Due », « Due date », « Échéance », « Date d'échéance », « Date limite », « Deadline ».
+
+Items whose `state` is archived or deleted are yielded as removed; `items_page` lists active items
+only, so it is the daily full sync that notices most of them gone.
+
+Errors come back as HTTP 200 with `errors[]`: one carrying `retry_in_seconds`
+(COMPLEXITY_BUDGET_EXHAUSTED, rate limits) is waited out and retried within the HTTP client's retry
+and wait budget; any other ends the sync with monday's message. 429/5xx are the HTTP client's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import field_validator
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceError,
+    SourceSettings,
+    Task,
+    register,
+)
+from integrations.deal_fields import (
+    RawValue,
+    apply_value,
+    find_by_name,
+    normalise_name,
+    task_label,
+    wanted_fields,
+)
+from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
+from integrations.http import AuthError, HttpClient, paginate
+from integrations.values import parse_datetime
+
+log = logging.getLogger(__name__)
+
+#: How warnings name one deal of this tool.
+NOUN = "item"
+
+DEFAULT_BASE_URL = "https://api.monday.com/v2"
+API_VERSION = "2024-10"
+PAGE_SIZE = 500
+#: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
+OVERLAP = timedelta(days=1)
+DUE_NAMES = frozenset(
+    normalise_name(n)
+    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
+)
+AUTH_HINT = "set MONDAY_TOKEN (a personal API token, see README)"
+AUTH_CODES = frozenset({"UserUnauthorizedException", "USER_UNAUTHORIZED", "Unauthorized"})
+_ITEM_FIELDS = (
+    "id name state created_at updated_at url group { title } column_values { id type text value }"
+)
+FIRST_PAGE_QUERY = (
+    "query Deals($board: [ID!], $limit: Int!) { boards(ids: $board) { name "
+    "columns { id title type } "
+    f"items_page(limit: $limit) {{ cursor items {{ {_ITEM_FIELDS} }} }} }} }}"
+)
+CHANGED_PAGE_QUERY = (
+    "query Deals($board: [ID!], $limit: Int!, $params: ItemsQuery) { boards(ids: $board) { name "
+    "columns { id title type } "
+    f"items_page(limit: $limit, query_params: $params) {{ cursor items {{ {_ITEM_FIELDS} }} }} "
+    "} }"
+)
+NEXT_PAGE_QUERY = (
+    "query More($cursor: String!, $limit: Int!) { next_items_page(cursor: $cursor, limit: "
+    f"$limit) {{ cursor items {{ {_ITEM_FIELDS} }} }} }}"
+)
+_BOARD_IN_URL = re.compile(r"/boards/(\d+)")
+_RESET_IN = re.compile(r"reset in (\d+) seconds?")
+
+
+class MondaySettings(SourceSettings):
+    """`[[sources]]` for monday.com: the `board` id (or its URL) and the status column's title."""
+
+    base_url: str | None = DEFAULT_BASE_URL
+    board: str
+    status_column: str | None = None
+
+    @field_validator("board")
+    @classmethod
+    def _board_id(cls, value: str) -> str:
+        value = value.strip()
+        found = _BOARD_IN_URL.search(value)
+        if found:  # a board URL copied from the browser
+            value = found.group(1)
+        if not value.isdigit():
+            raise ValueError("board must be a monday.com board id (the number after /boards/)")
+        return value
+
+
+@register
+class MondayAdapter(Adapter):
+    """monday.com items as deals; the status's `changed_at` dates the current stage."""
+
+    kind = "monday"
+    settings_model = MondaySettings
+    secret_names = ("MONDAY_TOKEN",)
+    has_history = False
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        self.monday = (
+            settings
+            if isinstance(settings, MondaySettings)
+            else MondaySettings.model_validate(settings.model_dump())
+        )
+        self.client = HttpClient(
+            self.name,
+            self.monday.base_url or DEFAULT_BASE_URL,
+            headers={"Authorization": secrets["MONDAY_TOKEN"], "API-Version": API_VERSION},
+            auth_hint=AUTH_HINT,
+            **self.http_options,
+        )
+        self._columns: dict[str, str] = {}  # deal field (or "status"/"owner"/"due") -> column id
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- fetch -------------------------------------------------------------------------------
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Items of the board: all of them, or those updated since the day before `since`."""
+        params = self.query_params(since)
+        yielded = 0
+
+        def items_page(cursor: str | None) -> tuple[list[Any], str | None]:
+            if cursor:
+                data = self._query(NEXT_PAGE_QUERY, {"cursor": cursor, "limit": PAGE_SIZE})
+                page = data.get("next_items_page") or {}
+            else:
+                page = self._first_page(params)
+            return list(page.get("items") or []), page.get("cursor") or None
+
+        for pages, items in enumerate(paginate(items_page, source=self.name), start=1):
+            for item in items:
+                if isinstance(item, Mapping):
+                    yield self._task(item)
+                    yielded += 1
+            if self.progress:
+                self.progress(pages, yielded)
+
+    def query_params(self, since: datetime | None) -> dict[str, Any] | None:
+        """The `items_page` filter of an incremental sync (None: the whole board)."""
+        if since is None:
+            return None
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        day = (since.astimezone(UTC) - OVERLAP).date().isoformat()
+        return {
+            "rules": [
+                {
+                    "column_id": "__last_updated__",
+                    "compare_value": ["EXACT", day],
+                    "operator": "greater_than_or_equals",
+                    "compare_attribute": "UPDATED_AT",
+                }
+            ]
+        }
+
+    def _first_page(self, params: dict[str, Any] | None) -> Mapping[str, Any]:
+        """The board's columns and first page of items (filtered when `params`)."""
+        variables: dict[str, Any] = {"board": [self.monday.board], "limit": PAGE_SIZE}
+        if params is None:
+            data = self._query(FIRST_PAGE_QUERY, variables)
+        else:
+            try:
+                data = self._query(CHANGED_PAGE_QUERY, {**variables, "params": params})
+            except GraphQLError as exc:
+                self._warn(
+                    f"source '{self.name}': monday refused the last-updated filter ({exc}); "
+                    "listing the whole board instead"
+                )
+                data = self._query(FIRST_PAGE_QUERY, variables)
+        boards = [b for b in data.get("boards") or [] if isinstance(b, Mapping)]
+        if not boards:
+            raise SourceError(
+                f"source '{self.name}': monday board {self.monday.board} not found, or not "
+                "visible to the user whose token is MONDAY_TOKEN"
+            )
+        self._resolve_columns(boards[0].get("columns") or [])
+        return boards[0].get("items_page") or {}
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One GraphQL call; waits out errors that say when to retry, raises on the others."""
+        attempt, waited = 0, 0.0
+        while True:
+            attempt += 1
+            answer = self.client.post(
+                self.client.base_url, json={"query": query, "variables": dict(variables)}
+            )
+            errors = errors_of(answer)
+            if not errors:
+                data = answer.get("data") if isinstance(answer, Mapping) else None
+                return data if isinstance(data, Mapping) else {}
+            if any(error_code(e) in AUTH_CODES for e in errors):
+                raise AuthError(
+                    self.name, "POST", "/v2", 200, f"the token was refused; {AUTH_HINT}"
+                )
+            delay = _retry_in(errors)
+            if delay is None:
+                raise GraphQLError(
+                    f"source '{self.name}': monday refused the query: {describe(errors)}"
+                )
+            if not pause(self.client, delay, attempt, waited, f"monday said {describe(errors)}"):
+                raise GraphQLError(
+                    f"source '{self.name}': monday still says {describe(errors)} after "
+                    f"{attempt} attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
+                )
+            waited += delay
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _resolve_columns(self, columns: list[Any]) -> None:
+        """Column ids for the status, the owner, the due date and each configured deal field."""
+        listed = [c for c in columns if isinstance(c, Mapping) and c.get("id")]
+        by_title = [(str(c.get("title", "")), str(c["id"])) for c in listed]
+
+        def first_of(kind: str) -> str | None:
+            return next((str(c["id"]) for c in listed if c.get("type") == kind), None)
+
+        resolved: dict[str, str] = {}
+        status_title = self.monday.status_column or self.settings.fields.get("status")
+        status_id = find_by_name(status_title, by_title) if status_title else first_of("status")
+        if status_id:
+            resolved["status"] = status_id
+        else:
+            self._warn(
+                f"source '{self.name}': "
+                + (
+                    f"no column titled '{status_title}' (status_column)"
+                    if status_title
+                    else "no status column"
+                )
+                + f" on monday board {self.monday.board}; its deals have no status"
+            )
+        owner_title = self.settings.fields.get("owner")
+        owner_id = find_by_name(owner_title, by_title) if owner_title else first_of("people")
+        if owner_id:
+            resolved["owner"] = owner_id
+        due_title = self.settings.fields.get("due")
+        due_id = (
+            find_by_name(due_title, by_title)
+            if due_title
+            else next(
+                (
+                    str(c["id"])
+                    for c in listed
+                    if c.get("type") == "date" and normalise_name(str(c.get("title"))) in DUE_NAMES
+                ),
+                None,
+            )
+        )
+        if due_id:
+            resolved["due"] = due_id
+        for deal, title in wanted_fields(self.settings).items():
+            if deal in ("status", "owner"):
+                continue
+            column_id = find_by_name(title, by_title)
+            if column_id:
+                resolved[deal] = column_id
+            elif deal in self.settings.fields:
+                self._warn(
+                    f"source '{self.name}': no column titled '{title}' (for {deal}, set in "
+                    f"[sources.fields]) on monday board {self.monday.board}; that deal field "
+                    "stays empty"
+                )
+        self._columns = resolved
+
+    def _task(self, item: Mapping[str, Any]) -> Task:
+        item_id = str(item.get("id"))
+        values = {
+            str(v.get("id")): v for v in item.get("column_values") or [] if isinstance(v, Mapping)
+        }
+        task = Task(
+            id=item_id,
+            title=str(item.get("name") or "").strip() or item_id,
+            status=None,
+            url=item.get("url") or None,
+            removed=str(item.get("state") or "active") in ("archived", "deleted"),
+        )
+        task.started = _time(task, "created_at", item.get("created_at"))
+        task.updated = _time(task, "updated_at", item.get("updated_at"))
+
+        status = values.get(self._columns.get("status", ""))
+        if status is not None:
+            task.status = str(status.get("text") or "").strip() or None
+            changed_at = _json(status.get("value")).get("changed_at")
+            if task.status and changed_at:
+                task.stage_entered = _time(task, "status changed_at", changed_at)
+        owner = values.get(self._columns.get("owner", ""))
+        if owner is not None:
+            first = str(owner.get("text") or "").split(",")[0].strip()
+            apply_value(task, "owner", "owner", first or None, NOUN)
+
+        for deal, column_id in self._columns.items():
+            if deal in ("status", "owner", "due") or column_id not in values:
+                continue
+            name = self.settings.field_name(deal)
+            apply_value(task, deal, name, _plain(values[column_id]), NOUN)
+        due = values.get(self._columns.get("due", ""))
+        if task.expected_close is None and due is not None:
+            apply_value(task, "expected_close", "due", _plain(due), NOUN)
+        return task
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def _retry_in(errors: list[dict[str, Any]]) -> float | None:
+    """Seconds monday asks to wait before retrying, when an error says so."""
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        seconds = extensions.get("retry_in_seconds")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+            return float(seconds)
+        found = _RESET_IN.search(str(error.get("message") or ""))  # pre-2024 ComplexityException
+        if found:
+            return float(found.group(1))
+    return None
+
+
+def _json(raw: Any) -> dict[str, Any]:
+    """A column `value` (a JSON string, or null)."""
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _plain(value: Mapping[str, Any]) -> RawValue:
+    """A column value as text or a date string, by its column type."""
+    if value.get("type") == "date":
+        parsed = _json(value.get("value"))
+        if parsed.get("date"):
+            return str(parsed["date"])
+    text = value.get("text")
+    return str(text).strip() or None if text is not None else None
+
+
+def _time(task: Task, name: str, value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError as exc:
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
+        return None

@@ -1,0 +1,320 @@
+"""Notion (API 2022-06-28): the pages of one database, one deal per page.
+
+Requests per sync (see tests/cassettes/notion/ for each scenario): one
+`POST /databases/{id}/query` per page of up to 100 pages, following `next_cursor` while `has_more`.
+An incremental sync adds `{"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": …}}`
+to the body. Properties come with every page, keyed by their display name, so no schema call is
+needed to resolve names.
+
+Field mapping:
+- title: the database's `title` property; status: the `status_property` (a `status` or `select`);
+- owner: the `people` property named by `[sources.fields] owner`, else the first `people` property
+  Notion lists on the page (set `owner` when the database has several); its e-mail when Notion
+  shares it (`person.email`, needs the "read user information including e-mail" capability);
+- started: `created_time`; url: the page's `url`;
+- the rest by display name through `deal_fields` (amount, client, probability…); `expected_close`
+  falls back to a date property named by `[sources.fields] due`, else one called « Due », « Due
+  date », « Échéance », « Date d'échéance », « Date limite » or « Deadline » (case and accents
+  ignored).
+
+Notion keeps no property history: `has_history` is False and the sync engine dates stage changes
+from its own snapshots (or from a `stage_entered` date property when the database has one).
+Archived or trashed pages (`archived`, `in_trash`) are yielded as removed; the database query
+itself hides them, so it is the daily full sync that notices most of them gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import field_validator
+
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceError,
+    SourceSettings,
+    Task,
+    register,
+)
+from integrations.deal_fields import (
+    RawValue,
+    apply_value,
+    find_by_name,
+    normalise_name,
+    task_label,
+    wanted_fields,
+)
+from integrations.http import HttpClient, HttpError, paginate
+from integrations.values import parse_datetime
+
+log = logging.getLogger(__name__)
+
+#: How warnings name one deal of this tool.
+NOUN = "page"
+
+DEFAULT_BASE_URL = "https://api.notion.com/v1"
+NOTION_VERSION = "2022-06-28"
+PAGE_SIZE = 100
+#: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
+#: much before the bookmark; upserts absorb the overlap.
+OVERLAP = timedelta(minutes=5)
+#: Date properties read as the due date when `[sources.fields] due` names none.
+DUE_NAMES = frozenset(
+    normalise_name(n)
+    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
+)
+_HEX_ID = re.compile(r"([0-9a-f]{32})(?![0-9a-f])", re.IGNORECASE)
+
+
+class NotionSettings(SourceSettings):
+    """`[[sources]]` for Notion: the `database` id (or its URL) and the status property's name."""
+
+    base_url: str | None = DEFAULT_BASE_URL
+    database: str
+    status_property: str = "Status"
+
+    @field_validator("database")
+    @classmethod
+    def _database_id(cls, value: str) -> str:
+        """A database id as Notion shows it: 32 hex digits, with or without dashes, or inside
+        the database's URL (`https://www.notion.so/agence/Ventes-<id>?v=<view id>`)."""
+        path = value.strip().split("?", 1)[0].split("#", 1)[0]
+        found = _HEX_ID.findall(path.replace("-", ""))
+        if not found:
+            raise ValueError(
+                "database must be a Notion database id (32 hex digits) or the database's URL"
+            )
+        raw = found[-1].lower()
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
+@register
+class NotionAdapter(Adapter):
+    """Notion database pages as deals; no history from the tool (the engine snapshots)."""
+
+    kind = "notion"
+    settings_model = NotionSettings
+    secret_names = ("NOTION_TOKEN",)
+    has_history = False
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        secrets: Mapping[str, str],
+        progress: ProgressCallback | None = None,
+        http_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(settings, secrets, progress, http_options)
+        self.notion = (
+            settings
+            if isinstance(settings, NotionSettings)
+            else NotionSettings.model_validate(settings.model_dump())
+        )
+        self.client = HttpClient(
+            self.name,
+            self.notion.base_url or DEFAULT_BASE_URL,
+            headers={
+                "Authorization": f"Bearer {secrets['NOTION_TOKEN']}",
+                "Notion-Version": NOTION_VERSION,
+            },
+            auth_hint="set NOTION_TOKEN (see README)",
+            **self.http_options,
+        )
+        self._warned: set[str] = set()
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- fetch -------------------------------------------------------------------------------
+
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        """Pages of the database: all of them, or those edited since `since` (minus OVERLAP)."""
+        body = self.query_body(since)
+        yielded = 0
+        for pages, results in enumerate(paginate(self._query_page(body), source=self.name), 1):
+            for page in results:
+                if isinstance(page, Mapping) and page.get("object", "page") == "page":
+                    yield self._task(page)
+                    yielded += 1
+            if self.progress:
+                self.progress(pages, yielded)
+
+    def query_body(self, since: datetime | None) -> dict[str, Any]:
+        """The body of `POST /databases/{id}/query` (without the cursor)."""
+        body: dict[str, Any] = {"page_size": PAGE_SIZE}
+        if since is not None:
+            if since.tzinfo is None:
+                raise ValueError("since must be timezone-aware")
+            start = (since - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
+            body["filter"] = {
+                "timestamp": "last_edited_time",
+                "last_edited_time": {"on_or_after": start},
+            }
+        return body
+
+    def _query_page(self, body: Mapping[str, Any]) -> Any:
+        path = f"/databases/{self.notion.database}/query"
+
+        def page(cursor: str | None) -> tuple[list[Any], str | None]:
+            sent = {**body, "start_cursor": cursor} if cursor else dict(body)
+            try:
+                answer = self.client.post(path, json=sent)
+            except HttpError as exc:
+                if exc.status == 404:
+                    raise SourceError(
+                        f"source '{self.name}': Notion database {self.notion.database} not "
+                        "found: check the id, and share the database with the integration "
+                        "(••• › Connections) whose token is NOTION_TOKEN"
+                    ) from None
+                raise
+            following = answer.get("next_cursor") if answer.get("has_more") else None
+            return list(answer.get("results") or []), following or None
+
+        return page
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _task(self, page: Mapping[str, Any]) -> Task:
+        page_id = str(page.get("id"))
+        props: Mapping[str, Any] = page.get("properties") or {}
+        named = [(str(name), prop) for name, prop in props.items() if isinstance(prop, Mapping)]
+        title_prop = next((p for _, p in named if p.get("type") == "title"), None)
+        title = _text(title_prop.get("title")) if title_prop else ""
+        task = Task(
+            id=page_id,
+            title=title.strip() or page_id,
+            status=None,
+            url=page.get("url") or None,
+            removed=bool(page.get("archived") or page.get("in_trash")),
+        )
+        task.started = _time(task, "created_time", page.get("created_time"))
+        task.updated = _time(task, "last_edited_time", page.get("last_edited_time"))
+
+        status_name = self.settings.fields.get("status") or self.notion.status_property
+        status_prop = find_by_name(status_name, named)
+        if status_prop is None:
+            self._warn_once(
+                "status",
+                f"source '{self.name}': no property named '{status_name}' (status_property) "
+                "in the Notion database; its deals have no status",
+            )
+        else:
+            status = _plain(status_prop, "status")
+            task.status = str(status) if status is not None else None
+
+        owner_name = self.settings.fields.get("owner")
+        owner_prop = (
+            find_by_name(owner_name, named)
+            if owner_name
+            else next((p for _, p in named if p.get("type") == "people"), None)
+        )
+        if owner_prop is not None:
+            apply_value(task, "owner", owner_name or "people", _plain(owner_prop, "owner"), NOUN)
+            if "owner_email" not in self.settings.fields:
+                apply_value(task, "owner_email", "people", _plain(owner_prop, "owner_email"), NOUN)
+
+        for deal, name in wanted_fields(self.settings).items():
+            if deal in ("owner", "status"):
+                continue  # read above: the owner's e-mail goes with it, the status is a setting
+            prop = find_by_name(name, named)
+            if prop is None:
+                if deal in self.settings.fields:
+                    self._warn_once(
+                        deal,
+                        f"source '{self.name}': no Notion property named '{name}' (for {deal}, "
+                        "set in [sources.fields]); that deal field stays empty",
+                    )
+                continue
+            apply_value(task, deal, name, _plain(prop, deal), NOUN)
+
+        if task.expected_close is None:
+            due_name = self.settings.fields.get("due")
+            due = (
+                find_by_name(due_name, named)
+                if due_name
+                else next(
+                    (
+                        p
+                        for n, p in named
+                        if p.get("type") == "date" and normalise_name(n) in DUE_NAMES
+                    ),
+                    None,
+                )
+            )
+            if due is not None:
+                apply_value(task, "expected_close", due_name or "due", _plain(due, "due"), NOUN)
+        return task
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def _text(rich: Any) -> str:
+    """The plain text of a rich-text array (title, rich_text)."""
+    if not isinstance(rich, list):
+        return ""
+    return "".join(str(part.get("plain_text", "")) for part in rich if isinstance(part, Mapping))
+
+
+def _plain(prop: Mapping[str, Any], deal_field: str) -> RawValue:
+    """A property value as text, a number or a date string, by its Notion type."""
+    kind = str(prop.get("type", ""))
+    value = prop.get(kind)
+    if value is None:
+        return None
+    if kind in ("title", "rich_text"):
+        return _text(value) or None
+    if kind in ("select", "status"):
+        return str(value.get("name")) if isinstance(value, Mapping) else None
+    if kind == "multi_select":
+        return ", ".join(str(o.get("name")) for o in value if isinstance(o, Mapping)) or None
+    if kind == "date":
+        return str(value.get("start")) if isinstance(value, Mapping) else None
+    if kind == "people":
+        people = [p for p in value if isinstance(p, Mapping)]
+        if not people:
+            return None
+        if deal_field == "owner_email":
+            return (people[0].get("person") or {}).get("email") or None
+        if deal_field == "owner":
+            return people[0].get("name") or None
+        return ", ".join(str(p.get("name")) for p in people if p.get("name")) or None
+    if kind == "formula" and isinstance(value, Mapping):
+        inner = value.get(str(value.get("type")))
+        if isinstance(inner, Mapping):
+            return str(inner.get("start")) if inner.get("start") else None
+        return inner if isinstance(inner, str | int | float) else None
+    if kind == "rollup" and isinstance(value, Mapping):
+        inner = value.get(str(value.get("type")))
+        if isinstance(inner, int | float | str):
+            return inner
+        if isinstance(inner, Mapping):
+            return str(inner.get("start")) if inner.get("start") else None
+        return None
+    if kind == "unique_id" and isinstance(value, Mapping):
+        prefix = value.get("prefix")
+        return f"{prefix}-{value.get('number')}" if prefix else value.get("number")
+    if kind in ("number", "url", "email", "phone_number", "created_time", "last_edited_time"):
+        return value if isinstance(value, str | int | float) else None
+    return None  # checkbox, relation, files, created_by…: nothing a deal field can hold
+
+
+def _time(task: Task, name: str, value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError as exc:
+        task.warnings.append(
+            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
+        )
+        return None
