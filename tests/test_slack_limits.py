@@ -30,35 +30,49 @@ def assert_within_limits(blocks: list[dict[str, Any]], max_blocks: int = 50) -> 
             assert len(block["text"]["text"]) <= 150
 
 
-def test_500_stalled_deals_fit_in_one_message_and_say_how_many_more(
-    tmp_path: Path, slack_api: SlackStandIn
-) -> None:
-    settings = make_settings(tmp_path, slack_api)
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """500 stalled deals with long titles, clients and next steps, loaded once."""
+    folder = tmp_path_factory.mktemp("big")
+    standin = SlackStandIn().start()
+    settings = make_settings(folder, standin)
+    standin.stop()
     store = Store(settings.db_path)
     tasks = [
-        task(
-            f"s{i:03d}",
-            "Balle dans le camp du client",
-            ("2026-01-05T09:00", "Balle dans le camp du client"),
-            title="Refonte du site " + "é" * 400 + f" {i:03d}",
-            client="Client " + "c" * 300,
-            owner=f"Owner {i % 7}",
-            amount=1000 + i,
-            url=f"https://trello.com/c/{i}",
-            next_step="Relancer " * 300,
-        )
+        task(f"s{i:03d}", "Balle dans le camp du client",
+             ("2026-03-10T09:00", "Balle dans le camp du client"),
+             title="Refonte du site " + "é" * 400 + f" {i:03d}", client="Client " + "c" * 300,
+             owner=f"Owner {i % 7}", amount=1000 + i, url=f"https://trello.com/c/{i}",
+             next_step="Relancer " * 300)
         for i in range(500)
-    ]
+    ]  # fmt: skip
     load(store, settings.pipeline, tasks, now=NOW)
     store.close()
+    return settings.db_path
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "more"),
+    [
+        ("stalled", "Stalled deals: 500", "… and 480 more. Narrow it down: `/pipeline owner NAME`"),
+        ("stage negotiation", "Deals in Negotiation: 500", "… and 480 more. Narrow it down"),
+        ("owner owner 1", "Open deals of Owner 1: 72", "… and 52 more. Narrow it down"),
+        ("deal refonte", "Deals matching 'refonte': 500", "… and 490 more. Narrow it down"),
+        ("changes 30", "Changes since Feb 18, 2026: 500", "… and 460 more. Narrow it down"),
+    ],
+)
+def test_the_largest_answers_fit_in_one_message_and_say_how_many_more(
+    big_db: Path, slack_api: SlackStandIn, question: str, title: str, more: str
+) -> None:
+    settings = make_settings(big_db.parent, slack_api)
     with serving(settings) as served:
-        answer = send_command(served, "stalled")
+        answer = send_command(served, question)
     body = answer.json()
     assert answer.status_code == 200
     assert_within_limits(body["blocks"])
     text = block_texts(body["blocks"])
-    assert "Stalled deals: 500" in text
-    assert "… and 480 more. Narrow it down: `/pipeline owner NAME`" in text
+    assert title in text
+    assert more in text
     assert len(body["text"]) <= 4000
 
 

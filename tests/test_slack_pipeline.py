@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -259,3 +260,35 @@ def test_common_answers_are_ready_before_anyone_asks(settings: Settings) -> None
         stop.set()
     assert fresh["response_type"] == "ephemeral"
     assert "Stalled deals: 3" in block_texts(fresh["blocks"])
+
+
+def test_mine_lists_the_askers_own_deals_with_links_and_next_steps(settings: Settings) -> None:
+    with serving(settings) as served:
+        marie = send_command(served, "moi", user="UMARIE").json()
+        stranger = send_command(served, "mine", user="UNOBODY").json()
+    text = block_texts(marie["blocks"])
+    assert "Open deals of Marie Dupont: 1" in text
+    assert "*<https://trello.com/c/a1|Refonte Dupain>* · Boulangerie Dupain" in text
+    assert "<@UMARIE> · Negotiation · ⚠️ 19 d in stage (stalled) · €12,000" in text
+    assert "➡️ Chase the client about the quote" in text
+    assert "Garage" not in text and "Lefèvre" not in text
+    assert "Dupain" not in json.dumps(stranger)  # someone else's `mine` is not Marie's
+
+
+def test_owners_mention_people_slack_knows(settings: Settings) -> None:
+    with serving(settings) as served:
+        body = send_command(served, "charge").json()
+    text = block_texts(body["blocks"])
+    assert "<@UMARIE>: 1 deal(s) · €12,000 · weighted €7,200 · ⚠️ 1 stalled" in text
+    assert "Jean Martin: 1 deal(s) · €5,000 · weighted €2,000" in text
+    assert "*Total*: 3 deal(s) · €47,000 · weighted €33,200 · ⚠️ 2 stalled" in text
+
+
+def test_deal_search_shows_stage_owner_history(settings: Settings) -> None:
+    with serving(settings) as served:
+        body = send_command(served, "deal garage").json()
+    text = block_texts(body["blocks"])
+    assert "*<https://trello.com/c/a3|Appli &lt;Garage&gt; &amp; co>* · Garage" in text
+    assert "<@UELODIE> · Closing" in text
+    assert "In this stage since Mar 2, 2026 (18 d, stalled)" in text
+    assert "History: Mar 2, 2026 → Closing" in text

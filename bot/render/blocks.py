@@ -14,7 +14,17 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import tzinfo
 from typing import Any
 
-from bot.analytics import Stalled, StalledDeal, Summary, Totals
+from bot.analytics import (
+    Changes,
+    DealList,
+    DealSearch,
+    DealView,
+    Owners,
+    Stalled,
+    StalledDeal,
+    Summary,
+    Totals,
+)
 from bot.home import Home, OwnDeal
 from bot.i18n import t
 from bot.pipeline import normalise
@@ -38,6 +48,8 @@ MAX_FALLBACK_TEXT = 3000  # the top-level `text` (notifications); Slack truncate
 
 #: Deals listed one per section in a message / per App Home list before "… and N more".
 MESSAGE_DEALS = 20
+#: One-line rows (changes, owners) in one message before "… and N more".
+MESSAGE_LINES = 40
 HOME_DEALS = 15
 
 Block = dict[str, Any]
@@ -366,6 +378,158 @@ def help_blocks(result: Help, style: BlockStyle) -> Blocks:
         header(t("help.title", lang)),
         section("\n".join(lines)),
         context(t("help.public", lang)),
+    ]
+
+
+def _owner_of(deal: DealView, style: BlockStyle) -> str:
+    return style.owner(deal.owner, deal.owner_email)
+
+
+def _stage_of(deal: DealView, style: BlockStyle) -> str:
+    if deal.stage_label:
+        return esc(deal.stage_label)
+    return esc(f"{t('unmapped.stage', style.language)} {deal.status or ''}".rstrip())
+
+
+def deal_line(deal: DealView, style: BlockStyle) -> str:
+    """One deal of a list: link, client, owner, stage, days in stage, amount, close date, and the
+    next step when it is stalled (what the manager should do about it)."""
+    lang = style.language
+    client = f" · {esc(deal.client)}" if deal.client else ""
+    facts = [_owner_of(deal, style), _stage_of(deal, style)]
+    if deal.idle_days is not None:
+        idle = t("slack.stage_idle", lang, idle=deal.idle_days)
+        facts.append(f"⚠️ {idle} ({t('deal.stalled', lang)})" if deal.stalled else idle)
+    facts.append(style.money(deal.amount))
+    if deal.expected_close:
+        facts.append(f"📅 {style.date(deal.expected_close)}")
+    step = f"\n➡️ {esc(clip(deal.next_step, 500))}" if deal.stalled and deal.next_step else ""
+    return f"*{link(deal.url, deal.title)}*{client}\n{' · '.join(facts)}{step}"
+
+
+@renderer(DealList)
+def deal_list_blocks(result: DealList, style: BlockStyle) -> Blocks:
+    lang = style.language
+    subject = ", ".join(result.subject)
+    if result.kind == "stage":
+        title = t("stage.title", lang, stage=subject, n=len(result.deals))
+    else:
+        title = t("owner.title", lang, owners=subject or "—", n=len(result.deals))
+    blocks: Blocks = [header(title), _as_of_line(result, style)]
+    if not result.deals:
+        return [*blocks, section(t("list.none", lang))]
+    amount = sum(d.amount or 0.0 for d in result.deals)
+    weighted = sum(d.weighted or 0.0 for d in result.deals)
+    blocks.append(section(_figures(len(result.deals), amount, weighted, 0, style)))
+    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
+    blocks += [section(deal_line(deal, style)) for deal in shown]
+    return [*blocks, more] if more else blocks
+
+
+@renderer(DealSearch)
+def deal_search_blocks(result: DealSearch, style: BlockStyle) -> Blocks:
+    lang = style.language
+    if not result.deals:
+        return [section(esc(t("deal.none", lang, text=result.text)))]
+    blocks: Blocks = [header(t("deal.title", lang, text=result.text, n=len(result.deals)))]
+    shown, more = _cut_deals(result.deals, 10, style, t("slack.narrow", lang))
+    for deal in shown:
+        weighted = t("slack.weighted", lang, amount=style.money(deal.weighted))
+        facts = [
+            f"{_owner_of(deal, style)} · {_stage_of(deal, style)}",
+            f"{style.money(deal.amount)} ({weighted})"
+            + (f" · 📅 {style.date(deal.expected_close)}" if deal.expected_close else ""),
+        ]
+        if deal.stage_entered is not None:
+            since = f"{t('deal.idle', lang)} {style.date(deal.stage_entered)}"
+            if deal.idle_days is not None:
+                since += f" ({t('days', lang, n=deal.idle_days)}"
+                since += f", {t('deal.stalled', lang)})" if deal.stalled else ")"
+            facts.append(since)
+        if deal.next_step:
+            facts.append(f"➡️ {esc(clip(deal.next_step, 500))}")
+        if deal.lost_reason:
+            facts.append(f"{t('col.reason', lang)}: {esc(clip(deal.lost_reason, 300))}")
+        client = f" · {esc(deal.client)}" if deal.client else ""
+        blocks.append(section(f"*{link(deal.url, deal.title)}*{client}\n" + "\n".join(facts)))
+        if deal.history:
+            moves = [
+                f"{style.date(e.at)} → {esc(e.to_label or t('unmapped.stage', lang))}"
+                for e in deal.history[-8:]
+            ]
+            blocks.append(context(f"{t('deal.history', lang)} " + " · ".join(moves)))
+    return [*blocks, more] if more else blocks
+
+
+def _packed(lines: list[str], style: BlockStyle, limit: int) -> Blocks:
+    """Lines packed into as few sections as fit, at most `limit` sections and `MESSAGE_LINES`
+    lines (a message people read, not a dump), then "… and N more"."""
+    if len(lines) > MESSAGE_LINES:
+        hidden = len(lines) - MESSAGE_LINES
+        more = context(
+            f"{t('more', style.language, n=hidden)}. {t('slack.narrow', style.language)}"
+        )
+        return [*_packed(lines[:MESSAGE_LINES], style, limit - 1), more]
+    blocks: Blocks = []
+    current: list[str] = []
+    for index, line in enumerate(lines):
+        if current and len("\n".join([*current, line])) > MAX_SECTION_TEXT:
+            blocks.append(section("\n".join(current)))
+            current = []
+            if len(blocks) == limit:
+                left = len(lines) - index
+                return [
+                    *blocks,
+                    context(
+                        f"{t('more', style.language, n=left)}. {t('slack.narrow', style.language)}"
+                    ),
+                ]
+        current.append(clip(line, MAX_SECTION_TEXT))
+    if current:
+        blocks.append(section("\n".join(current)))
+    return blocks
+
+
+@renderer(Changes)
+def changes_blocks(result: Changes, style: BlockStyle) -> Blocks:
+    lang = style.language
+    since = style.date(result.since)
+    if not result.events:
+        return [section(t("changes.none", lang, date=since))]
+    nothing = t("unmapped.stage", lang)
+    lines = [
+        f"`{style.date(e.at)}` *{esc(clip(e.title, 200))}*: "
+        + esc(t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing))
+        + f" · {style.money(e.amount)} · {style.owner(e.owner)}"
+        for e in result.events
+    ]
+    head = header(t("changes.title", lang, date=since, n=len(result.events)))
+    return [head, *_packed(lines, style, MAX_MESSAGE_BLOCKS - 3)]
+
+
+@renderer(Owners)
+def owners_blocks(result: Owners, style: BlockStyle) -> Blocks:
+    lang = style.language
+    if not result.owners:
+        return [section(t("owners.none", lang))]
+    lines = [
+        f"{style.owner(o.owner) if o.owner else t('owner.nobody', lang)}: "
+        + _figures(o.open, o.amount, o.weighted, o.stalled, style)
+        for o in result.owners
+    ]
+    total = _figures(
+        sum(o.open for o in result.owners),
+        sum(o.amount for o in result.owners),
+        sum(o.weighted for o in result.owners),
+        sum(o.stalled for o in result.owners),
+        style,
+    )
+    return [
+        header(t("owners.title", lang)),
+        _as_of_line(result, style),
+        *_packed(lines, style, MAX_MESSAGE_BLOCKS - 5),
+        divider(),
+        section(f"*{t('total', lang)}*: {total}"),
     ]
 
 
