@@ -13,8 +13,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Je m'en occupe… la réponse arrive dans un instant.",
     },
     "slack.unknown_query": {
-        "en": "I didn't understand that: {error}. Try `/pipeline help`.",
-        "fr": "Je n'ai pas compris : {error}. Essayez `/pipeline aide`.",
+        "en": "⚠️ {error}. `/pipeline help` lists what you can ask.",
+        "fr": "⚠️ {error}. `/pipeline aide` liste ce que vous pouvez demander.",
     },
     "slack.db_busy": {
         "en": "The pipeline database is busy (a sync is writing to it): try again in a moment.",

@@ -292,3 +292,16 @@ def test_deal_search_shows_stage_owner_history(settings: Settings) -> None:
     assert "<@UELODIE> · Closing" in text
     assert "In this stage since Mar 2, 2026 (18 d, stalled)" in text
     assert "History: Mar 2, 2026 → Closing" in text
+
+
+def test_errors_are_in_the_configured_language(tmp_path: Path, slack_api: SlackStandIn) -> None:
+    settings = make_settings(tmp_path, slack_api, language="fr", people=PEOPLE)
+    agency(settings)
+    with serving(settings) as served:
+        typo = send_command(served, "bloques2").json()
+        unknown_user = send_command(served, "moi", user="UNEW").json()
+    assert typo["text"].startswith(
+        "⚠️ question inconnue « bloques2 » : vouliez-vous dire « bloqués » ?"
+    )
+    assert "`/pipeline aide` liste ce que vous pouvez demander." in typo["text"]
+    assert "l'utilisateur Slack UNEW n'est pas dans [people]" in unknown_user["text"]

@@ -31,7 +31,7 @@ from slack_bolt import App
 from bot.answers import ask
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
-from bot.render.blocks import clip, message, notice, style_for
+from bot.render.blocks import clip, esc, message, notice, style_for
 from bot.slack.deps import Deps
 from bot.store import Store, StoreLocked
 
@@ -69,7 +69,8 @@ def answer_payload(deps: Deps, text: str, user: str | None) -> Answer:
         finally:
             store.close()
     except UnknownQuery as exc:
-        return Answer(notice(t("slack.unknown_query", lang, error=str(exc))))
+        error = exc.localised(lang) if hasattr(exc, "localised") else str(exc)
+        return Answer(notice(t("slack.unknown_query", lang, error=esc(error.rstrip(".")))))
     except (StoreLocked, sqlite3.OperationalError) as exc:
         if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
             return _failed(text, user, exc, lang)
