@@ -25,7 +25,7 @@ from bot.analytics import (
     Summary,
     Totals,
 )
-from bot.home import Home, OwnDeal
+from bot.home import Home
 from bot.i18n import t
 from bot.pipeline import normalise
 from bot.query import Help
@@ -536,21 +536,6 @@ def owners_blocks(result: Owners, style: BlockStyle) -> Blocks:
 # --- App Home --------------------------------------------------------------------------------
 
 
-def _own_line(deal: OwnDeal, style: BlockStyle) -> str:
-    lang = style.language
-    client = f" · {esc(deal.client)}" if deal.client else ""
-    facts = [
-        style.stage(deal.stage),
-        style.money(deal.amount),
-        t("slack.weighted", lang, amount=style.money(deal.weighted)),
-    ]
-    if deal.idle_days is not None:
-        facts.append(t("slack.stage_idle", lang, idle=deal.idle_days))
-    if deal.expected_close:
-        facts.append(f"📅 {style.date(deal.expected_close)}")
-    return f"*{link(deal.url, deal.title)}*{client}\n{' · '.join(facts)}"
-
-
 def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
     """The App Home tab (`views.publish`): ≤ 100 blocks, the user's deals first."""
     lang = style.language
@@ -563,14 +548,14 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
         if home.open_deals:
             blocks.append(section(_totals(home.open, style)))
             shown, more = _cut_deals(home.open_deals, HOME_DEALS, style, see_all)
-            blocks += [section(_own_line(d, style)) for d in shown]
+            blocks += [section(deal_line(d, style)) for d in shown]
             blocks += [more] if more else []
         else:
             blocks.append(section(t("home.open.none", lang)))
         blocks += [divider(), header(t("home.stalled", lang))]
         if home.stalled:
             stalled, more = _cut_deals(home.stalled, HOME_DEALS, style, see_all)
-            blocks += [section(stalled_line(d, style)) for d in stalled]
+            blocks += [section(deal_line(d, style)) for d in stalled]
             blocks += [more] if more else []
         else:
             blocks.append(section(t("home.stalled.none", lang)))

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.answers import context_for
 from bot.home import gather
 from bot.i18n import t
 from bot.render.blocks import clip, home_view, notice_view, style_for
@@ -60,19 +61,13 @@ def build_view(deps: Deps, user: str) -> dict[str, Any]:
     try:
         store = deps.open_store()
         try:
-            data = gather(store, _context(deps), settings.config.people, user)
+            data = gather(store, context_for(settings, deps.now(), user))
         finally:
             store.close()
     except Exception as exc:  # the user sees what failed; the traceback goes to the log
         log.exception("App Home of %s could not be built", user)
         return notice_view(t("home.failed", lang, error=clip(f"{type(exc).__name__}: {exc}", 300)))
     return home_view(data, style_for(settings))
-
-
-def _context(deps: Deps) -> Any:
-    from bot.answers import context_for
-
-    return context_for(deps.settings, deps.now())
 
 
 def register(app: App, deps: Deps) -> RecentIds:
