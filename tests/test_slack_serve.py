@@ -169,3 +169,44 @@ def test_port_resolution() -> None:
         resolve_port(None, {"PORT": "http"})
     with pytest.raises(ServeError, match="--port must be between 0 and 65535"):
         resolve_port(70000, {})
+
+
+def test_app_token_selects_socket_mode_and_a_refused_token_is_one_line(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    slack_api.queue("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+    env = clean_env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_APP_TOKEN="xapp-secret-1",
+        SLACK_API_URL=slack_api.base_url,
+        PORT=str(free_port()),
+    )
+    done = run_serve(tmp_path, env)  # no SLACK_SIGNING_SECRET: Socket Mode does not need it
+    assert done.returncode == 2
+    (opened,) = slack_api.called("apps.connections.open")
+    assert opened.headers.get("Authorization") == "Bearer xapp-secret-1"
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("pipeline-bot: Slack refused SLACK_APP_TOKEN (invalid_auth)")
+    )
+    assert "Traceback" not in done.stderr
+    assert "xapp-secret-1" not in done.stderr
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path, slack_api: SlackStandIn) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack_api.base_url,
+        )
+        done = run_serve(tmp_path, env, "--port", str(port))
+    assert done.returncode == 1
+    assert f"pipeline-bot: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -103,15 +103,19 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         raise ServeError(str(exc), code=1) from None
     stop = threading.Event()
     app = _start_app(settings, deps, socket_mode, stop)
+    try:
+        socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
+        host = os.environ.get(HOST_ENV, "0.0.0.0")
+        try:
+            http = HttpServer(make_wsgi(app, deps), host=host, port=port)
+        except OSError as exc:
+            if socket_handler is not None:
+                socket_handler.close()
+            raise ServeError(f"cannot listen on {host}:{port} ({exc})", code=1) from None
+    except ServeError:
+        stop.set()  # the answer warmer winds down with us
+        raise
     _on_signals(stop)
-    http = HttpServer(make_wsgi(app, deps), host=os.environ.get(HOST_ENV, "0.0.0.0"), port=port)
-    socket_handler = None
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        app_token = require_secret(settings, "SLACK_APP_TOKEN", "the app-level token (xapp-…)")
-        socket_handler = SocketModeHandler(app, app_token)
-        socket_handler.connect()
     background = _start_scheduler(deps, stop)
     mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
     log.info(
@@ -130,6 +134,29 @@ def serve(settings: Settings, cli_port: int | None) -> int:
             background.join(timeout=10)
     log.info("pipeline-bot stopped")
     return 0
+
+
+def _connect_socket_mode(settings: Settings, app: Any) -> Any:
+    """Open the Socket Mode connection now, so a bad app token fails at start in one line."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    app_token = require_secret(settings, "SLACK_APP_TOKEN", "the app-level token (xapp-…)")
+    handler = SocketModeHandler(app, app_token)
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else exc
+        raise ServeError(
+            f"Slack refused SLACK_APP_TOKEN ({error}); it must be an app-level token (xapp-…) "
+            "with the connections:write scope"
+        ) from None
+    except (SlackClientError, OSError, KeyError, ValueError) as exc:
+        url = settings.secrets.slack_api_url
+        raise ServeError(
+            f"cannot open a Socket Mode connection via {url} ({exc!r})", code=1
+        ) from None
+    return handler
 
 
 def _start_scheduler(deps: Deps, stop: threading.Event) -> Any:
