@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -210,3 +211,22 @@ def test_a_port_in_use_is_one_line(tmp_path: Path, slack_api: SlackStandIn) -> N
     assert done.returncode == 1
     assert f"pipeline-bot: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _healthcheck_command() -> list[str]:
+    """The Dockerfile's HEALTHCHECK, exactly as the container runtime will run it."""
+    text = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    line = next(row for row in text.splitlines() if row.startswith("HEALTHCHECK"))
+    command: list[str] = json.loads(line.split(" CMD ", 1)[1])
+    return command
+
+
+def test_the_dockerfile_health_check_passes_on_a_running_bot_and_fails_without_one(
+    served_process: tuple[subprocess.Popen[str], int], tmp_path: Path
+) -> None:
+    _, port = served_process
+    command = _healthcheck_command()
+    env = {**os.environ, "PORT": str(port)}
+    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
+    env["PORT"] = str(free_port())  # nothing listens there
+    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode != 0
