@@ -132,3 +132,18 @@ def test_bad_stale_or_missing_signatures_get_401_and_nothing_is_done(
     assert good.json()["response_type"] == "in_channel"
     assert deps.opened == 1
     assert _mapping(settings) != mapping_before
+
+
+def test_slack_url_verification_is_answered_only_when_signed(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    """Slack checks the request URL (the manifest's event_subscriptions) with a signed challenge."""
+    settings = make_settings(tmp_path, slack_api)
+    body = '{"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}'  # noqa: E501
+    with serving(settings) as served:
+        good = _post(served, body, signed_headers(body, content_type="application/json"))
+        bad = _post(served, body, signed_headers(body, secret="x", content_type="application/json"))
+    assert good.status_code == 200
+    assert good.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    assert bad.status_code == 401
+    assert "3eZbrw1" not in bad.text
