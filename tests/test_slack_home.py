@@ -122,3 +122,17 @@ def test_a_busy_owner_home_stays_within_100_blocks(tmp_path: Path, slack_api: Sl
     text = block_texts(view["blocks"])
     assert "300 deal(s)" in text
     assert "… and 285 more. See them all with `/pipeline mine`." in text
+
+
+def test_a_failure_is_shown_in_the_home_tab_without_figures(
+    settings: Settings, slack_api: SlackStandIn
+) -> None:
+    from tests.test_slack_pipeline import FailingDeps
+
+    deps = FailingDeps(settings, RuntimeError("disk on fire"))
+    with serving(settings, deps) as served:
+        send_event(served, opened("UMARIE"), "Ev700")
+        view = published_view(wait_for(lambda: slack_api.called("views.publish"))[0])
+    text = block_texts(view["blocks"])
+    assert "Couldn't load your pipeline (RuntimeError: disk on fire)" in text
+    assert "€" not in text

@@ -6,6 +6,10 @@ trip, nothing to go wrong later); late, the ack says "working on it…" and the 
 the command's `response_url` the moment it is ready. This is Bolt's lazy-listener idea without its
 cost: Bolt starts a lazy function for every request, we only post when the budget ran out.
 
+Identical questions share one computation and its answer until the database changes
+(`AnswerCache`), and `serve` pre-answers the common ones after every change (`Warmer`), so the
+budget is rarely needed even on 100,000 deals.
+
 Every failure (an unknown query, a locked database, a bug) becomes an ephemeral message that says
 what went wrong (logged with its traceback for bugs); Slack never sees an HTTP 500.
 """
