@@ -25,6 +25,7 @@ from bot.settings import Secrets, Settings, validate_config
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
 from bot.slack.wsgi import HttpServer, make_wsgi
+from bot.store import Store
 from tests.helpers import at
 from tests.slack_standin import Call, SlackStandIn
 
@@ -45,6 +46,41 @@ def make_settings(tmp_path: Path, slack_api: SlackStandIn, **config: Any) -> Set
         db_path=tmp_path / "pipeline.db",
         base_dir=tmp_path,
     )
+
+
+class FailingDeps(Deps):
+    """Opening the store raises `error`: a locked database, a bug."""
+
+    def __init__(self, settings: Settings, error: Exception):
+        super().__init__(settings, now=lambda: NOW)
+        self.error = error
+
+    def open_store(self) -> Store:
+        raise self.error
+
+
+class GatedDeps(Deps):
+    """Opening the store waits for the test's go: an answer that misses the ack's budget."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings, now=lambda: NOW)
+        self.go = threading.Event()
+
+    def open_store(self) -> Store:
+        assert self.go.wait(10)
+        return super().open_store()
+
+
+class CountingDeps(Deps):
+    """Counts how often a listener reached the store."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings, now=lambda: NOW)
+        self.opened = 0
+
+    def open_store(self) -> Store:
+        self.opened += 1
+        return super().open_store()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from bot.store import Store
 from tests.helpers import load, task
 from tests.slack_http import (
     NOW,
+    FailingDeps,
     block_texts,
     make_settings,
     published_view,
@@ -127,8 +128,6 @@ def test_a_busy_owner_home_stays_within_100_blocks(tmp_path: Path, slack_api: Sl
 def test_a_failure_is_shown_in_the_home_tab_without_figures(
     settings: Settings, slack_api: SlackStandIn
 ) -> None:
-    from tests.test_slack_pipeline import FailingDeps
-
     deps = FailingDeps(settings, RuntimeError("disk on fire"))
     with serving(settings, deps) as served:
         send_event(served, opened("UMARIE"), "Ev700")

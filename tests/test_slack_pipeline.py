@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from bot.slack.deps import Deps
 from bot.store import Store, StoreLocked
 from tests.helpers import load, task
 from tests.slack_http import (
     NOW,
+    CountingDeps,
+    FailingDeps,
+    GatedDeps,
     block_texts,
     make_settings,
     send_command,
@@ -144,15 +146,6 @@ def test_unknown_query_gets_an_ephemeral_suggestion_not_an_error_status(settings
     assert "did you mean 'stalled'?" in body["text"]
 
 
-class FailingDeps(Deps):
-    def __init__(self, settings: Settings, error: Exception):
-        super().__init__(settings, now=lambda: NOW)
-        self.error = error
-
-    def open_store(self) -> Store:
-        raise self.error
-
-
 def test_a_bug_becomes_an_ephemeral_message_never_a_500(settings: Settings) -> None:
     deps = FailingDeps(settings, RuntimeError("disk on fire"))
     with serving(settings, deps) as served:
@@ -172,18 +165,6 @@ def test_a_locked_database_says_so(settings: Settings) -> None:
         body = send_command(served, "").json()
     assert "database is busy" in body["text"]
     assert body["response_type"] == "ephemeral"
-
-
-class GatedDeps(Deps):
-    """Opening the store waits for the test's go: an answer that misses the ack's budget."""
-
-    def __init__(self, settings: Settings):
-        super().__init__(settings, now=lambda: NOW)
-        self.go = threading.Event()
-
-    def open_store(self) -> Store:
-        assert self.go.wait(10)
-        return super().open_store()
 
 
 def test_slow_answer_acks_at_once_then_posts_to_response_url(
@@ -206,16 +187,6 @@ def test_slow_answer_acks_at_once_then_posts_to_response_url(
     assert late["response_type"] == "in_channel"
     assert late["replace_original"] is False
     assert "Stalled deals: 2" in block_texts(late["blocks"])
-
-
-class CountingDeps(Deps):
-    def __init__(self, settings: Settings):
-        super().__init__(settings, now=lambda: NOW)
-        self.opened = 0
-
-    def open_store(self) -> Store:
-        self.opened += 1
-        return super().open_store()
 
 
 def test_identical_questions_share_one_answer_until_the_data_changes(settings: Settings) -> None:

@@ -10,12 +10,12 @@ import requests
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.settings import Settings
-from bot.slack.deps import Deps
 from bot.store import Store
 from tests.helpers import load, task
 from tests.slack_http import (
     NOW,
     SECRET,
+    CountingDeps,
     Served,
     command_body,
     make_settings,
@@ -54,16 +54,6 @@ def test_slack_documented_vector_signs_and_verifies_at_its_own_time() -> None:
     assert not verifier.is_valid(VECTOR_BODY + "x", str(VECTOR_TIMESTAMP), VECTOR_SIGNATURE)
     late = SignatureVerifier(SECRET, clock=FrozenClock(VECTOR_TIMESTAMP + 301))
     assert not late.is_valid(VECTOR_BODY, str(VECTOR_TIMESTAMP), VECTOR_SIGNATURE)
-
-
-class CountingDeps(Deps):
-    def __init__(self, settings: Settings):
-        super().__init__(settings, now=lambda: NOW)
-        self.opened = 0
-
-    def open_store(self) -> Store:
-        self.opened += 1
-        return super().open_store()
 
 
 @pytest.fixture

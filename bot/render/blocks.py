@@ -324,22 +324,26 @@ def summary_blocks(result: Summary, style: BlockStyle) -> Blocks:
     return blocks
 
 
+def deal_text(
+    url: str | None, title: str, client: str | None, facts: list[str], next_step: str | None = None
+) -> str:
+    """The mrkdwn of one deal: linked title and client, a line of facts, the next step."""
+    head = f"*{link(url, title)}*" + (f" · {esc(client)}" if client else "")
+    step = f"\n➡️ {esc(clip(next_step, 500))}" if next_step else ""
+    return f"{head}\n{' · '.join(facts)}{step}"
+
+
 def stalled_line(deal: StalledDeal, style: BlockStyle) -> str:
     """One stalled deal: link, client, owner mention, stage, idle days, amount, next step."""
     lang = style.language
-    title = link(deal.url, deal.title)
-    client = f" · {esc(deal.client)}" if deal.client else ""
-    facts = " · ".join(
-        [
-            style.owner(deal.owner, deal.owner_email),
-            style.stage(deal.stage),
-            t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days),
-            style.money(deal.amount),
-        ]
-    )
+    facts = [
+        style.owner(deal.owner, deal.owner_email),
+        style.stage(deal.stage),
+        t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days),
+        style.money(deal.amount),
+    ]
     step = deal.next_step or (t("chase.client", lang) if deal.waiting_on == "client" else "")
-    nxt = f"\n➡️ {esc(clip(step, 500))}" if step else ""
-    return f"*{title}*{client}\n{facts}{nxt}"
+    return deal_text(deal.url, deal.title, deal.client, facts, step)
 
 
 def _cut_deals(
@@ -395,7 +399,6 @@ def deal_line(deal: DealView, style: BlockStyle) -> str:
     """One deal of a list: link, client, owner, stage, days in stage, amount, close date, and the
     next step when it is stalled (what the manager should do about it)."""
     lang = style.language
-    client = f" · {esc(deal.client)}" if deal.client else ""
     facts = [_owner_of(deal, style), _stage_of(deal, style)]
     if deal.idle_days is not None:
         idle = t("slack.stage_idle", lang, idle=deal.idle_days)
@@ -403,8 +406,8 @@ def deal_line(deal: DealView, style: BlockStyle) -> str:
     facts.append(style.money(deal.amount))
     if deal.expected_close:
         facts.append(f"📅 {style.date(deal.expected_close)}")
-    step = f"\n➡️ {esc(clip(deal.next_step, 500))}" if deal.stalled and deal.next_step else ""
-    return f"*{link(deal.url, deal.title)}*{client}\n{' · '.join(facts)}{step}"
+    step = deal.next_step if deal.stalled else None
+    return deal_text(deal.url, deal.title, deal.client, facts, step)
 
 
 @renderer(DealList)
