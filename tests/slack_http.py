@@ -98,7 +98,7 @@ def serving(settings: Settings, deps: Deps | None = None, **build: Any) -> Itera
     """The real WSGI app under waitress on a free loopback port, for the `with` block."""
     deps = deps or Deps(settings, now=lambda: NOW)
     app = build_app(settings, deps, **build)
-    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0, threads=4)
+    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0)
     stop = threading.Event()
     thread = server.start_thread(stop)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,23 @@ def test_errors_are_in_the_configured_language(tmp_path: Path, slack_api: SlackS
     )
     assert "`/pipeline aide` liste ce que vous pouvez demander." in typo["text"]
     assert "l'utilisateur Slack UNEW n'est pas dans [people]" in unknown_user["text"]
+
+
+def test_a_burst_of_slow_questions_is_acknowledged_within_slacks_3_seconds(
+    settings: Settings, slack_api: SlackStandIn
+) -> None:
+    deps = GatedDeps(settings)  # every answer is stuck until the test says go
+    hook = f"{slack_api.url}/commands/T1/7/burst-hook"
+    with serving(settings, deps) as served:  # the real 2 s budget
+        with ThreadPoolExecutor(max_workers=12) as pool:
+
+            def ask(i: int) -> tuple[float, dict[str, Any]]:
+                started = time.monotonic()
+                answer = send_command(served, f"deal Client{i}", user=f"U{i}", response_url=hook)
+                return time.monotonic() - started, answer.json()
+
+            answers = list(pool.map(ask, range(12)))
+        deps.go.set()
+        wait_for(lambda: len(slack_api.called("burst-hook")) == 12)
+    assert all(seconds < 3.0 for seconds, _ in answers), [round(s, 2) for s, _ in answers]
+    assert all("Working on it" in body["text"] for _, body in answers)

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ def build_app(
         signing_secret=secret,
         token_verification_enabled=token_verification,
         process_before_response=False,
+        # Bolt's default pool has 5 threads; each /pipeline ack may wait up to the answer budget,
+        # so a burst of questions would queue behind it and miss Slack's 3 s. Threads mostly wait.
+        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="bolt-listener"),
         logger=bolt_log,
     )
     app.error(_error_handler(settings))

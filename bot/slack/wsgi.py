@@ -100,7 +100,7 @@ class HttpServer:
     """waitress on `host:port` (port 0: any free port) with a loop we can stop."""
 
     def __init__(
-        self, application: WSGIApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+        self, application: WSGIApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 32
     ):
         self._map: dict[int, Any] = {}
         self.server: Any = create_server(
