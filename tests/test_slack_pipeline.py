@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from bot.slack import commands
 from bot.store import Store, StoreLocked
 from tests.helpers import load, task
 from tests.slack_http import (
@@ -208,7 +209,10 @@ def test_identical_questions_share_one_answer_until_the_data_changes(settings: S
     assert "Stalled deals: 2" in block_texts(first["blocks"])
 
 
-def test_common_answers_are_ready_before_anyone_asks(settings: Settings) -> None:
+def test_common_answers_are_ready_before_anyone_asks(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(commands, "WARM_EVERY_S", 0.2)
     deps = CountingDeps(settings)
     stop = threading.Event()
     try:

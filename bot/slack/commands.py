@@ -48,6 +48,9 @@ ANSWER_BUDGET_S = 2.0
 #: a workspace may have renamed it to avoid a clash).
 COMMAND = re.compile(r"^/")
 
+#: Seconds between the warmer's looks at the database (it warms after one quiet interval).
+WARM_EVERY_S = 2.0
+
 #: Queries whose answer depends on who asks (the rest are shared between users).
 USER_QUERIES = frozenset({"mine"})
 
@@ -208,12 +211,12 @@ class Warmer:
         cache: AnswerCache,
         *,
         questions: tuple[str, ...] = ("", "stalled"),
-        every: float = 2.0,
+        every: float | None = None,
     ):
         self.deps = deps
         self.cache = cache
         self.questions = questions
-        self.every = every
+        self.every = WARM_EVERY_S if every is None else every
 
     def run(self, stop: threading.Event) -> None:
         seen: Hashable | None = None
