@@ -12,7 +12,7 @@ import pytest
 
 from bot import query as query_module
 from bot.render import text as text_render
-from bot.render.blocks import BlockStyle, fit, message
+from bot.render.blocks import BlockStyle, fit, link, message
 from bot.store import Store
 from tests.helpers import load, task
 from tests.slack_http import NOW, block_texts, make_settings, send_command, serving
@@ -25,7 +25,9 @@ def assert_within_limits(blocks: list[dict[str, Any]], max_blocks: int = 50) -> 
     assert len(blocks) <= max_blocks
     for block in blocks:
         if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
+            text = block["text"]["text"]
+            assert len(text) <= 3000
+            assert text.count("<") == text.count(">")  # no link or mention cut in half
         if block["type"] == "header":
             assert len(block["text"]["text"]) <= 150
 
@@ -107,6 +109,12 @@ def test_a_query_without_block_renderer_answers_with_its_text_cut_to_the_limits(
     assert text.startswith("```\nline 00000 ")
     assert "line 00100 " in text
     assert "more lines. Narrow it down" in text
+
+
+def test_links_escape_titles_and_skip_urls_too_long_to_stay_whole() -> None:
+    assert link("https://t.co/a?b=1&c=2", "A|B <C>") == "<https://t.co/a?b=1&amp;c=2|A¦B &lt;C&gt;>"
+    assert link("https://t.co/" + "a" * 2000, "Long") == "Long"
+    assert link("javascript:alert(1)", "X") == "X"
 
 
 def test_fit_clips_what_a_renderer_let_through() -> None:

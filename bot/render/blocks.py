@@ -44,6 +44,7 @@ MAX_ACTION_ELEMENTS = 25
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_URL = 3000
+MAX_LINK_URL = 1000  # our own cap for links inside text, so a deal's section stays whole
 MAX_FALLBACK_TEXT = 3000  # the top-level `text` (notifications); Slack truncates past 40,000
 
 #: Deals listed one per section in a message / per App Home list before "… and N more".
@@ -80,7 +81,7 @@ class BlockStyle:
         for candidate in (name, email):
             if candidate and normalise(candidate) in self.people:
                 return f"<@{self.people[normalise(candidate)]}>"
-        return esc(name) if name else f"_{t('slack.no_owner', self.language)}_"
+        return esc(clip(name, 100)) if name else f"_{t('slack.no_owner', self.language)}_"
 
 
 def style_for(settings: Any) -> BlockStyle:
@@ -110,9 +111,10 @@ def clip(text: str, limit: int) -> str:
 
 
 def link(url: str | None, title: str) -> str:
-    """`<url|title>` for http(s) URLs that fit; the escaped title alone otherwise."""
+    """`<url|title>` for http(s) URLs of a sane length; the escaped title alone otherwise (a
+    section is clipped at 3,000 characters, and clipping inside a link would break it)."""
     label = esc(clip(title, 200)).replace("|", "¦")
-    if url and url.startswith(("http://", "https://")) and len(url) <= MAX_URL:
+    if url and url.startswith(("http://", "https://")) and len(url) <= MAX_LINK_URL:
         safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
         return f"<{safe}|{label}>"
     return label
@@ -328,7 +330,7 @@ def deal_text(
     url: str | None, title: str, client: str | None, facts: list[str], next_step: str | None = None
 ) -> str:
     """The mrkdwn of one deal: linked title and client, a line of facts, the next step."""
-    head = f"*{link(url, title)}*" + (f" · {esc(client)}" if client else "")
+    head = f"*{link(url, title)}*" + (f" · {esc(clip(client, 200))}" if client else "")
     step = f"\n➡️ {esc(clip(next_step, 500))}" if next_step else ""
     return f"{head}\n{' · '.join(facts)}{step}"
 
@@ -453,7 +455,7 @@ def deal_search_blocks(result: DealSearch, style: BlockStyle) -> Blocks:
             facts.append(f"➡️ {esc(clip(deal.next_step, 500))}")
         if deal.lost_reason:
             facts.append(f"{t('col.reason', lang)}: {esc(clip(deal.lost_reason, 300))}")
-        client = f" · {esc(deal.client)}" if deal.client else ""
+        client = f" · {esc(clip(deal.client, 200))}" if deal.client else ""
         blocks.append(section(f"*{link(deal.url, deal.title)}*{client}\n" + "\n".join(facts)))
         if deal.history:
             moves = [

@@ -91,7 +91,9 @@ def _failed(text: str, user: str | None, exc: Exception, lang: str) -> Answer:
     log.exception("/pipeline %r from %s failed", text, user)
     error = clip(f"{type(exc).__name__}: {exc}", 300)
     return Answer(
-        notice(t("slack.failed", lang, question=clip(text or "summary", 200), error=error))
+        notice(
+            t("slack.failed", lang, question=esc(clip(text or "summary", 200)), error=esc(error))
+        )
     )
 
 
