@@ -17,7 +17,7 @@ import requests
 
 import bot
 from bot.slack.serve import ServeError, resolve_port
-from tests.slack_http import SECRET, Served, send_command, serving
+from tests.slack_http import SECRET, Served, command_body, send_command, serving, signed_headers
 from tests.slack_standin import SlackStandIn
 
 ROOT = Path(bot.__file__).resolve().parents[1]
@@ -136,6 +136,16 @@ def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
     assert answer.status_code == 200
     assert answer.json()["blocks"][0]["type"] == "header"
     assert slack_api.called("auth.test")  # the token was checked against SLACK_API_URL
+    forged = command_body(
+        "stalled", response_url="https://hooks.slack.com/commands/T1/2/CAPABILITY"
+    )
+    refused = requests.post(
+        f"http://127.0.0.1:{port}/slack/events",
+        data=forged.encode(),
+        headers=signed_headers(forged, secret="guess"),
+        timeout=5,
+    )
+    assert refused.status_code == 401
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=15)
@@ -144,6 +154,8 @@ def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
     assert "received SIGTERM: stopping" in stderr and "pipeline-bot stopped" in stderr
     assert "Traceback" not in stderr
     assert "xoxb-test" not in stderr
+    assert "bad or stale Slack signature" in stderr  # one line for the operator...
+    assert "CAPABILITY" not in stderr  # ...without the request's secrets
 
 
 def test_health_and_routing(tmp_path: Path, slack_api: SlackStandIn) -> None:

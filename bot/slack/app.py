@@ -94,6 +94,9 @@ def build_app(
         )
     bolt_log = logging.getLogger("bot.slack.bolt")
     bolt_log.addFilter(_quiet_token_warning)
+    # Bolt logs whole request bodies at INFO (a refused request's `response_url` included):
+    # warnings only; `bot.slack.wsgi` says in one line when a signature is refused.
+    bolt_log.setLevel(logging.WARNING)
     app = App(
         client=make_client(settings),
         signing_secret=secret,

@@ -86,8 +86,18 @@ def make_wsgi(app: App, deps: Deps) -> WSGIApp:
                 {"ok": False, "error": "POST only"},
                 (("Allow", "POST"),),
             )
+
+        def start(status: str, headers: Any, *args: Any) -> Any:
+            if status.startswith("401"):
+                log.warning(
+                    "refused a request to %s from %s: bad or stale Slack signature",
+                    path,
+                    environ.get("REMOTE_ADDR", "?"),
+                )
+            return start_response(status, headers, *args)
+
         try:
-            return bolt(environ, start_response)  # type: ignore[arg-type]
+            return bolt(environ, start)  # type: ignore[arg-type]
         except Exception:  # Bolt answers its own errors; this is a bug below it: never a 500
             log.exception("Slack request to %s failed before Bolt could answer", path)
             text = t("slack.failed", deps.settings.language, question=path, error="internal")
