@@ -107,6 +107,7 @@ def test_a_query_without_block_renderer_answers_with_its_text_cut_to_the_limits(
     assert_within_limits(body["blocks"])
     text = block_texts(body["blocks"])
     assert text.startswith("```\nline 00000 ")
+    assert body["text"].startswith("line 00000 ---")  # the notification is a line, not a fence
     assert "line 00100 " in text
     assert "more lines. Narrow it down" in text
 

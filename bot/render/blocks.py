@@ -238,10 +238,13 @@ def notice(text: str) -> dict[str, Any]:
 
 
 def _headline(blocks: Blocks) -> str:
+    """The first line a person would read: the notification text of the message."""
     for block in blocks:
         text = block.get("text")
         if isinstance(text, dict) and text.get("text"):
-            return str(text["text"]).split("\n", 1)[0]
+            for line in str(text["text"]).splitlines():
+                if line.strip() and line.strip() != "```":
+                    return line.strip()
     return "pipeline-bot"
 
 
