@@ -46,6 +46,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Pour affiner : `/pipeline responsable NOM`, `/pipeline étape NOM` ou "
         "`/pipeline moi`.",
     },
+    "slack.stalled_head": {"en": "Stalled deals: {n}", "fr": "Affaires bloquées : {n}"},
     "slack.more_lines": {"en": "… and {n} more lines", "fr": "… et {n} lignes de plus"},
     "slack.deals": {"en": "{n} deal(s)", "fr": "{n} affaire(s)"},
     "slack.weighted": {"en": "weighted {amount}", "fr": "pondéré {amount}"},

@@ -366,7 +366,7 @@ def stalled_blocks(result: Stalled, style: BlockStyle) -> Blocks:
     if not result.deals:
         return [section(t("stalled.none", lang)), _as_of_line(result, style)]
     blocks: Blocks = [
-        header(f"{t('stalled.title', lang)}: {len(result.deals)}"),
+        header(t("slack.stalled_head", lang, n=len(result.deals))),
         _as_of_line(result, style),
     ]
     shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
