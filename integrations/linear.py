@@ -39,7 +39,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -55,7 +54,7 @@ from integrations.graphql import (
     pause,
     reset_delay,
 )
-from integrations.http import AuthError, HttpClient, HttpError, paginate, retry_delay
+from integrations.http import AuthError, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
@@ -115,7 +114,7 @@ class LinearSettings(SourceSettings):
 
 
 @register
-class LinearAdapter(Adapter):
+class LinearAdapter(Adapter[LinearSettings]):
     """Linear issues as deals; history from each issue's state changes (real times)."""
 
     kind = "linear"
@@ -123,34 +122,19 @@ class LinearAdapter(Adapter):
     secret_names = ("LINEAR_API_KEY",)
     has_history = True
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.linear = (
-            settings
-            if isinstance(settings, LinearSettings)
-            else LinearSettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.linear.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": secrets["LINEAR_API_KEY"]},  # a personal key: no "Bearer"
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
+            headers={
+                "Authorization": self.secrets["LINEAR_API_KEY"]
+            },  # a personal key: no "Bearer"
             auth_hint=AUTH_HINT,
-            **self.http_options,
         )
         # The HTTP client turns a 400 into an HttpError without its headers; the rate-limit
         # answer's reset time is in them, so keep the last response at hand.
         self._last_response: requests.Response | None = None
         self.client.session.hooks["response"].append(self._remember)
         self._found: set[str] = set()
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -184,7 +168,7 @@ class LinearAdapter(Adapter):
 
     def issue_variables(self, since: datetime | None) -> dict[str, Any]:
         """The variables of the issues query (without the cursor)."""
-        team = {"team": {"key": {"eq": self.linear.team}}}
+        team = {"team": {"key": {"eq": self.settings.team}}}
         if since is None:
             return {"filter": team, "first": PAGE_SIZE, "includeArchived": False}
         if since.tzinfo is None:

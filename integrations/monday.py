@@ -43,7 +43,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     Task,
@@ -58,7 +57,7 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
-from integrations.http import AuthError, HttpClient, paginate
+from integrations.http import AuthError, paginate
 from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
@@ -119,7 +118,7 @@ class MondaySettings(SourceSettings):
 
 
 @register
-class MondayAdapter(Adapter):
+class MondayAdapter(Adapter[MondaySettings]):
     """monday.com items as deals; the status's `changed_at` dates the current stage."""
 
     kind = "monday"
@@ -127,30 +126,13 @@ class MondayAdapter(Adapter):
     secret_names = ("MONDAY_TOKEN",)
     has_history = False
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.monday = (
-            settings
-            if isinstance(settings, MondaySettings)
-            else MondaySettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.monday.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": secrets["MONDAY_TOKEN"], "API-Version": API_VERSION},
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
+            headers={"Authorization": self.secrets["MONDAY_TOKEN"], "API-Version": API_VERSION},
             auth_hint=AUTH_HINT,
-            **self.http_options,
         )
         self._columns: dict[str, str] = {}  # deal field (or "status"/"owner"/"due") -> column id
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -195,7 +177,7 @@ class MondayAdapter(Adapter):
 
     def _first_page(self, params: dict[str, Any] | None) -> Mapping[str, Any]:
         """The board's columns and first page of items (filtered when `params`)."""
-        variables: dict[str, Any] = {"board": [self.monday.board], "limit": PAGE_SIZE}
+        variables: dict[str, Any] = {"board": [self.settings.board], "limit": PAGE_SIZE}
         if params is None:
             data = self._query(FIRST_PAGE_QUERY, variables)
         else:
@@ -210,7 +192,7 @@ class MondayAdapter(Adapter):
         boards = [b for b in data.get("boards") or [] if isinstance(b, Mapping)]
         if not boards:
             raise SourceError(
-                f"source '{self.name}': monday board {self.monday.board} not found, or not "
+                f"source '{self.name}': monday board {self.settings.board} not found, or not "
                 "visible to the user whose token is MONDAY_TOKEN"
             )
         self._resolve_columns(boards[0].get("columns") or [])
@@ -257,7 +239,7 @@ class MondayAdapter(Adapter):
             return next((str(c["id"]) for c in listed if c.get("type") == kind), None)
 
         resolved: dict[str, str] = {}
-        status_title = self.monday.status_column or self.settings.fields.get("status")
+        status_title = self.settings.status_column or self.settings.fields.get("status")
         status_id = find_by_name(status_title, by_title) if status_title else first_of("status")
         if status_id:
             resolved["status"] = status_id
@@ -269,7 +251,7 @@ class MondayAdapter(Adapter):
                     if status_title
                     else "no status column"
                 )
-                + f" on monday board {self.monday.board}; its deals have no status"
+                + f" on monday board {self.settings.board}; its deals have no status"
             )
         owner_title = self.settings.fields.get("owner")
         owner_id = find_by_name(owner_title, by_title) if owner_title else first_of("people")
@@ -299,7 +281,7 @@ class MondayAdapter(Adapter):
             elif deal in self.settings.fields:
                 self._warn(
                     f"source '{self.name}': no column titled '{title}' (for {deal}, set in "
-                    f"[sources.fields]) on monday board {self.monday.board}; that deal field "
+                    f"[sources.fields]) on monday board {self.settings.board}; that deal field "
                     "stays empty"
                 )
         self._columns = resolved

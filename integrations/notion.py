@@ -35,7 +35,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     Task,
@@ -49,7 +48,7 @@ from integrations.deal_fields import (
     task_label,
     wanted_fields,
 )
-from integrations.http import HttpClient, HttpError, paginate
+from integrations.http import HttpError, paginate
 from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
@@ -94,7 +93,7 @@ class NotionSettings(SourceSettings):
 
 
 @register
-class NotionAdapter(Adapter):
+class NotionAdapter(Adapter[NotionSettings]):
     """Notion database pages as deals; no history from the tool (the engine snapshots)."""
 
     kind = "notion"
@@ -102,33 +101,16 @@ class NotionAdapter(Adapter):
     secret_names = ("NOTION_TOKEN",)
     has_history = False
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.notion = (
-            settings
-            if isinstance(settings, NotionSettings)
-            else NotionSettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.notion.base_url or DEFAULT_BASE_URL,
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
             headers={
-                "Authorization": f"Bearer {secrets['NOTION_TOKEN']}",
+                "Authorization": f"Bearer {self.secrets['NOTION_TOKEN']}",
                 "Notion-Version": NOTION_VERSION,
             },
             auth_hint="set NOTION_TOKEN (see README)",
-            **self.http_options,
         )
         self._warned: set[str] = set()
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -158,7 +140,7 @@ class NotionAdapter(Adapter):
         return body
 
     def _query_page(self, body: Mapping[str, Any]) -> Any:
-        path = f"/databases/{self.notion.database}/query"
+        path = f"/databases/{self.settings.database}/query"
 
         def page(cursor: str | None) -> tuple[list[Any], str | None]:
             sent = {**body, "start_cursor": cursor} if cursor else dict(body)
@@ -167,7 +149,7 @@ class NotionAdapter(Adapter):
             except HttpError as exc:
                 if exc.status == 404:
                     raise SourceError(
-                        f"source '{self.name}': Notion database {self.notion.database} not "
+                        f"source '{self.name}': Notion database {self.settings.database} not "
                         "found: check the id, and share the database with the integration "
                         "(••• › Connections) whose token is NOTION_TOKEN"
                     ) from None
@@ -195,7 +177,7 @@ class NotionAdapter(Adapter):
         task.started = _time(task, "created_time", page.get("created_time"))
         task.updated = _time(task, "last_edited_time", page.get("last_edited_time"))
 
-        status_name = self.settings.fields.get("status") or self.notion.status_property
+        status_name = self.settings.fields.get("status") or self.settings.status_property
         status_prop = find_by_name(status_name, named)
         if status_prop is None:
             self._warn_once(
