@@ -125,9 +125,8 @@ class LinearAdapter(Adapter[LinearSettings]):
     def connect(self) -> None:
         self.client = self.http_client(
             DEFAULT_BASE_URL,
-            headers={
-                "Authorization": self.secrets["LINEAR_API_KEY"]
-            },  # a personal key: no "Bearer"
+            # a personal API key goes in as is: no "Bearer"
+            headers={"Authorization": self.secrets["LINEAR_API_KEY"]},
             auth_hint=AUTH_HINT,
         )
         # The HTTP client turns a 400 into an HttpError without its headers; the rate-limit

@@ -52,7 +52,7 @@ from integrations.deal_fields import (
     RawValue,
     apply_value,
     find_by_name,
-    normalise_name,
+    find_due,
     task_label,
     wanted_fields,
 )
@@ -70,10 +70,6 @@ API_VERSION = "2024-10"
 PAGE_SIZE = 500
 #: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
 OVERLAP = timedelta(days=1)
-DUE_NAMES = frozenset(
-    normalise_name(n)
-    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
-)
 AUTH_HINT = "set MONDAY_TOKEN (a personal API token, see README)"
 AUTH_CODES = frozenset({"UserUnauthorizedException", "USER_UNAUTHORIZED", "Unauthorized"})
 _ITEM_FIELDS = (
@@ -257,21 +253,13 @@ class MondayAdapter(Adapter[MondaySettings]):
         owner_id = find_by_name(owner_title, by_title) if owner_title else first_of("people")
         if owner_id:
             resolved["owner"] = owner_id
-        due_title = self.settings.fields.get("due")
-        due_id = (
-            find_by_name(due_title, by_title)
-            if due_title
-            else next(
-                (
-                    str(c["id"])
-                    for c in listed
-                    if c.get("type") == "date" and normalise_name(str(c.get("title"))) in DUE_NAMES
-                ),
-                None,
-            )
+        due = find_due(
+            self.settings.fields.get("due"),
+            [(str(c.get("title", "")), c) for c in listed],
+            lambda column: column.get("type") == "date",
         )
-        if due_id:
-            resolved["due"] = due_id
+        if due is not None:
+            resolved["due"] = str(due["id"])
         for deal, title in wanted_fields(self.settings).items():
             if deal in ("status", "owner"):
                 continue

@@ -44,7 +44,7 @@ from integrations.deal_fields import (
     RawValue,
     apply_value,
     find_by_name,
-    normalise_name,
+    find_due,
     task_label,
     wanted_fields,
 )
@@ -62,11 +62,6 @@ PAGE_SIZE = 100
 #: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
 #: much before the bookmark; upserts absorb the overlap.
 OVERLAP = timedelta(minutes=5)
-#: Date properties read as the due date when `[sources.fields] due` names none.
-DUE_NAMES = frozenset(
-    normalise_name(n)
-    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
-)
 _HEX_ID = re.compile(r"([0-9a-f]{32})(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -216,18 +211,7 @@ class NotionAdapter(Adapter[NotionSettings]):
 
         if task.expected_close is None:
             due_name = self.settings.fields.get("due")
-            due = (
-                find_by_name(due_name, named)
-                if due_name
-                else next(
-                    (
-                        p
-                        for n, p in named
-                        if p.get("type") == "date" and normalise_name(n) in DUE_NAMES
-                    ),
-                    None,
-                )
-            )
+            due = find_due(due_name, named, lambda prop: prop.get("type") == "date")
             if due is not None:
                 apply_value(task, "expected_close", due_name or "due", _plain(due, "due"), NOUN)
         return task
