@@ -7,8 +7,9 @@ plain `Task` records with the status history the tool can give, and the sync eng
 from __future__ import annotations
 
 import importlib
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
@@ -205,6 +206,30 @@ class Adapter(ABC, Generic[S]):
     @property
     def name(self) -> str:
         return self.settings.source_name
+
+    def _warn(self, message: str) -> None:
+        """Log a problem with the source as a whole and keep it for `sync` to print; logged
+        under the adapter's own module, so log filters by tool keep working."""
+        logging.getLogger(type(self).__module__).warning("%s", message)
+        self.warnings.append(message)
+
+    def _tasks_by_page(
+        self,
+        pages: Iterable[Iterable[Any]],
+        to_task: Callable[[Mapping[str, Any]], Task],
+        keep: Callable[[Mapping[str, Any]], bool] = lambda raw: True,
+    ) -> Generator[Task, None, int]:
+        """Each kept mapping of each page as a task, with `progress` after every page; returns
+        how many tasks were yielded (`yielded = yield from ...`)."""
+        yielded = 0
+        for pages_read, raws in enumerate(pages, start=1):
+            for raw in raws:
+                if isinstance(raw, Mapping) and keep(raw):
+                    yield to_task(raw)
+                    yielded += 1
+            if self.progress:
+                self.progress(pages_read, yielded)
+        return yielded
 
     @abstractmethod
     def fetch(self, since: datetime | None) -> Iterator[Task]:

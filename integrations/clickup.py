@@ -20,7 +20,6 @@ history (the engine keeps its own snapshots) and says so once.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -39,8 +38,6 @@ from integrations.base import (
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
 from integrations.http import HttpError, paginate
 from integrations.values import from_unix_ms
-
-log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
@@ -209,10 +206,6 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             due = _ms(task, "due_date", raw["due_date"])
             task.expected_close = due.date() if due else None
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _history(answer: Mapping[str, Any]) -> list[StatusChange]:

@@ -261,10 +261,6 @@ class JiraAdapter(Adapter[JiraSettings]):
             apply_value(task, "expected_close", "duedate", fields["duedate"])
         return task
 
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
-
 
 def _jql_value(value: str) -> str:
     """A project key as JQL wants it: bare when it is a plain key, quoted otherwise."""

@@ -28,7 +28,6 @@ client's retry and wait budget. Other GraphQL errors end the sync with the vendo
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -56,8 +55,6 @@ from integrations.graphql import (
 )
 from integrations.http import AuthError, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -141,7 +138,6 @@ class LinearAdapter(Adapter[LinearSettings]):
         """Issues of the team: all live ones, or those updated since `since` (archived ones
         flagged `removed`)."""
         variables = self.issue_variables(since)
-        yielded = 0
 
         def issues_page(cursor: str | None) -> tuple[list[Any], str | None]:
             data = self._query(ISSUES_QUERY, {**variables, "after": cursor})
@@ -150,13 +146,9 @@ class LinearAdapter(Adapter[LinearSettings]):
             following = info.get("endCursor") if info.get("hasNextPage") else None
             return list(issues.get("nodes") or []), following or None
 
-        for pages, nodes in enumerate(paginate(issues_page, source=self.name), start=1):
-            for node in nodes:
-                if isinstance(node, Mapping):
-                    yield self._task(node)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yielded = yield from self._tasks_by_page(
+            paginate(issues_page, source=self.name), self._task
+        )
         missing = sorted(set(wanted_fields(self.settings)) & set(self.settings.fields))
         for deal in (d for d in missing if d not in self._found and yielded):
             self._warn(
@@ -275,10 +267,6 @@ class LinearAdapter(Adapter[LinearSettings]):
                 entries += self._more_history(str(node["id"]), str(info["endCursor"]))
             task.history = _history(task, entries)
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _json(response: requests.Response) -> Any:

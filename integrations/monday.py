@@ -33,7 +33,6 @@ and wait budget; any other ends the sync with monday's message. 429/5xx are the 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -59,8 +58,6 @@ from integrations.deal_fields import (
 from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
 from integrations.http import AuthError, paginate
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -135,7 +132,6 @@ class MondayAdapter(Adapter[MondaySettings]):
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Items of the board: all of them, or those updated since the day before `since`."""
         params = self.query_params(since)
-        yielded = 0
 
         def items_page(cursor: str | None) -> tuple[list[Any], str | None]:
             if cursor:
@@ -145,13 +141,7 @@ class MondayAdapter(Adapter[MondaySettings]):
                 page = self._first_page(params)
             return list(page.get("items") or []), page.get("cursor") or None
 
-        for pages, items in enumerate(paginate(items_page, source=self.name), start=1):
-            for item in items:
-                if isinstance(item, Mapping):
-                    yield self._task(item)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yield from self._tasks_by_page(paginate(items_page, source=self.name), self._task)
 
     def query_params(self, since: datetime | None) -> dict[str, Any] | None:
         """The `items_page` filter of an incremental sync (None: the whole board)."""
@@ -309,10 +299,6 @@ class MondayAdapter(Adapter[MondaySettings]):
         if task.expected_close is None and due is not None:
             apply_value(task, "expected_close", "due", _plain(due), NOUN)
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _retry_in(errors: list[dict[str, Any]]) -> float | None:

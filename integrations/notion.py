@@ -25,7 +25,6 @@ itself hides them, so it is the daily full sync that notices most of them gone.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -50,8 +49,6 @@ from integrations.deal_fields import (
 )
 from integrations.http import HttpError, paginate
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -112,14 +109,11 @@ class NotionAdapter(Adapter[NotionSettings]):
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Pages of the database: all of them, or those edited since `since` (minus OVERLAP)."""
         body = self.query_body(since)
-        yielded = 0
-        for pages, results in enumerate(paginate(self._query_page(body), source=self.name), 1):
-            for page in results:
-                if isinstance(page, Mapping) and page.get("object", "page") == "page":
-                    yield self._task(page)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yield from self._tasks_by_page(
+            paginate(self._query_page(body), source=self.name),
+            self._task,
+            keep=lambda page: page.get("object", "page") == "page",
+        )
 
     def query_body(self, since: datetime | None) -> dict[str, Any]:
         """The body of `POST /databases/{id}/query` (without the cursor)."""
@@ -220,8 +214,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         if key in self._warned:
             return
         self._warned.add(key)
-        log.warning("%s", message)
-        self.warnings.append(message)
+        self._warn(message)
 
 
 def _text(rich: Any) -> str:
