@@ -139,6 +139,7 @@ class Adapter(ABC, Generic[S]):
     The constructor is the same for every adapter (the sync engine builds them all one way):
     it checks the secrets, validates `settings` into `settings_model` (typed `S` as
     `self.settings`), then calls `connect()`, the one place a subclass builds its client.
+    `settings_model` must be that `S`: a class variable cannot be generic, so it is said twice.
     """
 
     kind: ClassVar[str]
