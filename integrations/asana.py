@@ -24,14 +24,13 @@ from typing import Any
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceSettings,
     StatusChange,
     Task,
     register,
 )
 from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
-from integrations.http import RETRY_STATUSES, HttpClient, HttpError, paginate, retry_delay
+from integrations.http import RETRY_STATUSES, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -90,38 +89,23 @@ def asana_time(moment: datetime) -> str:
 
 
 @register
-class AsanaAdapter(Adapter):
+class AsanaAdapter(Adapter[AsanaSettings]):
     kind = "asana"
     settings_model = AsanaSettings
     secret_names = ("ASANA_TOKEN",)
     has_history = True
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        if not isinstance(settings, AsanaSettings):
-            settings = AsanaSettings.model_validate(settings.model_dump())
-        self.asana: AsanaSettings = settings
-        self.http = HttpClient(
-            self.name,
-            settings.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": f"Bearer {secrets['ASANA_TOKEN']}"},
+    def connect(self) -> None:
+        self.http = self.http_client(
+            DEFAULT_BASE_URL,
+            headers={"Authorization": f"Bearer {self.secrets['ASANA_TOKEN']}"},
             auth_hint="set ASANA_TOKEN (see README)",
-            **self.http_options,
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every task of the project (since None), or those modified since `since`."""
         params: dict[str, Any] = {
-            "project": self.asana.project,
+            "project": self.settings.project,
             "limit": PAGE_SIZE,
             "opt_fields": TASK_FIELDS,
         }
@@ -209,18 +193,18 @@ class AsanaAdapter(Adapter):
             updated=parse_datetime(raw.get("modified_at")),
             status_category="done" if raw.get("completed") else None,
         )
-        apply_custom_fields(task, values, self.asana, noun="task")
+        apply_custom_fields(task, values, self.settings, noun="task")
         if task.expected_close is None:
             apply_value(task, "expected_close", "due_on", raw.get("due_on"))
         task.history = self._history(task, stories)
         return task
 
     def _status(self, raw: Mapping[str, Any], values: Mapping[str, RawValue]) -> str | None:
-        if self.asana.status_field:
-            value = values.get(normalise_name(self.asana.status_field))
+        if self.settings.status_field:
+            value = values.get(normalise_name(self.settings.status_field))
             return str(value) if value not in (None, "") else None
         for membership in raw.get("memberships") or []:
-            if (membership.get("project") or {}).get("gid") == self.asana.project:
+            if (membership.get("project") or {}).get("gid") == self.settings.project:
                 return (membership.get("section") or {}).get("name")
         return None
 
@@ -230,7 +214,7 @@ class AsanaAdapter(Adapter):
         Asana writes no story for the section a task is created in: it is the section the first
         move left, or the current one when the task never moved.
         """
-        field = normalise_name(self.asana.status_field) if self.asana.status_field else None
+        field = normalise_name(self.settings.status_field) if self.settings.status_field else None
         changes: list[StatusChange] = []
         for story in stories:
             at = parse_datetime(story.get("created_at"))
@@ -240,7 +224,7 @@ class AsanaAdapter(Adapter):
             if field is None and subtype == "section_changed":
                 new, old = story.get("new_section") or {}, story.get("old_section") or {}
                 project = (new.get("project") or {}).get("gid")
-                if project and project != self.asana.project:
+                if project and project != self.settings.project:
                     continue  # a move inside another project the task is also in
                 to, before = new.get("name"), old.get("name")
             elif field is not None and subtype == "enum_custom_field_changed":

@@ -7,13 +7,17 @@ plain `Task` records with the status history the tool can give, and the sync eng
 from __future__ import annotations
 
 import importlib
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # http.py imports this module: the client is imported where it is built
+    from integrations.http import HttpClient
 
 #: Every kind the contract names, with the module that implements it.
 KNOWN_KINDS: dict[str, str] = {
@@ -126,8 +130,17 @@ ProgressCallback = Callable[[int, int], None]
 """Called with (pages fetched so far, tasks yielded so far)."""
 
 
-class Adapter(ABC):
-    """One task manager. Subclasses declare `kind`, `settings_model` and `secret_names`."""
+S = TypeVar("S", bound=SourceSettings)
+
+
+class Adapter(ABC, Generic[S]):
+    """One task manager. Subclasses declare `kind`, `settings_model` and `secret_names`.
+
+    The constructor is the same for every adapter (the sync engine builds them all one way):
+    it checks the secrets, validates `settings` into `settings_model` (typed `S` as
+    `self.settings`), then calls `connect()`, the one place a subclass builds its client.
+    `settings_model` must be that `S`: a class variable cannot be generic, so it is said twice.
+    """
 
     kind: ClassVar[str]
     settings_model: ClassVar[type[SourceSettings]] = SourceSettings
@@ -138,6 +151,8 @@ class Adapter(ABC):
     #: written in one transaction, and rows missing from it are marked removed.
     snapshot: ClassVar[bool] = False
 
+    settings: S
+
     def __init__(
         self,
         settings: SourceSettings,
@@ -145,42 +160,99 @@ class Adapter(ABC):
         progress: ProgressCallback | None = None,
         http_options: Mapping[str, Any] | None = None,
     ) -> None:
-        self.settings = settings
         self.secrets = secrets
         self.progress = progress
         #: extra keyword arguments for `HttpClient` (tests pass `sleep=` so retries don't wait)
         self.http_options: dict[str, Any] = dict(http_options or {})
         #: problems with the source as a whole (a configured field it lacks…), for `sync` to print
         self.warnings: list[str] = []
+        self._clients: list[HttpClient] = []
         missing = [name for name in self.secret_names if not secrets.get(name)]
         if missing:
             raise MissingCredentials(
                 f"source '{settings.source_name}' ({self.kind}): set {' and '.join(missing)} "
                 "in the environment or in .env"
             )
+        if not isinstance(settings, self.settings_model):
+            settings = self.settings_model.model_validate(settings.model_dump())
+        self.settings = cast(S, settings)
+        self.connect()
+
+    def connect(self) -> None:  # noqa: B027 - optional hook
+        """Build the HTTP client and per-sync state; runs once the secrets are known present."""
+
+    def http_client(
+        self,
+        default_base_url: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth_params: Mapping[str, str] | None = None,
+        auth_hint: str = "",
+    ) -> HttpClient:
+        """An `HttpClient` for this source at its `base_url` (else `default_base_url`), with the
+        test hooks of `http_options`; `close()` closes it."""
+        from integrations.http import HttpClient
+
+        client = HttpClient(
+            self.name,
+            self.settings.base_url or default_base_url,
+            headers=headers,
+            auth_params=auth_params,
+            auth_hint=auth_hint,
+            **self.http_options,
+        )
+        self._clients.append(client)
+        return client
 
     @property
     def name(self) -> str:
         return self.settings.source_name
 
+    def _warn(self, message: str) -> None:
+        """Log a problem with the source as a whole and keep it for `sync` to print; logged
+        under the adapter's own module, so log filters by tool keep working."""
+        logging.getLogger(type(self).__module__).warning("%s", message)
+        self.warnings.append(message)
+
+    def _tasks_by_page(
+        self,
+        pages: Iterable[Iterable[Any]],
+        to_task: Callable[[Mapping[str, Any]], Task],
+        keep: Callable[[Mapping[str, Any]], bool] = lambda raw: True,
+    ) -> Generator[Task, None, int]:
+        """Each kept mapping of each page as a task, with `progress` after every page; returns
+        how many tasks were yielded (`yielded = yield from ...`)."""
+        yielded = 0
+        for pages_read, raws in enumerate(pages, start=1):
+            for raw in raws:
+                if isinstance(raw, Mapping) and keep(raw):
+                    yield to_task(raw)
+                    yielded += 1
+            if self.progress:
+                self.progress(pages_read, yielded)
+        return yielded
+
     @abstractmethod
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Yield the tasks changed since `since` (every live task when None), page by page."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections; adapters holding a session override it."""
+    def close(self) -> None:
+        """Release the connections of every client built by `http_client`."""
+        for client in self._clients:
+            client.close()
 
 
-_REGISTRY: dict[str, type[Adapter]] = {}
+_REGISTRY: dict[str, type[Adapter[Any]]] = {}
+A = TypeVar("A", bound="type[Adapter[Any]]")
 
 
-def register(cls: type[Adapter]) -> type[Adapter]:
+def register(cls: A) -> A:
     """Class decorator: make an adapter findable by its `kind`."""
     _REGISTRY[cls.kind] = cls
     return cls
 
 
-def adapter_class(kind: str) -> type[Adapter]:
+def adapter_class(kind: str) -> type[Adapter[Any]]:
     """The adapter for `kind`, importing its module on first use (keeps start-up light)."""
     if kind not in _REGISTRY:
         module = KNOWN_KINDS.get(kind)

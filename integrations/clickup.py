@@ -20,7 +20,6 @@ history (the engine keeps its own snapshots) and says so once.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -31,17 +30,14 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceSettings,
     StatusChange,
     Task,
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
-from integrations.http import HttpClient, HttpError, paginate
+from integrations.http import HttpError, paginate
 from integrations.values import from_unix_ms
-
-log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
@@ -79,7 +75,7 @@ class ClickUpSettings(SourceSettings):
 
 
 @register
-class ClickUpAdapter(Adapter):
+class ClickUpAdapter(Adapter[ClickUpSettings]):
     """ClickUp tasks as deals; history from "Time in Status" (real times, one per status)."""
 
     kind = "clickup"
@@ -87,32 +83,14 @@ class ClickUpAdapter(Adapter):
     secret_names = ("CLICKUP_TOKEN",)
     has_history = True
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.clickup = (
-            settings
-            if isinstance(settings, ClickUpSettings)
-            else ClickUpSettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.clickup.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": secrets["CLICKUP_TOKEN"]},  # a pk_ token: no "Bearer"
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
+            headers={"Authorization": self.secrets["CLICKUP_TOKEN"]},  # a pk_ token: no "Bearer"
             auth_hint="set CLICKUP_TOKEN (see README)",
-            **self.http_options,
         )
-        #: Source-level notices (no history available, a configured field missing...), also logged.
         self._history_available = True
         self._checked_fields = False
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -151,7 +129,7 @@ class ClickUpAdapter(Adapter):
         self, params: Mapping[str, Any], page: int | None
     ) -> tuple[list[dict[str, Any]], int | None]:
         number = page or 0
-        body = self.client.get(f"/list/{self.clickup.list}/task", {"page": number, **params})
+        body = self.client.get(f"/list/{self.settings.list}/task", {"page": number, **params})
         tasks = list(body.get("tasks") or [])
         if not tasks or body.get("last_page", False):
             return tasks, None
@@ -218,7 +196,7 @@ class ClickUpAdapter(Adapter):
                 if deal in self.settings.fields and not self._checked_fields:
                     self._warn(
                         f"source '{self.name}': no ClickUp custom field named '{name}' (for "
-                        f"{deal}, set in [sources.fields]) on list {self.clickup.list}; that deal "
+                        f"{deal}, set in [sources.fields]) on list {self.settings.list}; that deal "
                         "field stays empty"
                     )
                 continue
@@ -228,10 +206,6 @@ class ClickUpAdapter(Adapter):
             due = _ms(task, "due_date", raw["due_date"])
             task.expected_close = due.date() if due else None
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _history(answer: Mapping[str, Any]) -> list[StatusChange]:

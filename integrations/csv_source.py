@@ -45,12 +45,10 @@ class CsvSettings(SourceSettings):
 
 
 @register
-class CsvAdapter(Adapter):
+class CsvAdapter(Adapter[CsvSettings]):
     kind: ClassVar[str] = "csv"
     settings_model: ClassVar[type[SourceSettings]] = CsvSettings
     snapshot: ClassVar[bool] = True
-
-    settings: CsvSettings
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         text = self._read()

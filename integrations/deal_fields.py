@@ -9,7 +9,7 @@ be read leaves the field empty and is reported with the task, the field and the 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
@@ -61,6 +61,23 @@ def find_by_name(name: str, candidates: Iterable[tuple[str, V]]) -> V | None:
         if normalise_name(candidate_name) == key:
             return value
     return None
+
+
+#: Date fields read as the due date when `[sources.fields] due` names none.
+DUE_NAMES = frozenset(
+    normalise_name(n)
+    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
+)
+
+
+def find_due(
+    name: str | None, candidates: Sequence[tuple[str, V]], is_date: Callable[[V], bool]
+) -> V | None:
+    """The due-date field: the one `[sources.fields] due` names, else the first date field
+    called like a due date (`DUE_NAMES`), so boards in English or French need no setting."""
+    if name:
+        return find_by_name(name, candidates)
+    return next((v for n, v in candidates if is_date(v) and normalise_name(n) in DUE_NAMES), None)
 
 
 #: How a warning names what a value should have been.

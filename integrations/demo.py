@@ -21,13 +21,11 @@ class DemoSettings(SourceSettings):
 
 
 @register
-class DemoAdapter(Adapter):
+class DemoAdapter(Adapter[DemoSettings]):
     kind: ClassVar[str] = "demo"
     settings_model: ClassVar[type[SourceSettings]] = DemoSettings
     has_history: ClassVar[bool] = True
     snapshot: ClassVar[bool] = True
-
-    settings: DemoSettings
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         today = self.settings.today or datetime.now(UTC).date()

@@ -28,14 +28,13 @@ from pydantic import field_validator, model_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceSettings,
     StatusChange,
     Task,
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
-from integrations.http import HttpClient, paginate
+from integrations.http import paginate
 from integrations.values import parse_datetime
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ class JiraSettings(SourceSettings):
 
 
 @register
-class JiraAdapter(Adapter):
+class JiraAdapter(Adapter[JiraSettings]):
     """Jira Cloud issues as deals; history from the changelog (real times of every move)."""
 
     kind = "jira"
@@ -105,32 +104,14 @@ class JiraAdapter(Adapter):
     secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
     has_history = True
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.jira = (
-            settings
-            if isinstance(settings, JiraSettings)
-            else JiraSettings.model_validate(settings.model_dump())
-        )
-        credentials = f"{secrets['JIRA_EMAIL']}:{secrets['JIRA_API_TOKEN']}"
+    def connect(self) -> None:
+        credentials = f"{self.secrets['JIRA_EMAIL']}:{self.secrets['JIRA_API_TOKEN']}"
         basic = base64.b64encode(credentials.encode()).decode("ascii")
-        self.client = HttpClient(
-            self.name,
-            self.jira.base_url,
+        # Jira has no default site: JiraSettings requires base_url.
+        self.client = self.http_client(
             headers={"Authorization": f"Basic {basic}"},
             auth_hint="set JIRA_EMAIL and JIRA_API_TOKEN (see README)",
-            **self.http_options,
         )
-        #: Source-level notices (a configured field that does not exist...), also logged.
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -165,11 +146,11 @@ class JiraAdapter(Adapter):
     def build_jql(self, since: datetime | None, zone: tzinfo | None) -> str:
         """The search: everything on a full sync; on an incremental one, issues updated since
         `since` minus `OVERLAP`, written to the minute in `zone` (the API user's time zone)."""
-        user_jql = (self.jira.jql or "").strip()
+        user_jql = (self.settings.jql or "").strip()
         if since is None:
             if user_jql:
                 return user_jql
-            return f"project = {_jql_value(self.jira.project or '')} ORDER BY created ASC"
+            return f"project = {_jql_value(self.settings.project or '')} ORDER BY created ASC"
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
         start = since - OVERLAP
@@ -179,7 +160,7 @@ class JiraAdapter(Adapter):
         scope = (
             f"({_ORDER_BY.sub('', user_jql)})"
             if user_jql
-            else f"project = {_jql_value(self.jira.project or '')}"
+            else f"project = {_jql_value(self.settings.project or '')}"
         )
         return f'{scope} AND updated >= "{stamp}" ORDER BY updated ASC'
 
@@ -270,7 +251,7 @@ class JiraAdapter(Adapter):
             status_category=(status.get("statusCategory") or {}).get("key"),
             owner=assignee.get("displayName") or None,
             owner_email=assignee.get("emailAddress") or None,
-            url=f"{self.jira.base_url}/browse/{key}",
+            url=f"{self.settings.base_url}/browse/{key}",
         )
         task.started = _system_time(task, "created", fields.get("created"))
         task.updated = _system_time(task, "updated", fields.get("updated"))
@@ -279,10 +260,6 @@ class JiraAdapter(Adapter):
         if task.expected_close is None and fields.get("duedate"):
             apply_value(task, "expected_close", "duedate", fields["duedate"])
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _jql_value(value: str) -> str:

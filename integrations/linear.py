@@ -28,7 +28,6 @@ client's retry and wait budget. Other GraphQL errors end the sync with the vendo
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -39,7 +38,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -55,10 +53,8 @@ from integrations.graphql import (
     pause,
     reset_delay,
 )
-from integrations.http import AuthError, HttpClient, HttpError, paginate, retry_delay
+from integrations.http import AuthError, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -115,7 +111,7 @@ class LinearSettings(SourceSettings):
 
 
 @register
-class LinearAdapter(Adapter):
+class LinearAdapter(Adapter[LinearSettings]):
     """Linear issues as deals; history from each issue's state changes (real times)."""
 
     kind = "linear"
@@ -123,25 +119,12 @@ class LinearAdapter(Adapter):
     secret_names = ("LINEAR_API_KEY",)
     has_history = True
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.linear = (
-            settings
-            if isinstance(settings, LinearSettings)
-            else LinearSettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.linear.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": secrets["LINEAR_API_KEY"]},  # a personal key: no "Bearer"
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
+            # a personal API key goes in as is: no "Bearer"
+            headers={"Authorization": self.secrets["LINEAR_API_KEY"]},
             auth_hint=AUTH_HINT,
-            **self.http_options,
         )
         # The HTTP client turns a 400 into an HttpError without its headers; the rate-limit
         # answer's reset time is in them, so keep the last response at hand.
@@ -149,16 +132,12 @@ class LinearAdapter(Adapter):
         self.client.session.hooks["response"].append(self._remember)
         self._found: set[str] = set()
 
-    def close(self) -> None:
-        self.client.close()
-
     # -- fetch -------------------------------------------------------------------------------
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Issues of the team: all live ones, or those updated since `since` (archived ones
         flagged `removed`)."""
         variables = self.issue_variables(since)
-        yielded = 0
 
         def issues_page(cursor: str | None) -> tuple[list[Any], str | None]:
             data = self._query(ISSUES_QUERY, {**variables, "after": cursor})
@@ -167,13 +146,9 @@ class LinearAdapter(Adapter):
             following = info.get("endCursor") if info.get("hasNextPage") else None
             return list(issues.get("nodes") or []), following or None
 
-        for pages, nodes in enumerate(paginate(issues_page, source=self.name), start=1):
-            for node in nodes:
-                if isinstance(node, Mapping):
-                    yield self._task(node)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yielded = yield from self._tasks_by_page(
+            paginate(issues_page, source=self.name), self._task
+        )
         missing = sorted(set(wanted_fields(self.settings)) & set(self.settings.fields))
         for deal in (d for d in missing if d not in self._found and yielded):
             self._warn(
@@ -184,7 +159,7 @@ class LinearAdapter(Adapter):
 
     def issue_variables(self, since: datetime | None) -> dict[str, Any]:
         """The variables of the issues query (without the cursor)."""
-        team = {"team": {"key": {"eq": self.linear.team}}}
+        team = {"team": {"key": {"eq": self.settings.team}}}
         if since is None:
             return {"filter": team, "first": PAGE_SIZE, "includeArchived": False}
         if since.tzinfo is None:
@@ -292,10 +267,6 @@ class LinearAdapter(Adapter):
                 entries += self._more_history(str(node["id"]), str(info["endCursor"]))
             task.history = _history(task, entries)
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _json(response: requests.Response) -> Any:

@@ -33,7 +33,6 @@ and wait budget; any other ends the sync with monday's message. 429/5xx are the 
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -43,7 +42,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     Task,
@@ -53,15 +51,13 @@ from integrations.deal_fields import (
     RawValue,
     apply_value,
     find_by_name,
-    normalise_name,
+    find_due,
     task_label,
     wanted_fields,
 )
 from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
-from integrations.http import AuthError, HttpClient, paginate
+from integrations.http import AuthError, paginate
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -71,10 +67,6 @@ API_VERSION = "2024-10"
 PAGE_SIZE = 500
 #: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
 OVERLAP = timedelta(days=1)
-DUE_NAMES = frozenset(
-    normalise_name(n)
-    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
-)
 AUTH_HINT = "set MONDAY_TOKEN (a personal API token, see README)"
 AUTH_CODES = frozenset({"UserUnauthorizedException", "USER_UNAUTHORIZED", "Unauthorized"})
 _ITEM_FIELDS = (
@@ -119,7 +111,7 @@ class MondaySettings(SourceSettings):
 
 
 @register
-class MondayAdapter(Adapter):
+class MondayAdapter(Adapter[MondaySettings]):
     """monday.com items as deals; the status's `changed_at` dates the current stage."""
 
     kind = "monday"
@@ -127,37 +119,19 @@ class MondayAdapter(Adapter):
     secret_names = ("MONDAY_TOKEN",)
     has_history = False
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.monday = (
-            settings
-            if isinstance(settings, MondaySettings)
-            else MondaySettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.monday.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": secrets["MONDAY_TOKEN"], "API-Version": API_VERSION},
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
+            headers={"Authorization": self.secrets["MONDAY_TOKEN"], "API-Version": API_VERSION},
             auth_hint=AUTH_HINT,
-            **self.http_options,
         )
         self._columns: dict[str, str] = {}  # deal field (or "status"/"owner"/"due") -> column id
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Items of the board: all of them, or those updated since the day before `since`."""
         params = self.query_params(since)
-        yielded = 0
 
         def items_page(cursor: str | None) -> tuple[list[Any], str | None]:
             if cursor:
@@ -167,13 +141,7 @@ class MondayAdapter(Adapter):
                 page = self._first_page(params)
             return list(page.get("items") or []), page.get("cursor") or None
 
-        for pages, items in enumerate(paginate(items_page, source=self.name), start=1):
-            for item in items:
-                if isinstance(item, Mapping):
-                    yield self._task(item)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yield from self._tasks_by_page(paginate(items_page, source=self.name), self._task)
 
     def query_params(self, since: datetime | None) -> dict[str, Any] | None:
         """The `items_page` filter of an incremental sync (None: the whole board)."""
@@ -195,7 +163,7 @@ class MondayAdapter(Adapter):
 
     def _first_page(self, params: dict[str, Any] | None) -> Mapping[str, Any]:
         """The board's columns and first page of items (filtered when `params`)."""
-        variables: dict[str, Any] = {"board": [self.monday.board], "limit": PAGE_SIZE}
+        variables: dict[str, Any] = {"board": [self.settings.board], "limit": PAGE_SIZE}
         if params is None:
             data = self._query(FIRST_PAGE_QUERY, variables)
         else:
@@ -210,7 +178,7 @@ class MondayAdapter(Adapter):
         boards = [b for b in data.get("boards") or [] if isinstance(b, Mapping)]
         if not boards:
             raise SourceError(
-                f"source '{self.name}': monday board {self.monday.board} not found, or not "
+                f"source '{self.name}': monday board {self.settings.board} not found, or not "
                 "visible to the user whose token is MONDAY_TOKEN"
             )
         self._resolve_columns(boards[0].get("columns") or [])
@@ -257,7 +225,7 @@ class MondayAdapter(Adapter):
             return next((str(c["id"]) for c in listed if c.get("type") == kind), None)
 
         resolved: dict[str, str] = {}
-        status_title = self.monday.status_column or self.settings.fields.get("status")
+        status_title = self.settings.status_column or self.settings.fields.get("status")
         status_id = find_by_name(status_title, by_title) if status_title else first_of("status")
         if status_id:
             resolved["status"] = status_id
@@ -269,27 +237,19 @@ class MondayAdapter(Adapter):
                     if status_title
                     else "no status column"
                 )
-                + f" on monday board {self.monday.board}; its deals have no status"
+                + f" on monday board {self.settings.board}; its deals have no status"
             )
         owner_title = self.settings.fields.get("owner")
         owner_id = find_by_name(owner_title, by_title) if owner_title else first_of("people")
         if owner_id:
             resolved["owner"] = owner_id
-        due_title = self.settings.fields.get("due")
-        due_id = (
-            find_by_name(due_title, by_title)
-            if due_title
-            else next(
-                (
-                    str(c["id"])
-                    for c in listed
-                    if c.get("type") == "date" and normalise_name(str(c.get("title"))) in DUE_NAMES
-                ),
-                None,
-            )
+        due = find_due(
+            self.settings.fields.get("due"),
+            [(str(c.get("title", "")), c) for c in listed],
+            lambda column: column.get("type") == "date",
         )
-        if due_id:
-            resolved["due"] = due_id
+        if due is not None:
+            resolved["due"] = str(due["id"])
         for deal, title in wanted_fields(self.settings).items():
             if deal in ("status", "owner"):
                 continue
@@ -299,7 +259,7 @@ class MondayAdapter(Adapter):
             elif deal in self.settings.fields:
                 self._warn(
                     f"source '{self.name}': no column titled '{title}' (for {deal}, set in "
-                    f"[sources.fields]) on monday board {self.monday.board}; that deal field "
+                    f"[sources.fields]) on monday board {self.settings.board}; that deal field "
                     "stays empty"
                 )
         self._columns = resolved
@@ -339,10 +299,6 @@ class MondayAdapter(Adapter):
         if task.expected_close is None and due is not None:
             apply_value(task, "expected_close", "due", _plain(due), NOUN)
         return task
-
-    def _warn(self, message: str) -> None:
-        log.warning("%s", message)
-        self.warnings.append(message)
 
 
 def _retry_in(errors: list[dict[str, Any]]) -> float | None:

@@ -25,7 +25,6 @@ itself hides them, so it is the daily full sync that notices most of them gone.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,6 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceError,
     SourceSettings,
     Task,
@@ -45,14 +43,12 @@ from integrations.deal_fields import (
     RawValue,
     apply_value,
     find_by_name,
-    normalise_name,
+    find_due,
     task_label,
     wanted_fields,
 )
-from integrations.http import HttpClient, HttpError, paginate
+from integrations.http import HttpError, paginate
 from integrations.values import parse_datetime
-
-log = logging.getLogger(__name__)
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -63,11 +59,6 @@ PAGE_SIZE = 100
 #: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
 #: much before the bookmark; upserts absorb the overlap.
 OVERLAP = timedelta(minutes=5)
-#: Date properties read as the due date when `[sources.fields] due` names none.
-DUE_NAMES = frozenset(
-    normalise_name(n)
-    for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
-)
 _HEX_ID = re.compile(r"([0-9a-f]{32})(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -94,7 +85,7 @@ class NotionSettings(SourceSettings):
 
 
 @register
-class NotionAdapter(Adapter):
+class NotionAdapter(Adapter[NotionSettings]):
     """Notion database pages as deals; no history from the tool (the engine snapshots)."""
 
     kind = "notion"
@@ -102,47 +93,27 @@ class NotionAdapter(Adapter):
     secret_names = ("NOTION_TOKEN",)
     has_history = False
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        self.notion = (
-            settings
-            if isinstance(settings, NotionSettings)
-            else NotionSettings.model_validate(settings.model_dump())
-        )
-        self.client = HttpClient(
-            self.name,
-            self.notion.base_url or DEFAULT_BASE_URL,
+    def connect(self) -> None:
+        self.client = self.http_client(
+            DEFAULT_BASE_URL,
             headers={
-                "Authorization": f"Bearer {secrets['NOTION_TOKEN']}",
+                "Authorization": f"Bearer {self.secrets['NOTION_TOKEN']}",
                 "Notion-Version": NOTION_VERSION,
             },
             auth_hint="set NOTION_TOKEN (see README)",
-            **self.http_options,
         )
         self._warned: set[str] = set()
-
-    def close(self) -> None:
-        self.client.close()
 
     # -- fetch -------------------------------------------------------------------------------
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Pages of the database: all of them, or those edited since `since` (minus OVERLAP)."""
         body = self.query_body(since)
-        yielded = 0
-        for pages, results in enumerate(paginate(self._query_page(body), source=self.name), 1):
-            for page in results:
-                if isinstance(page, Mapping) and page.get("object", "page") == "page":
-                    yield self._task(page)
-                    yielded += 1
-            if self.progress:
-                self.progress(pages, yielded)
+        yield from self._tasks_by_page(
+            paginate(self._query_page(body), source=self.name),
+            self._task,
+            keep=lambda page: page.get("object", "page") == "page",
+        )
 
     def query_body(self, since: datetime | None) -> dict[str, Any]:
         """The body of `POST /databases/{id}/query` (without the cursor)."""
@@ -158,7 +129,7 @@ class NotionAdapter(Adapter):
         return body
 
     def _query_page(self, body: Mapping[str, Any]) -> Any:
-        path = f"/databases/{self.notion.database}/query"
+        path = f"/databases/{self.settings.database}/query"
 
         def page(cursor: str | None) -> tuple[list[Any], str | None]:
             sent = {**body, "start_cursor": cursor} if cursor else dict(body)
@@ -167,7 +138,7 @@ class NotionAdapter(Adapter):
             except HttpError as exc:
                 if exc.status == 404:
                     raise SourceError(
-                        f"source '{self.name}': Notion database {self.notion.database} not "
+                        f"source '{self.name}': Notion database {self.settings.database} not "
                         "found: check the id, and share the database with the integration "
                         "(••• › Connections) whose token is NOTION_TOKEN"
                     ) from None
@@ -195,7 +166,7 @@ class NotionAdapter(Adapter):
         task.started = _time(task, "created_time", page.get("created_time"))
         task.updated = _time(task, "last_edited_time", page.get("last_edited_time"))
 
-        status_name = self.settings.fields.get("status") or self.notion.status_property
+        status_name = self.settings.fields.get("status") or self.settings.status_property
         status_prop = find_by_name(status_name, named)
         if status_prop is None:
             self._warn_once(
@@ -234,18 +205,7 @@ class NotionAdapter(Adapter):
 
         if task.expected_close is None:
             due_name = self.settings.fields.get("due")
-            due = (
-                find_by_name(due_name, named)
-                if due_name
-                else next(
-                    (
-                        p
-                        for n, p in named
-                        if p.get("type") == "date" and normalise_name(n) in DUE_NAMES
-                    ),
-                    None,
-                )
-            )
+            due = find_due(due_name, named, lambda prop: prop.get("type") == "date")
             if due is not None:
                 apply_value(task, "expected_close", due_name or "due", _plain(due, "due"), NOUN)
         return task
@@ -254,8 +214,7 @@ class NotionAdapter(Adapter):
         if key in self._warned:
             return
         self._warned.add(key)
-        log.warning("%s", message)
-        self.warnings.append(message)
+        self._warn(message)
 
 
 def _text(rich: Any) -> str:

@@ -31,14 +31,13 @@ from typing import Any, ClassVar
 
 from integrations.base import (
     Adapter,
-    ProgressCallback,
     SourceSettings,
     StatusChange,
     Task,
     register,
 )
 from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
-from integrations.http import HttpClient, HttpError, paginate
+from integrations.http import HttpError, paginate
 from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
@@ -115,7 +114,7 @@ class _Moves:
 
 
 @register
-class TrelloAdapter(Adapter):
+class TrelloAdapter(Adapter[TrelloSettings]):
     kind = "trello"
     settings_model = TrelloSettings
     secret_names = ("TRELLO_API_KEY", "TRELLO_TOKEN")
@@ -125,33 +124,21 @@ class TrelloAdapter(Adapter):
     #: Cards per page (newest first); a shorter page is the last one.
     cards_page_size: ClassVar[int] = 1000
 
-    def __init__(
-        self,
-        settings: SourceSettings,
-        secrets: Mapping[str, str],
-        progress: ProgressCallback | None = None,
-        http_options: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(settings, secrets, progress, http_options)
-        if not isinstance(settings, TrelloSettings):
-            settings = TrelloSettings.model_validate(settings.model_dump())
-        self.trello: TrelloSettings = settings
-        self.http = HttpClient(
-            self.name,
-            settings.base_url or DEFAULT_BASE_URL,
-            auth_params={"key": secrets["TRELLO_API_KEY"], "token": secrets["TRELLO_TOKEN"]},
+    def connect(self) -> None:
+        self.http = self.http_client(
+            DEFAULT_BASE_URL,
+            auth_params={
+                "key": self.secrets["TRELLO_API_KEY"],
+                "token": self.secrets["TRELLO_TOKEN"],
+            },
             auth_hint="set TRELLO_API_KEY and TRELLO_TOKEN (see README)",
-            **self.http_options,
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""
         full = since is None
         board = self.http.get(
-            f"/boards/{self.trello.board}",
+            f"/boards/{self.settings.board}",
             {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},
         )
         pages = 1
@@ -227,7 +214,7 @@ class TrelloAdapter(Adapter):
         if before is not None:
             params["before"] = before
         actions: list[dict[str, Any]] = self.http.get(
-            f"/boards/{self.trello.board}/actions", params
+            f"/boards/{self.settings.board}/actions", params
         )
         more = len(actions) >= self.actions_page_size and actions
         return actions, (actions[-1]["id"] if more else None)
@@ -242,7 +229,7 @@ class TrelloAdapter(Adapter):
         params = {"filter": which, **self._card_params(), "limit": self.cards_page_size}
         if before is not None:
             params["before"] = before
-        cards: list[dict[str, Any]] = self.http.get(f"/boards/{self.trello.board}/cards", params)
+        cards: list[dict[str, Any]] = self.http.get(f"/boards/{self.settings.board}/cards", params)
         if len(cards) != self.cards_page_size:
             return cards, None  # short page: the last; longer: `limit` ignored, all at once
         return cards, min(card["id"] for card in cards)
@@ -323,7 +310,7 @@ class TrelloAdapter(Adapter):
             updated=parse_datetime(card.get("dateLastActivity")),
             removed=bool(card.get("closed")) or bool(lst and lst.get("closed")),
         )
-        apply_custom_fields(task, fields.values(card), self.trello, noun="card")
+        apply_custom_fields(task, fields.values(card), self.settings, noun="card")
         if task.expected_close is None:
             apply_value(task, "expected_close", "due", card.get("due"), "card")
         history = moves.history(card_id)

@@ -6,9 +6,7 @@ story requests were sent; `all_played` proves none was skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integrations.asana import AsanaAdapter, AsanaSettings, asana_time
-from integrations.base import StatusChange, Task, adapter_class, validate_source
+from integrations.base import StatusChange, validate_source
 from integrations.http import AuthError
+from tests.integrations.support import Cassette, build, by_id, utc
 
-Cassette = Callable[..., AbstractContextManager[Any]]
 MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
 
 FAKE_TOKEN = "2/1209876543200001/1209876543299999:fakeasanatoken0123456789"
@@ -48,35 +46,18 @@ FIELDS = {
 }
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 def make_adapter(
     sleeps: list[float] | None = None,
     progress: list[tuple[int, int]] | None = None,
     **extra: Any,
 ) -> AsanaAdapter:
-    settings = validate_source(
-        {"kind": "asana", "name": "agence", "project": PROJECT, "fields": FIELDS, **extra}
-    )
-
-    def report(pages: int, tasks: int) -> None:
-        if progress is not None:
-            progress.append((pages, tasks))
-
-    adapter = adapter_class("asana")(
-        settings,
+    return build(
+        AsanaAdapter,
+        {"kind": "asana", "name": "agence", "project": PROJECT, "fields": FIELDS, **extra},
         {"ASANA_TOKEN": FAKE_TOKEN},
-        progress=report,
-        http_options={"sleep": sleeps.append} if sleeps is not None else {},
+        sleeps=sleeps,
+        progress=progress,
     )
-    assert isinstance(adapter, AsanaAdapter)
-    return adapter
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {task.id: task for task in tasks}
 
 
 def test_settings_defaults_and_registry() -> None:
@@ -109,15 +90,15 @@ def test_full_sync(cassette: Cassette) -> None:
     assert dupain.probability == 60.0
     assert dupain.client == "Boulangerie Dupain" and dupain.contact == "Paul Dupain"
     assert dupain.expected_close == date(2026, 4, 30)  # due_on: the date field is empty
-    assert dupain.started == at("2026-02-02T09:00:00")
-    assert dupain.updated == at("2026-02-20T10:15:00")
+    assert dupain.started == utc("2026-02-02T09:00:00")
+    assert dupain.updated == utc("2026-02-20T10:15:00")
     assert dupain.url == f"https://app.asana.com/0/{PROJECT}/{T1}"
     assert dupain.warnings == [] and not dupain.removed
     # Real move times; the move inside the other project is not a status change here.
     assert dupain.history == [
-        StatusChange(at("2026-02-02T09:00:00"), QUALIF, None),
-        StatusChange(at("2026-02-05T14:30:00"), DEVIS, QUALIF),
-        StatusChange(at("2026-02-20T10:15:00"), BALLE, DEVIS),
+        StatusChange(utc("2026-02-02T09:00:00"), QUALIF, None),
+        StatusChange(utc("2026-02-05T14:30:00"), DEVIS, QUALIF),
+        StatusChange(utc("2026-02-20T10:15:00"), BALLE, DEVIS),
     ]
 
     lumiere = tasks[T2]
@@ -135,13 +116,13 @@ def test_full_sync(cassette: Cassette) -> None:
     assert martin.status_category == "done"
     assert martin.amount == 8000.0 and martin.lost_reason == "Budget reporté à 2027"
     assert martin.history == [
-        StatusChange(at("2025-11-18T15:00:00"), DEVIS, None),
-        StatusChange(at("2026-01-15T09:00:00"), ECARTE, DEVIS),
+        StatusChange(utc("2025-11-18T15:00:00"), DEVIS, None),
+        StatusChange(utc("2026-01-15T09:00:00"), ECARTE, DEVIS),
     ]
 
     rousseau = tasks[T4]
     assert rousseau.amount == 4500.5 and rousseau.expected_close == date(2026, 6, 30)
-    assert rousseau.history == [StatusChange(at("2026-01-20T08:30:00"), QUALIF, None)]
+    assert rousseau.history == [StatusChange(utc("2026-01-20T08:30:00"), QUALIF, None)]
 
 
 def test_incremental_sync(cassette: Cassette) -> None:
@@ -157,12 +138,12 @@ def test_incremental_sync(cassette: Cassette) -> None:
 
     dupain = tasks[T1]
     assert dupain.status == CONCLUSION and dupain.probability == 80.0
-    assert dupain.history[-1] == StatusChange(at("2026-03-03T16:45:00"), CONCLUSION, BALLE)
+    assert dupain.history[-1] == StatusChange(utc("2026-03-03T16:45:00"), CONCLUSION, BALLE)
     assert len(dupain.history) == 4  # stories give the whole history, not just the window
 
     lambert = tasks[T5]
     assert lambert.status == QUALIF and lambert.amount == 3200.0 and lambert.client is None
-    assert lambert.history == [StatusChange(at("2026-03-04T09:40:00"), QUALIF, None)]
+    assert lambert.history == [StatusChange(utc("2026-03-04T09:40:00"), QUALIF, None)]
 
 
 def test_second_page_of_tasks_and_of_stories(cassette: Cassette) -> None:
@@ -198,8 +179,8 @@ def test_server_errors_outer_and_inside_the_batch(cassette: Cassette, sleeps: li
     assert len(sleeps) == 2  # the whole batch once, T2's story request once
     assert adapter.http.requests_made == 4
     assert tasks[T2].history == [
-        StatusChange(at("2026-02-10T11:20:00"), QUALIF, None),
-        StatusChange(at("2026-02-12T16:00:00"), DEVIS, QUALIF),
+        StatusChange(utc("2026-02-10T11:20:00"), QUALIF, None),
+        StatusChange(utc("2026-02-12T16:00:00"), DEVIS, QUALIF),
     ]
     assert len(tasks[T1].history) == 3
 
@@ -222,9 +203,9 @@ def test_status_from_an_enum_custom_field(cassette: Cassette) -> None:
     assert task.amount == 9800.0
     # Enum changes are the history; the section move ("Projets" -> "En cours") is not.
     assert task.history == [
-        StatusChange(at("2026-02-16T10:00:05"), QUALIF, None),
-        StatusChange(at("2026-02-19T11:00:00"), DEVIS, QUALIF),
-        StatusChange(at("2026-02-25T15:30:00"), BALLE, DEVIS),
+        StatusChange(utc("2026-02-16T10:00:05"), QUALIF, None),
+        StatusChange(utc("2026-02-19T11:00:00"), DEVIS, QUALIF),
+        StatusChange(utc("2026-02-25T15:30:00"), BALLE, DEVIS),
     ]
 
 

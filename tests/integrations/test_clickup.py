@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pydantic
 import pytest
 import requests
 
-from integrations.base import StatusChange, Task, validate_source
+from integrations.base import StatusChange, validate_source
 from integrations.clickup import DEFAULT_BASE_URL, ClickUpAdapter, ClickUpSettings
 from integrations.http import AuthError
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import Cassette, build, by_id, query, record_requests, utc
 
 LIST = "901204567890"
 TOKEN = "pk_81234567_FAKE0TOKEN0FOR0TESTS0ONLY0XYZ"
@@ -31,50 +29,24 @@ FIELDS = {
 }
 
 
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 def make(
     sleeps: list[float] | None = None,
     progress: list[tuple[int, int]] | None = None,
     clock: Callable[[], float] | None = None,
 ) -> ClickUpAdapter:
-    settings = validate_source({"kind": "clickup", "list": LIST, "fields": FIELDS})
-    options: dict[str, Any] = {}
-    if sleeps is not None:
-        options["sleep"] = sleeps.append
-    if clock is not None:
-        options["clock"] = clock
-    return ClickUpAdapter(
-        settings,
+    options: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    return build(
+        ClickUpAdapter,
+        {"kind": "clickup", "list": LIST, "fields": FIELDS},
         {"CLICKUP_TOKEN": TOKEN},
-        progress=(lambda p, t: progress.append((p, t))) if progress is not None else None,
-        http_options=options,
+        sleeps=sleeps,
+        progress=progress,
+        **options,
     )
-
-
-def record_requests(adapter: ClickUpAdapter) -> list[requests.PreparedRequest]:
-    """Every request the adapter sends (retries included), in order."""
-    sent: list[requests.PreparedRequest] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        sent.append(response.request)
-
-    adapter.client.session.hooks["response"].append(hook)
-    return sent
 
 
 def paths(sent: list[requests.PreparedRequest]) -> list[str]:
     return [urlsplit(r.url or "").path for r in sent]
-
-
-def query(request: requests.PreparedRequest) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(request.url or "").query)
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {t.id: t for t in tasks}
 
 
 def test_full_sync_maps_fields_and_status_times(cassette: Cassette) -> None:

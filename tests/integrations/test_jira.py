@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pydantic
 import pytest
-import requests
 
-from integrations.base import MissingCredentials, StatusChange, Task, validate_source
+from integrations.base import MissingCredentials, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.jira import JiraAdapter, JiraSettings
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import WITH_BODY, Cassette, build, by_id, query, record_requests
 
 SITE = "https://agence-exemple.atlassian.net"
 EMAIL = "robot-pipeline@agence-exemple.fr"
@@ -32,7 +28,6 @@ FIELDS = {
     "lost_reason": "Raison de la perte",
     "expected_close": "Date de signature prévue",
 }
-WITH_BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
 
 
 def paris(text: str) -> datetime:
@@ -51,36 +46,13 @@ def make(
         "project": "VENTE",
         "fields": FIELDS,
     }
-    raw.update(overrides)
-    settings = validate_source(raw)
-    options: dict[str, Any] = {}
-    if sleeps is not None:
-        options["sleep"] = sleeps.append
-    return JiraAdapter(
-        settings,
+    return build(
+        JiraAdapter,
+        {**raw, **overrides},
         {"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN},
-        progress=(lambda p, t: progress.append((p, t))) if progress is not None else None,
-        http_options=options,
+        sleeps=sleeps,
+        progress=progress,
     )
-
-
-def record_requests(adapter: JiraAdapter) -> list[requests.PreparedRequest]:
-    """Every request the adapter sends (retries included), in order."""
-    sent: list[requests.PreparedRequest] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        sent.append(response.request)
-
-    adapter.client.session.hooks["response"].append(hook)
-    return sent
-
-
-def query(request: requests.PreparedRequest) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(request.url or "").query)
-
-
-def by_id(tasks: Iterator[Task] | list[Task]) -> dict[str, Task]:
-    return {t.id: t for t in tasks}
 
 
 def test_full_sync_maps_fields_and_real_status_times(cassette: Cassette) -> None:

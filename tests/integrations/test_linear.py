@@ -6,20 +6,14 @@ and the tests also assert the variables sent, so each scenario pins the exact fi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pydantic
 import pytest
-import requests
 
-from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
-from bot.sync import make_adapter, sync_source
-from integrations.base import MissingCredentials, StatusChange, Task, validate_source
+from integrations.base import MissingCredentials, StatusChange, validate_source
 from integrations.graphql import GraphQLError
 from integrations.http import AuthError
 from integrations.linear import (
@@ -29,8 +23,17 @@ from integrations.linear import (
     LinearAdapter,
     LinearSettings,
 )
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import (
+    WITH_BODY,
+    Cassette,
+    body,
+    build,
+    by_id,
+    deal_rows,
+    record_requests,
+    run_sync,
+    utc,
+)
 
 KEY = "lin_api_FAKE0linear0key0for0tests0only0XYZ"
 FIELDS = {
@@ -41,14 +44,8 @@ FIELDS = {
     "expected_close": "Date de signature prévue",
 }
 SOURCE = {"kind": "linear", "name": "produit", "team": "SAL", "fields": FIELDS}
-WITH_BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
 TEAM = {"team": {"key": {"eq": "SAL"}}}
 FULL = {"filter": TEAM, "first": 50, "includeArchived": False, "after": None}
-PIPELINE = Pipeline(DEFAULT_STAGES)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def make(
@@ -56,38 +53,16 @@ def make(
     progress: list[tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> LinearAdapter:
-    settings = validate_source({**SOURCE, **overrides})
     # X-RateLimit-Requests-Reset is an absolute time (epoch ms): read it against the recording's
     # clock, 2026-02-21T09:40:00Z.
-    options: dict[str, Any] = {"clock": lambda: 1771666800.0}
-    if sleeps is not None:
-        options["sleep"] = sleeps.append
-    return LinearAdapter(
-        settings,
+    return build(
+        LinearAdapter,
+        {**SOURCE, **overrides},
         {"LINEAR_API_KEY": KEY},
-        progress=(lambda p, t: progress.append((p, t))) if progress is not None else None,
-        http_options=options,
+        sleeps=sleeps,
+        progress=progress,
+        clock=lambda: 1771666800.0,
     )
-
-
-def record_requests(adapter: LinearAdapter) -> list[requests.PreparedRequest]:
-    """Every request the adapter sends (retries included), in order."""
-    sent: list[requests.PreparedRequest] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        sent.append(response.request)
-
-    adapter.client.session.hooks["response"].append(hook)
-    return sent
-
-
-def body(request: requests.PreparedRequest) -> Any:
-    raw = request.body or b"{}"
-    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {t.id: t for t in tasks}
 
 
 def test_full_sync_maps_fields_and_state_history(cassette: Cassette) -> None:
@@ -264,19 +239,12 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     secrets = {"LINEAR_API_KEY": KEY}
 
     def run(name: str, now: str, *, full: bool = False) -> Any:
-        adapter = make_adapter(SOURCE, secrets, http_options={"sleep": lambda _: None})
         with cassette(name, match_on=WITH_BODY):
-            return sync_source(store, PIPELINE, adapter, full=full, now=lambda: utc(now))
-
-    def rows() -> dict[str, tuple[Any, ...]]:
-        return {
-            r["id"]: (r["stage"], r["owner"], r["amount"], r["stage_entered"], r["removed"])
-            for r in store.rows("SELECT * FROM deals ORDER BY id")
-        }
+            return run_sync(store, SOURCE, secrets, now, full=full)
 
     first = run("linear/full_sync.yaml", "2026-02-21T09:30:00", full=True)
     assert first.ok and first.fetched == 3
-    before = rows()
+    before = deal_rows(store)
     assert before == {
         "produit:SAL-1": ("negotiation", "Marie Dupont", 12000.0, "2026-02-03T13:30:00+00:00", 0),
         "produit:SAL-2": ("closing", "Karim Benali", 8500.0, "2026-02-10T08:30:00+00:00", 0),
@@ -287,7 +255,7 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     second = run("linear/incremental.yaml", "2026-02-21T10:10:00")
     assert second.ok and not second.full and second.fetched == 2
     assert second.reached_outcome == [("produit:SAL-2", "won")]
-    after = rows()
+    after = deal_rows(store)
     assert after["produit:SAL-2"] == (
         "won",
         "Karim Benali",

@@ -7,20 +7,14 @@ tests also assert the variables sent, so each scenario pins the exact filter and
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pydantic
 import pytest
-import requests
 
-from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
-from bot.sync import make_adapter, sync_source
-from integrations.base import MissingCredentials, SourceError, Task, validate_source
+from integrations.base import MissingCredentials, SourceError, validate_source
 from integrations.graphql import GraphQLError
 from integrations.http import AuthError
 from integrations.monday import (
@@ -31,8 +25,17 @@ from integrations.monday import (
     MondayAdapter,
     MondaySettings,
 )
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import (
+    WITH_BODY,
+    Cassette,
+    body,
+    build,
+    by_id,
+    deal_rows,
+    record_requests,
+    run_sync,
+    utc,
+)
 
 BOARD = "1234567890"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.FAKE0monday0token0for0tests0only.XYZ"
@@ -44,7 +47,6 @@ FIELDS = {
     "expected_close": "Date de signature prévue",
 }
 SOURCE = {"kind": "monday", "name": "crm", "board": BOARD, "fields": FIELDS}
-WITH_BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
 VARS = {"board": [BOARD], "limit": 500}
 RULE = {
     "rules": [
@@ -57,11 +59,6 @@ RULE = {
     ]
 }
 BOOKMARK = datetime(2026, 2, 21, 9, 30, tzinfo=UTC)
-PIPELINE = Pipeline(DEFAULT_STAGES)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def make(
@@ -69,36 +66,13 @@ def make(
     progress: list[tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> MondayAdapter:
-    settings = validate_source({**SOURCE, **overrides})
-    options: dict[str, Any] = {}
-    if sleeps is not None:
-        options["sleep"] = sleeps.append
-    return MondayAdapter(
-        settings,
+    return build(
+        MondayAdapter,
+        {**SOURCE, **overrides},
         {"MONDAY_TOKEN": TOKEN},
-        progress=(lambda p, t: progress.append((p, t))) if progress is not None else None,
-        http_options=options,
+        sleeps=sleeps,
+        progress=progress,
     )
-
-
-def record_requests(adapter: MondayAdapter) -> list[requests.PreparedRequest]:
-    """Every request the adapter sends (retries included), in order."""
-    sent: list[requests.PreparedRequest] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        sent.append(response.request)
-
-    adapter.client.session.hooks["response"].append(hook)
-    return sent
-
-
-def body(request: requests.PreparedRequest) -> Any:
-    raw = request.body or b"{}"
-    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {t.id: t for t in tasks}
 
 
 def test_full_sync_maps_columns_and_status_time(cassette: Cassette) -> None:
@@ -284,19 +258,12 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     secrets = {"MONDAY_TOKEN": TOKEN}
 
     def run(name: str, now: str, *, full: bool = False) -> Any:
-        adapter = make_adapter(SOURCE, secrets, http_options={"sleep": lambda _: None})
         with cassette(name, match_on=WITH_BODY):
-            return sync_source(store, PIPELINE, adapter, full=full, now=lambda: utc(now))
-
-    def rows() -> dict[str, tuple[Any, ...]]:
-        return {
-            r["id"]: (r["stage"], r["owner"], r["amount"], r["stage_entered"], r["removed"])
-            for r in store.rows("SELECT * FROM deals ORDER BY id")
-        }
+            return run_sync(store, SOURCE, secrets, now, full=full)
 
     first = run("monday/full_sync.yaml", "2026-02-21T09:30:00", full=True)
     assert first.ok and first.fetched == 3
-    before = rows()
+    before = deal_rows(store)
     assert before == {
         "crm:1823456701": ("negotiation", "Marie Dupont", 12000.0, "2026-02-03T13:30:00+00:00", 0),
         "crm:1823456702": ("closing", "Karim Benali", 8500.0, "2026-02-10T08:30:00+00:00", 0),
@@ -307,7 +274,7 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     second = run("monday/incremental.yaml", "2026-02-21T10:10:00")
     assert second.ok and not second.full and second.fetched == 2
     assert second.reached_outcome == [("crm:1823456702", "won")]
-    after = rows()
+    after = deal_rows(store)
     assert after["crm:1823456702"] == (
         "won",
         "Karim Benali",

@@ -6,25 +6,29 @@ each scenario also pins the exact query (page size, cursor, last_edited_time fil
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import pydantic
 import pytest
-import requests
 
-from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
-from integrations.base import MissingCredentials, SourceError, Task, validate_source
+from integrations.base import MissingCredentials, SourceError, validate_source
 from integrations.http import AuthError
 from integrations.notion import DEFAULT_BASE_URL, NotionAdapter, NotionSettings
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import (
+    PIPELINE,
+    WITH_BODY,
+    Cassette,
+    body,
+    build,
+    by_id,
+    deal_rows,
+    record_requests,
+    utc,
+)
 
 DB = "8a3c2f5e-4b71-4d0e-9f12-6c7d8e9fa0b1"
 TOKEN = "secret_FAKE0notion0token0for0tests0only0XYZ"
@@ -42,12 +46,6 @@ SOURCE = {
     "status_property": "Statut",
     "fields": FIELDS,
 }
-WITH_BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
-PIPELINE = Pipeline(DEFAULT_STAGES)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def make(
@@ -55,36 +53,13 @@ def make(
     progress: list[tuple[int, int]] | None = None,
     **overrides: Any,
 ) -> NotionAdapter:
-    settings = validate_source({**SOURCE, **overrides})
-    options: dict[str, Any] = {}
-    if sleeps is not None:
-        options["sleep"] = sleeps.append
-    return NotionAdapter(
-        settings,
+    return build(
+        NotionAdapter,
+        {**SOURCE, **overrides},
         {"NOTION_TOKEN": TOKEN},
-        progress=(lambda p, t: progress.append((p, t))) if progress is not None else None,
-        http_options=options,
+        sleeps=sleeps,
+        progress=progress,
     )
-
-
-def record_requests(adapter: NotionAdapter) -> list[requests.PreparedRequest]:
-    """Every request the adapter sends (retries included), in order."""
-    sent: list[requests.PreparedRequest] = []
-
-    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        sent.append(response.request)
-
-    adapter.client.session.hooks["response"].append(hook)
-    return sent
-
-
-def body(request: requests.PreparedRequest) -> Any:
-    raw = request.body or b"{}"
-    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {t.id: t for t in tasks}
 
 
 def test_full_sync_maps_properties(cassette: Cassette) -> None:
@@ -263,13 +238,7 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     assert first.ok and first.fetched == 3
     assert any("douze mille" in w for w in first.warnings)
 
-    def rows() -> dict[str, tuple[Any, ...]]:
-        return {
-            r["id"]: (r["stage"], r["owner"], r["amount"], r["stage_entered"], r["removed"])
-            for r in store.rows("SELECT * FROM deals ORDER BY id")
-        }
-
-    before = rows()
+    before = deal_rows(store)
     assert before == {
         "ventes:59833787-2cf9-4fdf-8782-e53db20768a5": (
             "negotiation",
@@ -301,7 +270,7 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     with cassette("notion/incremental.yaml", match_on=WITH_BODY):
         second = sync_source(store, PIPELINE, adapter, now=lambda: second_at)
     assert second.ok and not second.full and second.fetched == 2
-    after = rows()
+    after = deal_rows(store)
     martin = after["ventes:7b1e4d2a-93c5-4f60-b8a7-0c1d2e3f4a5b"]
     assert martin == ("won", "Karim Benali", 15500.0, "2026-02-21T10:10:00+00:00", 0)
     assert second.reached_outcome == [("ventes:7b1e4d2a-93c5-4f60-b8a7-0c1d2e3f4a5b", "won")]

@@ -6,17 +6,9 @@ tool's own history (not from the time of the sync), and an incremental sync movi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from datetime import UTC, datetime
-from typing import Any
-
-from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
-from bot.sync import SyncResult, make_adapter, sync_source
+from tests.integrations.support import Cassette, deal_rows, run_sync
 
-Cassette = Callable[..., AbstractContextManager[Any]]
-PIPELINE = Pipeline(DEFAULT_STAGES)
 FIELDS = {
     "client": "Client",
     "amount": "Montant",
@@ -38,27 +30,12 @@ CLICKUP = {"kind": "clickup", "name": "agence", "list": "901204567890", "fields"
 CLICKUP_SECRETS = {"CLICKUP_TOKEN": "pk_0_FAKE"}
 
 
-def run(
-    store: Store, raw: dict[str, Any], secrets: dict[str, str], now: str, *, full: bool = False
-) -> SyncResult:
-    adapter = make_adapter(raw, secrets, http_options={"sleep": lambda _: None})
-    moment = datetime.fromisoformat(now).replace(tzinfo=UTC)
-    return sync_source(store, PIPELINE, adapter, full=full, now=lambda: moment)
-
-
-def rows(store: Store) -> dict[str, tuple[Any, ...]]:
-    return {
-        r["id"]: (r["stage"], r["owner"], r["amount"], r["stage_entered"], r["removed"])
-        for r in store.rows("SELECT * FROM deals ORDER BY id")
-    }
-
-
 def test_jira_full_then_incremental(cassette: Cassette, store: Store) -> None:
     with cassette("jira/full_sync.yaml"):
-        first = run(store, JIRA, JIRA_SECRETS, "2026-02-21T09:30:00", full=True)
+        first = run_sync(store, JIRA, JIRA_SECRETS, "2026-02-21T09:30:00", full=True)
     assert first.ok and first.fetched == 3
     assert any("VENTE-2" in w and "douze mille" in w for w in first.warnings)
-    before = rows(store)
+    before = deal_rows(store)
     assert before == {
         "ventes:VENTE-1": ("negotiation", "Marie Dupont", 12000.0, "2026-02-03T13:30:00+00:00", 0),
         "ventes:VENTE-2": ("closing", "Karim Benali", None, "2026-02-10T08:30:00+00:00", 0),
@@ -68,10 +45,10 @@ def test_jira_full_then_incremental(cassette: Cassette, store: Store) -> None:
     # The engine's bookmark is the start of the last sync (09:30Z): the cassette only answers
     # the JQL built from it, so this also proves the bookmark reaches the adapter.
     with cassette("jira/incremental.yaml"):
-        second = run(store, JIRA, JIRA_SECRETS, "2026-02-21T10:10:00")
+        second = run_sync(store, JIRA, JIRA_SECRETS, "2026-02-21T10:10:00")
     assert second.ok and not second.full and second.fetched == 1
     assert second.reached_outcome == [("ventes:VENTE-2", "won")]
-    after = rows(store)
+    after = deal_rows(store)
     assert after["ventes:VENTE-2"] == (
         "won",
         "Karim Benali",
@@ -90,9 +67,9 @@ def test_jira_full_then_incremental(cassette: Cassette, store: Store) -> None:
 
 def test_clickup_full_then_incremental(cassette: Cassette, store: Store) -> None:
     with cassette("clickup/full_sync.yaml"):
-        first = run(store, CLICKUP, CLICKUP_SECRETS, "2026-02-21T09:00:00", full=True)
+        first = run_sync(store, CLICKUP, CLICKUP_SECRETS, "2026-02-21T09:00:00", full=True)
     assert first.ok and first.fetched == 3
-    assert rows(store) == {
+    assert deal_rows(store) == {
         "agence:86c2ab1x7": (
             "negotiation",
             "Marie Dupont",
@@ -105,9 +82,9 @@ def test_clickup_full_then_incremental(cassette: Cassette, store: Store) -> None
     }
 
     with cassette("clickup/incremental.yaml"):
-        second = run(store, CLICKUP, CLICKUP_SECRETS, "2026-02-21T09:40:00")
+        second = run_sync(store, CLICKUP, CLICKUP_SECRETS, "2026-02-21T09:40:00")
     assert second.ok and second.fetched == 2
-    after = rows(store)
+    after = deal_rows(store)
     assert after["agence:86c2ab1y2"] == (
         "meeting",
         "Marie Dupont",

@@ -6,20 +6,16 @@ request was skipped, and record mode `none` fails any request not in it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.base import StatusChange, Task, adapter_class, validate_source
+from integrations.base import StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.trello import TrelloAdapter, TrelloSettings, card_created, trello_time
-
-Cassette = Callable[..., AbstractContextManager[Any]]
+from tests.integrations.support import Cassette, build, by_id, utc
 
 FAKE_KEY = "fake-trello-key-0123456789abcdef"
 FAKE_TOKEN = "fake-trello-token-ATTA0123456789abcdef"
@@ -42,48 +38,26 @@ C6 = "69a7fdf0a1b2c3d4e5f60006"  # Fromagerie Lambert (new in the incremental wi
 C7 = "683c1690a1b2c3d4e5f60007"  # Traiteur Blanc (its list gets archived)
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 def make_adapter(
     sleeps: list[float] | None = None,
     progress: list[tuple[int, int]] | None = None,
     **fields: str,
 ) -> TrelloAdapter:
-    settings = validate_source(
-        {
-            "kind": "trello",
-            "name": "agence",
-            "board": BOARD,
-            "fields": fields
-            or {
-                "amount": "Montant",
-                "probability": "Probabilité",
-                "client": "Client",
-                "expected_close": "Date de signature",
-                "contact": "Contact",
-                "lost_reason": "Raison de la perte",
-            },
-        }
-    )
-
-    def report(pages: int, tasks: int) -> None:
-        if progress is not None:
-            progress.append((pages, tasks))
-
-    adapter = adapter_class("trello")(
-        settings,
+    default_fields = {
+        "amount": "Montant",
+        "probability": "Probabilité",
+        "client": "Client",
+        "expected_close": "Date de signature",
+        "contact": "Contact",
+        "lost_reason": "Raison de la perte",
+    }
+    return build(
+        TrelloAdapter,
+        {"kind": "trello", "name": "agence", "board": BOARD, "fields": fields or default_fields},
         SECRETS,
-        progress=report,
-        http_options={"sleep": sleeps.append} if sleeps is not None else {},
+        sleeps=sleeps,
+        progress=progress,
     )
-    assert isinstance(adapter, TrelloAdapter)
-    return adapter
-
-
-def by_id(tasks: list[Task]) -> dict[str, Task]:
-    return {task.id: task for task in tasks}
 
 
 def test_settings_defaults_and_registry() -> None:
@@ -95,7 +69,7 @@ def test_settings_defaults_and_registry() -> None:
 
 
 def test_card_creation_time_comes_from_the_id() -> None:
-    assert card_created(C1) == at("2026-02-02T09:00:00")
+    assert card_created(C1) == utc("2026-02-02T09:00:00")
     assert trello_time(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) == "2026-03-02T09:00:00.000Z"
 
 
@@ -119,15 +93,15 @@ def test_full_sync(cassette: Cassette) -> None:
     assert dupain.client == "Boulangerie Dupain"  # dropdown option resolved by idValue
     assert dupain.contact == "Paul Dupain"
     assert dupain.expected_close == date(2026, 4, 30)  # no "Date de signature": the due date
-    assert dupain.started == at("2026-02-02T09:00:00")
-    assert dupain.updated == at("2026-02-20T10:15:00")
+    assert dupain.started == utc("2026-02-02T09:00:00")
+    assert dupain.updated == utc("2026-02-20T10:15:00")
     assert dupain.url == "https://trello.com/c/aB3dE5fG/12-refonte-du-site-boulangerie-dupain"
     assert not dupain.removed and dupain.warnings == []
     # Real move times; the list renamed since ("Appel & devis") shows under its current name.
     assert dupain.history == [
-        StatusChange(at("2026-02-02T09:00:00"), QUALIF, None),
-        StatusChange(at("2026-02-05T14:30:00"), DEVIS, QUALIF),
-        StatusChange(at("2026-02-20T10:15:00"), BALLE, DEVIS),
+        StatusChange(utc("2026-02-02T09:00:00"), QUALIF, None),
+        StatusChange(utc("2026-02-05T14:30:00"), DEVIS, QUALIF),
+        StatusChange(utc("2026-02-20T10:15:00"), BALLE, DEVIS),
     ]
 
     lumiere = tasks[C2]
@@ -140,32 +114,32 @@ def test_full_sync(cassette: Cassette) -> None:
     assert lumiere.probability == 40.0  # number field 0.4 is a fraction
     assert lumiere.expected_close == date(2026, 5, 15)  # the date custom field wins over due
     assert lumiere.history == [  # copied into the first list, then moved
-        StatusChange(at("2026-02-10T11:20:00"), QUALIF, None),
-        StatusChange(at("2026-02-12T16:00:00"), DEVIS, QUALIF),
+        StatusChange(utc("2026-02-10T11:20:00"), QUALIF, None),
+        StatusChange(utc("2026-02-12T16:00:00"), DEVIS, QUALIF),
     ]
 
     martin = tasks[C3]
     assert martin.status == ECARTE and martin.owner is None
     assert martin.amount == 8000.0
     assert martin.lost_reason == "Budget reporté à 2027"
-    assert martin.started == at("2025-11-18T15:00:00")
+    assert martin.started == utc("2025-11-18T15:00:00")
     # Moved in from another board into a list that is no longer here: its name of the time.
     assert martin.history == [
-        StatusChange(at("2025-12-01T10:00:00"), "Prospection 2025", None),
-        StatusChange(at("2026-01-15T09:00:00"), ECARTE, "Prospection 2025"),
+        StatusChange(utc("2025-12-01T10:00:00"), "Prospection 2025", None),
+        StatusChange(utc("2026-01-15T09:00:00"), ECARTE, "Prospection 2025"),
     ]
 
     rousseau = tasks[C4]
     assert rousseau.amount == 4500.5 and rousseau.client == "Cabinet Rousseau"
     # No action at all: created in the list it is still in, at the time its id says.
-    assert rousseau.history == [StatusChange(at("2026-01-20T08:30:00"), QUALIF, None)]
+    assert rousseau.history == [StatusChange(utc("2026-01-20T08:30:00"), QUALIF, None)]
 
     page = tasks[C5]
     assert page.amount == 1200.5 and page.probability == 100.0
     assert page.expected_close == date(2026, 3, 31)
     assert page.history == [  # converted from a checklist item
-        StatusChange(at("2026-02-23T13:05:00"), CONCLUSION, None),
-        StatusChange(at("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION),
+        StatusChange(utc("2026-02-23T13:05:00"), CONCLUSION, None),
+        StatusChange(utc("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION),
     ]
 
 
@@ -194,7 +168,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
     dupain = tasks[C1]
     assert dupain.status == CONCLUSION and not dupain.removed
     assert dupain.probability == 80.0
-    assert dupain.history == [StatusChange(at("2026-03-03T16:45:00"), CONCLUSION, BALLE)]
+    assert dupain.history == [StatusChange(utc("2026-03-03T16:45:00"), CONCLUSION, BALLE)]
 
     assert tasks[C3].removed  # archived since the bookmark, read by itself: data kept
     assert (tasks[C3].status, tasks[C3].title) == (ECARTE, "Application mobile - Garage Martin")
@@ -205,7 +179,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
     lambert = tasks[C6]
     assert lambert.title == "Campagne print - Fromagerie Lambert"
     assert lambert.owner == "Marie Dupont" and lambert.amount == 3200.0
-    assert lambert.history == [StatusChange(at("2026-03-04T09:40:00"), QUALIF, None)]
+    assert lambert.history == [StatusChange(utc("2026-03-04T09:40:00"), QUALIF, None)]
 
 
 def test_actions_on_a_second_page(cassette: Cassette, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,11 +197,11 @@ def test_actions_on_a_second_page(cassette: Cassette, monkeypatch: pytest.Monkey
     assert set(tasks) == {C1, C2, C3, C4, C5}
     # C1's creation and first move are on page 2, its last move on page 1: all three are kept.
     assert [change.at for change in tasks[C1].history] == [
-        at("2026-02-02T09:00:00"),
-        at("2026-02-05T14:30:00"),
-        at("2026-02-20T10:15:00"),
+        utc("2026-02-02T09:00:00"),
+        utc("2026-02-05T14:30:00"),
+        utc("2026-02-20T10:15:00"),
     ]
-    assert tasks[C2].history[0] == StatusChange(at("2026-02-10T11:20:00"), QUALIF, None)
+    assert tasks[C2].history[0] == StatusChange(utc("2026-02-10T11:20:00"), QUALIF, None)
 
 
 def test_rate_limited_then_served(cassette: Cassette, sleeps: list[float]) -> None:
@@ -249,7 +223,7 @@ def test_server_error_then_served(cassette: Cassette, sleeps: list[float]) -> No
         assert cass.all_played
     assert len(sleeps) == 1 and adapter.http.requests_made == 4
     assert set(tasks) == {C1, C2, C3, C4, C5}
-    assert tasks[C5].history[-1] == StatusChange(at("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION)
+    assert tasks[C5].history[-1] == StatusChange(utc("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION)
 
 
 def test_unauthorized_names_the_variables_and_hides_them(cassette: Cassette) -> None:
