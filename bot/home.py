@@ -7,7 +7,7 @@ One question, one answer: "your deals" is exactly `/pipeline mine` for that Slac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import analytics
@@ -23,17 +23,29 @@ class Home:
     linked: bool  # the user appears in `[people]`
     mine: DealList | None = None
     team: Summary | None = None
-    open: Totals = field(default_factory=Totals)
 
     @property
     def open_deals(self) -> list[DealView]:
         return self.mine.deals if self.mine else []
 
     @property
+    def open(self) -> Totals:
+        return totals_of(self.open_deals)
+
+    @property
     def stalled(self) -> list[DealView]:
         """The user's stalled deals, longest idle first (what to chase today)."""
         stuck = [d for d in self.open_deals if d.stalled]
         return sorted(stuck, key=lambda d: (-(d.idle_days or 0), d.id))
+
+
+def totals_of(deals: list[DealView]) -> Totals:
+    """Count, amount and weighted amount of some deals."""
+    return Totals(
+        count=len(deals),
+        amount=round(sum(d.amount or 0.0 for d in deals), 2),
+        weighted=round(sum(d.weighted or 0.0 for d in deals), 2),
+    )
 
 
 def gather(store: Store, ctx: Context) -> Home:
@@ -43,10 +55,4 @@ def gather(store: Store, ctx: Context) -> Home:
     home.team = analytics.summary(store, ctx)
     if home.linked:
         home.mine = answer(Query("mine"), store, ctx)
-        for deal in home.open_deals:
-            home.open.count += 1
-            home.open.amount += deal.amount or 0.0
-            home.open.weighted += deal.weighted or 0.0
-        home.open.amount = round(home.open.amount, 2)
-        home.open.weighted = round(home.open.weighted, 2)
     return home

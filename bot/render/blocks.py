@@ -25,7 +25,7 @@ from bot.analytics import (
     Summary,
     Totals,
 )
-from bot.home import Home
+from bot.home import Home, totals_of
 from bot.i18n import t
 from bot.pipeline import normalise
 from bot.query import Help
@@ -426,9 +426,7 @@ def deal_list_blocks(result: DealList, style: BlockStyle) -> Blocks:
     blocks: Blocks = [header(title), _as_of_line(result, style)]
     if not result.deals:
         return [*blocks, section(t("list.none", lang))]
-    amount = sum(d.amount or 0.0 for d in result.deals)
-    weighted = sum(d.weighted or 0.0 for d in result.deals)
-    blocks.append(section(_figures(len(result.deals), amount, weighted, 0, style)))
+    blocks.append(section(_totals(totals_of(result.deals), style)))
     shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
     blocks += [section(deal_line(deal, style)) for deal in shown]
     return [*blocks, more] if more else blocks
