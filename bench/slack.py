@@ -5,7 +5,10 @@
 Builds (or reuses) a seeded database through the store's own schema, starts the real `serve`
 command in a subprocess (waitress, Bolt, signature checks) with the Web API pointed at a local
 stand-in, then times 200 sequential requests and 200 more sent 20 at a time, over loopback, from
-send to HTTP answer. Target: p95 ≤ 500 ms and no errors. Prints figures; asserts nothing; every
+send to HTTP answer: first with the data changed before every request (nothing cached can
+answer: the worst case), then unchanged. Target: p95 ≤ 500 ms and no errors. It signs requests
+and stands in for the Web API with the test suite's helpers (`tests/slack_http.py`,
+`tests/slack_standin.py`). Prints figures; asserts nothing; every
 loop is bounded, and the server is stopped with SIGTERM at the end.
 """
 
