@@ -7,7 +7,7 @@ timestamp (a deal is stalled when it entered its stage before the cut-off) so it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
@@ -45,6 +45,24 @@ class Context:
             return None
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
         return self.days_since(entered)
+
+    def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
+        """`idle_days` for many stored timestamps: the day count is worked out once per local
+        date (a long list has a few hundred distinct dates, not thousands)."""
+        tz = self.tz
+        by_day: dict[date, int] = {}
+        fromiso, days_since = datetime.fromisoformat, self.days_since
+
+        def idle(stage_entered: str | None) -> int | None:
+            if not stage_entered:
+                return None
+            day = fromiso(stage_entered).astimezone(tz).date()
+            found = by_day.get(day)
+            if found is None:
+                found = by_day[day] = days_since(day)
+            return found
+
+        return idle
 
     def days_since(self, day: date) -> int:
         """Whole local days (calendar or business, per `stall_counting`) from `day` to today."""
@@ -223,59 +241,78 @@ def summary(store: Store, ctx: Context) -> Summary:
 
 
 def stall_sql(ctx: Context) -> tuple[str, dict[str, Any]]:
-    """SQL that is true for a stalled deal, with its parameters (one cut-off per stage)."""
+    """SQL that is true for a stalled deal, with its parameters (one cut-off per stage).
+
+    An expression for one row (a CASE column, a filter next to others); to *find* stalled deals
+    use `stalled_select`, which turns the cut-offs into index range scans."""
     parts: list[str] = []
     params: dict[str, Any] = {"now": iso(ctx.now)}
-    for index, stage in enumerate(ctx.pipeline.open_stages):
-        cutoff = ctx.stall_cutoff(stage)
-        if cutoff is None:
-            continue
-        params[f"s{index}"], params[f"c{index}"] = stage.key, cutoff
+    for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
+        params[f"s{index}"], params[f"c{index}"] = key, cutoff
         parts.append(f"(d.stage = :s{index} AND d.stage_entered < :c{index})")
     if not parts:
         return "0", params
     return f"(({' OR '.join(parts)}) AND {NOT_QUIET})", params
 
 
-def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
-    clause, params = stall_sql(ctx)
-    return {
-        row["stage"]: row["n"]
-        for row in store.rows(
-            f"SELECT d.stage AS stage, COUNT(*) AS n FROM deals d WHERE d.removed = 0 AND {clause}"
-            " GROUP BY d.stage",
-            params,
+def stall_cutoffs(ctx: Context) -> list[tuple[str, str]]:
+    """(stage key, cut-off) of every open stage that can stall, in pipeline order."""
+    out = []
+    for stage in ctx.pipeline.open_stages:
+        cutoff = ctx.stall_cutoff(stage)
+        if cutoff is not None:
+            out.append((stage.key, cutoff))
+    return out
+
+
+def stalled_select(ctx: Context, columns: str, *, group_by: str = "") -> tuple[str, dict[str, Any]]:
+    """`SELECT columns FROM deals d` of the live stalled deals: one SELECT per stage joined by
+    UNION ALL, each a range scan of the (removed, stage, stage_entered) index, instead of one
+    OR'ed predicate that SQLite can only test row by row over every live deal."""
+    params: dict[str, Any] = {"now": iso(ctx.now)}
+    selects = []
+    for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
+        params[f"s{index}"], params[f"c{index}"] = key, cutoff
+        selects.append(
+            f"SELECT {columns} FROM deals d WHERE d.removed = 0 AND d.stage = :s{index} "
+            f"AND d.stage_entered < :c{index} AND {NOT_QUIET}{group_by}"
         )
-    }
+    if not selects:
+        return f"SELECT {columns} FROM deals d WHERE 0{group_by}", params
+    return " UNION ALL ".join(selects), params
+
+
+def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
+    sql, params = stalled_select(
+        ctx, "d.stage AS stage, COUNT(*) AS n", group_by=" GROUP BY d.stage"
+    )
+    return {row[0]: row[1] for row in store.conn.execute(sql, params)}
+
+
+STALLED_COLUMNS = (
+    "d.id, d.title, d.client, d.owner, d.owner_email, d.stage, d.stage_entered, d.amount, d.url, "
+    "d.next_step"
+)
 
 
 def stalled(store: Store, ctx: Context) -> Stalled:
     """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out."""
-    clause, params = stall_sql(ctx)
-    where = f"d.removed = 0 AND {clause}"
-    rows = store.rows(
-        f"SELECT d.* FROM deals d WHERE {where} ORDER BY d.stage_entered, d.id", params
-    )
+    sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    language = ctx.language
+    per_stage = {
+        stage.key: (stage.stall_days, stage.next_step(language), stage.waiting_on,
+                    stage.label(language))
+        for stage in ctx.pipeline.open_stages
+    }  # fmt: skip
+    idle_of = ctx.idle_days_of_stored()
     deals: list[StalledDeal] = []
-    for row in rows:
-        stage = ctx.pipeline.by_key[row["stage"]]
-        idle = ctx.idle_days(row["stage_entered"]) or 0
-        deals.append(
-            StalledDeal(
-                id=row["id"],
-                title=row["title"],
-                client=row["client"],
-                owner=row["owner"],
-                owner_email=row["owner_email"],
-                stage=row["stage"],
-                idle_days=idle,
-                stall_days=stage.stall_days,
-                amount=row["amount"],
-                url=row["url"],
-                next_step=row["next_step"] or stage.next_step(ctx.language),
-                waiting_on=stage.waiting_on,
-                stage_label=stage.label(ctx.language),
-            )
-        )
+    append = deals.append
+    for deal_id, title, client, owner, email, key, entered, amount, url, step in store.conn.execute(
+        sql, params
+    ):
+        stall_days, default_step, waiting_on, label = per_stage[key]
+        idle = idle_of(entered) or 0
+        append(StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
+                           url, step or default_step, waiting_on, {}, label))  # fmt: skip
     deals.sort(key=lambda d: (-d.idle_days, d.id))
     return Stalled(as_of=ctx.now, deals=deals)
