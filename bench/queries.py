@@ -360,7 +360,8 @@ def stalled_select(columns: str, group_by: str = "") -> str:
 
 def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
     stalled = stall_sql()
-    today, since = NOW.date().isoformat(), iso(NOW - timedelta(days=7))
+    today = NOW.date().isoformat()
+    since = iso((NOW.replace(tzinfo=None) - timedelta(days=7)).replace(tzinfo=PARIS))  # local
 
     def all_rows(sql: str, *params: Any) -> Callable[[sqlite3.Connection], Any]:
         return lambda conn: conn.execute(sql, params).fetchall()
@@ -438,11 +439,14 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
             "removed = 0 AND stage = 'lost' GROUP BY trim(lost_reason)"
         ),
         "deal dupain": deal,
+        # driven by the `at` index (CROSS JOIN fixes the order: without statistics SQLite would
+        # walk every live deal and probe its events), filtered on the events' copy of `removed`,
+        # and the first-event probe only for events from no stage (as the bot does)
         "changes 7": all_rows(
-            "SELECT e.at, e.deal_id, d.title, e.from_stage, e.to_stage, (e.from_stage IS NULL AND "
-            "NOT EXISTS (SELECT 1 FROM stage_events p WHERE p.deal_id = e.deal_id AND "
-            "p.at < e.at)) FROM stage_events e JOIN deals d ON d.id = e.deal_id WHERE e.at >= ? "
-            "AND e.at <= ? AND d.removed = 0 ORDER BY e.at DESC",
+            "SELECT e.at, e.deal_id, d.title, e.from_stage, e.to_stage, CASE WHEN e.from_stage IS "
+            "NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p WHERE p.deal_id = e.deal_id AND "
+            "p.at < e.at) ELSE 0 END FROM stage_events e CROSS JOIN deals d ON d.id = e.deal_id "
+            "WHERE e.at >= ? AND e.at <= ? AND e.removed = 0 AND d.removed = 0 ORDER BY e.at DESC",
             since,
             iso(NOW),
         ),

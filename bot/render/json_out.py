@@ -39,7 +39,9 @@ def converter(kind: type) -> Callable[[Converter], Converter]:
 
 def stamp(moment: datetime) -> str:
     """`as_of`: ISO 8601 with offset, in the configured zone's offset as given."""
-    return moment.isoformat(timespec="seconds")
+    if moment.microsecond:
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat()  # the same text, without parsing `timespec` (long lists)
 
 
 def cents(value: float | None) -> float | None:
