@@ -202,10 +202,11 @@ def m005_nudge_indexes(db: sqlite_utils.Database) -> None:
 def m006_covering_indexes(db: sqlite_utils.Database) -> None:
     """Covering indexes for `changes` (see bot/analytics/recent.py): the events of a time window
     read from the `at` index alone (it replaces the plain one on `at`, its prefix), and each
-    event's deal looked up by key without reading the table row."""
+    event's deal looked up by key without reading the table row. `id` right after `at`: the
+    newest-first order (at, then id) is the index's own, with no sort."""
     db.execute(
         "CREATE INDEX IF NOT EXISTS idx_stage_events_at_covering ON stage_events"
-        "(at, removed, deal_id, from_stage, to_stage, status)"
+        "(at, id, removed, deal_id, from_stage, to_stage, status)"
     )
     db.execute("DROP INDEX IF EXISTS idx_stage_events_at")
     db.execute(

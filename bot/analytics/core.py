@@ -46,12 +46,73 @@ class Context:
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
         return self.days_since(entered)
 
+    def stamper(self) -> Callable[[str | None], str | None]:
+        """For long lists: a stored UTC timestamp as local ISO 8601 with offset, the text
+        `self.local(stored).isoformat(timespec="seconds")` gives, without a datetime per row.
+
+        A stored timestamp is `YYYY-MM-DDTHH:MM:SS+00:00`. When the zone's offset is whole hours
+        and the same all that UTC day (every day but DST changes and a few odd zones), the local
+        text is the UTC one with its hour moved by the offset (into the day before or after when
+        it crosses midnight), its minutes and seconds kept: the day's offset and neighbours are
+        worked out once per UTC day. Anything else takes the datetime way."""
+        tz, fromiso = self.tz, datetime.fromisoformat
+        days: dict[str, tuple[int, str, str, str, str] | None] = {}
+        hours = [f"T{hour:02d}" for hour in range(24)]
+        one_day, whole_hour, last_second = (
+            timedelta(days=1),
+            timedelta(hours=1),
+            timedelta(seconds=86399),
+        )
+
+        def day_of(key: str) -> tuple[int, str, str, str, str] | None:
+            try:
+                start = fromiso(f"{key}T00:00:00+00:00")
+            except ValueError:
+                return None
+            first, last = start.astimezone(tz), (start + last_second).astimezone(tz)
+            offset = first.utcoffset()
+            if offset is None or offset != last.utcoffset() or offset % whole_hour:
+                return None
+            day = start.date()
+            return (offset // whole_hour, (day - one_day).isoformat(), key,
+                    (day + one_day).isoformat(), first.isoformat()[19:])  # fmt: skip
+
+        def hour_of(key: str) -> tuple[str, str] | None:
+            """`YYYY-MM-DDTHH` (UTC) → (local `YYYY-MM-DDTHH`, offset text), from its day."""
+            day = key[:10]
+            found = days[day] if day in days else days.setdefault(day, day_of(day))
+            if found is None:
+                return None
+            shift, before, same, after, offset = found
+            hour = int(key[11:13]) + shift
+            if hour < 0:
+                return before + hours[hour + 24], offset
+            if hour > 23:
+                return after + hours[hour - 24], offset
+            return same + hours[hour], offset
+
+        by_hour: dict[str, tuple[str, str] | None] = {}
+
+        def stamp(stored: str | None) -> str | None:
+            if not stored:
+                return None
+            key = stored[:13]
+            if key in by_hour:
+                found = by_hour[key]
+            else:
+                ok = len(stored) == 25 and stored[10] == "T" and stored.endswith("+00:00")
+                found = by_hour[key] = hour_of(key) if ok else None
+            if found is not None and stored[19:] == "+00:00":
+                return found[0] + stored[13:19] + found[1]
+            return fromiso(stored).astimezone(tz).isoformat(timespec="seconds")
+
+        return stamp
+
     def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
         """`idle_days` for many stored timestamps: the day count is worked out once per local
         date (a long list has a few hundred distinct dates, not thousands)."""
-        tz = self.tz
+        tz, fromiso, days_since = self.tz, datetime.fromisoformat, self.days_since
         by_day: dict[date, int] = {}
-        fromiso, days_since = datetime.fromisoformat, self.days_since
 
         def idle(stage_entered: str | None) -> int | None:
             if not stage_entered:
@@ -60,6 +121,23 @@ class Context:
             found = by_day.get(day)
             if found is None:
                 found = by_day[day] = days_since(day)
+            return found
+
+        return idle
+
+    def idle_days_of_stamp(self) -> Callable[[str | None], int | None]:
+        """`idle_days` from a local stamp (see `stamper`): its date prefix is the local date, and
+        the day count is worked out once per date (a long list has a few hundred, not thousands)."""
+        by_day: dict[str, int] = {}
+        days_since, fromdate = self.days_since, date.fromisoformat
+
+        def idle(local_stamp: str | None) -> int | None:
+            if not local_stamp:
+                return None
+            day = local_stamp[:10]
+            found = by_day.get(day)
+            if found is None:
+                found = by_day[day] = days_since(fromdate(day))
             return found
 
         return idle

@@ -7,7 +7,7 @@ keeps, because SQLite cannot ignore accents by itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +15,6 @@ from typing import Any
 from bot.analytics.core import (
     Context,
     deal_probability,
-    deal_weighted,
     open_keys_sql,
     position_sql,
     stall_sql,
@@ -40,7 +39,7 @@ class HistoryEvent:
     to_label: str | None = None  # the stage label in the configured language
 
 
-@dataclass
+@dataclass(slots=True)
 class DealView:
     """Every contract deal field, plus what the bot works out for it."""
 
@@ -91,45 +90,56 @@ class DealSearch:
 def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any]) -> list[DealView]:
     """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id."""
     stalled, stall_params = stall_sql(ctx)
-    rows = store.records(
+    cursor = store.conn.execute(
         f"SELECT {COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled FROM deals d "
         f"WHERE d.removed = 0 AND ({where}) "
         f"ORDER BY {position_sql(ctx)}, d.stage_entered, d.id",
         {**stall_params, **params},
     )
-    return [_view(row, ctx) for row in rows]
+    return list(map(_viewer(ctx), cursor))
 
 
-def _view(row: Any, ctx: Context) -> DealView:
-    stage: Stage | None = ctx.pipeline.by_key.get(row["stage"]) if row["stage"] else None
-    entered = ctx.local(row["stage_entered"])
-    return DealView(
-        id=row["id"],
-        title=row["title"],
-        client=row["client"],
-        contact=row["contact"],
-        owner=row["owner"],
-        owner_email=row["owner_email"],
-        status=row["status"],
-        stage=row["stage"],
-        stage_label=stage.label(ctx.language) if stage else None,
-        amount=row["amount"],
-        currency=row["currency"] or ctx.currency,
-        probability=row["probability"],
-        started=ctx.local(row["started"]),
-        expected_close=date.fromisoformat(row["expected_close"]) if row["expected_close"]
-        else None,
-        stage_entered=entered,
-        next_step=row["next_step"] or (stage.next_step(ctx.language) if stage else None) or None,
-        lost_reason=row["lost_reason"],
-        url=row["url"],
-        source=row["source"],
-        idle_days=ctx.days_since(entered.date()) if entered else None,
-        weighted=deal_weighted(ctx.pipeline, row["stage"], row["amount"], row["probability"]),
-        effective_probability=deal_probability(ctx.pipeline, row["stage"], row["probability"]),
-        stall_days=stage.stall_days if stage and stage.is_open else 0,
-        stalled=bool(row["is_stalled"]),
-    )  # fmt: skip
+def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
+    """Row → DealView for a long list: what depends only on the stage, the day or the date is
+    worked out once (per stage key, per local date, per expected-close date), not per row."""
+    language, pipeline, currency = ctx.language, ctx.pipeline, ctx.currency
+    per_stage: dict[str | None, tuple[str | None, str | None, int, Stage | None]] = {}
+    for stage in pipeline.stages:
+        per_stage[stage.key] = (stage.label(language), stage.next_step(language),
+                                stage.stall_days if stage.is_open else 0, stage)  # fmt: skip
+    unknown: tuple[str | None, str | None, int, Stage | None] = (None, None, 0, None)
+    local, idle_on = ctx.local, ctx.days_since
+    idle_by_day: dict[date, int] = {}
+    closes: dict[str, date] = {}
+
+    def view(row: tuple[Any, ...]) -> DealView:
+        (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
+         own, started, expected, entered_at, next_step, lost_reason, url, source,
+         is_stalled) = row  # fmt: skip
+        label, default_step, stall_days, stage = per_stage.get(key, unknown) if key else unknown
+        entered = local(entered_at)
+        if entered is None:
+            idle = None
+        else:
+            day = entered.date()
+            idle = idle_by_day.get(day)
+            if idle is None:
+                idle = idle_by_day[day] = idle_on(day)
+        if expected:
+            close: date | None = closes.get(expected)
+            if close is None:
+                close = closes[expected] = date.fromisoformat(expected)
+        else:
+            close = None
+        probability = deal_probability(pipeline, key, own) if stage else own
+        weighted = (round(amount * probability / 100, 2)
+                    if amount is not None and probability is not None else None)  # fmt: skip
+        return DealView(deal_id, title, client, contact, owner, owner_email, status, key, label,
+                        amount, own_currency or currency, own, local(started), close, entered,
+                        next_step or default_step or None, lost_reason, url, source, idle,
+                        weighted, probability, stall_days, bool(is_stalled))  # fmt: skip
+
+    return view
 
 
 def search(store: Store, ctx: Context, text: str) -> DealSearch:

@@ -18,7 +18,7 @@ MAX_DAYS = 3650
 
 @dataclass(slots=True)
 class ChangeEvent:
-    at: datetime
+    stamp: str  # when: local ISO 8601 with offset (see `at`)
     deal: str
     title: str
     from_stage: str | None
@@ -29,6 +29,11 @@ class ChangeEvent:
     amount: float | None
     from_label: str | None = None
     to_label: str | None = None
+
+    @property
+    def at(self) -> datetime:
+        """When, as an aware datetime (in the zone's offset at that instant)."""
+        return datetime.fromisoformat(self.stamp)
 
 
 @dataclass
@@ -69,7 +74,7 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
     deals = {row[0]: row for row in store.conn.execute(DEALS_SQL, window)}
     kinds: dict[str | None, str] = {s.key: s.outcome or "moved" for s in ctx.pipeline.stages}
     labels = {s.key: s.label(ctx.language) for s in ctx.pipeline.stages}
-    tz, fromiso, kind_of, label_of = ctx.tz, datetime.fromisoformat, kinds.get, labels.get
+    stamp, kind_of, label_of = ctx.stamper(), kinds.get, labels.get
     events: list[ChangeEvent] = []
     append = events.append
     for at, deal_id, old, to, status, new in store.conn.execute(EVENTS_SQL, window):
@@ -77,7 +82,7 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
         if deal is None:  # a removed deal
             continue
         kind = "new" if new else kind_of(to, "moved")
-        append(ChangeEvent(fromiso(at).astimezone(tz), deal_id, deal[1], old, to, kind, status,
+        append(ChangeEvent(stamp(at) or at, deal_id, deal[1], old, to, kind, status,
                            deal[2], deal[3], label_of(old) if old else None,
                            label_of(to) if to else None))  # fmt: skip
     return Changes(ctx.now, since.astimezone(ctx.tz), days, events)

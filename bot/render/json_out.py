@@ -263,7 +263,7 @@ def _changes(result: Changes) -> dict[str, Any]:
         "days": result.days,
         "events": [
             {
-                "at": stamp(e.at),
+                "at": e.stamp,
                 "deal": e.deal,
                 "title": e.title,
                 "from": e.from_stage,
