@@ -405,9 +405,11 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def owner(conn: sqlite3.Connection) -> Any:
         conn.execute("SELECT DISTINCT owner, owner_email FROM deals WHERE removed = 0").fetchall()
+        # over the (removed, owner, stage) index, as the bot's own look-up (m006)
         return conn.execute(
-            f"SELECT *, {stalled} FROM deals WHERE removed = 0 AND stage IN {OPEN} AND owner IN "
-            "(?, ?, ?, ?) ORDER BY stage, stage_entered, id",
+            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_removed_owner_stage WHERE "
+            f"removed = 0 AND stage IN {OPEN} AND owner IN (?, ?, ?, ?) "
+            "ORDER BY stage, stage_entered, id",
             [f"Marie {n}" for n in NAMES[:4]],
         ).fetchall()
 
