@@ -389,8 +389,8 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def deal(conn: sqlite3.Connection) -> Any:
         rows = conn.execute(
-            "SELECT * FROM deals WHERE removed = 0 AND instr(search, 'dupain') "
-            "ORDER BY stage, stage_entered, id"
+            "SELECT * FROM deals INDEXED BY idx_deals_removed_search WHERE removed = 0 AND "
+            "instr(search, 'dupain') ORDER BY stage, stage_entered, id"  # the bot's plan
         ).fetchall()
         ids = [r[0] for r in rows]
         history = []
@@ -405,9 +405,9 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def owner(conn: sqlite3.Connection) -> Any:
         conn.execute("SELECT DISTINCT owner, owner_email FROM deals WHERE removed = 0").fetchall()
-        # over the (removed, owner, stage) index, as the bot's own look-up (m006)
+        # over the (owner, removed, stage) index, as the bot's own look-up (m006)
         return conn.execute(
-            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_removed_owner_stage WHERE "
+            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_owner_removed_stage WHERE "
             f"removed = 0 AND stage IN {OPEN} AND owner IN (?, ?, ?, ?) "
             "ORDER BY stage, stage_entered, id",
             [f"Marie {n}" for n in NAMES[:4]],
@@ -433,8 +433,9 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
         "funnel": funnel,
         "owners": all_rows(
             f"SELECT owner, COUNT(*), TOTAL(amount), TOTAL(amount * {PROB} / 100), "
-            f"TOTAL(CASE WHEN {stalled} THEN 1 END) FROM deals WHERE removed = 0 AND stage IN "
-            f"{OPEN} GROUP BY owner"
+            f"TOTAL(CASE WHEN {stalled} THEN 1 END) FROM deals INDEXED BY "
+            "idx_deals_removed_stage_stage_entered_amount_probability_owner "  # as the bot does
+            f"WHERE removed = 0 AND stage IN {OPEN} GROUP BY owner"
         ),
         "lost": all_rows(
             "SELECT trim(lost_reason), COUNT(*), TOTAL(amount) FROM deals WHERE "

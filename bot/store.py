@@ -216,10 +216,12 @@ def m006_query_indexes(db: sqlite_utils.Database) -> None:
         "CREATE INDEX IF NOT EXISTS idx_deals_id_covering ON deals"
         "(id, removed, title, owner, amount)"
     )
+    # owner first: an index that starts with `removed` would tempt SQLite (no statistics) to
+    # walk it for every `removed = 0` query, as it does its first such index
     for column in ("owner", "owner_email"):
         db.execute(
-            f"CREATE INDEX IF NOT EXISTS idx_deals_removed_{column}_stage ON deals"
-            f"(removed, {column}, stage)"
+            f"CREATE INDEX IF NOT EXISTS idx_deals_{column}_removed_stage ON deals"
+            f"({column}, removed, stage)"
         )
 
 
