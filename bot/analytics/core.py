@@ -46,67 +46,9 @@ class Context:
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
         return self.days_since(entered)
 
-    def stamper(self) -> Callable[[str | None], str | None]:
-        """For long lists: a stored UTC timestamp as local ISO 8601 with offset, the text
-        `self.local(stored).isoformat(timespec="seconds")` gives, without a datetime per row.
-
-        A stored timestamp is `YYYY-MM-DDTHH:MM:SS+00:00`. When the zone's offset is whole hours
-        and the same all that UTC day (every day but DST changes and a few odd zones), the local
-        text is the UTC one with its hour moved by the offset (into the day before or after when
-        it crosses midnight), its minutes and seconds kept: the day's offset and neighbours are
-        worked out once per UTC day. Anything else takes the datetime way."""
-        tz, fromiso = self.tz, datetime.fromisoformat
-        days: dict[str, tuple[int, str, str, str, str] | None] = {}
-        hours = [f"T{hour:02d}" for hour in range(24)]
-        one_day, whole_hour, last_second = (
-            timedelta(days=1),
-            timedelta(hours=1),
-            timedelta(seconds=86399),
-        )
-
-        def day_of(key: str) -> tuple[int, str, str, str, str] | None:
-            try:
-                start = fromiso(f"{key}T00:00:00+00:00")
-            except ValueError:
-                return None
-            first, last = start.astimezone(tz), (start + last_second).astimezone(tz)
-            offset = first.utcoffset()
-            if offset is None or offset != last.utcoffset() or offset % whole_hour:
-                return None
-            day = start.date()
-            return (offset // whole_hour, (day - one_day).isoformat(), key,
-                    (day + one_day).isoformat(), first.isoformat()[19:])  # fmt: skip
-
-        def hour_of(key: str) -> tuple[str, str] | None:
-            """`YYYY-MM-DDTHH` (UTC) → (local `YYYY-MM-DDTHH`, offset text), from its day."""
-            day = key[:10]
-            found = days[day] if day in days else days.setdefault(day, day_of(day))
-            if found is None:
-                return None
-            shift, before, same, after, offset = found
-            hour = int(key[11:13]) + shift
-            if hour < 0:
-                return before + hours[hour + 24], offset
-            if hour > 23:
-                return after + hours[hour - 24], offset
-            return same + hours[hour], offset
-
-        by_hour: dict[str, tuple[str, str] | None] = {}
-
-        def stamp(stored: str | None) -> str | None:
-            if not stored:
-                return None
-            key = stored[:13]
-            if key in by_hour:
-                found = by_hour[key]
-            else:
-                ok = len(stored) == 25 and stored[10] == "T" and stored.endswith("+00:00")
-                found = by_hour[key] = hour_of(key) if ok else None
-            if found is not None and stored[19:] == "+00:00":
-                return found[0] + stored[13:19] + found[1]
-            return fromiso(stored).astimezone(tz).isoformat(timespec="seconds")
-
-        return stamp
+    def stamper(self) -> LocalStamps:
+        """Stored UTC timestamps → local ISO 8601 text, for long lists (see `LocalStamps`)."""
+        return LocalStamps(self.tz)
 
     def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
         """`idle_days` for many stored timestamps: the day count is worked out once per local
@@ -152,6 +94,73 @@ class Context:
             return None
         last_day = latest_entry_for(stage.stall_days, self.today, self.stall_counting)
         return iso(day_start(last_day + timedelta(days=1), self.tz))
+
+
+class LocalStamps:
+    """For long lists: a stored UTC timestamp as local ISO 8601 with offset, the very text
+    `Context.local(stored).isoformat(timespec="seconds")` gives, without a datetime per row.
+
+    A stored timestamp is `YYYY-MM-DDTHH:MM:SS+00:00`. When the zone's offset is whole hours and
+    the same all that UTC day (every day but DST changes and a few odd zones), the local text is
+    the UTC one with its hour moved by the offset (into the day before or after when it crosses
+    midnight), minutes and seconds kept. `hours` maps a UTC `YYYY-MM-DDTHH` to its local one and
+    the offset text (None: take the datetime way), filled once per hour from the day's offset;
+    a hot loop may read it directly (`text = hit[0] + stored[13:19] + hit[1]` when `stored[19:]`
+    is `+00:00`) and call the object for anything it lacks.
+    """
+
+    _ONE_DAY, _HOUR, _DAY_END = timedelta(days=1), timedelta(hours=1), timedelta(seconds=86399)
+    _HOURS = tuple(f"T{hour:02d}" for hour in range(24))
+
+    def __init__(self, tz: tzinfo):
+        self.tz = tz
+        self.hours: dict[str, tuple[str, str] | None] = {}
+        self._days: dict[str, tuple[int, str, str, str, str] | None] = {}
+
+    def __call__(self, stored: str | None) -> str | None:
+        if not stored:
+            return None
+        key = stored[:13]
+        hours = self.hours
+        if key in hours:
+            found = hours[key]
+        else:
+            ok = len(stored) == 25 and stored[10] == "T" and stored.endswith("+00:00")
+            found = hours[key] = self._hour(key) if ok else None
+        if found is not None and stored[19:] == "+00:00":
+            return found[0] + stored[13:19] + found[1]
+        return datetime.fromisoformat(stored).astimezone(self.tz).isoformat(timespec="seconds")
+
+    def _hour(self, key: str) -> tuple[str, str] | None:
+        """`YYYY-MM-DDTHH` (UTC) → (local `YYYY-MM-DDTHH`, offset text), from its day."""
+        day = key[:10]
+        if day not in self._days:
+            self._days[day] = self._day(day)
+        found = self._days[day]
+        if found is None:
+            return None
+        shift, before, same, after, offset = found
+        hour = int(key[11:13]) + shift
+        if hour < 0:
+            return before + self._HOURS[hour + 24], offset
+        if hour > 23:
+            return after + self._HOURS[hour - 24], offset
+        return same + self._HOURS[hour], offset
+
+    def _day(self, key: str) -> tuple[int, str, str, str, str] | None:
+        """A UTC day → (offset in hours, the days before/of/after, offset text), when the offset
+        is whole hours and the same all day."""
+        try:
+            start = datetime.fromisoformat(f"{key}T00:00:00+00:00")
+        except ValueError:
+            return None
+        first, last = start.astimezone(self.tz), (start + self._DAY_END).astimezone(self.tz)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset % self._HOUR:
+            return None
+        day = start.date()
+        return (offset // self._HOUR, (day - self._ONE_DAY).isoformat(), key,
+                (day + self._ONE_DAY).isoformat(), first.isoformat()[19:])  # fmt: skip
 
 
 def sql_text(value: str) -> str:

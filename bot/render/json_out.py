@@ -271,7 +271,7 @@ def _changes(result: Changes) -> dict[str, Any]:
                 "kind": e.kind,
                 "status": e.status,
                 "owner": e.owner,
-                "amount": cents(e.amount),
+                "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
             }
             for e in result.events
         ],  # fmt: skip
