@@ -104,48 +104,61 @@ class LocalStamps:
     the same all that UTC day (every day but DST changes and a few odd zones), the local text is
     the UTC one with its hour moved by the offset (into the day before or after when it crosses
     midnight), minutes and seconds kept. `hours` maps a UTC `YYYY-MM-DDTHH` to its local one and
-    the offset text (None: take the datetime way), filled once per hour from the day's offset;
-    a hot loop may read it directly (`text = hit[0] + stored[13:19] + hit[1]` when `stored[19:]`
+    the offset text (None: take the datetime way), filled a whole UTC day at a time;
+    a hot loop may read it directly (`text = stored[13:19].join(hit)` when `stored[19:]`
     is `+00:00`) and call the object for anything it lacks.
     """
 
-    _ONE_DAY, _HOUR, _DAY_END = timedelta(days=1), timedelta(hours=1), timedelta(seconds=86399)
+    _ONE_DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
+    _DAY_END, _HOUR_END = timedelta(seconds=86399), timedelta(seconds=3599)
     _HOURS = tuple(f"T{hour:02d}" for hour in range(24))
 
     def __init__(self, tz: tzinfo):
         self.tz = tz
         self.hours: dict[str, tuple[str, str] | None] = {}
-        self._days: dict[str, tuple[int, str, str, str, str] | None] = {}
 
     def __call__(self, stored: str | None) -> str | None:
         if not stored:
             return None
         key = stored[:13]
         hours = self.hours
-        if key in hours:
-            found = hours[key]
-        else:
-            ok = len(stored) == 25 and stored[10] == "T" and stored.endswith("+00:00")
-            found = hours[key] = self._hour(key) if ok else None
+        if key not in hours and len(stored) == 25 and stored[10] == "T":
+            self._fill(key[:10])
+        found = hours.get(key)
         if found is not None and stored[19:] == "+00:00":
-            return found[0] + stored[13:19] + found[1]
+            return stored[13:19].join(found)  # local hour, minutes and seconds, offset
         return datetime.fromisoformat(stored).astimezone(self.tz).isoformat(timespec="seconds")
 
+    def _fill(self, day: str) -> None:
+        """The 24 hours of a UTC day (`YYYY-MM-DD`) in `hours`: from the day's offset, or hour
+        by hour on a day whose offset changes (a DST day: only the hour of the change, if it
+        does not fall on the hour, is left to the datetime way)."""
+        found = self._day(day)
+        for hour, text in enumerate(self._HOURS):
+            if found is None:
+                self.hours[day + text] = self._hour(day + text)
+                continue
+            shift, before, same, after, offset = found
+            local = hour + shift
+            if local < 0:
+                self.hours[day + text] = before + self._HOURS[local + 24], offset
+            elif local > 23:
+                self.hours[day + text] = after + self._HOURS[local - 24], offset
+            else:
+                self.hours[day + text] = same + self._HOURS[local], offset
+
     def _hour(self, key: str) -> tuple[str, str] | None:
-        """`YYYY-MM-DDTHH` (UTC) → (local `YYYY-MM-DDTHH`, offset text), from its day."""
-        day = key[:10]
-        if day not in self._days:
-            self._days[day] = self._day(day)
-        found = self._days[day]
-        if found is None:
+        """One UTC hour (`YYYY-MM-DDTHH`) when its offset is whole hours and the same all hour."""
+        try:
+            start = datetime.fromisoformat(f"{key}:00:00+00:00")
+        except ValueError:
             return None
-        shift, before, same, after, offset = found
-        hour = int(key[11:13]) + shift
-        if hour < 0:
-            return before + self._HOURS[hour + 24], offset
-        if hour > 23:
-            return after + self._HOURS[hour - 24], offset
-        return same + self._HOURS[hour], offset
+        first, last = start.astimezone(self.tz), (start + self._HOUR_END).astimezone(self.tz)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset % self._HOUR:
+            return None
+        text = first.isoformat()
+        return text[:13], text[19:]
 
     def _day(self, key: str) -> tuple[int, str, str, str, str] | None:
         """A UTC day → (offset in hours, the days before/of/after, offset text), when the offset
