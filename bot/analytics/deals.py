@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.analytics.core import (
     Context,
-    deal_probability,
     open_keys_sql,
     position_sql,
     stall_sql,
@@ -113,36 +112,54 @@ def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any],
 
 def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
     """Row → DealView for a long list: what depends only on the stage, the day or the date is
-    worked out once (per stage key, per local date, per expected-close date), not per row."""
-    language, pipeline, currency = ctx.language, ctx.pipeline, ctx.currency
-    per_stage: dict[str | None, tuple[str | None, str | None, int, Stage | None]] = {}
-    for stage in pipeline.stages:
+    worked out once (per stage key, per local date, per expected-close date), not per row;
+    timestamps become local text through `LocalStamps` (its per-hour table read inline)."""
+    language, currency = ctx.language, ctx.currency
+    # per stage key: label, default next step, stall days, then the probability rule of
+    # `deal_probability`: (None, p) a fixed p (won 100, lost 0), (stage p, None) own else p
+    Rule = tuple[str | None, str | None, int, float | None, float | None]
+    per_stage: dict[str | None, Rule] = {}
+    for stage in ctx.pipeline.stages:
+        fixed = 100.0 if stage.outcome == "won" else 0.0 if stage.outcome == "lost" else None
         per_stage[stage.key] = (stage.label(language), stage.next_step(language),
-                                stage.stall_days if stage.is_open else 0, stage)  # fmt: skip
-    unknown: tuple[str | None, str | None, int, Stage | None] = (None, None, 0, None)
+                                stage.stall_days if stage.is_open else 0,
+                                stage.probability if fixed is None else None, fixed)  # fmt: skip
+    unknown: Rule = (None, None, 0, None, None)
     stamp, idle_of = ctx.stamper(), ctx.idle_days_of_stamp()
+    hours = stamp.hours
     closes: dict[str, date] = {}
 
     def view(row: tuple[Any, ...]) -> DealView:
         (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
          own, started, expected, entered_at, next_step, lost_reason, url, source,
          is_stalled) = row  # fmt: skip
-        label, default_step, stall_days, stage = per_stage.get(key, unknown) if key else unknown
-        entered = stamp(entered_at)
-        idle = idle_of(entered)
+        label, default_step, stall_days, default_p, fixed_p = per_stage.get(key, unknown)
+        hit = hours.get(entered_at[:13]) if entered_at else None
+        if hit and entered_at[19:] == "+00:00":
+            entered: str | None = entered_at[13:19].join(hit)
+        else:
+            entered = stamp(entered_at)
+        hit = hours.get(started[:13]) if started else None
+        since = started[13:19].join(hit) if hit and started[19:] == "+00:00" else stamp(started)
         if expected:
             close: date | None = closes.get(expected)
             if close is None:
                 close = closes[expected] = date.fromisoformat(expected)
         else:
             close = None
-        probability = deal_probability(pipeline, key, own) if stage else own
+        if fixed_p is not None:
+            probability = fixed_p
+        elif own is not None or default_p is None:
+            probability = own
+        else:
+            probability = default_p
         weighted = (round(amount * probability / 100, 2)
                     if amount is not None and probability is not None else None)  # fmt: skip
         return DealView(deal_id, title, client, contact, owner, owner_email, status, key, label,
-                        amount, own_currency or currency, own, stamp(started), close, entered,
-                        next_step or default_step or None, lost_reason, url, source, idle,
-                        weighted, probability, stall_days, bool(is_stalled))  # fmt: skip
+                        amount, own_currency or currency, own, since, close, entered,
+                        next_step or default_step or None, lost_reason, url, source,
+                        idle_of(entered), weighted, probability, stall_days,
+                        bool(is_stalled))  # fmt: skip
 
     return view
 
