@@ -71,7 +71,7 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
     local_now = ctx.now.astimezone(ctx.tz)
     since = (local_now.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=ctx.tz)
     window = {"since": iso(since), "now": iso(ctx.now)}
-    deals = {deal_id: rest for deal_id, *rest in store.conn.execute(DEALS_SQL, window)}
+    deals = {row[0]: row for row in store.conn.execute(DEALS_SQL, window)}
     kinds: dict[str | None, str] = {s.key: s.outcome or "moved" for s in ctx.pipeline.stages}
     labels: dict[str | None, str] = {s.key: s.label(ctx.language) for s in ctx.pipeline.stages}
     stamp, kind_of, label_of = ctx.stamper(), kinds.get, labels.get
@@ -82,7 +82,7 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
         deal = deals.get(deal_id)
         if deal is None:  # a removed deal
             continue
-        title, owner, amount = deal
+        _, title, owner, amount = deal
         hit = hours.get(at[:13])  # the stamper's own per-hour table, read inline: 17,000 rows
         text = at[13:19].join(hit) if hit and at[19:] == "+00:00" else stamp(at) or at
         kind = "new" if new else kind_of(to, "moved")
