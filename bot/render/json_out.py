@@ -39,7 +39,9 @@ def converter(kind: type) -> Callable[[Converter], Converter]:
 
 def stamp(moment: datetime) -> str:
     """`as_of`: ISO 8601 with offset, in the configured zone's offset as given."""
-    return moment.isoformat(timespec="seconds")
+    if moment.microsecond:
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat()  # the same text, without parsing `timespec` (long lists)
 
 
 def cents(value: float | None) -> float | None:
@@ -215,9 +217,9 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
         "amount": cents(deal.amount),
         "currency": deal.currency,
         "probability": deal.probability,
-        "started": maybe_stamp(deal.started),
+        "started": deal.started_stamp,
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
-        "stage_entered": maybe_stamp(deal.stage_entered),
+        "stage_entered": deal.entered_stamp,
         "next_step": deal.next_step,
         "lost_reason": deal.lost_reason,
         "url": deal.url,
@@ -261,7 +263,7 @@ def _changes(result: Changes) -> dict[str, Any]:
         "days": result.days,
         "events": [
             {
-                "at": stamp(e.at),
+                "at": e.stamp,
                 "deal": e.deal,
                 "title": e.title,
                 "from": e.from_stage,
@@ -269,7 +271,7 @@ def _changes(result: Changes) -> dict[str, Any]:
                 "kind": e.kind,
                 "status": e.status,
                 "owner": e.owner,
-                "amount": cents(e.amount),
+                "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
             }
             for e in result.events
         ],  # fmt: skip
