@@ -53,9 +53,11 @@ def maybe_stamp(moment: datetime | None) -> str | None:
     return stamp(moment) if moment else None
 
 
-def to_json(query: Query, result: Any) -> dict[str, Any]:
+def to_json(query: Query, result: Any, as_of: datetime | None = None) -> dict[str, Any]:
+    """The answer's JSON; every answer carries `query` and `as_of` (the contract), `help` too."""
     body = CONVERTERS[type(result)](result) if type(result) in CONVERTERS else _plain(result)
-    return {"query": query.name, **body}
+    stamped = {"as_of": stamp(as_of)} if as_of is not None and "as_of" not in body else {}
+    return {"query": query.name, **stamped, **body}
 
 
 def _plain(result: Any) -> dict[str, Any]:
