@@ -344,9 +344,24 @@ def stall_sql() -> str:
     )
 
 
+def stalled_select(columns: str, group_by: str = "") -> str:
+    """The stalled deals found the fast way (as the bot does): one index range scan per stage
+    (`stage = ? AND stage_entered < cut-off`) joined by UNION ALL, not one OR'ed predicate."""
+    quiet = (
+        "NOT EXISTS (SELECT 1 FROM quiet q WHERE q.deal_id = deals.id AND q.stage = deals.stage "
+        f"AND q.until > '{iso(NOW)}')"
+    )
+    return " UNION ALL ".join(
+        f"SELECT {columns} FROM deals WHERE removed = 0 AND stage = '{k}' AND "
+        f"stage_entered < '{v}' AND {quiet}{group_by}"
+        for k, v in cutoffs().items()
+    )
+
+
 def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
     stalled = stall_sql()
-    today, since = NOW.date().isoformat(), iso(NOW - timedelta(days=7))
+    today = NOW.date().isoformat()
+    since = iso((NOW.replace(tzinfo=None) - timedelta(days=7)).replace(tzinfo=PARIS))  # local
 
     def all_rows(sql: str, *params: Any) -> Callable[[sqlite3.Connection], Any]:
         return lambda conn: conn.execute(sql, params).fetchall()
@@ -374,8 +389,8 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def deal(conn: sqlite3.Connection) -> Any:
         rows = conn.execute(
-            "SELECT * FROM deals WHERE removed = 0 AND instr(search, 'dupain') "
-            "ORDER BY stage, stage_entered, id"
+            "SELECT * FROM deals INDEXED BY idx_deals_removed_search WHERE removed = 0 AND "
+            "instr(search, 'dupain') ORDER BY stage, stage_entered, id"  # the bot's plan
         ).fetchall()
         ids = [r[0] for r in rows]
         history = []
@@ -390,9 +405,11 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def owner(conn: sqlite3.Connection) -> Any:
         conn.execute("SELECT DISTINCT owner, owner_email FROM deals WHERE removed = 0").fetchall()
+        # over the (owner, removed, stage) index, as the bot's own look-up (m006)
         return conn.execute(
-            f"SELECT *, {stalled} FROM deals WHERE removed = 0 AND stage IN {OPEN} AND owner IN "
-            "(?, ?, ?, ?) ORDER BY stage, stage_entered, id",
+            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_owner_removed_stage WHERE "
+            f"removed = 0 AND stage IN {OPEN} AND owner IN (?, ?, ?, ?) "
+            "ORDER BY stage, stage_entered, id",
             [f"Marie {n}" for n in NAMES[:4]],
         ).fetchall()
 
@@ -402,13 +419,9 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
                 f"SELECT stage, COUNT(*), TOTAL(amount), TOTAL(amount * {PROB} / 100) "
                 "FROM deals WHERE removed = 0 GROUP BY stage"
             ).fetchall(),
-            conn.execute(
-                f"SELECT stage, COUNT(*) FROM deals WHERE removed = 0 AND {stalled} GROUP BY stage"
-            ).fetchall(),
+            conn.execute(stalled_select("stage, COUNT(*)", " GROUP BY stage")).fetchall(),
         ),
-        "stalled": all_rows(
-            f"SELECT * FROM deals WHERE removed = 0 AND {stalled} ORDER BY stage_entered, id"
-        ),
+        "stalled": all_rows(f"{stalled_select('*')} ORDER BY stage_entered, id"),
         "forecast": all_rows(
             "SELECT CASE WHEN expected_close IS NULL THEN 'none' WHEN expected_close < ? THEN "
             "'overdue' WHEN expected_close >= '2026-09-01' THEN 'later' ELSE "
@@ -420,19 +433,23 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
         "funnel": funnel,
         "owners": all_rows(
             f"SELECT owner, COUNT(*), TOTAL(amount), TOTAL(amount * {PROB} / 100), "
-            f"TOTAL(CASE WHEN {stalled} THEN 1 END) FROM deals WHERE removed = 0 AND stage IN "
-            f"{OPEN} GROUP BY owner"
+            f"TOTAL(CASE WHEN {stalled} THEN 1 END) FROM deals INDEXED BY "
+            "idx_deals_removed_stage_stage_entered_amount_probability_owner "  # as the bot does
+            f"WHERE removed = 0 AND stage IN {OPEN} GROUP BY owner"
         ),
         "lost": all_rows(
             "SELECT trim(lost_reason), COUNT(*), TOTAL(amount) FROM deals WHERE "
             "removed = 0 AND stage = 'lost' GROUP BY trim(lost_reason)"
         ),
         "deal dupain": deal,
+        # driven by the `at` index (CROSS JOIN fixes the order: without statistics SQLite would
+        # walk every live deal and probe its events), filtered on the events' copy of `removed`,
+        # and the first-event probe only for events from no stage (as the bot does)
         "changes 7": all_rows(
-            "SELECT e.at, e.deal_id, d.title, e.from_stage, e.to_stage, (e.from_stage IS NULL AND "
-            "NOT EXISTS (SELECT 1 FROM stage_events p WHERE p.deal_id = e.deal_id AND "
-            "p.at < e.at)) FROM stage_events e JOIN deals d ON d.id = e.deal_id WHERE e.at >= ? "
-            "AND e.at <= ? AND d.removed = 0 ORDER BY e.at DESC",
+            "SELECT e.at, e.deal_id, d.title, e.from_stage, e.to_stage, CASE WHEN e.from_stage IS "
+            "NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p WHERE p.deal_id = e.deal_id AND "
+            "p.at < e.at) ELSE 0 END FROM stage_events e CROSS JOIN deals d ON d.id = e.deal_id "
+            "WHERE e.at >= ? AND e.at <= ? AND e.removed = 0 AND d.removed = 0 ORDER BY e.at DESC",
             since,
             iso(NOW),
         ),

@@ -22,7 +22,7 @@ class Reply:
     def json(self) -> dict[str, Any]:
         from bot.render.json_out import to_json
 
-        return to_json(self.query, self.result)
+        return to_json(self.query, self.result, self.context.now)
 
     def text(self) -> str:
         from bot.render.text import render

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
+
 CSV = """id;title;client;owner;status;amount;probability;expected_close
 1;Refonte site;Dupain SARL;Marie Dupont;Appel et devis;12 000 €;;2026-12-15
 2;Campagne SEO;Boulangerie Martin;Paul Durand;balle dans le camp du client;7 500,50;0,5;15/01/2027
@@ -24,6 +26,7 @@ def cli(
     folder: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
+    clean["PYTHONPATH"] = str(ROOT)  # the checkout under test, whatever is pip-installed
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=folder, capture_output=True, text=True, timeout=120, env={**clean, **(env or {})},

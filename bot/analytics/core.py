@@ -7,7 +7,7 @@ timestamp (a deal is stalled when it entered its stage before the cut-off) so it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
@@ -46,6 +46,44 @@ class Context:
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
         return self.days_since(entered)
 
+    def stamper(self) -> LocalStamps:
+        """Stored UTC timestamps → local ISO 8601 text, for long lists (see `LocalStamps`)."""
+        return LocalStamps(self.tz)
+
+    def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
+        """`idle_days` for many stored timestamps: the day count is worked out once per local
+        date (a long list has a few hundred distinct dates, not thousands)."""
+        tz, fromiso, days_since = self.tz, datetime.fromisoformat, self.days_since
+        by_day: dict[date, int] = {}
+
+        def idle(stage_entered: str | None) -> int | None:
+            if not stage_entered:
+                return None
+            day = fromiso(stage_entered).astimezone(tz).date()
+            found = by_day.get(day)
+            if found is None:
+                found = by_day[day] = days_since(day)
+            return found
+
+        return idle
+
+    def idle_days_of_stamp(self) -> Callable[[str | None], int | None]:
+        """`idle_days` from a local stamp (see `stamper`): its date prefix is the local date, and
+        the day count is worked out once per date (a long list has a few hundred, not thousands)."""
+        by_day: dict[str, int] = {}
+        days_since, fromdate = self.days_since, date.fromisoformat
+
+        def idle(local_stamp: str | None) -> int | None:
+            if not local_stamp:
+                return None
+            day = local_stamp[:10]
+            found = by_day.get(day)
+            if found is None:
+                found = by_day[day] = days_since(fromdate(day))
+            return found
+
+        return idle
+
     def days_since(self, day: date) -> int:
         """Whole local days (calendar or business, per `stall_counting`) from `day` to today."""
         return max(0, days_between(day, self.today, self.stall_counting))
@@ -56,6 +94,86 @@ class Context:
             return None
         last_day = latest_entry_for(stage.stall_days, self.today, self.stall_counting)
         return iso(day_start(last_day + timedelta(days=1), self.tz))
+
+
+class LocalStamps:
+    """For long lists: a stored UTC timestamp as local ISO 8601 with offset, the very text
+    `Context.local(stored).isoformat(timespec="seconds")` gives, without a datetime per row.
+
+    A stored timestamp is `YYYY-MM-DDTHH:MM:SS+00:00`. When the zone's offset is whole hours and
+    the same all that UTC day (every day but DST changes and a few odd zones), the local text is
+    the UTC one with its hour moved by the offset (into the day before or after when it crosses
+    midnight), minutes and seconds kept. `hours` maps a UTC `YYYY-MM-DDTHH` to its local one and
+    the offset text (None: take the datetime way), filled a whole UTC day at a time;
+    a hot loop may read it directly (`text = stored[13:19].join(hit)` when `stored[19:]`
+    is `+00:00`) and call the object for anything it lacks.
+    """
+
+    _ONE_DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
+    _DAY_END, _HOUR_END = timedelta(seconds=86399), timedelta(seconds=3599)
+    _HOURS = tuple(f"T{hour:02d}" for hour in range(24))
+
+    def __init__(self, tz: tzinfo):
+        self.tz = tz
+        self.hours: dict[str, tuple[str, str] | None] = {}
+
+    def __call__(self, stored: str | None) -> str | None:
+        if not stored:
+            return None
+        key = stored[:13]
+        hours = self.hours
+        if key not in hours and len(stored) == 25 and stored[10] == "T":
+            self._fill(key[:10])
+        found = hours.get(key)
+        if found is not None and stored[19:] == "+00:00":
+            return stored[13:19].join(found)  # local hour, minutes and seconds, offset
+        return datetime.fromisoformat(stored).astimezone(self.tz).isoformat(timespec="seconds")
+
+    def _fill(self, day: str) -> None:
+        """The 24 hours of a UTC day (`YYYY-MM-DD`) in `hours`: from the day's offset, or hour
+        by hour on a day whose offset changes (a DST day: only the hour of the change, if it
+        does not fall on the hour, is left to the datetime way)."""
+        found = self._day(day)
+        for hour, text in enumerate(self._HOURS):
+            if found is None:
+                self.hours[day + text] = self._hour(day + text)
+                continue
+            shift, before, same, after, offset = found
+            local = hour + shift
+            if local < 0:
+                self.hours[day + text] = before + self._HOURS[local + 24], offset
+            elif local > 23:
+                self.hours[day + text] = after + self._HOURS[local - 24], offset
+            else:
+                self.hours[day + text] = same + self._HOURS[local], offset
+
+    def _hour(self, key: str) -> tuple[str, str] | None:
+        """One UTC hour (`YYYY-MM-DDTHH`) when its offset is whole hours and the same all hour."""
+        try:
+            start = datetime.fromisoformat(f"{key}:00:00+00:00")
+        except ValueError:
+            return None
+        first, last = start.astimezone(self.tz), (start + self._HOUR_END).astimezone(self.tz)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset % self._HOUR:
+            return None
+        text = first.isoformat()
+        return text[:13], text[19:]
+
+    def _day(self, key: str) -> tuple[int, str, str, str, str] | None:
+        """A UTC day → (offset in hours, the days before/of/after, offset text), when the offset
+        is whole hours and the same all day."""
+        try:
+            start = datetime.fromisoformat(f"{key}T00:00:00+00:00")
+        except ValueError:
+            return None
+        first, last = start.astimezone(self.tz), (start + self._DAY_END).astimezone(self.tz)
+        offset = first.utcoffset()
+        if offset is None or offset != last.utcoffset() or offset % self._HOUR:
+            return None
+        day = start.date()
+        return (offset // self._HOUR, (day - self._ONE_DAY).isoformat(), key,
+                (day + self._ONE_DAY).isoformat(), first.isoformat()[19:])  # fmt: skip
 
 
 def sql_text(value: str) -> str:
@@ -223,59 +341,78 @@ def summary(store: Store, ctx: Context) -> Summary:
 
 
 def stall_sql(ctx: Context) -> tuple[str, dict[str, Any]]:
-    """SQL that is true for a stalled deal, with its parameters (one cut-off per stage)."""
+    """SQL that is true for a stalled deal, with its parameters (one cut-off per stage).
+
+    An expression for one row (a CASE column, a filter next to others); to *find* stalled deals
+    use `stalled_select`, which turns the cut-offs into index range scans."""
     parts: list[str] = []
     params: dict[str, Any] = {"now": iso(ctx.now)}
-    for index, stage in enumerate(ctx.pipeline.open_stages):
-        cutoff = ctx.stall_cutoff(stage)
-        if cutoff is None:
-            continue
-        params[f"s{index}"], params[f"c{index}"] = stage.key, cutoff
+    for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
+        params[f"s{index}"], params[f"c{index}"] = key, cutoff
         parts.append(f"(d.stage = :s{index} AND d.stage_entered < :c{index})")
     if not parts:
         return "0", params
     return f"(({' OR '.join(parts)}) AND {NOT_QUIET})", params
 
 
-def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
-    clause, params = stall_sql(ctx)
-    return {
-        row["stage"]: row["n"]
-        for row in store.rows(
-            f"SELECT d.stage AS stage, COUNT(*) AS n FROM deals d WHERE d.removed = 0 AND {clause}"
-            " GROUP BY d.stage",
-            params,
+def stall_cutoffs(ctx: Context) -> list[tuple[str, str]]:
+    """(stage key, cut-off) of every open stage that can stall, in pipeline order."""
+    out = []
+    for stage in ctx.pipeline.open_stages:
+        cutoff = ctx.stall_cutoff(stage)
+        if cutoff is not None:
+            out.append((stage.key, cutoff))
+    return out
+
+
+def stalled_select(ctx: Context, columns: str, *, group_by: str = "") -> tuple[str, dict[str, Any]]:
+    """`SELECT columns FROM deals d` of the live stalled deals: one SELECT per stage joined by
+    UNION ALL, each a range scan of the (removed, stage, stage_entered) index, instead of one
+    OR'ed predicate that SQLite can only test row by row over every live deal."""
+    params: dict[str, Any] = {"now": iso(ctx.now)}
+    selects = []
+    for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
+        params[f"s{index}"], params[f"c{index}"] = key, cutoff
+        selects.append(
+            f"SELECT {columns} FROM deals d WHERE d.removed = 0 AND d.stage = :s{index} "
+            f"AND d.stage_entered < :c{index} AND {NOT_QUIET}{group_by}"
         )
-    }
+    if not selects:
+        return f"SELECT {columns} FROM deals d WHERE 0{group_by}", params
+    return " UNION ALL ".join(selects), params
+
+
+def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
+    sql, params = stalled_select(
+        ctx, "d.stage AS stage, COUNT(*) AS n", group_by=" GROUP BY d.stage"
+    )
+    return {row[0]: row[1] for row in store.conn.execute(sql, params)}
+
+
+STALLED_COLUMNS = (
+    "d.id, d.title, d.client, d.owner, d.owner_email, d.stage, d.stage_entered, d.amount, d.url, "
+    "d.next_step"
+)
 
 
 def stalled(store: Store, ctx: Context) -> Stalled:
     """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out."""
-    clause, params = stall_sql(ctx)
-    where = f"d.removed = 0 AND {clause}"
-    rows = store.rows(
-        f"SELECT d.* FROM deals d WHERE {where} ORDER BY d.stage_entered, d.id", params
-    )
+    sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    language = ctx.language
+    per_stage = {
+        stage.key: (stage.stall_days, stage.next_step(language), stage.waiting_on,
+                    stage.label(language))
+        for stage in ctx.pipeline.open_stages
+    }  # fmt: skip
+    idle_of = ctx.idle_days_of_stored()
     deals: list[StalledDeal] = []
-    for row in rows:
-        stage = ctx.pipeline.by_key[row["stage"]]
-        idle = ctx.idle_days(row["stage_entered"]) or 0
-        deals.append(
-            StalledDeal(
-                id=row["id"],
-                title=row["title"],
-                client=row["client"],
-                owner=row["owner"],
-                owner_email=row["owner_email"],
-                stage=row["stage"],
-                idle_days=idle,
-                stall_days=stage.stall_days,
-                amount=row["amount"],
-                url=row["url"],
-                next_step=row["next_step"] or stage.next_step(ctx.language),
-                waiting_on=stage.waiting_on,
-                stage_label=stage.label(ctx.language),
-            )
-        )
+    append = deals.append
+    for deal_id, title, client, owner, email, key, entered, amount, url, step in store.conn.execute(
+        sql, params
+    ):
+        stall_days, default_step, waiting_on, label = per_stage[key]
+        idle = idle_of(entered) or 0
+        append(StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
+                           url, step or default_step, waiting_on, {}, label))  # fmt: skip
     deals.sort(key=lambda d: (-d.idle_days, d.id))
     return Stalled(as_of=ctx.now, deals=deals)

@@ -39,7 +39,9 @@ def converter(kind: type) -> Callable[[Converter], Converter]:
 
 def stamp(moment: datetime) -> str:
     """`as_of`: ISO 8601 with offset, in the configured zone's offset as given."""
-    return moment.isoformat(timespec="seconds")
+    if moment.microsecond:
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat()  # the same text, without parsing `timespec` (long lists)
 
 
 def cents(value: float | None) -> float | None:
@@ -51,9 +53,11 @@ def maybe_stamp(moment: datetime | None) -> str | None:
     return stamp(moment) if moment else None
 
 
-def to_json(query: Query, result: Any) -> dict[str, Any]:
+def to_json(query: Query, result: Any, as_of: datetime | None = None) -> dict[str, Any]:
+    """The answer's JSON; every answer carries `query` and `as_of` (the contract), `help` too."""
     body = CONVERTERS[type(result)](result) if type(result) in CONVERTERS else _plain(result)
-    return {"query": query.name, **body}
+    stamped = {"as_of": stamp(as_of)} if as_of is not None and "as_of" not in body else {}
+    return {"query": query.name, **stamped, **body}
 
 
 def _plain(result: Any) -> dict[str, Any]:
@@ -215,9 +219,9 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
         "amount": cents(deal.amount),
         "currency": deal.currency,
         "probability": deal.probability,
-        "started": maybe_stamp(deal.started),
+        "started": deal.started_stamp,
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
-        "stage_entered": maybe_stamp(deal.stage_entered),
+        "stage_entered": deal.entered_stamp,
         "next_step": deal.next_step,
         "lost_reason": deal.lost_reason,
         "url": deal.url,
@@ -261,7 +265,7 @@ def _changes(result: Changes) -> dict[str, Any]:
         "days": result.days,
         "events": [
             {
-                "at": stamp(e.at),
+                "at": e.stamp,
                 "deal": e.deal,
                 "title": e.title,
                 "from": e.from_stage,
@@ -269,7 +273,7 @@ def _changes(result: Changes) -> dict[str, Any]:
                 "kind": e.kind,
                 "status": e.status,
                 "owner": e.owner,
-                "amount": cents(e.amount),
+                "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
             }
             for e in result.events
         ],  # fmt: skip
