@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.render.money import short_date
 from bot.render.nudge_blocks import after_click, parse_button_value
 from bot.settings import Settings
+from bot.slack.access import is_allowed
 from bot.slack.deps import Deps
 from bot.store import Store
 
@@ -31,17 +32,13 @@ KINDS = ("snooze", "followed_up")
 
 
 def button_allowed(settings: Settings, user_id: str | None, channel_id: str | None) -> bool:
-    """`allowed_users` and `allowed_channels` (both must pass when both are set).
+    """The access rule of `bot.slack.access`, checked again here (defence in depth).
 
     A button in a direct message (`D…`) passes the channel check: the bot itself chose that
     place when it nudged the owner, so restricting `/pipeline` to #sales must not break nudges.
     """
-    slack = settings.config.slack
-    if slack.allowed_users and user_id not in slack.allowed_users:
-        return False
-    if slack.allowed_channels and channel_id not in slack.allowed_channels:
-        return bool(channel_id and channel_id.startswith("D"))
-    return True
+    private = channel_id is not None and channel_id.startswith("D")
+    return is_allowed(settings, user_id, None if private else channel_id)
 
 
 @dataclass
