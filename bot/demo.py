@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.answers import ask
+from bot.i18n import t
 from bot.query import QUERIES
 from bot.settings import CONFIG_ENV, Settings, load_settings
 from bot.store import Store
@@ -77,7 +78,7 @@ def run_demo(settings: Settings, now: datetime | None = None) -> int:
         store.close()
     config = settings.config_path or demo_config_path()
     print(
-        "Ask it more, e.g.:\n"
+        t("demo.more", settings.language) + "\n"
         f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query entonnoir\n'
         f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query deal Dupain --json'
     )

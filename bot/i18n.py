@@ -108,6 +108,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "as_of": {"en": "as of {date}", "fr": "au {date}"},
     "stalled.title": {"en": "Stalled deals", "fr": "Affaires bloquées"},
+    "stalled.count": {"en": "{title}: {n}", "fr": "{title} : {n}"},
+    "label.value": {"en": "{label}: {value}", "fr": "{label} : {value}"},
+    "demo.more": {"en": "Ask it more, e.g.:", "fr": "Pour aller plus loin, par exemple :"},
     "stalled.none": {"en": "No stalled deal. 🎉", "fr": "Aucune affaire bloquée. 🎉"},
     "days": {"en": "{n} d", "fr": "{n} j"},
     "idle.of": {

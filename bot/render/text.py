@@ -110,7 +110,7 @@ def _stalled(result: Stalled, style: Style) -> str:
          d.next_step or ""]
         for d in shown
     ]  # fmt: skip
-    head = f"{t('stalled.title', lang)}: {len(result.deals)}"
+    head = t("stalled.count", lang, title=t("stalled.title", lang), n=len(result.deals))
     cols = ("col.deal", "col.client", "col.owner", "col.stage", "col.idle", "col.amount",
             "col.next_step")  # fmt: skip
     out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
@@ -303,8 +303,9 @@ def _deal_list(result: DealList, style: Style) -> str:
     out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
     if more:
         out.append(more)
-    out += ["", f"{t('col.amount', lang)}: {style.money(total)} · "
-            f"{t('col.weighted', lang)}: {style.money(weighted)}"]  # fmt: skip
+    out += ["", t("label.value", lang, label=t("col.amount", lang), value=style.money(total))
+            + " · "
+            + t("label.value", lang, label=t("col.weighted", lang), value=style.money(weighted))]  # fmt: skip
     return "\n".join(out)
 
 
