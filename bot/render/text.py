@@ -303,9 +303,9 @@ def _deal_list(result: DealList, style: Style) -> str:
     out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
     if more:
         out.append(more)
-    out += ["", t("label.value", lang, label=t("col.amount", lang), value=style.money(total))
-            + " · "
-            + t("label.value", lang, label=t("col.weighted", lang), value=style.money(weighted))]  # fmt: skip
+    amount = t("label.value", lang, label=t("col.amount", lang), value=style.money(total))
+    weight = t("label.value", lang, label=t("col.weighted", lang), value=style.money(weighted))
+    out += ["", f"{amount} · {weight}"]
     return "\n".join(out)
 
 
