@@ -357,6 +357,11 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
             known = ", ".join(k for k in KNOWN_KINDS if k != "demo")
             problems.append(f"sources[{index}]: unknown source kind {kind!r} (one of: {known})")
             continue
+        if kind == "jira" and not source.get("base_url"):
+            problems.append(
+                f"sources[{index}]: a jira source needs base_url, your site's address "
+                '(e.g. base_url = "https://your-agency.atlassian.net"): Jira has no default'
+            )
         name = str(source.get("name") or kind)
         if name in names:
             problems.append(f"sources[{index}]: duplicate source name '{name}'")

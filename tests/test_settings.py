@@ -47,6 +47,7 @@ OUTCOMES = [stage("won", outcome="won", probability=100), stage("lost", outcome=
         ({"stages": [stage("a"), OUTCOMES[0]]}, 'no stage has outcome = "lost"'),
         ({"stages": [stage("a"), OUTCOMES[1]]}, 'no stage has outcome = "won"'),
         ({"sources": [{"kind": "basecamp"}]}, "unknown source kind 'basecamp'"),
+        ({"sources": [{"kind": "jira", "project": "VENTE"}]}, "a jira source needs base_url"),
         ({"timezone": "Europe/Lutece"}, "timezone: unknown IANA time zone"),
         ({"language": "de"}, "language: Input should be 'en' or 'fr', got 'de'"),
         ({"nudges": {"at": "25:00"}}, "nudges.at: must be a time HH:MM"),
