@@ -19,17 +19,22 @@ from bot.analytics import (
     DealList,
     DealSearch,
     DealView,
+    Forecast,
+    Funnel,
+    FunnelStage,
+    Lost,
     Owners,
     Stalled,
     StalledDeal,
     Summary,
     Totals,
+    Unmapped,
 )
 from bot.home import Home, totals_of
 from bot.i18n import t
 from bot.pipeline import normalise
 from bot.query import Help
-from bot.render.money import money, short_date
+from bot.render.money import days_text, money, month_name, percent, short_date
 
 # Slack's limits (https://api.slack.com/reference/block-kit): reference/slack.md "Limits".
 MAX_MESSAGE_BLOCKS = 50
@@ -118,6 +123,11 @@ def link(url: str | None, title: str) -> str:
         safe = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
         return f"<{safe}|{label}>"
     return label
+
+
+def labelled(label: str, value: str, language: str) -> str:
+    """`Label: value` with the language's punctuation (French puts a space before the colon)."""
+    return t("label.value", language, label=label, value=value)
 
 
 def header(text: str) -> Block:
@@ -455,7 +465,7 @@ def deal_search_blocks(result: DealSearch, style: BlockStyle) -> Blocks:
         if deal.next_step:
             facts.append(f"➡️ {esc(clip(deal.next_step, 500))}")
         if deal.lost_reason:
-            facts.append(f"{t('col.reason', lang)}: {esc(clip(deal.lost_reason, 300))}")
+            facts.append(labelled(t("col.reason", lang), esc(clip(deal.lost_reason, 300)), lang))
         client = f" · {esc(clip(deal.client, 200))}" if deal.client else ""
         blocks.append(section(f"*{link(deal.url, deal.title)}*{client}\n" + "\n".join(facts)))
         if deal.history:
@@ -504,8 +514,14 @@ def changes_blocks(result: Changes, style: BlockStyle) -> Blocks:
         return [section(t("changes.none", lang, date=since))]
     nothing = t("unmapped.stage", lang)
     lines = [
-        f"`{style.date(e.at)}` *{esc(clip(e.title, 200))}*: "
-        + esc(t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing))
+        f"`{style.date(e.at)}` "
+        + labelled(
+            f"*{esc(clip(e.title, 200))}*",
+            esc(
+                t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing)
+            ),
+            lang,
+        )
         + f" · {style.money(e.amount)} · {style.owner(e.owner)}"
         for e in result.events
     ]
@@ -519,8 +535,11 @@ def owners_blocks(result: Owners, style: BlockStyle) -> Blocks:
     if not result.owners:
         return [section(t("owners.none", lang))]
     lines = [
-        f"{style.owner(o.owner) if o.owner else t('owner.nobody', lang)}: "
-        + _figures(o.open, o.amount, o.weighted, o.stalled, style)
+        labelled(
+            style.owner(o.owner) if o.owner else t("owner.nobody", lang),
+            _figures(o.open, o.amount, o.weighted, o.stalled, style),
+            lang,
+        )
         for o in result.owners
     ]
     total = _figures(
@@ -535,7 +554,93 @@ def owners_blocks(result: Owners, style: BlockStyle) -> Blocks:
         _as_of_line(result, style),
         *_packed(lines, style, MAX_MESSAGE_BLOCKS - 5),
         divider(),
-        section(f"*{t('total', lang)}*: {total}"),
+        section(labelled(f"*{t('total', lang)}*", total, lang)),
+    ]
+
+
+@renderer(Forecast)
+def forecast_blocks(result: Forecast, style: BlockStyle) -> Blocks:
+    lang = style.language
+
+    def line(label: str, totals: Totals) -> str:
+        return labelled(f"*{esc(label)}*", _totals(totals, style), lang)
+
+    months = [line(month_name(m.month, lang), Totals(m.count, m.amount, m.weighted))
+              for m in result.months]  # fmt: skip
+    return [
+        header(t("forecast.title", lang)),
+        _as_of_line(result, style),
+        section(line(t("forecast.overdue", lang), result.overdue)),
+        *_packed(months, style, MAX_MESSAGE_BLOCKS - 8),
+        section(
+            line(t("forecast.later", lang), result.later)
+            + "\n"
+            + line(t("forecast.no_date", lang), result.no_date)
+        ),
+        divider(),
+        section(f"*{t('open.total', lang)}*\n{_totals(result.open, style)}"),
+    ]
+
+
+@renderer(Funnel)
+def funnel_blocks(result: Funnel, style: BlockStyle) -> Blocks:
+    lang = style.language
+
+    def line(stage: FunnelStage) -> str:
+        facts = " · ".join(
+            (
+                t("slack.deals", lang, n=stage.reached),
+                labelled(t("col.conversion", lang), percent(stage.conversion, lang), lang),
+                labelled(t("col.median", lang), days_text(stage.median_days, lang), lang),
+            )
+        )
+        mark = "⚠️ " if stage.bottleneck else ""
+        return mark + labelled(f"*{esc(stage.label)}*", facts, lang)
+
+    lines = [line(stage) for stage in result.stages]
+    blocks: Blocks = [header(t("funnel.title", lang)), _as_of_line(result, style)]
+    blocks += _packed(lines, style, MAX_MESSAGE_BLOCKS - 5)
+    blocks.append(context(t("funnel.won", lang, n=result.won)))
+    worst = next((s for s in result.stages if s.bottleneck), None)
+    if worst is not None:
+        rate = percent(worst.conversion, lang)
+        blocks.append(section(t("funnel.bottleneck", lang, stage=esc(worst.label), rate=rate)))
+    return blocks
+
+
+@renderer(Lost)
+def lost_blocks(result: Lost, style: BlockStyle) -> Blocks:
+    lang = style.language
+    if not result.reasons:
+        return [section(t("lost.none", lang))]
+    lines = [
+        labelled(
+            f"*{esc(r.label)}*",
+            f"{t('slack.deals', lang, n=r.count)} · {style.money(r.amount)}",
+            lang,
+        )
+        for r in result.reasons
+    ]
+    total = f"{t('slack.deals', lang, n=result.count)} · {style.money(result.amount)}"
+    return [
+        header(t("lost.title", lang)),
+        _as_of_line(result, style),
+        *_packed(lines, style, MAX_MESSAGE_BLOCKS - 5),
+        divider(),
+        section(labelled(f"*{t('total', lang)}*", total, lang)),
+    ]
+
+
+@renderer(Unmapped)
+def unmapped_blocks(result: Unmapped, style: BlockStyle) -> Blocks:
+    lang = style.language
+    if not result.statuses:
+        return [section(t("unmapped.none", lang))]
+    lines = [f"« {esc(s.status)} »: {t('slack.deals', lang, n=s.count)}" for s in result.statuses]
+    return [
+        header(clip(t("unmapped.title", lang, n=result.count), 150)),
+        *_packed(lines, style, MAX_MESSAGE_BLOCKS - 4),
+        context(esc(t("unmapped.fix", lang, status=result.statuses[0].status))),
     ]
 
 
@@ -568,7 +673,11 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
     if home.team is not None:
         team = home.team
         lines = [
-            f"*{esc(row.label)}*: {_figures(row.count, row.amount, None, row.stalled, style)}"
+            labelled(
+                f"*{esc(row.label)}*",
+                _figures(row.count, row.amount, None, row.stalled, style),
+                lang,
+            )
             for row in team.stages
         ]
         blocks += [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
+from bot.i18n import t
+
 NARROW_NBSP = "\u202f"
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 _MONTHS = {
@@ -52,3 +54,18 @@ def month_name(key: str, language: str) -> str:
     """`2026-12` → `Dec 2026` / `déc. 2026`."""
     year, month = key.split("-")
     return f"{_MONTHS.get(language, _MONTHS['en'])[int(month) - 1]} {year}"
+
+
+def percent(fraction: float | None, language: str) -> str:
+    """`0.25` → `25%` / `25 %`; None → `—`."""
+    if fraction is None:
+        return "—"
+    value = number(fraction * 100, language, 0 if (fraction * 100).is_integer() else 1)
+    return f"{value}\u00a0%" if language == "fr" else f"{value}%"
+
+
+def days_text(value: float | None, language: str) -> str:
+    if value is None:
+        return "—"
+    shown = number(value, language, 0 if float(value).is_integer() else 1)
+    return t("days", language, n=shown)

@@ -22,7 +22,7 @@ from bot.analytics import (
 )
 from bot.i18n import t
 from bot.query import Help
-from bot.render.money import money, month_name, number, short_date
+from bot.render.money import days_text, money, month_name, percent, short_date
 
 MAX_ROWS = 25
 
@@ -128,21 +128,6 @@ def _help(result: Help, style: Style) -> str:
     lines += [f"  {u.ljust(width)}  {f'({fr})'.ljust(french)}  {d}" for u, fr, d in result.queries]
     lines += ["", t("help.public", lang)]
     return "\n".join(lines)
-
-
-def percent(fraction: float | None, language: str) -> str:
-    """`0.25` → `25%` / `25 %`; None → `—`."""
-    if fraction is None:
-        return "—"
-    value = number(fraction * 100, language, 0 if (fraction * 100).is_integer() else 1)
-    return f"{value}\u00a0%" if language == "fr" else f"{value}%"
-
-
-def days_text(value: float | None, language: str) -> str:
-    if value is None:
-        return "—"
-    shown = number(value, language, 0 if float(value).is_integer() else 1)
-    return t("days", language, n=shown)
 
 
 def as_of_line(title: str, result_as_of: Any, style: Style) -> str:
