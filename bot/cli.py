@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.errors import UsageError
+from bot.errors import StoreLocked, UsageError
 from bot.settings import ConfigError, Settings, load_settings
 
 #: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return dispatch(args)
     except UsageError as exc:
+        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        return 2
+    except StoreLocked as exc:
         print(f"pipeline-bot: {exc}", file=sys.stderr)
         return 2
     except ConfigError as exc:

@@ -3,3 +3,7 @@
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2."""
+
+
+class StoreLocked(Exception):
+    """The database stayed locked by another process past the busy timeout."""

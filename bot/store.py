@@ -9,12 +9,14 @@ WAL mode and a busy timeout let the scheduler, the CLI and the Slack handlers sh
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.errors import StoreLocked
 from bot.pipeline import Pipeline, normalise
 
 if TYPE_CHECKING:
@@ -241,26 +243,51 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class StoreLocked(Exception):
-    """The database stayed locked by another process past the busy timeout."""
-
-
 class Store:
     """A pipeline-bot database file; opening it applies pending migrations."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True):
+    def __init__(
+        self, path: str | Path, *, migrate: bool = True, busy_timeout_ms: int | None = None
+    ):
+        busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None,
                                check_same_thread=False)  # fmt: skip
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
         self.conn = conn
         self._db: sqlite_utils.Database | None = None
+        deadline = time.monotonic() + busy_timeout_ms / 1000
+        self._while_locked(deadline, lambda: self._setup(busy_timeout_ms))
         if migrate and not migrations.all_applied(conn):
-            migrations.apply(self.db)
+            self._while_locked(deadline, lambda: migrations.apply(self.db))
+
+    def _setup(self, busy_timeout_ms: int) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+
+    def _while_locked(self, deadline: float, step: Callable[[], object]) -> None:
+        """Run `step`, retrying while another process holds the lock, until `deadline`.
+
+        SQLite's busy timeout does not cover a read transaction that must become a write one (a
+        migration checks, then alters): it fails at once rather than deadlock. Retrying the whole
+        step (each migration is its own transaction) waits like the busy timeout would.
+        """
+        while True:
+            try:
+                step()
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    self.conn.close()
+                    raise StoreLocked(
+                        f"the database {self.path} is locked by another pipeline-bot process "
+                        "(a sync?); try again in a moment"
+                    ) from exc
+                time.sleep(0.05)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -669,6 +696,11 @@ class _StageOf:
 
     def bit(self, stage: str | None) -> int:
         return self.bits.get(stage, 0) if stage else 0
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _memo_stage(pipeline: Pipeline) -> _StageOf:

@@ -69,3 +69,55 @@ def test_a_locked_database_gives_a_clear_message(tmp_path: Path) -> None:
         blocker.close()
         first.close()
         second.close()
+
+
+def _old_database(path: Path) -> None:
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m004_analytics")
+    old.conn.execute("PRAGMA journal_mode = WAL")
+    old.close()
+
+
+def test_pending_migration_behind_another_writer_says_locked(tmp_path: Path) -> None:
+    from bot.store import StoreLocked
+
+    path = tmp_path / "busy.db"
+    _old_database(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a sync in another process, mid-write
+    try:
+        import pytest
+
+        with pytest.raises(StoreLocked, match="locked by another pipeline-bot process"):
+            Store(path, busy_timeout_ms=300)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    store = Store(path)  # once the writer is done, it opens and migrates
+    assert not migrations.pending(store.db)
+    store.close()
+
+
+def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import bot.store
+    from bot.cli import main
+
+    path = tmp_path / "busy.db"
+    _old_database(path)
+    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 300)
+    (tmp_path / "deals.csv").write_text("title;status\nAudit;appel et devis\n")
+    config = tmp_path / "pipeline.toml"
+    config.write_text('[[sources]]\nkind = "csv"\npath = "deals.csv"\n')
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for command in (["query"], ["sync"], ["check"]):
+            code = main(["--config", str(config), "--db", str(path), *command])
+            err = capsys.readouterr().err
+            assert code == 2, (command, err)
+            assert err.count("\n") == 1 and "locked by another pipeline-bot process" in err
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
