@@ -172,3 +172,15 @@ def test_demo_refuses_to_wipe_a_real_database(agency: Path) -> None:
     cli(agency, "sync")
     result = cli(agency, "demo", "--db", "pipeline.db")
     assert result.returncode == 2 and "holds 6 deal(s)" in result.stderr
+
+
+def test_sync_without_a_source_token_names_the_variable_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.toml").write_text(
+        '[[sources]]\nkind = "trello"\nname = "agence"\nboard = "abc"\n'
+        '[[sources]]\nkind = "asana"\nproject = "123"\n')  # fmt: skip
+    result = cli(tmp_path, "sync")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        "agence: FAILED" in result.stdout and "set TRELLO_API_KEY and TRELLO_TOKEN" in result.stdout
+    )
+    assert "asana: FAILED" in result.stdout and "set ASANA_TOKEN" in result.stdout
