@@ -54,3 +54,9 @@ def test_quick_start_has_exactly_the_two_contract_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert 'pip install -e ".[test]" && pytest' in ci
+
+
+def test_init_and_deploy_share_one_env_example() -> None:
+    root = Path(__file__).resolve().parent.parent
+    packaged = (root / "bot" / "templates" / "env.example").read_text(encoding="utf-8")
+    assert packaged == (root / "deploy" / ".env.example").read_text(encoding="utf-8")
