@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 Language = str  # "en" | "fr"
 
@@ -20,8 +21,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´":
 _SPACE_RUN = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
-    """The matching key of a status or a name: no accents, case, apostrophe kind or extra spaces."""
+    """The matching key of a status or a name: no accents, case, apostrophe kind or extra spaces.
+
+    Cached: a sync normalises every status change, and a board has only a handful of statuses.
+    """
     decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE_RUN.sub(" ", stripped).strip().casefold()
