@@ -145,16 +145,19 @@ def _store_batch(
     store.upsert_deals(rows)
     store.add_status_changes(snapshots)
     store.rebuild_stage_events(pipeline, ids)
-    after = store.deals_by_ids(ids)
     result.fetched += len(tasks)
     reached: list[tuple[str, str]] = []
-    for deal_id in ids:
-        old, new = before.get(deal_id), after[deal_id]
+    outcomes = _outcome_keys(pipeline)
+    # `rows` is what was just written (the stage from the same mapping the rebuild applies):
+    # no need to read the deals back.
+    for new in rows:
+        deal_id = new["id"]
+        old = before.get(deal_id)
         if old is None or _differs(old, new):
             result.changed += 1
         if old is not None and old["stage"] != new["stage"]:
             result.stage_changes += 1
-        reached_outcome = new["stage"] in _outcome_keys(pipeline) and not new["removed"]
+        reached_outcome = new["stage"] in outcomes and not new["removed"]
         if reached_outcome and (old is None or old["stage"] != new["stage"]) and not first_sync:
             reached.append((deal_id, new["stage"]))
     # Queued in the batch's own transaction, so an outcome is announced (by `serve`) even if the
