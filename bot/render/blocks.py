@@ -35,6 +35,7 @@ from bot.i18n import t
 from bot.pipeline import normalise
 from bot.query import Help
 from bot.render.money import days_text, money, month_name, percent, short_date
+from bot.render.registry import Registry
 
 # Slack's limits (https://api.slack.com/reference/block-kit): reference/slack.md "Limits".
 MAX_MESSAGE_BLOCKS = 50
@@ -206,17 +207,9 @@ def _elements(block: Block) -> list[dict[str, Any]]:
 # --- the registry ----------------------------------------------------------------------------
 
 BlockRenderer = Callable[[Any, BlockStyle], Blocks]
-RENDERERS: dict[type, BlockRenderer] = {}
-
-
-def renderer(kind: type) -> Callable[[BlockRenderer], BlockRenderer]:
-    """Register the Block Kit rendering of one result type (analytics answers may add theirs)."""
-
-    def wrap(func: BlockRenderer) -> BlockRenderer:
-        RENDERERS[kind] = func
-        return func
-
-    return wrap
+#: The Block Kit rendering of each result type (others fall back to their text rendering).
+RENDERERS: Registry[BlockRenderer] = Registry()
+renderer = RENDERERS.register
 
 
 def render(result: Any, style: BlockStyle, max_blocks: int = MAX_MESSAGE_BLOCKS) -> Blocks:

@@ -22,19 +22,12 @@ from bot.analytics import (
     Unmapped,
 )
 from bot.query import Help, Query
+from bot.render.registry import Registry
 
 Converter = Callable[[Any], dict[str, Any]]
-CONVERTERS: dict[type, Converter] = {}
-
-
-def converter(kind: type) -> Callable[[Converter], Converter]:
-    """Register the JSON shape of one result type (analytics answers add theirs)."""
-
-    def wrap(func: Converter) -> Converter:
-        CONVERTERS[kind] = func
-        return func
-
-    return wrap
+#: The JSON shape of each result type.
+CONVERTERS: Registry[Converter] = Registry()
+converter = CONVERTERS.register
 
 
 def stamp(moment: datetime) -> str:

@@ -23,6 +23,7 @@ from bot.analytics import (
 from bot.i18n import t
 from bot.query import Help
 from bot.render.money import days_text, money, month_name, percent, short_date
+from bot.render.registry import Registry
 
 MAX_ROWS = 25
 
@@ -40,15 +41,9 @@ class Style:
 
 
 Renderer = Callable[[Any, Style], str]
-RENDERERS: dict[type, Renderer] = {}
-
-
-def renderer(kind: type) -> Callable[[Renderer], Renderer]:
-    def wrap(func: Renderer) -> Renderer:
-        RENDERERS[kind] = func
-        return func
-
-    return wrap
+#: The terminal rendering of each result type.
+RENDERERS: Registry[Renderer] = Registry()
+renderer = RENDERERS.register
 
 
 def render(result: Any, style: Style) -> str:
