@@ -240,13 +240,9 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if not channel:
         print(f"pipeline-bot: {t('digest.no_channel', lang)}", file=sys.stderr)
         return 2
-    from bot.slack.client import MissingSlackToken, make_client
+    from bot.slack.client import command_client
 
-    try:
-        client = make_client(settings)
-    except MissingSlackToken:
-        print(f"pipeline-bot: {t('slack.no_token', lang)}", file=sys.stderr)
-        return 2
+    client = command_client(settings)
     store = open_store(settings)
     try:
         post_digest(settings, store, client, now)

@@ -307,13 +307,9 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(describe_plan(plan, settings, language)))
         return 0
 
-    from bot.slack.client import MissingSlackToken, make_client
+    from bot.slack.client import command_client
 
-    try:
-        client = make_client(settings)
-    except MissingSlackToken:
-        print(f"pipeline-bot: {t('slack.no_token', language)}", file=sys.stderr)
-        return 2
+    client = command_client(settings)
     store = open_store(settings)
     try:
         result = run_pass(settings, store, client, now)

@@ -30,3 +30,14 @@ def make_client(settings: Settings, *, max_rate_limit_retries: int = 3) -> WebCl
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries))
     client.retry_handlers.append(ConnectionErrorRetryHandler(max_retry_count=2))
     return client
+
+
+def command_client(settings: Settings) -> WebClient:
+    """The client for `nudge` and `digest`: a missing token is the user's to fix (exit 2)."""
+    from bot.errors import UsageError
+    from bot.i18n import t
+
+    try:
+        return make_client(settings)
+    except MissingSlackToken:
+        raise UsageError(t("slack.no_token", settings.language)) from None
