@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.pipeline import (
     CLIENT_COURT_STATUS,
@@ -94,6 +94,12 @@ def _weekday(value: str) -> str:
     return day
 
 
+#: "09:30": a local time of day, normalised to two-digit hours.
+LocalTime = Annotated[str, AfterValidator(_hhmm)]
+#: "mon" … "sun" (longer names are cut to three letters).
+Weekday = Annotated[str, AfterValidator(_weekday)]
+
+
 class SlackConfig(_Strict):
     channel: str | None = None
     allowed_channels: list[str] = []
@@ -101,36 +107,16 @@ class SlackConfig(_Strict):
 
 
 class NudgesConfig(_Strict):
-    at: str = "09:30"
-    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    at: LocalTime = "09:30"
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
     max_per_owner: Annotated[int, Field(ge=1)] = 10
     snooze_days: Annotated[int, Field(ge=1)] = 3
 
-    @field_validator("at")
-    @classmethod
-    def _valid_time(cls, value: str) -> str:
-        return _hhmm(value)
-
-    @field_validator("days")
-    @classmethod
-    def _valid_days(cls, value: list[str]) -> list[str]:
-        return [_weekday(day) for day in value]
-
 
 class DigestConfig(_Strict):
-    day: str = "mon"
-    at: str = "09:00"
+    day: Weekday = "mon"
+    at: LocalTime = "09:00"
     channel: str | None = None
-
-    @field_validator("at")
-    @classmethod
-    def _valid_time(cls, value: str) -> str:
-        return _hhmm(value)
-
-    @field_validator("day")
-    @classmethod
-    def _valid_day(cls, value: str) -> str:
-        return _weekday(value)
 
 
 class SyncConfig(_Strict):
