@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
@@ -18,14 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.pipeline import (
-    CLIENT_COURT_STATUS,
-    DEFAULT_STAGES,
-    DEFAULT_STATUS_MAP,
-    Pipeline,
-    Stage,
-    normalise,
-)
+from bot.pipeline import CLIENT_COURT_STATUS, DEFAULT_STAGES, Pipeline, Stage, normalise
 from integrations.base import KNOWN_KINDS
 
 if TYPE_CHECKING:
@@ -205,24 +199,21 @@ class Settings:
 
 
 def build_pipeline(config: PipelineConfig) -> Pipeline:
-    if config.stages is None:
-        return Pipeline(DEFAULT_STAGES, config.status_map)
-    stages = [s.to_stage() for s in config.stages]
-    status_map = {**DEFAULT_STATUS_MAP, **config.status_map}
-    if not any(s.waiting_on for s in stages):
-        client_stage = normalise_lookup(status_map, CLIENT_COURT_STATUS)
-        stages = [
-            Stage(s.key, s.labels, s.probability, s.stall_days, s.next_steps, s.outcome, "client")
-            if s.key == client_stage and s.is_open
-            else s
-            for s in stages
-        ]
-    return Pipeline(stages, config.status_map)
+    """The configured (or built-in) stages with their mapping.
 
-
-def normalise_lookup(mapping: dict[str, str], status: str) -> str | None:
-    wanted = normalise(status)
-    return next((v for k, v in mapping.items() if normalise(k) == wanted), None)
+    Unless a stage says `waiting_on` itself, the open stage that « balle dans le camp du client »
+    maps to (through the same mapping as every status) waits on the client.
+    """
+    stages = [s.to_stage() for s in config.stages] if config.stages else list(DEFAULT_STAGES)
+    pipeline = Pipeline(stages, config.status_map)
+    if config.stages and any(s.waiting_on for s in stages):
+        return pipeline
+    client_stage = pipeline.stage_of(CLIENT_COURT_STATUS)
+    return Pipeline(
+        [replace(s, waiting_on="client" if s.key == client_stage and s.is_open else None)
+         for s in stages],
+        config.status_map,
+    )  # fmt: skip
 
 
 def find_config(explicit: str | None, cwd: Path | None = None) -> Path | None:

@@ -125,3 +125,18 @@ def test_client_court_stage_waits_on_the_client_by_default() -> None:
                               "status_map": {"balle dans le camp du client": "talks"}})  # fmt: skip
     assert build_pipeline(custom).by_key["talks"].waiting_on == "client"
     assert build_pipeline(validate_config({})).by_key["negotiation"].waiting_on == "client"
+
+
+def test_status_map_moves_the_client_court_with_the_built_in_stages() -> None:
+    from bot.settings import build_pipeline
+
+    moved = build_pipeline(validate_config({"status_map": {"balle dans le camp du client": "closing"}}))
+    assert [s.key for s in moved.stages if s.waiting_on == "client"] == ["closing"]
+
+
+def test_a_stage_that_says_waiting_on_itself_wins() -> None:
+    from bot.settings import build_pipeline
+
+    own = validate_config({"stages": [stage("talks"), stage("sign", waiting_on="client"), *OUTCOMES],
+                           "status_map": {"balle dans le camp du client": "talks"}})  # fmt: skip
+    assert [s.key for s in build_pipeline(own).stages if s.waiting_on] == ["sign"]
