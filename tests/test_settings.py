@@ -130,7 +130,9 @@ def test_client_court_stage_waits_on_the_client_by_default() -> None:
 def test_status_map_moves_the_client_court_with_the_built_in_stages() -> None:
     from bot.settings import build_pipeline
 
-    moved = build_pipeline(validate_config({"status_map": {"balle dans le camp du client": "closing"}}))
+    moved = build_pipeline(
+        validate_config({"status_map": {"balle dans le camp du client": "closing"}})
+    )
     assert [s.key for s in moved.stages if s.waiting_on == "client"] == ["closing"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import requests
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
+from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import Store
 from tests.helpers import load, task
 from tests.slack_http import (
@@ -137,3 +141,23 @@ def test_slack_url_verification_is_answered_only_when_signed(
     assert good.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
     assert bad.status_code == 401
     assert "3eZbrw1" not in bad.text
+
+
+def test_socket_mode_http_port_serves_health_only(tmp_path: Path, slack_api: SlackStandIn) -> None:
+    """In Socket Mode there is no signing secret to check HTTP requests with: none reach Bolt."""
+    settings = make_settings(tmp_path, slack_api)
+    deps = Deps(settings, now=lambda: NOW)
+    app = build_app(settings, deps, socket_mode=True)
+    server = HttpServer(make_wsgi(app, deps, events=False), host="127.0.0.1", port=0)
+    stop = threading.Event()
+    thread = server.start_thread(stop)
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        before = len(slack_api.calls)
+        answer = requests.post(f"{base}/slack/events", data=command_body("stalled"), timeout=10)
+        assert answer.status_code == 404
+        assert len(slack_api.calls) == before  # nothing was done
+        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+    finally:
+        stop.set()
+        thread.join(timeout=10)

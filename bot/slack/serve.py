@@ -107,7 +107,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
         host = os.environ.get(HOST_ENV, "0.0.0.0")
         try:
-            http = HttpServer(make_wsgi(app, deps), host=host, port=port)
+            http = HttpServer(make_wsgi(app, deps, events=not socket_mode), host=host, port=port)
         except OSError as exc:
             if socket_handler is not None:
                 socket_handler.close()

@@ -68,8 +68,12 @@ def health(deps: Deps) -> dict[str, Any]:
     return {"ok": True, "db": "ok"}
 
 
-def make_wsgi(app: App, deps: Deps) -> WSGIApp:
-    """Route `/slack/events` to Bolt (which checks every signature) and answer `/healthz`."""
+def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
+    """Route `/slack/events` to Bolt (which checks every signature) and answer `/healthz`.
+
+    `events=False` (Socket Mode: Slack talks over the WebSocket, and there is no signing secret
+    to check requests with) serves `/healthz` only: nothing unsigned ever reaches Bolt.
+    """
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -77,7 +81,7 @@ def make_wsgi(app: App, deps: Deps) -> WSGIApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
             return _reply(start_response, "200 OK", health(deps))
-        if path != EVENTS_PATH:
+        if path != EVENTS_PATH or not events:
             return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
         if method != "POST":
             return _reply(
