@@ -303,3 +303,24 @@ def test_stalled_list_matches_the_nudged_deals(setup) -> None:
     ctx = context_for(settings, as_of(settings))
     assert [d.id for d in analytics.stalled(store, ctx).deals] == agency.STALLED_ORDER
     assert datetime.now(UTC).tzinfo is UTC
+
+
+def test_owner_message_stays_within_slack_block_limit() -> None:
+    """`max_per_owner = 40` would need 81 blocks: the message stops at 50, the rest is counted."""
+    from zoneinfo import ZoneInfo
+
+    from bot.analytics import Context, StalledDeal
+    from bot.pipeline import DEFAULT_STAGES, Pipeline
+    from bot.render.nudge_blocks import MAX_BLOCKS, owner_message
+
+    ctx = Context(
+        Pipeline(DEFAULT_STAGES), ZoneInfo("Europe/Paris"), datetime(2026, 3, 16, tzinfo=UTC)
+    )
+    deals = [StalledDeal(id=f"t:{n}", title=f"Deal {n}", client="Dupain", owner="Dan",
+                         owner_email=None, stage="meeting", idle_days=10, stall_days=7,
+                         amount=1000.0, url=f"https://example.test/{n}")
+             for n in range(40)]  # fmt: skip
+    rendered = owner_message("Dan", deals, ctx, max_deals=40, snooze_days=3)
+    assert len(rendered.blocks) <= MAX_BLOCKS
+    assert len(rendered.listed) + rendered.cut == 40 and rendered.cut > 0
+    assert f"… et {rendered.cut} de plus" in str(rendered.blocks[-1])  # French by default

@@ -125,13 +125,18 @@ def _context(text: str) -> Block:
 
 def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max_deals: int,
                   snooze_days: int) -> Rendered:  # fmt: skip
-    """One owner's nudge: their deals longest idle first, at most `max_deals`, then "… and N"."""
+    """One owner's nudge: their deals longest idle first, at most `max_deals` and no more than
+    Slack's block limit allows, then "… and N more" (those are not counted as nudged)."""
     lang = ctx.language
-    listed = list(deals[:max_deals])
-    cut = len(deals) - len(listed)
     blocks: list[Block] = [_section(t("nudge.intro", lang, owner=escape(owner), n=len(deals)))]
-    for deal in listed:
-        blocks.extend(deal_blocks(deal, ctx, snooze_days))
+    listed: list[StalledDeal] = []
+    for deal in deals[:max_deals]:
+        more = deal_blocks(deal, ctx, snooze_days)
+        if len(blocks) + len(more) > MAX_BLOCKS - 1:  # one block kept for "… and N more"
+            break
+        blocks.extend(more)
+        listed.append(deal)
+    cut = len(deals) - len(listed)
     if cut:
         blocks.append(_context(t("more", lang, n=cut)))
     return Rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut)
