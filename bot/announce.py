@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.i18n import t
 from bot.render.money import money
-from bot.render.nudge_blocks import escape
+from bot.render.mrkdwn import esc, link
 from bot.settings import Settings
 from bot.store import Store
 
@@ -28,19 +28,16 @@ MAX_AGE = timedelta(days=7)
 
 def announcement_text(deal: dict[str, Any], settings: Settings) -> str:
     lang = settings.language
-    title = escape(deal["title"] or deal["id"])
-    if deal.get("url"):
-        title = f"<{deal['url']}|{title}>"
     values = {
-        "title": title,
-        "client": f" ({escape(deal['client'])})" if deal.get("client") else "",
+        "title": link(deal.get("url"), deal["title"] or deal["id"]),
+        "client": f" ({esc(deal['client'])})" if deal.get("client") else "",
         "amount": money(deal["amount"], deal.get("currency") or settings.config.currency, lang),
-        "owner": escape(deal["owner"] or "—"),
+        "owner": esc(deal["owner"] or "—"),
     }
     stage = settings.pipeline.by_key.get(deal["outcome"])
     if stage is not None and stage.outcome == "lost":
         reason = deal.get("lost_reason")
-        values["reason"] = t("announce.reason", lang, reason=escape(reason)) if reason else ""
+        values["reason"] = t("announce.reason", lang, reason=esc(reason)) if reason else ""
         return t("announce.lost", lang, **values)
     return t("announce.won", lang, **values)
 

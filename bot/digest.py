@@ -22,7 +22,7 @@ from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.answers import context_for
 from bot.i18n import t
 from bot.render.money import money, month_name, number, short_date
-from bot.render.nudge_blocks import escape
+from bot.render.mrkdwn import esc, link
 from bot.settings import Settings
 from bot.store import Store
 
@@ -124,7 +124,7 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     for line in digest.stages:
         dcount = _delta(line.count - line.count_before, lang)
         damount = _delta(line.amount - line.amount_before, lang, cur)
-        stage_lines.append(t("digest.stage_line", lang, label=escape(line.label), count=line.count,
+        stage_lines.append(t("digest.stage_line", lang, label=esc(line.label), count=line.count,
                              dcount=dcount, amount=money(line.amount, cur, lang),
                              damount=damount))  # fmt: skip
     count = sum(s.count for s in digest.stages)
@@ -145,7 +145,7 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     moves.extend(f"• {_deal_line(d, settings)}" for d in digest.lost)
     if digest.lost_reasons:
         reasons = ", ".join(
-            f"{escape(r) if r else t('digest.no_reason', lang)} ({n}, {money(a, cur, lang)})"
+            f"{esc(r) if r else t('digest.no_reason', lang)} ({n}, {money(a, cur, lang)})"
             for r, n, a in digest.lost_reasons
         )
         moves.append(t("digest.reasons", lang, reasons=reasons))
@@ -168,29 +168,27 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     if neck is not None and neck.conversion is not None:
         median = (t("digest.bottleneck_median", lang, days=number(neck.median_days, lang, 1))
                   if neck.median_days is not None else "")  # fmt: skip
-        out.append(t("digest.bottleneck", lang, label=escape(neck.label),
+        out.append(t("digest.bottleneck", lang, label=esc(neck.label),
                      percent=number(neck.conversion * 100, lang), median=median))  # fmt: skip
     return title, out
 
 
 def _deal_line(deal: dict[str, Any], settings: Settings) -> str:
     lang, cur = settings.language, settings.config.currency
-    title = escape(deal["title"] or deal["id"])
-    parts = [f"<{deal['url']}|{title}>" if deal.get("url") else title]
-    parts.extend(escape(str(deal[k])) for k in ("client", "owner") if deal.get(k))
+    parts = [link(deal.get("url"), deal["title"] or deal["id"])]
+    parts.extend(esc(str(deal[k])) for k in ("client", "owner") if deal.get(k))
     parts.append(money(deal["amount"], cur, lang))
     if deal.get("lost_reason"):
-        parts.append(escape(deal["lost_reason"]))
+        parts.append(esc(deal["lost_reason"]))
     return " · ".join(parts)
 
 
 def _stalled_line(deal: StalledDeal, settings: Settings) -> str:
     lang = settings.language
     stage = settings.pipeline.by_key.get(deal.stage)
-    title = escape(deal.title or deal.id)
-    parts = [f"<{deal.url}|{title}>" if deal.url else title]
-    parts.extend(escape(v) for v in (deal.client, deal.owner) if v)
-    parts.append(escape(stage.label(lang) if stage else deal.stage))
+    parts = [link(deal.url, deal.title or deal.id)]
+    parts.extend(esc(v) for v in (deal.client, deal.owner) if v)
+    parts.append(esc(stage.label(lang) if stage else deal.stage))
     parts.append(t("days", lang, n=deal.idle_days))
     return " · ".join(parts)
 

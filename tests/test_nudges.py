@@ -311,7 +311,8 @@ def test_owner_message_stays_within_slack_block_limit() -> None:
 
     from bot.analytics import Context, StalledDeal
     from bot.pipeline import DEFAULT_STAGES, Pipeline
-    from bot.render.nudge_blocks import MAX_BLOCKS, owner_message
+    from bot.render.mrkdwn import MAX_MESSAGE_BLOCKS as MAX_BLOCKS
+    from bot.render.nudge_blocks import owner_message
 
     ctx = Context(
         Pipeline(DEFAULT_STAGES), ZoneInfo("Europe/Paris"), datetime(2026, 3, 16, tzinfo=UTC)

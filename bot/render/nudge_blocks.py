@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.analytics import Context, StalledDeal
 from bot.i18n import t
 from bot.render.money import money
+from bot.render.mrkdwn import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    Block,
+    clip,
+    context,
+    esc,
+    link,
+    section,
+)
 
 #: Slack's limit of blocks in one message.
-MAX_BLOCKS = 50
 MAX_TITLE = 150
-MAX_SECTION = 3000
-
-Block = dict[str, Any]
 
 
 @dataclass
@@ -31,15 +36,6 @@ class Rendered:
     blocks: list[Block]
     listed: list[StalledDeal] = field(default_factory=list)
     cut: int = 0
-
-
-def escape(text: str) -> str:
-    """Slack's mrkdwn control characters; a title like `A <B> & C` must not break a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def button_value(deal: StalledDeal) -> str:
@@ -59,22 +55,21 @@ def block_id(deal_id: str) -> str:
 def deal_text(deal: StalledDeal, ctx: Context) -> str:
     """Client, stage, idle days, amount and what to do, in a few mrkdwn lines."""
     lang = ctx.language
-    title = escape(_clip(deal.title or deal.id, MAX_TITLE))
-    head = f"*<{deal.url}|{title}>*" if deal.url else f"*{title}*"
+    head = f"*{link(deal.url, clip(deal.title or deal.id, MAX_TITLE))}*"
     if deal.client:
-        head += f" · {escape(deal.client)}"
+        head += f" · {esc(deal.client)}"
     stage = ctx.pipeline.by_key.get(deal.stage)
     label = stage.label(lang) if stage else deal.stage
-    facts = [escape(label), t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days)]
+    facts = [esc(label), t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days)]
     if deal.amount is not None:
         facts.append(money(deal.amount, ctx.currency, lang))
-    step = escape(deal.next_step or "")
+    step = esc(deal.next_step or "")
     if deal.waiting_on == "client":
         todo = t("nudge.chase", lang, step=step) if step else t("nudge.chase.plain", lang)
     else:
         todo = t("nudge.next", lang, step=step) if step else ""
     lines = [head, " · ".join(facts)] + ([todo] if todo else [])
-    return _clip("\n".join(lines), MAX_SECTION)
+    return clip("\n".join(lines), MAX_SECTION_TEXT)
 
 
 def link_button(deal: StalledDeal, ctx: Context) -> Block | None:
@@ -115,30 +110,22 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
     ]
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}]}
-
-
 def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max_deals: int,
                   snooze_days: int) -> Rendered:  # fmt: skip
     """One owner's nudge: their deals longest idle first, at most `max_deals` and no more than
     Slack's block limit allows, then "… and N more" (those are not counted as nudged)."""
     lang = ctx.language
-    blocks: list[Block] = [_section(t("nudge.intro", lang, owner=escape(owner), n=len(deals)))]
+    blocks: list[Block] = [section(t("nudge.intro", lang, owner=esc(owner), n=len(deals)))]
     listed: list[StalledDeal] = []
     for deal in deals[:max_deals]:
         more = deal_blocks(deal, ctx, snooze_days)
-        if len(blocks) + len(more) > MAX_BLOCKS - 1:  # one block kept for "… and N more"
+        if len(blocks) + len(more) > MAX_MESSAGE_BLOCKS - 1:  # one block kept for "… and N more"
             break
         blocks.extend(more)
         listed.append(deal)
     cut = len(deals) - len(listed)
     if cut:
-        blocks.append(_context(t("more", lang, n=cut)))
+        blocks.append(context(t("more", lang, n=cut)))
     return Rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut)
 
 
@@ -151,17 +138,17 @@ def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Con
     """
     lang = ctx.language
     names = ", ".join(owner for owner, _ in by_owner)
-    blocks: list[Block] = [_section(t("nudge.team.intro", lang, owners=escape(names)))]
+    blocks: list[Block] = [section(t("nudge.team.intro", lang, owners=esc(names)))]
     listed: list[StalledDeal] = []
     cut = 0
-    room = MAX_BLOCKS - 1  # one block kept for the final "… and N more"
+    room = MAX_MESSAGE_BLOCKS - 1  # one block kept for the final "… and N more"
     for owner, deals in by_owner:
         shown = list(deals[:max_deals])
         cut += len(deals) - len(shown)
         if len(blocks) + 1 + 2 > room:
             cut += len(shown)
             continue
-        blocks.append(_section(t("nudge.owner.heading", lang, owner=escape(owner), n=len(deals))))
+        blocks.append(section(t("nudge.owner.heading", lang, owner=esc(owner), n=len(deals))))
         for index, deal in enumerate(shown):
             if len(blocks) + 2 > room:
                 cut += len(shown) - index
@@ -169,7 +156,7 @@ def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Con
             blocks.extend(deal_blocks(deal, ctx, snooze_days))
             listed.append(deal)
     if cut:
-        blocks.append(_context(t("more", lang, n=cut)))
+        blocks.append(context(t("more", lang, n=cut)))
     return Rendered(t("nudge.team.fallback", lang, owners=names), blocks, listed, cut)
 
 
@@ -179,7 +166,7 @@ def after_click(blocks: Sequence[Block], clicked_block: str, note: str) -> list[
     The link button stays (the task is still worth opening); other deals keep their buttons.
     """
     done_id = f"{clicked_block}:done"
-    note_block = {**_context(note), "block_id": done_id}
+    note_block = {**context(note), "block_id": done_id}
     out: list[Block] = []
     noted = False
     for block in blocks:
