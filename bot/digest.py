@@ -22,7 +22,7 @@ from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.answers import context_for
 from bot.i18n import t
 from bot.render.money import money, month_name, number, short_date
-from bot.render.mrkdwn import esc, link
+from bot.render.mrkdwn import esc, header, link, section
 from bot.settings import Settings
 from bot.store import Store
 
@@ -71,9 +71,10 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         was = [deal_id for deal_id, stage in before.items() if stage == row.key]
         lines.append(StageLine(row.key, row.label, row.count, row.amount, len(was),
                                round(sum(amount_of.get(d, 0.0) for d in was), 2)))  # fmt: skip
-    outcome = {s.outcome: s.key for s in pipeline.stages if s.outcome}
-    won = store.entered_between([outcome["won"]], since, ctx.now) if "won" in outcome else []
-    lost = store.entered_between([outcome["lost"]], since, ctx.now) if "lost" in outcome else []
+    won_keys = [s.key for s in pipeline.stages if s.outcome == "won"]
+    lost_keys = [s.key for s in pipeline.stages if s.outcome == "lost"]
+    won = store.entered_between(won_keys, since, ctx.now)
+    lost = store.entered_between(lost_keys, since, ctx.now)
     reasons: dict[str | None, list[float]] = defaultdict(list)
     for deal in lost:
         reasons[(deal["lost_reason"] or "").strip() or None].append(float(deal["amount"] or 0))
@@ -139,10 +140,10 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
 
     moves = [t("digest.new", lang, count=len(digest.new), amount=_total(digest.new, cur, lang))]
     moves.append(t("digest.won", lang, count=len(digest.won), amount=_total(digest.won, cur, lang)))
-    moves.extend(f"• {_deal_line(d, settings)}" for d in digest.won)
+    moves.extend(_bullets(digest.won, settings))
     moves.append(t("digest.lost", lang, count=len(digest.lost),
                    amount=_total(digest.lost, cur, lang)))  # fmt: skip
-    moves.extend(f"• {_deal_line(d, settings)}" for d in digest.lost)
+    moves.extend(_bullets(digest.lost, settings))
     if digest.lost_reasons:
         reasons = ", ".join(
             f"{esc(r) if r else t('digest.no_reason', lang)} ({n}, {money(a, cur, lang)})"
@@ -173,6 +174,18 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     return title, out
 
 
+#: Deals listed under "won" and "lost" before "… and N more": the section stays whole (a section
+#: clipped at 3,000 characters could cut a link in half).
+MAX_LISTED = 8
+
+
+def _bullets(deals: list[dict[str, Any]], settings: Settings) -> list[str]:
+    lines = [f"• {_deal_line(d, settings)}" for d in deals[:MAX_LISTED]]
+    if len(deals) > MAX_LISTED:
+        lines.append(t("more", settings.language, n=len(deals) - MAX_LISTED))
+    return lines
+
+
 def _deal_line(deal: dict[str, Any], settings: Settings) -> str:
     lang, cur = settings.language, settings.config.currency
     parts = [link(deal.get("url"), deal["title"] or deal["id"])]
@@ -194,12 +207,7 @@ def _stalled_line(deal: StalledDeal, settings: Settings) -> str:
 
 
 def to_blocks(title: str, parts: list[str]) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}}
-    ]
-    for part in parts:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part[:3000]}})
-    return blocks
+    return [header(title), *(section(part) for part in parts)]
 
 
 def digest_channel(settings: Settings) -> str | None:

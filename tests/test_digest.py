@@ -134,3 +134,36 @@ def test_digest_channel_not_found_is_one_line(cli_args, slack_api, monkeypatch, 
     assert capsys.readouterr().err.strip() == (
         "pipeline-bot: Could not post the digest to C0TEAM: channel_not_found"
     )
+
+
+def test_every_won_stage_counts_and_long_lists_are_cut(tmp_path: Path) -> None:
+    """Two won stages (« travail en cours » and a separate « livré ») both count as won this week;
+    ten deals lost this week list eight then "… and 2 more", so no section is cut mid-link."""
+    from bot.store import Store
+    from tests.helpers import load, task
+
+    stages = [
+        {"key": "meeting", "probability": 40, "stall_days": 7},
+        {"key": "won", "probability": 100, "outcome": "won"},
+        {"key": "delivered", "probability": 100, "outcome": "won"},
+        {"key": "lost", "probability": 0, "outcome": "lost"},
+    ]
+    settings = make_settings(tmp_path, stages=stages, status_map={"livré": "delivered"})
+    m, won, lost = "appel et devis", "travail en cours", "écarté"
+    deals = [
+        task("w1", won, ("2026-03-02T09:00", m), ("2026-03-12T09:00", won), amount=1000),
+        task("w2", "livré", ("2026-03-02T09:00", m), ("2026-03-13T09:00", "livré"), amount=2000),
+        *(task(f"l{n}", lost, ("2026-03-02T09:00", m), ("2026-03-13T09:00", lost), amount=100,
+               url=f"https://tasks.example/l{n}?a=1|b>2", lost_reason="Prix")
+          for n in range(10)),
+    ]  # fmt: skip
+    store = Store(settings.db_path)
+    load(store, settings.pipeline, deals, now=parse_as_of("2026-03-14", settings.tz))
+    digest = build_digest(settings, store, parse_as_of(AS_OF, settings.tz))
+    store.close()
+    assert sorted(d["id"] for d in digest.won) == ["t:w1", "t:w2"]
+    _, parts = sections(digest, settings)
+    moves = next(p for p in parts if "Lost this week" in p)
+    lost_part = moves.split("*Lost this week*", 1)[1]
+    assert lost_part.count("• ") == 8 and "… and 2 more" in lost_part
+    assert "<https://tasks.example/l0?a=1%7Cb%3E2|Deal l0>" in moves  # a link that stays whole
