@@ -51,9 +51,12 @@ def style_for(settings: Settings) -> Any:
     return Style(settings.config.language, settings.config.currency, settings.tz)
 
 
-def ask(settings: Settings, store: Store, text: str, now: datetime,
+def ask(settings: Settings, store: Store, question: str | Query, now: datetime,
         user: str | None = None) -> Reply:  # fmt: skip
-    """Raises `UnknownQuery` for words that name no query."""
-    query = parse(text)
+    """Answer the words after `/pipeline` (or an already parsed `Query`).
+
+    Raises `UnknownQuery` for words that name no query, or arguments an answer cannot use.
+    """
+    query = parse(question) if isinstance(question, str) else question
     ctx = context_for(settings, now, user)
     return Reply(query, answer(query, store, ctx), settings, ctx)

@@ -47,8 +47,8 @@ def run_check(settings: Settings) -> int:
 
     attention = 0
     where = settings.config_path or "built-in defaults (no pipeline.toml found)"
+    classes = validate_sources(settings)  # an invalid source: ConfigError, exit 2, before "valid"
     print(f"Config: {where}: valid")
-    classes = validate_sources(settings)
     secrets = settings.secrets.as_env()
     if not settings.config.sources:
         print("Sources: none configured (add a [[sources]] table to sync deals)")

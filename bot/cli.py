@@ -128,27 +128,30 @@ def as_of(settings: Settings, args: argparse.Namespace) -> datetime:
 
 
 def open_store(settings: Settings) -> Any:
-    """The store, re-mapped if the stage mapping changed since the last command."""
-    from bot.store import Store, StoreLocked
+    """The store, re-mapped if the stage mapping changed since the last command (a locked
+    database raises `StoreLocked`, which `main` turns into one line)."""
+    from bot.store import Store
 
     store = Store(settings.db_path)
-    try:
-        store.ensure_mapping(settings.pipeline)
-    except StoreLocked as exc:
-        raise UsageError(str(exc)) from None
+    store.ensure_mapping(settings.pipeline)
     return store
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     from bot.answers import ask
-    from bot.query import UnknownQuery
+    from bot.query import UnknownQuery, parse
 
-    text = " ".join(args.words)
+    # The words and the date are checked before the database is opened (or created).
+    try:
+        question = parse(" ".join(args.words))
+    except UnknownQuery as exc:
+        raise UsageError(str(exc)) from None
+    now = as_of(settings, args)
+    # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
+    user = os.environ.get(USER_ENV) or None
     store = open_store(settings)
     try:
-        # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
-        user = os.environ.get(USER_ENV) or None
-        reply = ask(settings, store, text, as_of(settings, args), user=user)
+        reply = ask(settings, store, question, now, user=user)
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -18,15 +18,24 @@ def parse_as_of(text: str | None, tz: tzinfo) -> datetime:
     if not text:
         return datetime.now(UTC)
     raw = text.strip()
+    day = _bare_date(raw)
+    if day is not None:
+        return datetime.combine(day, time(12, 0), tzinfo=tz)
     try:
-        if len(raw) == 10:
-            return datetime.combine(date.fromisoformat(raw), time(12, 0), tzinfo=tz)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise BadDate(
             f"--as-of: {text!r} is not a date (2026-03-31) or date-time (2026-03-31T09:30)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _bare_date(raw: str) -> date | None:
+    """A date in any ISO 8601 form (2026-03-31, 20260331), or None when `raw` is not one."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def local_date(moment: datetime, tz: tzinfo) -> date:

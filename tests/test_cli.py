@@ -184,3 +184,21 @@ def test_sync_without_a_source_token_names_the_variable_and_exits_1(tmp_path: Pa
         "agence: FAILED" in result.stdout and "set TRELLO_API_KEY and TRELLO_TOKEN" in result.stdout
     )
     assert "asana: FAILED" in result.stdout and "set ASANA_TOKEN" in result.stdout
+
+
+def test_compact_iso_date_is_noon_local(agency: Path) -> None:
+    cli(agency, "sync")
+    data = json.loads(cli(agency, "query", "--json", "--as-of", "20261127").stdout)
+    assert data["as_of"] == "2026-11-27T12:00:00+01:00"
+
+
+def test_a_mistyped_query_creates_no_database(tmp_path: Path) -> None:
+    result = cli(tmp_path, "--db", "nowhere/x.db", "query", "frobnicate")
+    assert result.returncode == 2 and not (tmp_path / "nowhere").exists()
+
+
+def test_check_of_an_invalid_source_does_not_say_valid_first(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.toml").write_text('[[sources]]\nkind = "csv"\n')  # no path nor url
+    result = cli(tmp_path, "check")
+    assert result.returncode == 2 and "valid" not in result.stdout
+    assert "exactly one of `path` or `url`" in result.stderr
