@@ -27,7 +27,7 @@ from bot.i18n import t
 from bot.lease import LeaseBusy, held
 from bot.pipeline import normalise
 from bot.render.nudge_blocks import Rendered, owner_message, plain, team_message
-from bot.settings import Settings, person_index
+from bot.settings import Settings, person_index, slack_user
 from bot.store import Store, iso
 
 log = logging.getLogger(__name__)
@@ -76,10 +76,7 @@ class Recipients:
         self.cache: dict[str, str | None] = {}
 
     def configured(self, owner: str | None, email: str | None) -> str | None:
-        for key in (owner, email):
-            if key and normalise(key) in self.index:
-                return self.index[normalise(key)]
-        return None
+        return slack_user(self.index, owner, email)
 
     def by_email(self, email: str) -> str | None:
         key = email.strip().lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
@@ -349,6 +350,18 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
 def person_index(people: dict[str, str]) -> dict[str, str]:
     """`[people]` keyed by normalised name/e-mail, for case- and accent-blind look-ups."""
     return {normalise(name): user for name, user in people.items()}
+
+
+def slack_user(index: Mapping[str, str], owner: str | None, email: str | None) -> str | None:
+    """The Slack user `[people]` (as `person_index`) gives an owner, by name then e-mail.
+
+    The one rule for every place that names an owner in Slack: an @mention in an answer and
+    the DM a nudge goes to must never disagree.
+    """
+    for key in (owner, email):
+        if key and normalise(key) in index:
+            return index[normalise(key)]
+    return None
 
 
 def __getattr__(name: str) -> Any:

@@ -32,7 +32,6 @@ from bot.analytics import (
 )
 from bot.home import Home, totals_of
 from bot.i18n import t
-from bot.pipeline import normalise
 from bot.query import Help
 from bot.render.money import days_text, money, month_name, percent, short_date
 from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listeners
@@ -62,6 +61,7 @@ from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listen
     section,
 )
 from bot.render.registry import Registry
+from bot.settings import person_index, slack_user
 
 # Slack's limits (https://api.slack.com/reference/block-kit): reference/slack.md "Limits".
 
@@ -93,16 +93,14 @@ class BlockStyle:
 
     def owner(self, name: str | None, email: str | None = None) -> str:
         """`<@U…>` when `[people]` knows the owner by name or e-mail, else the name."""
-        for candidate in (name, email):
-            if candidate and normalise(candidate) in self.people:
-                return f"<@{self.people[normalise(candidate)]}>"
+        user = slack_user(self.people, name, email)
+        if user:
+            return f"<@{user}>"
         return esc(clip(name, 100)) if name else f"_{t('slack.no_owner', self.language)}_"
 
 
 def style_for(settings: Any) -> BlockStyle:
     """The block style of a `Settings` (kept loose-typed so this module stays import-light)."""
-    from bot.settings import person_index
-
     config = settings.config
     return BlockStyle(
         language=config.language,
