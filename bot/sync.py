@@ -73,7 +73,13 @@ def sync_source(
     )
     try:
         with outer:
+            # `[sources.fields] status` points the status at a custom field: the tool's own
+            # history tells the moves of another field, so the engine keeps its own snapshots.
+            own_history = "status" not in adapter.settings.fields
             for batch in _batches(adapter.fetch(bookmark), BATCH_SIZE):
+                if not own_history:
+                    for task in batch:
+                        task.history = []
                 inner = nullcontext() if single_transaction else store.transaction()
                 with inner:
                     _store_batch(store, pipeline, name, batch, started, result, first_sync)

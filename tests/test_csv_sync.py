@@ -147,3 +147,18 @@ def test_a_sync_that_crashes_half_way_leaves_the_store_as_it_was(
 def test_missing_file_is_a_clear_source_error(store: Store, tmp_path: Path) -> None:
     result = run(store, tmp_path / "nowhere.csv", "2026-03-02T08:00:00")
     assert result.error and "no such file" in result.error and "nowhere.csv" in result.error
+
+
+def test_status_from_a_custom_field_ignores_the_tool_s_own_history(store: Store) -> None:
+    """With `[sources.fields] status = "Étape"`, the tool's list/section moves describe another
+    field: the deal's stage history is our snapshots of the chosen field, never a mix."""
+    from integrations.base import SourceSettings
+    from tests.helpers import ListAdapter, task
+
+    adapter = ListAdapter("crm", [task("1", "conclusion du contrat",
+                                       ("2026-02-01T09:00", "appel et devis"),
+                                       ("2026-02-10T09:00", "Liste Archives"))])  # fmt: skip
+    adapter.settings = SourceSettings(kind="list", name="crm", fields={"status": "Étape"})
+    sync_source(store, PIPELINE, adapter, now=lambda: datetime(2026, 3, 2, 8, tzinfo=UTC))
+    assert [(e["to_stage"], e["at"]) for e in store.history("crm:1")] == [
+        ("closing", "2026-03-02T08:00:00+00:00")]  # fmt: skip
