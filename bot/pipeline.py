@@ -138,18 +138,11 @@ class Pipeline:
     def open_stages(self) -> tuple[Stage, ...]:
         return tuple(s for s in self.stages if s.is_open)
 
-    def outcome_stage(self, outcome: str) -> Stage | None:
-        return next((s for s in self.stages if s.outcome == outcome), None)
-
     def stage_of(self, status: str | None) -> str | None:
         """The stage key of a raw status, or None when no stage claims it."""
         if status is None:
             return None
         return self.status_to_stage.get(normalise(status))
-
-    def position(self, key: str | None) -> int:
-        """Index of a stage in pipeline order (-1 for none)."""
-        return self.stages.index(self.by_key[key]) if key in self.by_key else -1
 
     def find_stage(self, text: str) -> Stage | None:
         """A stage named by its key, a label in any language, or a status mapped to it."""

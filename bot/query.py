@@ -196,11 +196,6 @@ QUERIES: dict[str, QuerySpec] = {
 }  # fmt: skip
 
 
-def register(spec: QuerySpec) -> None:
-    """Add a query (other features plug theirs in here)."""
-    QUERIES[spec.name] = spec
-
-
 def _synonyms() -> dict[str, str]:
     words: dict[str, str] = {}
     for spec in QUERIES.values():

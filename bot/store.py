@@ -326,12 +326,6 @@ class Store:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def records(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        """Like `rows`, as `sqlite3.Row` (read by name, no dict per row: long lists are cheaper)."""
-        cursor = self.conn.execute(sql, params)
-        cursor.row_factory = sqlite3.Row
-        return cursor.fetchall()
-
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None

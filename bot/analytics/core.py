@@ -213,27 +213,6 @@ def position_sql(ctx: Context, alias: str = "d") -> str:
     return f"(CASE {alias}.stage {whens} ELSE {len(ctx.pipeline.stages)} END)"
 
 
-def deal_probability(pipeline: Pipeline, stage_key: str | None,
-                     own: float | None) -> float | None:  # fmt: skip
-    """The Python twin of `probability_sql`, for one deal."""
-    stage = pipeline.by_key.get(stage_key) if stage_key else None
-    if stage is None:
-        return own
-    if stage.outcome == "won":
-        return 100.0
-    if stage.outcome == "lost":
-        return 0.0
-    return own if own is not None else stage.probability
-
-
-def deal_weighted(pipeline: Pipeline, stage_key: str | None, amount: float | None,
-                  own: float | None) -> float | None:  # fmt: skip
-    probability = deal_probability(pipeline, stage_key, own)
-    if amount is None or probability is None:
-        return None
-    return round(amount * probability / 100, 2)
-
-
 def money(value: float | None) -> float:
     """Money in results: rounded to cents, 0 for nothing."""
     return round(value or 0.0, 2)

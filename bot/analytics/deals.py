@@ -115,8 +115,8 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
     worked out once (per stage key, per local date, per expected-close date), not per row;
     timestamps become local text through `LocalStamps` (its per-hour table read inline)."""
     language, currency = ctx.language, ctx.currency
-    # per stage key: label, default next step, stall days, then the probability rule of
-    # `deal_probability`: (None, p) a fixed p (won 100, lost 0), (stage p, None) own else p
+    # per stage key: label, default next step, stall days, then the probability rule (that of
+    # `probability_sql`): (None, p) a fixed p (won 100, lost 0), (stage p, None) own else p
     Rule = tuple[str | None, str | None, int, float | None, float | None]
     per_stage: dict[str | None, Rule] = {}
     for stage in ctx.pipeline.stages:
@@ -168,15 +168,10 @@ def search(store: Store, ctx: Context, text: str) -> DealSearch:
     """Deals whose title or client contains `text`, ignoring case and accents, with history."""
     needle = normalise(text)
     deals = select_deals(store, ctx, "instr(d.search, :needle) > 0", {"needle": needle})
-    deals = [d for d in deals if _contains(d, needle)]  # the search column spans two fields
     history = histories(store, ctx, [d.id for d in deals])
     for deal in deals:
         deal.history = history.get(deal.id, [])
     return DealSearch(ctx.now, text, deals)
-
-
-def _contains(deal: DealView, needle: str) -> bool:
-    return needle in normalise(deal.title or "") or needle in normalise(deal.client or "")
 
 
 def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[HistoryEvent]]:
