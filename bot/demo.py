@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.answers import ask
 from bot.i18n import t
 from bot.query import QUERIES
-from bot.settings import CONFIG_ENV, Settings, load_settings
+from bot.settings import CONFIG_ENV, DB_ENV, Settings, load_settings
 from bot.store import Store
 from bot.sync import sync_source
 from integrations.base import SourceError
@@ -32,7 +32,7 @@ def demo_config_path() -> Path:
 def demo_settings(explicit_config: str | None, db: str | None) -> Settings:
     """The demo's settings: the given config if any, else the bundled demo agency's."""
     config = explicit_config or os.environ.get(CONFIG_ENV) or str(demo_config_path())
-    chosen_db = db or os.environ.get("PIPELINE_DB") or "pipeline-demo.db"
+    chosen_db = db or os.environ.get(DB_ENV) or "pipeline-demo.db"  # never the config's `db`
     return load_settings(config, chosen_db)
 
 

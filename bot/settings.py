@@ -232,7 +232,6 @@ def load_settings(
     db_path: str | None = None,
     *,
     cwd: Path | None = None,
-    default_db: str = "pipeline.db",
 ) -> Settings:
     """Read and validate everything; raises `ConfigError` listing every problem found."""
     cwd = cwd or Path.cwd()
@@ -253,7 +252,7 @@ def load_settings(
     elif config.db:
         settings.db_path = settings.resolve(config.db)
     else:
-        settings.db_path = cwd / default_db
+        settings.db_path = cwd / "pipeline.db"
     return settings
 
 
