@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from bot.settings import ConfigError, Settings
-from integrations.base import Adapter, SourceError, adapter_class
+from integrations.base import Adapter, SourceError, adapter_class, source_name
 
 SLACK_TOKENS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
@@ -53,7 +53,7 @@ def run_check(settings: Settings) -> int:
     if not settings.config.sources:
         print("Sources: none configured (add a [[sources]] table to sync deals)")
     for raw, cls in zip(settings.config.sources, classes, strict=True):
-        name = raw.get("name") or raw.get("kind")
+        name = source_name(raw)
         missing = [s for s in cls.secret_names if not secrets.get(s)]
         if missing:
             attention += 1

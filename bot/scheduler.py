@@ -32,6 +32,7 @@ from bot.settings import WEEKDAYS
 from bot.slack.deps import Deps
 from bot.store import Store, iso
 from bot.sync_command import describe, sync_all
+from integrations.base import source_name
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ class Scheduler:
 
     def _full_due(self, store: Store, now: datetime) -> bool:
         for raw in self.deps.settings.config.sources:
-            state = store.sync_state(str(raw.get("name") or raw.get("kind"))) or {}
+            state = store.sync_state(source_name(raw)) or {}
             last_full = state.get("last_full")
             if not last_full or now - datetime.fromisoformat(last_full) >= FULL_SYNC_EVERY:
                 return True

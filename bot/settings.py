@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.pipeline import CLIENT_COURT_STATUS, DEFAULT_STAGES, Pipeline, Stage, normalise
-from integrations.base import KNOWN_KINDS
+from integrations.base import KNOWN_KINDS, source_name
 
 if TYPE_CHECKING:
     from bot.secrets import Secrets
@@ -339,7 +339,7 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
                 f"sources[{index}]: a jira source needs base_url, your site's address "
                 '(e.g. base_url = "https://your-agency.atlassian.net"): Jira has no default'
             )
-        name = str(source.get("name") or kind)
+        name = source_name(source)
         if name in names:
             problems.append(f"sources[{index}]: duplicate source name '{name}'")
         names.add(name)

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from bot.settings import Settings
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
-from integrations.base import SourceError
+from integrations.base import SourceError, source_name
 
 
 class Progress:
@@ -64,7 +64,7 @@ def sync_all(
     results: list[SyncResult] = []
     secrets = settings.secrets.as_env()
     for raw in settings.config.sources:
-        name = str(raw.get("name") or raw.get("kind"))
+        name = source_name(raw)
         if wanted and name not in wanted:
             continue
         progress = Progress(name, progress_stream) if progress_stream else None
@@ -86,7 +86,7 @@ def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
     from bot.check import validate_sources
 
     validate_sources(settings)
-    known = {str(raw.get("name") or raw.get("kind")) for raw in settings.config.sources}
+    known = {source_name(raw) for raw in settings.config.sources}
     unknown = sorted(set(names or []) - known)
     if unknown:
         from bot.errors import UsageError

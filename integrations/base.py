@@ -269,6 +269,11 @@ def adapter_class(kind: str) -> type[Adapter[Any]]:
     return _REGISTRY[kind]
 
 
+def source_name(raw: Mapping[str, Any]) -> str:
+    """The name of a `[[sources]]` table before validation: `name`, else its `kind`."""
+    return str(raw.get("name") or raw.get("kind"))
+
+
 def validate_source(raw: Mapping[str, Any]) -> SourceSettings:
     """Validate one `[[sources]]` table with its adapter's own settings model."""
     kind = str(raw.get("kind", ""))
