@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from bot.settings import ConfigError, Settings
-from integrations.base import Adapter, SourceError, adapter_class, source_name
+from bot.settings import ConfigError, Settings, describe_error
+from integrations.base import Adapter, SourceError, adapter_class, source_name, validate_source
 
 SLACK_TOKENS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
@@ -21,22 +21,14 @@ def validate_sources(settings: Settings) -> list[type[Adapter]]:
     label = settings.config_path.name if settings.config_path else "pipeline.toml"
     for index, raw in enumerate(settings.config.sources):
         try:
-            cls = adapter_class(str(raw.get("kind")))
-            values = dict(raw)
-            if "timezone" in cls.settings_model.model_fields:
-                values.setdefault("timezone", settings.config.timezone)
-            cls.settings_model.model_validate(values)
-            classes.append(cls)
+            validated = validate_source(raw, timezone=settings.config.timezone,
+                                        base_dir=settings.base_dir)  # fmt: skip
+            classes.append(adapter_class(validated.kind))
         except SourceError as exc:
             problems.append(f"{label}: sources[{index}]: {exc}")
         except ValidationError as exc:
-            for err in exc.errors():
-                where = ".".join(str(p) for p in err["loc"]) or "source"
-                message = str(err["msg"]).removeprefix("Value error, ")
-                if err["type"] == "extra_forbidden":
-                    message = "unknown key for this kind of source"
-                kind = raw.get("kind")
-                problems.append(f"{label}: sources[{index}] ({kind}): {where}: {message}")
+            where = f"{label}: sources[{index}] ({raw.get('kind')})"
+            problems += [describe_error(where, err) for err in exc.errors()]
     if problems:
         raise ConfigError(problems)
     return classes

@@ -274,14 +274,15 @@ def validate_config(raw: dict[str, Any], label: str = "pipeline.toml") -> Pipeli
     try:
         config = PipelineConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([_describe(label, err) for err in exc.errors()]) from None
+        raise ConfigError([describe_error(label, err) for err in exc.errors()]) from None
     problems = [f"{label}: {p}" for p in _cross_checks(config)]
     if problems:
         raise ConfigError(problems)
     return config
 
 
-def _describe(label: str, err: Any) -> str:
+def describe_error(label: str, err: Any) -> str:
+    """One pydantic error as one line: where (`stages[1].probability`) and what is wrong."""
     where = (
         "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(
             "."

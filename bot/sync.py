@@ -20,7 +20,14 @@ from typing import Any
 
 from bot.pipeline import Pipeline, normalise
 from bot.store import Store, iso
-from integrations.base import Adapter, ProgressCallback, SourceError, Task, adapter_class
+from integrations.base import (
+    Adapter,
+    ProgressCallback,
+    SourceError,
+    Task,
+    adapter_class,
+    validate_source,
+)
 
 log = logging.getLogger(__name__)
 
@@ -238,11 +245,6 @@ def make_adapter(
     Relative `path`s are relative to the config file's folder; a source without its own
     `timezone` reads bare dates in the configured one.
     """
-    cls = adapter_class(str(raw.get("kind")))
-    values = dict(raw)
-    if base_dir is not None and values.get("path") and not Path(values["path"]).is_absolute():
-        values["path"] = str(base_dir / values["path"])
-    if timezone and "timezone" in cls.settings_model.model_fields:
-        values.setdefault("timezone", timezone)
-    settings = cls.settings_model.model_validate(values)
+    settings = validate_source(raw, timezone=timezone, base_dir=base_dir)
+    cls = adapter_class(settings.kind)
     return cls(settings, secrets, progress=progress, http_options=http_options)

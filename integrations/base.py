@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
@@ -274,7 +275,18 @@ def source_name(raw: Mapping[str, Any]) -> str:
     return str(raw.get("name") or raw.get("kind"))
 
 
-def validate_source(raw: Mapping[str, Any]) -> SourceSettings:
-    """Validate one `[[sources]]` table with its adapter's own settings model."""
-    kind = str(raw.get("kind", ""))
-    return adapter_class(kind).settings_model.model_validate(dict(raw))
+def validate_source(
+    raw: Mapping[str, Any], *, timezone: str | None = None, base_dir: Path | None = None
+) -> SourceSettings:
+    """Validate one `[[sources]]` table with its adapter's own settings model.
+
+    A relative `path` is relative to `base_dir` (the config file's folder); a source that reads
+    bare dates and has no `timezone` of its own uses the configured one.
+    """
+    cls = adapter_class(str(raw.get("kind", "")))
+    values = dict(raw)
+    if base_dir is not None and values.get("path") and not Path(values["path"]).is_absolute():
+        values["path"] = str(base_dir / values["path"])
+    if timezone and "timezone" in cls.settings_model.model_fields:
+        values.setdefault("timezone", timezone)
+    return cls.settings_model.model_validate(values)
