@@ -25,7 +25,14 @@ from integrations.base import (
     Task,
     register,
 )
-from integrations.values import parse_amount, parse_date, parse_datetime, parse_probability
+from integrations.deal_fields import normalise_name
+from integrations.values import (
+    currency_code,
+    parse_amount,
+    parse_date,
+    parse_datetime,
+    parse_probability,
+)
 
 
 class CsvSettings(SourceSettings):
@@ -143,7 +150,7 @@ def _task(
         except ValueError:
             bad("amount", "is not an amount")
     if row.get("currency"):
-        task.currency = row["currency"].upper()
+        task.currency = currency_code(row["currency"])
     if row.get("probability"):
         try:
             task.probability = parse_probability(row["probability"])
@@ -174,11 +181,8 @@ def _columns(header: list[str], settings: CsvSettings) -> dict[str, int]:
 
 
 def _normalise_header(text: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(ch for ch in plain.casefold() if ch.isalnum())
+    """Looser than custom-field names: `Montant (€)`, `montant-€` and `Montant` are one column."""
+    return "".join(ch for ch in normalise_name(text) if ch.isalnum())
 
 
 def _sniff(text: str) -> str:

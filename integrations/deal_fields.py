@@ -14,7 +14,13 @@ from datetime import UTC, date, datetime, time
 from typing import TypeVar
 
 from integrations.base import SourceSettings, Task
-from integrations.values import parse_amount, parse_date, parse_datetime, parse_probability
+from integrations.values import (
+    currency_code,
+    parse_amount,
+    parse_date,
+    parse_datetime,
+    parse_probability,
+)
 
 #: Deal fields that only a custom field can hold.
 CUSTOM_ONLY: tuple[str, ...] = (
@@ -145,12 +151,9 @@ def _apply(task: Task, deal_field: str, raw: RawValue) -> None:
         setattr(task, deal_field, _as_datetime(raw))
     elif deal_field == "currency":
         text = _as_text(raw)
-        task.currency = _SYMBOLS.get(text, text.upper())
+        task.currency = currency_code(text)
     else:
         setattr(task, deal_field, _as_text(raw))
-
-
-_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
 
 
 def _as_text(raw: RawValue) -> str:

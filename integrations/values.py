@@ -16,6 +16,12 @@ _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "eur": "EUR", "euro": "EUR", "euros": "EUR"}
 
 
+def currency_code(text: str) -> str:
+    """A currency as written (`€`, `eur`, `euros`, `USD`) → its ISO code (`EUR`, `USD`)."""
+    cleaned = text.strip()
+    return _CURRENCY_CODES.get(cleaned.lower(), cleaned.upper())
+
+
 def parse_number(text: str) -> float:
     """A number written with French or English separators.
 
@@ -65,7 +71,7 @@ def parse_amount(text: str | float | int | None) -> tuple[float | None, str | No
     currency = None
     found = _CURRENCY.search(raw)
     if found:
-        currency = _CURRENCY_CODES.get(found.group(1).lower(), found.group(1).upper())
+        currency = currency_code(found.group(1))
     body = _CURRENCY.sub("", raw)
     body = _SPACES.sub("", body)
     factor = 1.0

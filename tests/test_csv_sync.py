@@ -162,3 +162,12 @@ def test_status_from_a_custom_field_ignores_the_tool_s_own_history(store: Store)
     sync_source(store, PIPELINE, adapter, now=lambda: datetime(2026, 3, 2, 8, tzinfo=UTC))
     assert [(e["to_stage"], e["at"]) for e in store.history("crm:1")] == [
         ("closing", "2026-03-02T08:00:00+00:00")]  # fmt: skip
+
+
+def test_currency_column_written_as_a_symbol_is_stored_as_its_code(
+    store: Store, tmp_path: Path
+) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title;status;amount;currency\nAudit;appel et devis;3000;€\n", encoding="utf-8")
+    run(store, csv, "2026-03-02T08:00:00")
+    assert store.scalar("SELECT currency FROM deals") == "EUR"

@@ -72,3 +72,11 @@ def test_datetime_with_offset_without_colon_is_aware() -> None:
     moment = parse_datetime("2022-06-09T16:29:31.871-0700")
     assert moment is not None and moment.utcoffset() is not None
     assert moment.isoformat().endswith("-07:00")
+
+
+@pytest.mark.parametrize(("cell", "code"), [("€", "EUR"), ("eur", "EUR"), ("Euros", "EUR"),
+                                            ("$", "USD"), ("£", "GBP"), ("chf", "CHF")])  # fmt: skip
+def test_currency_cells_become_iso_codes(cell: str, code: str) -> None:
+    from integrations.values import currency_code
+
+    assert currency_code(cell) == code
