@@ -112,3 +112,14 @@ def test_money_per_language_and_long_lists_cut() -> None:
 def test_every_phrase_is_in_english_and_french() -> None:
     for key, entry in MESSAGES.items():
         assert entry.get("en") and entry.get("fr"), key
+
+
+def test_lost_json_reason_is_data_not_a_translated_label(store: Store) -> None:
+    ctx = build(store)
+    query = parse("lost")
+    body = to_json(query, run(query, store, ctx), ctx.now)
+    assert any(row["reason"] is None for row in body["reasons"])  # the fixture has one
+    for row in body["reasons"]:
+        assert (row["reason"] is None) == row["no_reason"]
+        if row["reason"] is None:
+            assert row["label"] in ("(no reason)", "(sans raison)")

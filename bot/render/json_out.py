@@ -185,7 +185,8 @@ def _lost(result: Lost) -> dict[str, Any]:
         "as_of": stamp(result.as_of),
         "reasons": [
             {
-                "reason": r.label,
+                "reason": r.reason,  # data: null when none was given, whatever the language
+                "label": r.label,  # what to show: the reason, or "(no reason)" translated
                 "count": r.count,
                 "amount": cents(r.amount),
                 "no_reason": r.reason is None,
