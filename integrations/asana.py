@@ -19,7 +19,7 @@ project no longer appears, and the engine's daily full sync marks it removed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.base import (
@@ -34,6 +34,7 @@ from integrations.http import RETRY_STATUSES, HttpError, paginate, retry_delay
 from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
+OVERLAP = timedelta(minutes=5)
 
 TASK_FIELDS = ",".join(
     [
@@ -109,8 +110,8 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             "limit": PAGE_SIZE,
             "opt_fields": TASK_FIELDS,
         }
-        if since is not None:
-            params["modified_since"] = asana_time(since)
+        if since is not None:  # a little early: our clock is not Asana's (upserts absorb it)
+            params["modified_since"] = asana_time(since - OVERLAP)
 
         def page(offset: str | None) -> tuple[list[dict[str, Any]], str | None]:
             body = self.http.get("/tasks", {**params, **({"offset": offset} if offset else {})})

@@ -26,7 +26,7 @@ as removed. A card moved to another board simply stops appearing: the daily full
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from integrations.base import (
@@ -59,6 +59,9 @@ ACTION_FILTER = ",".join(
     ]
 )
 CARD_FIELDS = "name,idList,idMembers,due,dateLastActivity,url,closed"
+#: An incremental sync reads actions from a little before the bookmark (our clock is not
+#: Trello's); the upserts absorb what is read twice.
+OVERLAP = timedelta(minutes=5)
 #: Above this many cards archived since the bookmark, page the archived cards instead.
 ARCHIVED_ONE_BY_ONE = 20
 
@@ -137,6 +140,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""
         full = since is None
+        since = since - OVERLAP if since is not None else None
         board = self.http.get(
             f"/boards/{self.settings.board}",
             {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},

@@ -94,7 +94,7 @@ def test_trello_sync_into_sqlite(
     page = rows["agence:699c507ca1b2c3d4e5f60005"]
     assert (page["stage"], page["stage_entered"]) == ("won", "2026-02-27T17:00:00+00:00")
 
-    set_bookmark(db, "agence", "2026-03-02T08:00:00+00:00")
+    set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("trello/incremental.yaml"):
         out = run_sync(config, db, capsys)
     assert "agence: incremental, 5 fetched" in out
@@ -140,7 +140,7 @@ def test_asana_sync_into_sqlite(
         "2026-01-20T08:30:00+00:00",
     )
 
-    set_bookmark(db, "agence", "2026-03-02T08:00:00+00:00")
+    set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("asana/incremental.yaml"):
         out = run_sync(config, db, capsys)
     assert "agence: incremental, 2 fetched" in out
