@@ -420,8 +420,9 @@ class Store:
         """Derive stage events and `stage`/`stage_entered` from raw status changes.
 
         Consecutive statuses of the same stage are one stay: moving between two statuses of one
-        stage is not a stage change. `ids=None` rebuilds every deal (after a mapping change).
-        Returns the number of stage events written.
+        stage is not a stage change. `ids=None` rebuilds every deal (after a mapping change)
+        and re-maps their current stage; with `ids` (a sync batch) the current stage was just
+        written by `upsert_deals` with the same mapping. Returns the stage events written.
         """
         stage_of = _memo_stage(pipeline)
         if ids is None:
@@ -432,7 +433,7 @@ class Store:
                 "JOIN deals d ON d.id = c.deal_id ORDER BY c.deal_id, c.at, c.rowid"
             )
             written = self._write_events(cursor, stage_of)
-            self._remap_current(stage_of, None)
+            self._remap_all_current(stage_of)
             return written
         written = 0
         for chunk in _chunks(ids, 500):
@@ -446,7 +447,6 @@ class Store:
                 chunk,
             )
             written += self._write_events(cursor, stage_of)
-            self._remap_current(stage_of, chunk)
         return written
 
     def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int]],
@@ -500,17 +500,13 @@ class Store:
         )
         return len(events)
 
-    def _remap_current(self, stage_of: Any, ids: Sequence[str] | None) -> None:
-        where, params = ("", ()) if ids is None else (
-            f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))  # fmt: skip
-        norms = [r[0] for r in self.conn.execute(f"SELECT DISTINCT status_norm FROM deals{where}",
-                                                 params)]  # fmt: skip
-        for norm in norms:
-            clause = "status_norm IS ?" + (
-                f" AND id IN ({','.join('?' * len(ids))})" if ids else ""
-            )
-            self.conn.execute(f"UPDATE deals SET stage = ? WHERE {clause}",
-                              (stage_of(norm), norm, *(ids or ())))  # fmt: skip
+    def _remap_all_current(self, stage_of: Any) -> None:
+        """Every deal's current stage from its raw status (one UPDATE per distinct status)."""
+        norms = [r[0] for r in self.conn.execute("SELECT DISTINCT status_norm FROM deals")]
+        self.conn.executemany(
+            "UPDATE deals SET stage = ? WHERE status_norm IS ?",
+            [(stage_of(norm), norm) for norm in norms],
+        )
 
     def ensure_mapping(self, pipeline: Pipeline) -> bool:
         """Re-map every stored deal when the stage mapping changed since last time."""
