@@ -32,7 +32,7 @@ from bot.settings import WEEKDAYS
 from bot.slack.deps import Deps
 from bot.store import Store, iso
 from bot.sync_command import describe, sync_all
-from integrations.base import source_name
+from integrations.kinds import source_name
 
 log = logging.getLogger(__name__)
 

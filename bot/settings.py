@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.pipeline import CLIENT_COURT_STATUS, DEFAULT_STAGES, Pipeline, Stage, normalise
-from integrations.base import KNOWN_KINDS, source_name
+from integrations.kinds import KNOWN_KINDS, source_name
 
 if TYPE_CHECKING:
     from bot.secrets import Secrets

@@ -17,21 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
+from integrations.kinds import KNOWN_KINDS, source_name  # noqa: F401 - re-exported
+
 if TYPE_CHECKING:  # http.py imports this module: the client is imported where it is built
     from integrations.http import HttpClient
-
-#: Every kind the contract names, with the module that implements it.
-KNOWN_KINDS: dict[str, str] = {
-    "csv": "integrations.csv_source",
-    "trello": "integrations.trello",
-    "asana": "integrations.asana",
-    "jira": "integrations.jira",
-    "clickup": "integrations.clickup",
-    "notion": "integrations.notion",
-    "monday": "integrations.monday",
-    "linear": "integrations.linear",
-    "demo": "integrations.demo",
-}
 
 #: Deal fields a source may carry; `[sources.fields]` renames where each lives in the tool.
 DEAL_FIELDS: tuple[str, ...] = (
@@ -268,11 +257,6 @@ def adapter_class(kind: str) -> type[Adapter[Any]]:
                 f"source kind '{kind}' is not available in this version of pipeline-bot"
             ) from exc
     return _REGISTRY[kind]
-
-
-def source_name(raw: Mapping[str, Any]) -> str:
-    """The name of a `[[sources]]` table before validation: `name`, else its `kind`."""
-    return str(raw.get("name") or raw.get("kind"))
 
 
 def validate_source(
