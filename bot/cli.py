@@ -132,9 +132,7 @@ def open_store(settings: Settings) -> Any:
     database raises `StoreLocked`, which `main` turns into one line)."""
     from bot.store import Store
 
-    store = Store(settings.db_path)
-    store.ensure_mapping(settings.pipeline)
-    return store
+    return Store.open(settings.db_path, settings.pipeline)
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:

@@ -262,6 +262,14 @@ class Store:
         if migrate and not migrations.all_applied(conn):
             self._while_locked(deadline, lambda: migrations.apply(self.db))
 
+    @classmethod
+    def open(cls, path: str | Path, pipeline: Pipeline) -> Store:
+        """The store for a command or a Slack request: migrated, and re-mapped when the stage
+        mapping changed since the last use (a locked database raises `StoreLocked`)."""
+        store = cls(path)
+        store.ensure_mapping(pipeline)
+        return store
+
     def _setup(self, busy_timeout_ms: int) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         self.conn.execute("PRAGMA journal_mode = WAL")

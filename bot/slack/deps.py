@@ -22,6 +22,4 @@ class Deps:
     now: Callable[[], datetime] = field(default=_utc_now)
 
     def open_store(self) -> Store:
-        store = Store(self.settings.db_path)
-        store.ensure_mapping(self.settings.pipeline)
-        return store
+        return Store.open(self.settings.db_path, self.settings.pipeline)
