@@ -417,10 +417,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Bottleneck: {stage} ({rate} go on)",
         "fr": "Goulot d'étranglement : {stage} ({rate} passent à la suite)",
     },
-    "funnel.none": {
-        "en": "No deal has reached a stage yet.",
-        "fr": "Aucune affaire pour l'instant.",
-    },
     # --- owners ---
     "owners.title": {"en": "Open deals per owner", "fr": "Affaires ouvertes par responsable"},
     "owners.none": {"en": "No open deal.", "fr": "Aucune affaire ouverte."},
