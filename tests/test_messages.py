@@ -18,3 +18,23 @@ def test_phrase_has_english_and_french_with_the_same_placeholders(key: str) -> N
     entry = MESSAGES[key]
     assert entry.get("en") and entry.get("fr"), f"{key} lacks a language"
     assert fields(entry["en"]) == fields(entry["fr"]), key
+
+
+def test_every_phrase_is_used_somewhere() -> None:
+    """A phrase nobody shows is dead weight that translators still maintain."""
+    import re
+    from pathlib import Path
+
+    from bot.i18n import MESSAGES
+
+    root = Path(__file__).resolve().parent.parent / "bot"
+    code = "\n".join(p.read_text("utf-8") for p in root.rglob("*.py") if p.name != "i18n.py")
+    unused = [
+        key
+        for key in MESSAGES
+        if f'"{key}"' not in code
+        and f"'{key}'" not in code
+        # keys built at run time, e.g. t(f"change.{event.kind}")
+        and not re.search(r"f[\"']" + re.escape(key.rsplit(".", 1)[0] + ".") + r"\{", code)
+    ]
+    assert unused == []
