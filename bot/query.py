@@ -139,9 +139,10 @@ def _stage(store: Store, ctx: Context, args: str) -> Any:
 
 
 def _owner(store: Store, ctx: Context, args: str) -> Any:
-    names = analytics.find_owners(store, args)
+    owners = known_owners(store)
+    names = analytics.match_owners(owners, args)
     if not names:
-        known = sorted({owner for owner, _ in known_owners(store)}, key=str.casefold)
+        known = sorted({owner for owner, _ in owners}, key=str.casefold)
         shown = ", ".join(known[:10]) + (" …" if len(known) > 10 else "")
         raise UnknownQuery("error.no_owner", name=args.strip(), owners=shown or "—")
     return analytics.owned_by(store, ctx, names)
@@ -153,12 +154,13 @@ def _mine(store: Store, ctx: Context, args: str) -> Any:
     if not ctx.user:
         raise UnknownQuery("error.mine_who")
     wanted = analytics.names_of_user(ctx)
+    owners = known_owners(store)
     names: set[str] = set()
     for name in wanted:
-        names.update(analytics.find_owners(store, name, exact=True))
+        names.update(analytics.match_owners(owners, name, exact=True))
     if not wanted:  # not a Slack ID of [people]: an owner name
-        names.update(analytics.find_owners(store, ctx.user, exact=True)
-                     or analytics.find_owners(store, ctx.user))  # fmt: skip
+        names.update(analytics.match_owners(owners, ctx.user, exact=True)
+                     or analytics.match_owners(owners, ctx.user))  # fmt: skip
         if not names and ctx.user.upper().startswith(("U", "W")) and ctx.user.isalnum():
             raise UnknownQuery("error.mine_unknown", user=ctx.user)
     return analytics.owned_by(store, ctx, sorted(names, key=str.casefold), kind="mine")

@@ -227,11 +227,18 @@ def known_owners(store: Store) -> list[tuple[str, str | None]]:
 
 
 def find_owners(store: Store, text: str, exact: bool = False) -> list[str]:
-    """Owner names whose name or e-mail contains `text` (or equals it when `exact`), ignoring
-    case and accents; sorted, each once."""
+    """Owner names whose name or e-mail contains `text` (or equals it when `exact`)."""
+    return match_owners(known_owners(store), text, exact)
+
+
+def match_owners(
+    owners: Sequence[tuple[str, str | None]], text: str, exact: bool = False
+) -> list[str]:
+    """`find_owners` over (owner, e-mail) pairs already read: case and accents ignored; sorted,
+    each once. A question that tries several names reads the owners once."""
     wanted = normalise(text)
     found: set[str] = set()
-    for owner, email in known_owners(store):
+    for owner, email in owners:
         for candidate in (owner, email):
             value = normalise(candidate or "")
             if value and (value == wanted if exact else wanted in value):
