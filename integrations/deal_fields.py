@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from integrations.base import SourceSettings, Task
 from integrations.values import (
@@ -184,3 +184,16 @@ def _as_datetime(raw: RawValue) -> datetime | None:
     if isinstance(raw, str):
         return parse_datetime(raw)
     raise ValueError(f"not a date and time: {raw!r}")
+
+
+def read_time(task: Task, name: str, value: Any, noun: str = "task") -> datetime | None:
+    """A tool's own timestamp field (ISO 8601); unreadable → None and a warning on the task."""
+    if not value:
+        return None
+    try:
+        return parse_datetime(str(value))
+    except ValueError as exc:
+        task.warnings.append(
+            f"{task_label(task, noun)}: {name} = {value!r} could not be read ({exc})"
+        )
+        return None

@@ -33,7 +33,13 @@ from integrations.base import (
     Task,
     register,
 )
-from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
+from integrations.deal_fields import (
+    RawValue,
+    apply_value,
+    find_by_name,
+    read_time,
+    wanted_fields,
+)
 from integrations.http import paginate
 from integrations.values import parse_datetime
 
@@ -253,8 +259,8 @@ class JiraAdapter(Adapter[JiraSettings]):
             owner_email=assignee.get("emailAddress") or None,
             url=f"{self.settings.base_url}/browse/{key}",
         )
-        task.started = _system_time(task, "created", fields.get("created"))
-        task.updated = _system_time(task, "updated", fields.get("updated"))
+        task.started = read_time(task, "created", fields.get("created"))
+        task.updated = read_time(task, "updated", fields.get("updated"))
         for deal, (field_id, name) in custom.items():
             apply_value(task, deal, name, _plain(fields.get(field_id), deal))
         if task.expected_close is None and fields.get("duedate"):
@@ -297,16 +303,6 @@ def _changelog_time(value: Any) -> datetime | None:
         except ValueError:
             log.warning("unreadable Jira changelog time %r; change skipped", value)
     return None
-
-
-def _system_time(task: Task, name: str, value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(str(value))
-    except ValueError as exc:
-        task.warnings.append(f"{task_label(task)}: {name} = {value!r} could not be read ({exc})")
-        return None
 
 
 def _plain(value: Any, deal_field: str) -> RawValue:

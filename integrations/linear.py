@@ -44,7 +44,7 @@ from integrations.base import (
     Task,
     register,
 )
-from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
+from integrations.deal_fields import RawValue, apply_value, find_by_name, read_time, wanted_fields
 from integrations.graphql import (
     GraphQLError,
     describe,
@@ -54,7 +54,6 @@ from integrations.graphql import (
     reset_delay,
 )
 from integrations.http import AuthError, HttpError, paginate, retry_delay
-from integrations.values import parse_datetime
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -247,8 +246,8 @@ class LinearAdapter(Adapter[LinearSettings]):
             url=node.get("url") or None,
             removed=bool(node.get("archivedAt")),
         )
-        task.started = _time(task, "createdAt", node.get("createdAt"))
-        task.updated = _time(task, "updatedAt", node.get("updatedAt"))
+        task.started = read_time(task, "createdAt", node.get("createdAt"), NOUN)
+        task.updated = read_time(task, "updatedAt", node.get("updatedAt"), NOUN)
 
         candidates = _labelled(node) + _described(node.get("description"))
         for deal, name in wanted_fields(self.settings).items():
@@ -305,7 +304,7 @@ def _history(task: Task, entries: list[Any]) -> list[StatusChange]:
         to_state = ((entry or {}).get("toState") or {}).get("name")
         if not to_state:
             continue  # a change of something else (title, labels, assignee...)
-        at = _time(task, "history.createdAt", entry.get("createdAt"))
+        at = read_time(task, "history.createdAt", entry.get("createdAt"), NOUN)
         if at is None:
             continue
         from_state = (entry.get("fromState") or {}).get("name") or None
@@ -316,15 +315,3 @@ def _history(task: Task, entries: list[Any]) -> list[StatusChange]:
         # History records moves, not the state an issue was created in.
         moves.insert(0, StatusChange(at=task.started, to_status=initial))
     return moves
-
-
-def _time(task: Task, name: str, value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(str(value))
-    except ValueError as exc:
-        task.warnings.append(
-            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
-        )
-        return None

@@ -52,12 +52,11 @@ from integrations.deal_fields import (
     apply_value,
     find_by_name,
     find_due,
-    task_label,
+    read_time,
     wanted_fields,
 )
 from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
 from integrations.http import AuthError, paginate
-from integrations.values import parse_datetime
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -276,15 +275,15 @@ class MondayAdapter(Adapter[MondaySettings]):
             url=item.get("url") or None,
             removed=str(item.get("state") or "active") in ("archived", "deleted"),
         )
-        task.started = _time(task, "created_at", item.get("created_at"))
-        task.updated = _time(task, "updated_at", item.get("updated_at"))
+        task.started = read_time(task, "created_at", item.get("created_at"), NOUN)
+        task.updated = read_time(task, "updated_at", item.get("updated_at"), NOUN)
 
         status = values.get(self._columns.get("status", ""))
         if status is not None:
             task.status = str(status.get("text") or "").strip() or None
             changed_at = _json(status.get("value")).get("changed_at")
             if task.status and changed_at:
-                task.stage_entered = _time(task, "status changed_at", changed_at)
+                task.stage_entered = read_time(task, "status changed_at", changed_at, NOUN)
         owner = values.get(self._columns.get("owner", ""))
         if owner is not None:
             first = str(owner.get("text") or "").split(",")[0].strip()
@@ -333,15 +332,3 @@ def _plain(value: Mapping[str, Any]) -> RawValue:
             return str(parsed["date"])
     text = value.get("text")
     return str(text).strip() or None if text is not None else None
-
-
-def _time(task: Task, name: str, value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(str(value))
-    except ValueError as exc:
-        task.warnings.append(
-            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
-        )
-        return None

@@ -44,11 +44,10 @@ from integrations.deal_fields import (
     apply_value,
     find_by_name,
     find_due,
-    task_label,
+    read_time,
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
-from integrations.values import parse_datetime
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -163,8 +162,8 @@ class NotionAdapter(Adapter[NotionSettings]):
             url=page.get("url") or None,
             removed=bool(page.get("archived") or page.get("in_trash")),
         )
-        task.started = _time(task, "created_time", page.get("created_time"))
-        task.updated = _time(task, "last_edited_time", page.get("last_edited_time"))
+        task.started = read_time(task, "created_time", page.get("created_time"), NOUN)
+        task.updated = read_time(task, "last_edited_time", page.get("last_edited_time"), NOUN)
 
         status_name = self.settings.fields.get("status") or self.settings.status_property
         status_prop = find_by_name(status_name, named)
@@ -265,15 +264,3 @@ def _plain(prop: Mapping[str, Any], deal_field: str) -> RawValue:
     if kind in ("number", "url", "email", "phone_number", "created_time", "last_edited_time"):
         return value if isinstance(value, str | int | float) else None
     return None  # checkbox, relation, files, created_by…: nothing a deal field can hold
-
-
-def _time(task: Task, name: str, value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(str(value))
-    except ValueError as exc:
-        task.warnings.append(
-            f"{task_label(task, NOUN)}: {name} = {value!r} could not be read ({exc})"
-        )
-        return None
