@@ -18,15 +18,19 @@ project no longer appears, and the engine's daily full sync marks it removed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
     SourceSettings,
     StatusChange,
     Task,
+    id_from_url,
     register,
 )
 from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
@@ -71,6 +75,10 @@ BATCH_SIZE = 10  # Asana's maximum number of actions in one batch request
 MAX_ACTION_ATTEMPTS = 3
 
 
+#: app.asana.com/0/<project>/… (classic links) or …/project/<project>/… (newer ones)
+_PROJECT_IN_URL = re.compile(r"app\.asana\.com/0/(\d+)|/project/(\d+)")
+
+
 class AsanaSettings(SourceSettings):
     """`[[sources]] kind = "asana"`: `project` gid; `status_field` names an enum custom field
     to read the status from instead of the task's section."""
@@ -79,6 +87,11 @@ class AsanaSettings(SourceSettings):
     base_url: str | None = DEFAULT_BASE_URL
     project: str
     status_field: str | None = None
+
+    @field_validator("project")
+    @classmethod
+    def _project_gid(cls, value: str) -> str:
+        return id_from_url(value, _PROJECT_IN_URL, "an Asana project gid or its URL")
 
 
 def asana_time(moment: datetime) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -257,6 +258,18 @@ def adapter_class(kind: str) -> type[Adapter[Any]]:
                 f"source kind '{kind}' is not available in this version of pipeline-bot"
             ) from exc
     return _REGISTRY[kind]
+
+
+def id_from_url(value: str, url_pattern: re.Pattern[str], expected: str) -> str:
+    """An id as pasted: the id itself, or the tool's URL copied from the browser (the first
+    group of `url_pattern` that matched); anything else is refused saying what is `expected`."""
+    value = value.strip()
+    found = url_pattern.search(value)
+    if found:
+        value = next(group for group in found.groups() if group)
+    if not value or "/" in value or ":" in value:
+        raise ValueError(f"must be {expected}")
+    return value
 
 
 def validate_source(

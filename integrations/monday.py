@@ -45,6 +45,7 @@ from integrations.base import (
     SourceError,
     SourceSettings,
     Task,
+    id_from_url,
     register,
 )
 from integrations.deal_fields import (
@@ -100,13 +101,10 @@ class MondaySettings(SourceSettings):
     @field_validator("board")
     @classmethod
     def _board_id(cls, value: str) -> str:
-        value = value.strip()
-        found = _BOARD_IN_URL.search(value)
-        if found:  # a board URL copied from the browser
-            value = found.group(1)
-        if not value.isdigit():
+        board = id_from_url(value, _BOARD_IN_URL, "a monday.com board id or its URL")
+        if not board.isdigit():
             raise ValueError("board must be a monday.com board id (the number after /boards/)")
-        return value
+        return board
 
 
 @register

@@ -25,15 +25,19 @@ as removed. A card moved to another board simply stops appearing: the daily full
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+
+from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
     SourceSettings,
     StatusChange,
     Task,
+    id_from_url,
     register,
 )
 from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
@@ -66,12 +70,20 @@ OVERLAP = timedelta(minutes=5)
 ARCHIVED_ONE_BY_ONE = 20
 
 
+_BOARD_IN_URL = re.compile(r"trello\.com/b/([A-Za-z0-9]+)")
+
+
 class TrelloSettings(SourceSettings):
     """`[[sources]] kind = "trello"`: `board` is the board id or its short link."""
 
     kind: str = "trello"
     base_url: str | None = DEFAULT_BASE_URL
     board: str
+
+    @field_validator("board")
+    @classmethod
+    def _board_id(cls, value: str) -> str:
+        return id_from_url(value, _BOARD_IN_URL, "a Trello board id or its URL (trello.com/b/…)")
 
 
 def trello_time(moment: datetime) -> str:
