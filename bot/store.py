@@ -1,4 +1,4 @@
-"""The SQLite store: the only module that speaks SQL.
+"""The SQLite store: the schema, its migrations and every write (analytics only read).
 
 Raw statuses are the truth (`status_changes`); stages are derived from them with the configured
 mapping, and `stage_events` / `deals.stage` are a materialised view rebuilt whenever the mapping's

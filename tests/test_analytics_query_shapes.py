@@ -29,7 +29,7 @@ def _quiet(store: Store, deal: str, stage: str, until: str) -> None:
 
 
 def _expected_stalled(store: Store, ctx: Context) -> list[tuple[str, int]]:
-    """Stalled per CONTRACT.md, deal by deal in Python: open stage with stall_days > 0,
+    """Stalled per docs/definitions.md, deal by deal in Python: open stage with stall_days > 0,
     idle_days >= stall_days, not quiet in its current stage, not removed."""
     now = iso(ctx.now)
     quiet = {

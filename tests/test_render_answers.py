@@ -23,7 +23,7 @@ EXAMPLES = {
     "help": "help",
 }  # fmt: skip
 
-#: CONTRACT.md "query --json shapes": keys that must be there.
+#: docs/json.md: keys that must be there.
 SHAPES: dict[str, dict[str, set[str]]] = {
     "summary": {"": {"query", "as_of", "stages", "open", "unmapped"},
                 "stages": {"key", "label", "count", "amount", "weighted", "stalled"},

@@ -29,7 +29,7 @@ from tests.slack_http import (
 )
 from tests.slack_standin import SlackStandIn
 
-# reference/slack.md: Slack's documented signing example.
+# Slack's documented signing example (api.slack.com/authentication/verifying-requests-from-slack).
 VECTOR_TIMESTAMP = 1531420618
 VECTOR_BODY = (
     "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"

@@ -63,7 +63,7 @@ from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listen
 from bot.render.registry import Registry
 from bot.settings import person_index, slack_user
 
-# Slack's limits (https://api.slack.com/reference/block-kit): reference/slack.md "Limits".
+# Slack's limits (https://api.slack.com/reference/block-kit) (the limits table there).
 
 #: Deals listed one per section in a message / per App Home list before "… and N more".
 MESSAGE_DEALS = 20

@@ -1,4 +1,4 @@
-"""Result objects → the contract's `query --json` shapes, keys as CONTRACT.md writes them."""
+"""Result objects → the contract's `query --json` shapes, keys as docs/json.md writes them."""
 
 from __future__ import annotations
 
