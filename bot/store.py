@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,6 +227,60 @@ def m006_query_indexes(db: sqlite_utils.Database) -> None:
         )
 
 
+@migrations()
+def m007_field_changes(db: sqlite_utils.Database) -> None:
+    """Field history: every change of a deal's amount, expected close, probability and owner.
+
+    `origin` is "tool" (the task manager's own history, its real time) or "snapshot" (seen
+    changed between two syncs, at the sync's time); `by_user` the Slack user when the change was
+    made from Slack. Values are text (`encode_value`). The unique index makes re-reading the same
+    tool history a no-op; (field, at) serves the forecast's "value at a past instant"."""
+    db.execute(
+        "CREATE TABLE field_changes (id INTEGER PRIMARY KEY, deal_id TEXT NOT NULL, "
+        "at TEXT NOT NULL, field TEXT NOT NULL, from_value TEXT, to_value TEXT, "
+        "origin TEXT NOT NULL, by_user TEXT)"
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_field_changes_once ON field_changes"
+        "(deal_id, field, at, IFNULL(to_value, ''))"
+    )
+    db.execute("CREATE INDEX idx_field_changes_field_at ON field_changes(field, at, deal_id)")
+
+
+#: Deal fields whose changes `field_changes` keeps, and how their values are typed.
+FIELD_TYPES: dict[str, type] = {
+    "amount": float,
+    "expected_close": date,
+    "probability": float,
+    "owner": str,
+}
+
+
+def encode_value(value: object) -> str | None:
+    """A tracked field's value as stored: numbers as Python writes floats, dates ISO, text as is."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError("a flag is not a tracked field value")
+    if isinstance(value, int | float):
+        return repr(float(value))
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def decode_value(field: str, text: str | None) -> float | date | str | None:
+    """The typed value of a stored one (`encode_value` reversed)."""
+    if text is None:
+        return None
+    kind = FIELD_TYPES.get(field, str)
+    if kind is float:
+        return float(text)
+    if kind is date:
+        return date.fromisoformat(text[:10])
+    return text
+
+
 def search_key(title: str | None, client: str | None) -> str:
     """What `deal TEXT` searches: title and client, normalised, on two lines."""
     return f"{normalise(title or '')}\n{normalise(client or '')}"
@@ -410,6 +464,66 @@ class Store:
             ((d, at, f, t, normalise(t), o) for d, at, f, t, o in changes),
         )
         return self.conn.total_changes - before
+
+    def add_field_changes(
+        self, changes: Iterable[tuple[str, str, str, str | None, str | None, str, str | None]]
+    ) -> int:
+        """Insert (deal_id, at, field, from, to, origin, by) once each (values already encoded);
+        returns how many were new. A tool's change replaces the snapshot of the same move that
+        an earlier sync recorded at its own (later) time."""
+        rows = list(changes)
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO field_changes(deal_id, at, field, from_value, to_value,"
+            " origin, by_user) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        added = self.conn.total_changes - before
+        tool = [(d, f, fr, to, at) for d, at, f, fr, to, origin, _ in rows if origin == "tool"]
+        if tool:
+            self.conn.executemany(
+                "DELETE FROM field_changes WHERE origin = 'snapshot' AND deal_id = ? AND field = ?"
+                " AND from_value IS ? AND to_value IS ? AND at >= ?",
+                tool,
+            )
+        return added
+
+    def latest_field_values(self, ids: Sequence[str]) -> dict[tuple[str, str], str | None]:
+        """Per (deal, field), the value its newest recorded change set (encoded)."""
+        out: dict[tuple[str, str], str | None] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for deal_id, field, _, value in self.conn.execute(
+                "SELECT deal_id, field, MAX(at), to_value FROM field_changes "
+                f"WHERE deal_id IN ({marks}) GROUP BY deal_id, field",
+                chunk,
+            ):
+                out[deal_id, field] = value
+        return out
+
+    def field_changes(self, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each deal's field changes, oldest first (values still encoded)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.rows(
+                "SELECT deal_id, at, field, from_value, to_value, origin, by_user "
+                f"FROM field_changes WHERE deal_id IN ({marks}) ORDER BY deal_id, at, id",
+                chunk,
+            ):
+                out.setdefault(row["deal_id"], []).append(row)
+        return out
+
+    def changes_of_field(self, field: str) -> list[tuple[str, str, str | None, str | None]]:
+        """Every (deal_id, at, from, to) change of one field, in time order: to know a field's
+        value at a past instant (the forecast's back-test), or how often it moved (hygiene)."""
+        return list(
+            self.conn.execute(
+                "SELECT deal_id, at, from_value, to_value FROM field_changes WHERE field = ? "
+                "ORDER BY at, id",
+                (field,),
+            )
+        )
 
     def latest_statuses(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """Per deal, the (at, to_norm) of its newest recorded status change."""

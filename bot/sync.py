@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.pipeline import Pipeline, normalise
-from bot.store import Store, iso
+from bot.store import Store, encode_value, iso
 from integrations.base import (
+    TRACKED_FIELDS,
     Adapter,
     ProgressCallback,
     SourceError,
@@ -157,6 +158,7 @@ def _store_batch(
             for deal_id, task in zip(ids, tasks, strict=True)]  # fmt: skip
     store.upsert_deals(rows)
     store.add_status_changes(snapshots)
+    _record_field_changes(store, ids, tasks, rows, before, seen_at)
     store.rebuild_stage_events(pipeline, ids)
     result.fetched += len(tasks)
     reached: list[tuple[str, str]] = []
@@ -177,6 +179,37 @@ def _store_batch(
     # process stops right after this sync; the first sync of a source never queues old outcomes.
     store.record_outcomes(reached, started)
     result.reached_outcome.extend(reached)
+
+
+def _record_field_changes(
+    store: Store,
+    ids: list[str],
+    tasks: list[Task],
+    rows: list[dict[str, Any]],
+    before: dict[str, dict[str, Any]],
+    seen_at: str,
+) -> None:
+    """Field history of a batch: the tool's own changes, then, for a tracked field whose value
+    differs from the stored one and whose newest known change does not already say so, a
+    snapshot at this sync's time. A deal's first sight records nothing: no change was seen."""
+    store.add_field_changes(
+        (deal_id, iso(change.at), change.field, encode_value(change.from_value),
+         encode_value(change.to_value), "tool", None)
+        for deal_id, task in zip(ids, tasks, strict=True)
+        for change in task.field_history
+    )  # fmt: skip
+    latest = store.latest_field_values([r["id"] for r in rows if r["id"] in before])
+    snapshots = []
+    for new in rows:
+        old = before.get(new["id"])
+        if old is None:
+            continue
+        for name in TRACKED_FIELDS:
+            was, now = encode_value(old.get(name)), encode_value(new.get(name))
+            key = (new["id"], name)
+            if was != now and (key not in latest or latest[key] != now):
+                snapshots.append((new["id"], seen_at, name, was, now, "snapshot", None))
+    store.add_field_changes(snapshots)
 
 
 def _outcome_keys(pipeline: Pipeline) -> set[str]:

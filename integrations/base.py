@@ -65,6 +65,22 @@ class StatusChange:
     from_status: str | None = None
 
 
+#: Deal fields whose every change the store keeps (the forecast's field history).
+TRACKED_FIELDS: tuple[str, ...] = ("amount", "expected_close", "probability", "owner")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One change of a tracked deal field (`TRACKED_FIELDS`) as the tool recorded it, values
+    already parsed like the field itself (amount and probability floats, a date, an owner name);
+    None means the field was empty."""
+
+    at: datetime
+    field: str
+    from_value: float | date | str | None
+    to_value: float | date | str | None
+
+
 @dataclass
 class Task:
     """One deal as a task manager or a sheet holds it; values already parsed, raw status kept.
@@ -95,6 +111,9 @@ class Task:
     removed: bool = False
     status_category: str | None = None
     history: list[StatusChange] = field(default_factory=list)
+    #: changes of amount, close date, probability and owner from the tool's own history (empty:
+    #: the sync engine records what it sees change between two syncs)
+    field_history: list[FieldChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 

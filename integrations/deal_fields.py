@@ -133,6 +133,20 @@ def apply_custom_fields(
             apply_value(task, deal_field, display, values[key], noun)
 
 
+def parse_field(deal_field: str, raw: RawValue) -> float | date | str | None:
+    """`raw` read as `deal_field` reads it (for values in a tool's history); None when empty or
+    unreadable: a past value that can't be read is not worth a warning."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    scratch = Task(id="", title="", status=None)
+    try:
+        _apply(scratch, deal_field, raw)
+    except ValueError:
+        return None
+    value = getattr(scratch, deal_field)
+    return value if isinstance(value, float | date | str) else None
+
+
 def _apply(task: Task, deal_field: str, raw: RawValue) -> None:
     if deal_field == "amount":
         if isinstance(raw, date):

@@ -33,14 +33,23 @@ from typing import Any, ClassVar
 from pydantic import field_validator
 
 from integrations.base import (
+    TRACKED_FIELDS,
     Adapter,
+    FieldChange,
     SourceSettings,
     StatusChange,
     Task,
     id_from_url,
     register,
 )
-from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
+from integrations.deal_fields import (
+    RawValue,
+    apply_custom_fields,
+    apply_value,
+    normalise_name,
+    parse_field,
+    wanted_fields,
+)
 from integrations.http import HttpError, paginate
 from integrations.values import parse_datetime
 
@@ -60,6 +69,8 @@ ACTION_FILTER = ",".join(
         "updateCard:idList",
         "updateCard:closed",
         "updateList:closed",
+        "updateCard:due",
+        "updateCustomFieldItem",
     ]
 )
 CARD_FIELDS = "name,idList,idMembers,due,dateLastActivity,url,closed"
@@ -114,6 +125,10 @@ class _Moves:
         self.created: set[str] = set()
         self.archived_cards: set[str] = set()
         self.archived_lists: set[str] = set()
+        #: field history per card, from `updateCustomFieldItem` actions, and the due date's
+        #: (`updateCard:due`), the close date's history only when no custom field holds it
+        self.fields: dict[str, list[FieldChange]] = {}
+        self.due: dict[str, list[FieldChange]] = {}
 
     def add(self, card_id: str, at: float, to: str, before: str | None) -> None:
         self.by_card.setdefault(card_id, []).extend((at, to, before))
@@ -160,13 +175,15 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         pages = 1
         self._progress(pages, 0)
         lists: dict[str, dict[str, Any]] = {lst["id"]: lst for lst in board.get("lists") or []}
+        fields = _CustomFields(board.get("customFields") or [])
+        tracked = self._tracked_fields(fields)
         moves = _Moves()
         for actions in paginate(lambda before: self._actions_page(since, before), source=self.name):
             pages += 1
             self._read_actions(actions, lists, moves)
+            self._read_field_actions(actions, fields, tracked, moves)
             self._progress(pages, 0)
 
-        fields = _CustomFields(board.get("customFields") or [])
         members = {m["id"]: m for m in board.get("members") or []}
         seen: set[str] = set()
         yielded = 0
@@ -291,11 +308,56 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             elif kind == "updateCard" and (data.get("card") or {}).get("closed"):
                 moves.archived_cards.add(card_id)
 
+    def _tracked_fields(self, fields: _CustomFields) -> dict[str, str]:
+        """Which history a field change of this board is: custom-field id (or "due") -> the
+        tracked deal field it holds."""
+        wanted = wanted_fields(self.settings)
+        by_name = {normalise_name(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
+        tracked = {fid: by_name[name] for fid, name in fields.names.items() if name in by_name}
+        tracked["due"] = "expected_close"
+        return tracked
+
+    @staticmethod
+    def _read_field_actions(
+        actions: list[dict[str, Any]],
+        fields: _CustomFields,
+        tracked: Mapping[str, str],
+        moves: _Moves,
+    ) -> None:
+        """Changes of the tracked fields: `updateCard` with `data.old.due` (the due date), and
+        `updateCustomFieldItem` with the new item and `data.old` (the value before)."""
+        for action in actions:
+            data = action.get("data") or {}
+            card_id = (data.get("card") or {}).get("id")
+            kind = action.get("type")
+            old = data.get("old") or {}
+            if not card_id or not isinstance(old, Mapping):
+                continue
+            if kind == "updateCard" and "due" in old:
+                key, before, after = "due", old.get("due"), (data.get("card") or {}).get("due")
+            elif kind == "updateCustomFieldItem":
+                key = str((data.get("customField") or {}).get("id") or "")
+                before = fields.item_value(old)
+                after = fields.item_value(data.get("customFieldItem") or {})
+            else:
+                continue
+            deal_field = tracked.get(key)
+            moment = parse_datetime(action.get("date"))
+            if deal_field is None or moment is None:
+                continue
+            change = FieldChange(moment, deal_field, parse_field(deal_field, before),
+                                 parse_field(deal_field, after))  # fmt: skip
+            if change.from_value != change.to_value:
+                found = moves.due if key == "due" else moves.fields
+                found.setdefault(card_id, []).append(change)
+
     @staticmethod
     def _changed(card: Mapping[str, Any], since: datetime | None, moves: _Moves) -> bool:
         if since is None or card["id"] in moves.by_card or card["id"] in moves.archived_cards:
             return True
         if card.get("idList") in moves.archived_lists:
+            return True
+        if card["id"] in moves.fields or card["id"] in moves.due:
             return True
         text = card.get("dateLastActivity") or ""
         if len(text) == 24 and text.endswith("Z"):  # Trello's own format sorts as text: no parsing
@@ -327,8 +389,10 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             removed=bool(card.get("closed")) or bool(lst and lst.get("closed")),
         )
         apply_custom_fields(task, fields.values(card), self.settings, noun="card")
-        if task.expected_close is None:
+        changes = list(moves.fields.get(card_id, []))
+        if task.expected_close is None:  # the due date is the close date (and its history)
             apply_value(task, "expected_close", "due", card.get("due"), "card")
+            changes.extend(moves.due.get(card_id, []))
         history = moves.history(card_id)
         if full and card_id not in moves.created and task.started is not None:
             # No creation action (e.g. older than the board's history): the card was created in
@@ -337,6 +401,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             if initial:
                 history.insert(0, StatusChange(task.started, initial))
         task.history = history
+        task.field_history = sorted(changes, key=lambda change: change.at)
         return task
 
 
@@ -356,21 +421,26 @@ class _CustomFields:
         found: dict[str, RawValue] = {}
         for item in card.get("customFieldItems") or []:
             name = self.names.get(item.get("idCustomField", ""))
-            if name is None:
-                continue
-            if item.get("idValue"):
-                found[name] = self.options.get(item["idValue"])
-                continue
-            value = item.get("value") or {}
-            if "number" in value:
-                found[name] = _number(value["number"])
-            elif "checked" in value:
-                found[name] = str(value["checked"]).lower() == "true"
-            elif "date" in value:
-                found[name] = value["date"]
-            elif "text" in value:
-                found[name] = value["text"]
+            if name is not None:
+                found[name] = self.item_value(item)
         return found
+
+    def item_value(self, item: Mapping[str, Any]) -> RawValue:
+        """One custom-field item's value (a card's, or `data.old` of an update action)."""
+        if item.get("idValue"):
+            return self.options.get(item["idValue"])
+        value = item.get("value") or {}
+        if not isinstance(value, Mapping):
+            return None
+        if "number" in value:
+            return _number(value["number"])
+        if "checked" in value:
+            return str(value["checked"]).lower() == "true"
+        if "date" in value:
+            return value["date"]
+        if "text" in value:
+            return value["text"]
+        return None
 
 
 def _number(text: Any) -> RawValue:

@@ -19,7 +19,7 @@ from bot.analytics.core import (
     stall_sql,
 )
 from bot.pipeline import Stage, normalise
-from bot.store import Store
+from bot.store import Store, decode_value
 
 COLUMNS = ", ".join(
     f"d.{name}"
@@ -36,6 +36,17 @@ class HistoryEvent:
     to_stage: str | None
     status: str | None
     to_label: str | None = None  # the stage label in the configured language
+
+
+@dataclass
+class FieldChangeEvent:
+    """One change of amount, expected close, probability or owner (the field history)."""
+
+    at: datetime
+    field: str
+    from_value: float | date | str | None
+    to_value: float | date | str | None
+    by: str | None = None  # the Slack user who made it from Slack; None: from the tool
 
 
 @dataclass(slots=True)
@@ -67,6 +78,10 @@ class DealView:
     stall_days: int
     stalled: bool
     history: list[HistoryEvent] = field(default_factory=list)
+    #: "deal" (its own), "stage" (its stage's, or won 100 / lost 0) or "calibrated"; None when
+    #: it has none (unmapped, no probability of its own)
+    probability_from: str | None = None
+    changes: list[FieldChangeEvent] = field(default_factory=list)
 
     @property
     def started(self) -> datetime | None:
@@ -147,19 +162,20 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
                 close = closes[expected] = date.fromisoformat(expected)
         else:
             close = None
+        origin: str | None
         if fixed_p is not None:
-            probability = fixed_p
+            probability, origin = fixed_p, "stage"
         elif own is not None or default_p is None:
-            probability = own
+            probability, origin = own, "deal" if own is not None else None
         else:
-            probability = default_p
+            probability, origin = default_p, "stage"
         weighted = (round(amount * probability / 100, 2)
                     if amount is not None and probability is not None else None)  # fmt: skip
         return DealView(deal_id, title, client, contact, owner, owner_email, status, key, label,
                         amount, own_currency or currency, own, since, close, entered,
                         next_step or default_step or None, lost_reason, url, source,
                         idle_of(entered), weighted, probability, stall_days,
-                        bool(is_stalled))  # fmt: skip
+                        bool(is_stalled), [], origin)  # fmt: skip
 
     return view
 
@@ -168,9 +184,12 @@ def search(store: Store, ctx: Context, text: str) -> DealSearch:
     """Deals whose title or client contains `text`, ignoring case and accents, with history."""
     needle = normalise(text)
     deals = select_deals(store, ctx, "instr(d.search, :needle) > 0", {"needle": needle})
-    history = histories(store, ctx, [d.id for d in deals])
+    ids = [d.id for d in deals]
+    history = histories(store, ctx, ids)
+    changes = field_histories(store, ctx, ids)
     for deal in deals:
         deal.history = history.get(deal.id, [])
+        deal.changes = changes.get(deal.id, [])
     return DealSearch(ctx.now, text, deals)
 
 
@@ -191,6 +210,23 @@ def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[
             label = to.label(ctx.language) if to else None
             event = HistoryEvent(moment, row["from_stage"], row["to_stage"], row["status"], label)
             out.setdefault(row["deal_id"], []).append(event)
+    return out
+
+
+def field_histories(
+    store: Store, ctx: Context, ids: Sequence[str]
+) -> dict[str, list[FieldChangeEvent]]:
+    """Field changes of each deal, oldest first, values typed, times local."""
+    out: dict[str, list[FieldChangeEvent]] = {}
+    for deal_id, rows in store.field_changes(ids).items():
+        events = out[deal_id] = []
+        for row in rows:
+            moment = ctx.local(row["at"])
+            assert moment is not None
+            field_name = row["field"]
+            events.append(FieldChangeEvent(
+                moment, field_name, decode_value(field_name, row["from_value"]),
+                decode_value(field_name, row["to_value"]), row["by_user"]))  # fmt: skip
     return out
 
 

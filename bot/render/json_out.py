@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.analytics import (
@@ -224,13 +224,28 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
         "weighted": cents(deal.weighted),
         "stall_days": deal.stall_days,
         "stalled": deal.stalled,
+        "probability_from": deal.probability_from,
     }
     if history:
         out["history"] = [
             {"at": stamp(e.at), "from": e.from_stage, "to": e.to_stage, "status": e.status}
             for e in deal.history
         ]
+        out["changes"] = [
+            {"at": stamp(c.at), "field": c.field, "from": _field_value(c.from_value),
+             "to": _field_value(c.to_value), "by": c.by}
+            for c in deal.changes
+        ]  # fmt: skip
     return out
+
+
+def _field_value(value: object) -> object:
+    """A field-history value in JSON: money and percentages as numbers, dates ISO, names."""
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 @converter(DealSearch)

@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.base import StatusChange, validate_source
+from bot.store import Store
+from bot.sync import sync_source
+from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.trello import TrelloAdapter, TrelloSettings, card_created, trello_time
-from tests.integrations.support import Cassette, build, by_id, utc
+from tests.integrations.support import PIPELINE, Cassette, build, by_id, utc
 
 FAKE_KEY = "fake-trello-key-0123456789abcdef"
 FAKE_TOKEN = "fake-trello-token-ATTA0123456789abcdef"
@@ -71,6 +73,36 @@ def test_settings_defaults_and_registry() -> None:
 def test_card_creation_time_comes_from_the_id() -> None:
     assert card_created(C1) == utc("2026-02-02T09:00:00")
     assert trello_time(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) == "2026-03-02T09:00:00.000Z"
+
+
+def test_field_history_from_update_actions(cassette: Cassette, tmp_path: Path) -> None:
+    adapter = make_adapter()
+    with cassette("trello/field_history.yaml") as cass:
+        tasks = by_id(list(adapter.fetch(None)))
+        assert cass.all_played
+    # the date custom field holds Lumière's close date: its due-date action is not that history
+    assert tasks[C2].field_history == [
+        FieldChange(utc("2026-02-10T09:00:00"), "expected_close", date(2026, 4, 30),
+                    date(2026, 5, 15)),
+        FieldChange(utc("2026-02-11T14:00:00"), "probability", 20.0, 40.0),
+    ]  # fmt: skip
+    # Librairie Page has no date custom field: its due date is the close date, history included
+    assert tasks[C5].field_history == [
+        FieldChange(utc("2026-02-25T16:00:00"), "expected_close", date(2026, 3, 15),
+                    date(2026, 3, 31)),
+        FieldChange(utc("2026-02-26T09:30:00"), "amount", 1000.0, 1200.5),
+    ]  # fmt: skip
+    assert tasks[C1].field_history == []
+
+    store = Store(tmp_path / "p.db")
+    with cassette("trello/field_history.yaml"):
+        sync_source(store, PIPELINE, make_adapter(), now=lambda: utc("2026-03-01T08:00:00"))
+    rows = store.rows("SELECT deal_id, at, field, from_value, to_value, origin FROM field_changes"
+                      " WHERE deal_id = ? ORDER BY at", (f"agence:{C5}",))  # fmt: skip
+    assert [(r["at"], r["field"], r["from_value"], r["to_value"], r["origin"]) for r in rows] == [
+        ("2026-02-25T16:00:00+00:00", "expected_close", "2026-03-15", "2026-03-31", "tool"),
+        ("2026-02-26T09:30:00+00:00", "amount", "1000.0", "1200.5", "tool"),
+    ]
 
 
 def test_full_sync(cassette: Cassette) -> None:
