@@ -8,7 +8,9 @@ started after a long pause should not flood the channel with old news.
 
 from __future__ import annotations
 
+import argparse
 import logging
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +44,11 @@ def announcement_text(deal: dict[str, Any], settings: Settings) -> str:
     return t("announce.won", lang, **values)
 
 
+def pending(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """The outcomes still to announce at `now`: queued, reached within `MAX_AGE`, not yet posted."""
+    return store.pending_announcements(now - MAX_AGE)
+
+
 def post_pending(settings: Settings, store: Store, client: WebClient, now: datetime) -> int:
     """Announce queued outcomes to `slack.channel`; returns how many were posted.
 
@@ -52,7 +59,7 @@ def post_pending(settings: Settings, store: Store, client: WebClient, now: datet
     if not settings.config.announce.won_lost or not channel:
         return 0
     posted = 0
-    for deal in store.pending_announcements(now - MAX_AGE):
+    for deal in pending(store, now):
         text = announcement_text(deal, settings)
         try:
             client.chat_postMessage(channel=channel, text=text, unfurl_links=False,
@@ -65,3 +72,43 @@ def post_pending(settings: Settings, store: Store, client: WebClient, now: datet
         store.mark_announced(deal["deal_id"], deal["outcome"], now)
         posted += 1
     return posted
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot announce [--dry-run] [--as-of]`: what `serve` does after each sync, now."""
+    from bot.cli import as_of, open_store, require_db
+
+    now = as_of(settings, args)
+    lang = settings.language
+    channel = settings.config.slack.channel
+    require_db(settings)
+    if not settings.config.announce.won_lost:
+        print(t("announce.off", lang))
+        return 0
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            deals = pending(store, now)
+        finally:
+            store.close()
+        for deal in deals:
+            print(announcement_text(deal, settings))
+        print(t("announce.dry", lang, n=len(deals), channel=channel or "—"))
+        return 0
+    if not channel:
+        print(f"pipeline-bot: {t('announce.no_channel', lang)}", file=sys.stderr)
+        return 2
+    from bot.slack.client import command_client
+
+    client = command_client(settings)
+    store = open_store(settings)
+    try:
+        waiting = len(pending(store, now))
+        posted = post_pending(settings, store, client, now)
+    finally:
+        store.close()
+    print(t("announce.posted", lang, n=posted, channel=channel))
+    if posted < waiting:
+        print(t("announce.failed", lang, n=waiting - posted), file=sys.stderr)
+        return 1
+    return 0

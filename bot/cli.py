@@ -34,6 +34,7 @@ EXTERNAL_COMMANDS: dict[str, str] = {
     "nudge": "bot.nudges:run_command",
     "digest": "bot.digest:run_command",
     "serve": "bot.slack.serve:run_command",
+    "announce": "bot.announce:run_command",
 }
 
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="pipeline-bot", description="Your sales pipeline, in Slack.",
                      parents=[common])  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"pipeline-bot {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     sub.add_parser("init", parents=[common],
@@ -66,9 +68,23 @@ def build_parser() -> argparse.ArgumentParser:
     nudge.add_argument("--dry-run", action="store_true", help="print them, send nothing")
     digest = sub.add_parser("digest", parents=[common, as_of], help="post the weekly digest")
     digest.add_argument("--dry-run", action="store_true", help="print it, send nothing")
+    announce = sub.add_parser("announce", parents=[common, as_of],
+                              help="post the pending won/lost announcements now")  # fmt: skip
+    announce.add_argument("--dry-run", action="store_true", help="print them, send nothing")
     serve = sub.add_parser("serve", parents=[common], help="run the Slack bot and scheduler")
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (what pip and `pip show` report)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("pipeline-bot")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,11 +143,22 @@ def as_of(settings: Settings, args: argparse.Namespace) -> datetime:
         raise UsageError(str(exc)) from None
 
 
+def require_db(settings: Settings) -> None:
+    """Commands that only read the pipeline refuse a database file that does not exist, rather
+    than create an empty one and answer zeros (a command run in the wrong folder)."""
+    if not settings.db_path.exists():
+        from bot.i18n import t
+
+        raise UsageError(t("cli.no_db", settings.language, path=settings.db_path))
+
+
 def open_store(settings: Settings) -> Any:
-    """The store, re-mapped if the stage mapping changed since the last command (a locked
-    database raises `StoreLocked`, which `main` turns into one line)."""
+    """The store of an existing database (see `require_db`), re-mapped if the stage mapping
+    changed since the last command (a locked database raises `StoreLocked`, which `main` turns
+    into one line)."""
     from bot.store import Store
 
+    require_db(settings)
     return Store.open(settings.db_path, settings.pipeline)
 
 

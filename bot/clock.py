@@ -10,11 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 
 class BadDate(ValueError):
-    """An --as-of value that is neither an ISO date nor an ISO date-time."""
+    """An --as-of value that is neither a date (ISO or dd/mm/yyyy) nor an ISO date-time."""
 
 
 def parse_as_of(text: str | None, tz: tzinfo) -> datetime:
-    """`--as-of`: a bare date is that day at 12:00 local; a date-time without offset is local."""
+    """`--as-of`: a bare date (ISO or dd/mm/yyyy) is that day at 12:00 local; a date-time
+    without offset is local."""
     if not text:
         return datetime.now(UTC)
     raw = text.strip()
@@ -25,17 +26,23 @@ def parse_as_of(text: str | None, tz: tzinfo) -> datetime:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise BadDate(
-            f"--as-of: {text!r} is not a date (2026-03-31) or date-time (2026-03-31T09:30)"
+            f"--as-of: {text!r} is not a date (2026-03-31 or 31/03/2026) or date-time "
+            "(2026-03-31T09:30)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _bare_date(raw: str) -> date | None:
-    """A date in any ISO 8601 form (2026-03-31, 20260331), or None when `raw` is not one."""
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+    """A date in any ISO 8601 form (2026-03-31, 20260331) or as French sheets write it
+    (31/03/2026, the same reading as a sheet's date cells), or None when `raw` is not one."""
+    from integrations.values import parse_date
+
+    for read in (date.fromisoformat, parse_date) if "/" in raw else (date.fromisoformat,):
+        try:
+            return read(raw)
+        except ValueError:
+            continue
+    return None
 
 
 def local_date(moment: datetime, tz: tzinfo) -> date:

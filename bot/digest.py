@@ -228,9 +228,10 @@ def post_digest(settings: Settings, store: Store, client: WebClient, now: dateti
 
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     """`pipeline-bot digest [--dry-run] [--as-of]`."""
-    from bot.cli import as_of, open_store
+    from bot.cli import as_of, open_store, require_db
 
     now = as_of(settings, args)
+    require_db(settings)  # before any Slack client: the first problem a user must fix
     lang = settings.language
     channel = digest_channel(settings)
     if getattr(args, "dry_run", False):

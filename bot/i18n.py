@@ -7,6 +7,13 @@ key missing everywhere raises (a test walks the catalogue so that never ships).
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    # --- command line ---------------------------------------------------------------------
+    "cli.no_db": {
+        "en": "the database {path} does not exist: run `pipeline-bot sync` first (or "
+        "`pipeline-bot demo` to try the bot on a demo agency)",
+        "fr": "la base {path} n'existe pas : lancez d'abord `pipeline-bot sync` (ou "
+        "`pipeline-bot demo` pour essayer le bot sur une agence de démonstration)",
+    },
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {
         "en": "Working on it… the answer follows in a moment.",
@@ -253,6 +260,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Perdue : *{title}*{client} : {amount} · {owner}{reason}",
     },  # fmt: skip
     "announce.reason": {"en": " · reason: {reason}", "fr": " · motif : {reason}"},
+    "announce.dry": {
+        "en": "Dry run: {n} announcement(s) would be posted to {channel}; nothing was sent.",
+        "fr": "Simulation : {n} annonce(s) seraient publiées dans {channel} ; rien n'a été envoyé.",
+    },
+    "announce.posted": {
+        "en": "{n} announcement(s) posted to {channel}.",
+        "fr": "{n} annonce(s) publiée(s) dans {channel}.",
+    },
+    "announce.failed": {
+        "en": "{n} announcement(s) could not be posted (see the log); they stay queued.",
+        "fr": "{n} annonce(s) n'ont pas pu être publiées (voir le journal) ; elles restent en "
+        "attente.",
+    },
+    "announce.off": {
+        "en": "Announcements are off ([announce] won_lost = false in pipeline.toml).",
+        "fr": "Les annonces sont désactivées ([announce] won_lost = false dans pipeline.toml).",
+    },
+    "announce.no_channel": {
+        "en": "no channel for announcements: set `channel` in [slack] of pipeline.toml",
+        "fr": "aucun canal pour les annonces : renseignez `channel` dans [slack] de pipeline.toml",
+    },
     # --- weekly digest (bot/digest.py) ---
     "digest.title": {
         "en": "Pipeline review, week of {date}",

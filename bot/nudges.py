@@ -289,9 +289,10 @@ def describe_plan(plan: Plan, settings: Settings, language: str) -> list[str]:
 
 def run_command(settings: Settings, args: argparse.Namespace) -> int:
     """`pipeline-bot nudge [--dry-run] [--as-of]`."""
-    from bot.cli import as_of, open_store
+    from bot.cli import as_of, open_store, require_db
 
     now = as_of(settings, args)
+    require_db(settings)  # before any Slack client: the first problem a user must fix
     language = settings.language
     if getattr(args, "dry_run", False):
         store = open_store(settings)

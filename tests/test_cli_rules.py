@@ -1,0 +1,69 @@
+"""Command-line rules of the contract's "Data in" section, run as a user runs them: the version,
+French dates for `--as-of`, and commands that refuse a database file that does not exist."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import ROOT, cli
+
+
+def test_version_prints_the_projects_version(tmp_path: Path) -> None:
+    expected = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    result = cli(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"pipeline-bot {expected}"
+
+
+def test_as_of_takes_a_french_date_as_noon_local(agency: Path) -> None:
+    assert cli(agency, "sync").returncode == 0
+    french = cli(agency, "query", "stalled", "--json", "--as-of", "15/12/2026")
+    iso = cli(agency, "query", "stalled", "--json", "--as-of", "2026-12-15")
+    assert french.returncode == 0, french.stderr
+    assert json.loads(french.stdout)["as_of"] == "2026-12-15T12:00:00+01:00"
+    assert json.loads(french.stdout) == json.loads(iso.stdout)
+
+
+def test_an_impossible_french_date_is_one_line(agency: Path) -> None:
+    result = cli(agency, "query", "--as-of", "31/02/2026")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "31/02/2026" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["query"], ["query", "stalled", "--json"], ["nudge"], ["nudge", "--dry-run"], ["digest"],
+     ["digest", "--dry-run"], ["announce"], ["announce", "--dry-run"]],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", ("n'existe pas", "pipeline-bot sync", "pipeline-bot demo")),
+     ("en", ("does not exist", "pipeline-bot sync", "pipeline-bot demo"))],
+)  # fmt: skip
+def test_a_missing_database_is_one_line_and_no_file(
+    tmp_path: Path, command: list[str], language: str, words: tuple[str, ...]
+) -> None:
+    (tmp_path / "pipeline.toml").write_text(
+        f'language = "{language}"\n[slack]\nchannel = "C0TEAM"\n', encoding="utf-8"
+    )
+    result = cli(tmp_path, "--db", "elsewhere/pipeline.db", *command,
+                 env={"SLACK_BOT_TOKEN": "xoxb-test"})  # fmt: skip
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "elsewhere/pipeline.db" in lines[0], result.stderr
+    assert all(word in lines[0] for word in words), lines[0]
+    assert result.stdout == ""
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "pipeline.db").exists()
+
+
+@pytest.fixture
+def agency(tmp_path: Path) -> Path:
+    from tests.test_cli import CSV
+
+    (tmp_path / "deals.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "pipeline.toml").write_text('[[sources]]\nkind = "csv"\npath = "deals.csv"\n')
+    return tmp_path
