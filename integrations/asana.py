@@ -34,7 +34,7 @@ from integrations.base import (
     register,
 )
 from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
-from integrations.http import RETRY_STATUSES, HttpError, paginate, retry_delay
+from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
 from integrations.values import parse_datetime
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
@@ -72,7 +72,6 @@ STORY_FIELDS = [
 ]
 PAGE_SIZE = 100
 BATCH_SIZE = 10  # Asana's maximum number of actions in one batch request
-MAX_ACTION_ATTEMPTS = 3
 
 
 #: app.asana.com/0/<project>/… (classic links) or …/project/<project>/… (newer ones)
@@ -142,11 +141,15 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     def _stories(self, gids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Every story of each task, through `POST /batch` (10 story requests per call).
 
-        A story page that fails inside the batch (429/5xx) is asked again in a later batch, at
-        most `MAX_ACTION_ATTEMPTS` times; a task deleted meanwhile (404) just has no history.
+        A batch answers 200 even when some of its requests hit a rate limit or a server error:
+        only those are asked again, in a later batch, after the client's one retry policy has
+        waited (the longest `Retry-After` they gave), each within its own request's budget. A
+        task deleted meanwhile (404) just has no history.
         """
         found: dict[str, list[dict[str, Any]]] = {gid: [] for gid in gids}
-        pending: list[tuple[str, str | None, int]] = [(gid, None, 1) for gid in gids]
+        pending: list[tuple[str, str | None, RetryBudget]] = [
+            (gid, None, RetryBudget()) for gid in gids
+        ]
         rounds = 0
         while pending:
             rounds += 1
@@ -164,26 +167,30 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                     200,
                     f"{len(results)} results for {len(chunk)} actions",
                 )
-            retry_wait = 0.0
-            for (gid, offset, attempt), result in zip(chunk, results, strict=True):
+            again: list[tuple[str, str | None, RetryBudget]] = []
+            told: list[float] = []
+            for (gid, offset, budget), result in zip(chunk, results, strict=True):
                 code = result.get("status_code")
                 answer = result.get("body") or {}
                 if code == 200:
                     found[gid].extend(answer.get("data") or [])
                     following = (answer.get("next_page") or {}).get("offset")
                     if following:
-                        pending.append((gid, following, 1))
-                elif code == 404:
-                    continue
-                elif code in RETRY_STATUSES and attempt < MAX_ACTION_ATTEMPTS:
-                    pending.append((gid, offset, attempt + 1))
-                    retry_wait = max(retry_wait, retry_delay(None, attempt))
-                else:
+                        pending.append((gid, following, RetryBudget()))
+                elif code in RETRY_STATUSES:
+                    again.append((gid, offset, budget))
+                    wait = _seconds((result.get("headers") or {}).get("Retry-After"))
+                    told += [wait] if wait is not None else []
+                elif code != 404:
                     raise HttpError(
                         self.name, "GET", f"/tasks/{gid}/stories", code, _message(answer)
                     )
-            if retry_wait:
-                self.http.sleep(retry_wait)
+            if again:
+                verdict = RetryLater(
+                    f"{len(again)} story request(s) of the batch failed", max(told, default=None)
+                )
+                self.http.wait_to_retry(verdict, None, "POST /batch", *(b for _, _, b in again))
+                pending = again + pending
         return found
 
     @staticmethod
@@ -277,3 +284,10 @@ def _message(answer: Mapping[str, Any]) -> str:
     if errors and isinstance(errors[0], Mapping):
         return str(errors[0].get("message") or "error")[:200]
     return "error"
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -2,7 +2,10 @@
 
 Why here and not in each adapter: rate limits make request count the real cost of a sync, and every
 vendor signals "slow down" a little differently (Retry-After, X-RateLimit-Reset in seconds or epoch
-ms). One client honours them all, caps the total wait, and words errors without secrets.
+ms, or inside a 200/400 GraphQL body). The shape is the Singer SDK's: an adapter only *classifies*
+an answer (a `Validator` raising `RetryLater` or a fatal `SourceError`); this client alone owns the
+one retry policy: how long to wait, which headers to obey, and the cap on retries and total wait
+for each request. Errors are worded without secrets.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -28,10 +32,23 @@ C = TypeVar("C")
 
 
 class HttpError(SourceError):
-    """An answer the adapter cannot use: names source, path and status, never a token."""
+    """An answer the adapter cannot use: names source, path and status, never a token.
 
-    def __init__(self, source: str, method: str, path: str, status: int | None, detail: str):
+    `headers` are the answer's (empty when there was none), for callers that read a vendor's
+    header from a refusal.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        method: str,
+        path: str,
+        status: int | None,
+        detail: str,
+        headers: Mapping[str, str] | None = None,
+    ):
         self.source, self.method, self.path, self.status = source, method, path, status
+        self.headers: Mapping[str, str] = headers or {}
         where = f"{method} {path}"
         code = f"HTTP {status}" if status is not None else "no answer"
         super().__init__(f"source '{source}': {where} failed ({code}): {detail}")
@@ -39,6 +56,51 @@ class HttpError(SourceError):
 
 class AuthError(HttpError):
     """401/403: the credentials are wrong or lack access; the message says which variable to set."""
+
+
+class RetryLater(Exception):  # noqa: N818 - a verdict, not an error that reaches anyone
+    """A validator's verdict: this answer is worth asking again.
+
+    `delay` is what the answer itself says to wait (seconds), or None to let the policy decide
+    (the response's Retry-After / reset headers when `rate_limited`, else jittered backoff).
+    `final` words the error raised when the policy gives up (it gets the retry summary).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        delay: float | None = None,
+        *,
+        rate_limited: bool = False,
+        final: Callable[[str], SourceError] | None = None,
+    ):
+        super().__init__(reason)
+        self.reason, self.delay, self.rate_limited = reason, delay, rate_limited
+        self.final = final
+
+
+@dataclass
+class RetryBudget:
+    """What one request has used of the policy's allowance: retries made, seconds waited."""
+
+    attempts: int = 0
+    waited: float = 0.0
+
+
+#: Classifies one answer: returns when it is usable, raises `RetryLater` or a `SourceError`.
+Validator = Callable[[requests.Response], None]
+
+
+def json_body(response: requests.Response) -> Any:
+    """The decoded body, parsed once per response (a validator and the caller both read it);
+    None when it is not JSON."""
+    cache = response.__dict__
+    if "_decoded_body" not in cache:
+        try:
+            cache["_decoded_body"] = response.json()
+        except ValueError:
+            cache["_decoded_body"] = None
+    return cache["_decoded_body"]
 
 
 class PaginationLoop(SourceError):
@@ -84,7 +146,6 @@ class HttpClient:
         self.requests_made = 0
         #: seconds slept over the client's life (reporting); the cap applies to each request
         self.waited = 0.0
-        self._waited_now = 0.0
 
     def close(self) -> None:
         self.session.close()
@@ -92,21 +153,35 @@ class HttpClient:
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self._json(self.request("GET", path, params=params), "GET")
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        validate: Validator | None = None,
+    ) -> Any:
+        return self._json(self.request("GET", path, params=params, validate=validate), "GET")
 
-    def post(self, path: str, json: Any = None, params: Mapping[str, Any] | None = None) -> Any:
-        return self._json(self.request("POST", path, params=params, json=json), "POST")
+    def post(
+        self,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        validate: Validator | None = None,
+    ) -> Any:
+        response = self.request("POST", path, params=params, json=json, validate=validate)
+        return self._json(response, "POST")
 
     def _json(self, response: requests.Response, method: str) -> Any:
         """The decoded body; a proxy's HTML page or a cut answer becomes an `HttpError`."""
-        try:
-            return response.json()
-        except ValueError:
+        body = json_body(response)
+        if body is None and response.content.strip() not in (b"", b"null"):
             shown = urlsplit(response.url or "").path
             raise HttpError(
                 self.source, method, shown, response.status_code, "the answer is not JSON"
-            ) from None
+            )
+        return body
 
     def request(
         self,
@@ -115,84 +190,109 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        validate: Validator | None = None,
     ) -> requests.Response:
-        """Send one request, retrying 429/5xx and connection errors with capped backoff."""
+        """Send one request under the retry policy.
+
+        `validate` (the adapter's classification, e.g. a GraphQL body's errors) runs first, then
+        the status check every vendor shares (`check_status`). Either may say `RetryLater`;
+        connection errors and timeouts are retried too. Retries and waiting are capped per
+        request by `max_retries` and `max_total_wait`, whatever said to wait.
+        """
         url = self.url(path)
         shown = urlsplit(url).path
         query = {**dict(params or {}), **self.auth_params}
-        attempt = 0
-        self._waited_now = 0.0
+        budget = RetryBudget()
         while True:
-            attempt += 1
+            response: requests.Response | None = None
             try:
                 self.requests_made += 1
                 response = self.session.request(
                     method, url, params=query or None, json=json, timeout=self.timeout
                 )
+                if validate is not None:
+                    validate(response)
+                self.check_status(response, method, shown)
+                return response
             except (requests.ConnectionError, requests.Timeout) as exc:
-                reason = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-                if not self._wait_before_retry(attempt, None, method, shown, reason):
-                    raise HttpError(self.source, method, shown, None, reason) from None
-                continue
-            if response.status_code in RETRY_STATUSES:
-                if self._wait_before_retry(
-                    attempt, response, method, shown, f"HTTP {response.status_code}"
-                ):
-                    continue
-                raise HttpError(
-                    self.source,
-                    method,
-                    shown,
-                    response.status_code,
-                    f"still failing after {attempt} attempts and "
-                    f"{self._waited_now:.0f} s of waiting",
+                verdict = RetryLater(
+                    "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 )
-            if response.status_code in (401, 403):
-                hint = f"; {self.auth_hint}" if self.auth_hint else ""
-                raise AuthError(
-                    self.source,
-                    method,
-                    shown,
-                    response.status_code,
-                    f"the credentials were refused{hint}",
-                )
-            if response.status_code >= 400:
-                raise HttpError(
-                    self.source, method, shown, response.status_code, _short_body(response)
-                )
-            return response
+            except RetryLater as told:
+                verdict = told
+            self.wait_to_retry(verdict, response, f"{method} {shown}", budget)
 
-    def _wait_before_retry(
+    def wait_to_retry(
         self,
-        attempt: int,
+        verdict: RetryLater,
         response: requests.Response | None,
-        method: str,
-        path: str,
-        reason: str,
-    ) -> bool:
-        """Sleep before the next attempt; False once retries or this request's wait budget run out.
+        what: str,
+        *budgets: RetryBudget,
+    ) -> None:
+        """The one retry policy: sleep before asking again, charged to each request's budget;
+        raise (`verdict.final`, else an `HttpError`) once a budget's retries or wait run out.
 
-        The budget is per request: a long sync on a rate-limited plan may wait many times, each
+        Budgets are per request: a long sync on a rate-limited plan may wait many times, each
         wait bounded, without one early slowdown using up the allowance of the whole sync.
+        A batch that retries several sub-requests at once passes each one's budget.
         """
-        if attempt > self.max_retries:
-            return False
-        delay = retry_delay(response, attempt, self.backoff_base, self.clock)
-        if self._waited_now + delay > self.max_total_wait:
-            return False
+        delay = self._delay(verdict, response, max(b.attempts for b in budgets) + 1)
+        for budget in budgets:
+            budget.attempts += 1
+            if budget.attempts > self.max_retries or budget.waited + delay > self.max_total_wait:
+                detail = (
+                    f"{verdict.reason}; still failing after {budget.attempts} attempts and "
+                    f"{budget.waited:.0f} s of waiting"
+                )
+                if verdict.final is not None:
+                    raise verdict.final(detail)
+                status = response.status_code if response is not None else None
+                headers = response.headers if response is not None else None
+                method, _, shown = what.partition(" ")
+                raise HttpError(self.source, method, shown, status, detail, headers)
         log.warning(
-            "source '%s': %s %s %s; retrying in %.1f s (attempt %d)",
+            "source '%s': %s %s; retrying in %.1f s (attempt %d)",
             self.source,
-            method,
-            path,
-            reason,
+            what,
+            verdict.reason,
             delay,
-            attempt + 1,
+            max(b.attempts for b in budgets) + 1,
         )
         self.sleep(delay)
         self.waited += delay
-        self._waited_now += delay
-        return True
+        for budget in budgets:
+            budget.waited += delay
+
+    def check_status(self, response: requests.Response, method: str, shown: str) -> None:
+        """The status rules every vendor shares: 429/5xx retried, 401/403 a credentials error
+        naming the variable to set, any other 4xx fatal."""
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            raise RetryLater(f"HTTP {status}", rate_limited=status == 429)
+        if status in (401, 403):
+            hint = f"; {self.auth_hint}" if self.auth_hint else ""
+            raise AuthError(
+                self.source,
+                method,
+                shown,
+                status,
+                f"the credentials were refused{hint}",
+                response.headers,
+            )
+        if status >= 400:
+            raise HttpError(
+                self.source, method, shown, status, _short_body(response), response.headers
+            )
+
+    def _delay(
+        self, verdict: RetryLater, response: requests.Response | None, attempt: int
+    ) -> float:
+        """How long to wait before the next attempt: what the answer said, else the policy's."""
+        if verdict.delay is not None:
+            return max(MIN_TOLD_WAIT, verdict.delay)
+        return retry_delay(
+            response, attempt, self.backoff_base, self.clock, rate_limited=verdict.rate_limited
+        )
 
 
 #: The least wait when a server's reset time is already past (clocks differ): no instant hammering.
@@ -204,14 +304,19 @@ def retry_delay(
     attempt: int,
     base: float = 1.0,
     clock: Callable[[], float] = time.time,
+    *,
+    rate_limited: bool | None = None,
 ) -> float:
-    """Seconds to wait: what a 429 says (Retry-After, X-RateLimit-Reset), else jittered backoff.
+    """Seconds to wait: what a rate-limited answer says (Retry-After, X-RateLimit-Reset), else
+    jittered exponential backoff.
 
-    Vendors send their rate-limit headers on every answer, so a reset time is only obeyed on a
-    429: a 500 backs off exponentially rather than waiting for the rate window to roll over.
+    Vendors send their rate-limit headers on every answer, so a reset time is only obeyed when
+    the answer is a rate limit (a 429, or a body that says so: `rate_limited`): a 500 backs off
+    exponentially rather than waiting for the rate window to roll over.
     """
     if response is not None:
-        told = _told_delay(response.headers, clock, rate_limited=response.status_code == 429)
+        limited = response.status_code == 429 if rate_limited is None else rate_limited
+        told = _told_delay(response.headers, clock, rate_limited=limited)
         if told is not None:
             return max(MIN_TOLD_WAIT, told)
     return base * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)

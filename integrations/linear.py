@@ -50,10 +50,8 @@ from integrations.graphql import (
     describe,
     error_code,
     errors_of,
-    pause,
-    reset_delay,
 )
-from integrations.http import AuthError, HttpError, paginate, retry_delay
+from integrations.http import AuthError, RetryLater, json_body, paginate
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -67,7 +65,6 @@ LABELS_SIZE = 25
 #: differ and a write may land just after it is stamped; upserts absorb the overlap.
 OVERLAP = timedelta(minutes=5)
 #: When the rate limit lifts: epoch milliseconds, on Linear's RATELIMITED answers (HTTP 400).
-RESET_HEADER = "X-RateLimit-Requests-Reset"
 AUTH_HINT = "set LINEAR_API_KEY (a personal API key, see README)"
 
 _HISTORY_FIELDS = "nodes { createdAt fromState { name } toState { name } } " + (
@@ -125,10 +122,6 @@ class LinearAdapter(Adapter[LinearSettings]):
             headers={"Authorization": self.secrets["LINEAR_API_KEY"]},
             auth_hint=AUTH_HINT,
         )
-        # The HTTP client turns a 400 into an HttpError without its headers; the rate-limit
-        # answer's reset time is in them, so keep the last response at hand.
-        self._last_response: requests.Response | None = None
-        self.client.session.hooks["response"].append(self._remember)
         self._found: set[str] = set()
 
     # -- fetch -------------------------------------------------------------------------------
@@ -172,42 +165,32 @@ class LinearAdapter(Adapter[LinearSettings]):
 
     # -- requests ----------------------------------------------------------------------------
 
-    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._last_response = response
-
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
-        """One GraphQL call; waits out RATELIMITED answers, raises on any other error."""
-        attempt, waited = 0, 0.0
-        while True:
-            attempt += 1
-            self._last_response = None
-            try:
-                answer = self.client.post(
-                    self.client.base_url, json={"query": query, "variables": dict(variables)}
-                )
-            except HttpError as exc:
-                response = self._last_response
-                if isinstance(exc, AuthError) or exc.status != 400 or response is None:
-                    raise
-                errors = errors_of(_json(response))
-                if not errors:
-                    raise
-                if any(error_code(e) == "RATELIMITED" for e in errors):
-                    told = reset_delay(self.client, response.headers, RESET_HEADER)
-                    delay = told if told is not None else retry_delay(None, attempt)
-                    if pause(self.client, delay, attempt, waited, "Linear answered RATELIMITED"):
-                        waited += delay
-                        continue
-                    raise GraphQLError(
-                        f"source '{self.name}': Linear still rate limited after {attempt} "
-                        f"attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
-                    ) from None
-                raise self._error(errors) from None
-            errors = errors_of(answer)
-            if errors:
-                raise self._error(errors)
-            data = answer.get("data") if isinstance(answer, Mapping) else None
-            return data if isinstance(data, Mapping) else {}
+        """One GraphQL call under the client's retry policy (`_validate` classifies the answer)."""
+        answer = self.client.post(
+            self.client.base_url,
+            json={"query": query, "variables": dict(variables)},
+            validate=self._validate,
+        )
+        data = answer.get("data") if isinstance(answer, Mapping) else None
+        return data if isinstance(data, Mapping) else {}
+
+    def _validate(self, response: requests.Response) -> None:
+        """Linear says "slow down" and "no" in the body (HTTP 400 or 200 with `errors`)."""
+        if response.status_code not in (200, 400):
+            return  # the client's status rules apply
+        errors = errors_of(json_body(response))
+        if not errors:
+            return
+        if any(error_code(e) == "RATELIMITED" for e in errors):
+            raise RetryLater(
+                "Linear answered RATELIMITED",
+                rate_limited=True,
+                final=lambda detail: GraphQLError(
+                    f"source '{self.name}': Linear still rate limited ({detail})"
+                ),
+            )
+        raise self._error(errors)
 
     def _error(self, errors: list[dict[str, Any]]) -> SourceError:
         if any(error_code(e) == "AUTHENTICATION_ERROR" for e in errors):
@@ -266,13 +249,6 @@ class LinearAdapter(Adapter[LinearSettings]):
                 entries += self._more_history(str(node["id"]), str(info["endCursor"]))
             task.history = _history(task, entries)
         return task
-
-
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _labelled(node: Mapping[str, Any]) -> list[tuple[str, RawValue]]:

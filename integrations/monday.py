@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from pydantic import field_validator
 
 from integrations.base import (
@@ -56,8 +57,8 @@ from integrations.deal_fields import (
     read_time,
     wanted_fields,
 )
-from integrations.graphql import GraphQLError, describe, error_code, errors_of, pause
-from integrations.http import AuthError, paginate
+from integrations.graphql import GraphQLError, describe, error_code, errors_of
+from integrations.http import AuthError, RetryLater, json_body, paginate
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -184,32 +185,36 @@ class MondayAdapter(Adapter[MondaySettings]):
     # -- requests ----------------------------------------------------------------------------
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
-        """One GraphQL call; waits out errors that say when to retry, raises on the others."""
-        attempt, waited = 0, 0.0
-        while True:
-            attempt += 1
-            answer = self.client.post(
-                self.client.base_url, json={"query": query, "variables": dict(variables)}
+        """One GraphQL call under the client's retry policy (`_validate` classifies the answer)."""
+        answer = self.client.post(
+            self.client.base_url,
+            json={"query": query, "variables": dict(variables)},
+            validate=self._validate,
+        )
+        data = answer.get("data") if isinstance(answer, Mapping) else None
+        return data if isinstance(data, Mapping) else {}
+
+    def _validate(self, response: requests.Response) -> None:
+        """monday answers HTTP 200 with `errors`: a complexity or rate limit says how long to
+        wait (retried), a refused token or any other error is final."""
+        if response.status_code != 200:
+            return  # the client's status rules apply
+        errors = errors_of(json_body(response))
+        if not errors:
+            return
+        if any(error_code(e) in AUTH_CODES for e in errors):
+            raise AuthError(self.name, "POST", "/v2", 200, f"the token was refused; {AUTH_HINT}")
+        delay = _retry_in(errors)
+        if delay is None:
+            raise GraphQLError(
+                f"source '{self.name}': monday refused the query: {describe(errors)}"
             )
-            errors = errors_of(answer)
-            if not errors:
-                data = answer.get("data") if isinstance(answer, Mapping) else None
-                return data if isinstance(data, Mapping) else {}
-            if any(error_code(e) in AUTH_CODES for e in errors):
-                raise AuthError(
-                    self.name, "POST", "/v2", 200, f"the token was refused; {AUTH_HINT}"
-                )
-            delay = _retry_in(errors)
-            if delay is None:
-                raise GraphQLError(
-                    f"source '{self.name}': monday refused the query: {describe(errors)}"
-                )
-            if not pause(self.client, delay, attempt, waited, f"monday said {describe(errors)}"):
-                raise GraphQLError(
-                    f"source '{self.name}': monday still says {describe(errors)} after "
-                    f"{attempt} attempts and {waited:.0f} s of waiting (next try in {delay:.0f} s)"
-                )
-            waited += delay
+        said = describe(errors)
+        raise RetryLater(
+            f"monday said {said}",
+            delay,
+            final=lambda detail: GraphQLError(f"source '{self.name}': monday still says {detail}"),
+        )
 
     # -- mapping -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import pytest
 
 from integrations.asana import AsanaAdapter, AsanaSettings, asana_time
 from integrations.base import StatusChange, validate_source
-from integrations.http import AuthError
+from integrations.http import AuthError, HttpError
 from tests.integrations.support import Cassette, build, by_id, utc
 
 MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
@@ -213,3 +213,19 @@ def test_cassettes_hold_no_secret() -> None:
     for path in (Path(__file__).parent.parent / "cassettes" / "asana").glob("*.yaml"):
         text = path.read_text()
         assert "Bearer" not in text and "Authorization" not in text, path.name
+
+
+def test_a_story_request_failing_429_500_429_inside_batches_stops_at_one_wait_cap(
+    cassette: Cassette, sleeps: list[float]
+) -> None:
+    # T2's story request fails inside three batches in a row: 429 (Retry-After 4), 500 (backoff
+    # 1-2 s), 429 (Retry-After 6). The client's one policy charges every wait to T2's budget:
+    # 4 + 2 + 6 > 10, so the sync stops there instead of sleeping outside the cap.
+    adapter = make_adapter(sleeps=sleeps)
+    adapter.http.max_total_wait = 10.0
+    with cassette("asana/batch_retry_cap.yaml", match_on=MATCH), pytest.raises(HttpError) as caught:
+        list(adapter.fetch(None))
+    assert sleeps[0] == 4.0 and 1.0 <= sleeps[1] <= 2.0 and len(sleeps) == 2
+    assert adapter.http.requests_made == 4  # tasks page + 3 batches; the 4th batch never sent
+    message = str(caught.value)
+    assert "still failing after 3 attempts" in message and FAKE_TOKEN not in message

@@ -117,3 +117,12 @@ def test_linear_style_reset_in_epoch_milliseconds() -> None:
 
     answer = _answer(429, **{"X-RateLimit-Requests-Reset": "1771666830000"})
     assert retry_delay(answer, 1, clock=lambda: 1_771_666_800.0) == 30.0
+
+
+def test_a_refusal_keeps_its_status_and_headers_for_the_caller() -> None:
+    waits: list[float] = []
+    http = client([answer(404, b'{"errors": []}', **{"X-Request-Id": "abc"})], waits)
+    with pytest.raises(HttpError) as caught:
+        http.get("/tasks")
+    assert caught.value.status == 404 and caught.value.headers["X-Request-Id"] == "abc"
+    assert waits == []

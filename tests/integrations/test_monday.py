@@ -284,3 +284,24 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     )
     assert after["crm:1823456701"] == before["crm:1823456701"]  # the overlap changed nothing
     assert after["crm:1823456703"] == before["crm:1823456703"]  # not in the feed: still there
+
+
+def test_a_429_a_500_and_a_body_rate_limit_share_one_wait_budget(
+    cassette: Cassette, sleeps: list[float]
+) -> None:
+    # One policy for every kind of "later": the HTTP 429's Retry-After (4 s), the 500's backoff
+    # (1-2 s at the second attempt) and the body's retry_in_seconds (6 s) are charged to the same
+    # request; 4 + 2 + 6 > 10, so the third wait is refused and the sync stops with one error.
+    adapter = make(sleeps=sleeps)
+    adapter.client.max_total_wait = 10.0
+    with (
+        cassette("monday/retry_cap.yaml", match_on=WITH_BODY),
+        pytest.raises(GraphQLError) as caught,
+    ):
+        list(adapter.fetch(None))
+    assert sleeps[0] == 4.0 and 1.0 <= sleeps[1] <= 2.0 and len(sleeps) == 2
+    assert sum(sleeps) <= 10.0
+    assert adapter.client.requests_made == 3  # the recorded success is never asked for
+    message = str(caught.value)
+    assert "COMPLEXITY_BUDGET_EXHAUSTED" in message and "3 attempts" in message
+    assert TOKEN not in message
