@@ -10,6 +10,7 @@ from bot.analytics import Context
 from bot.query import Query, answer, parse
 from bot.settings import Settings
 from bot.store import Store
+from integrations.kinds import source_name
 
 
 @dataclass
@@ -42,6 +43,10 @@ def context_for(settings: Settings, now: datetime, user: str | None = None) -> C
         currency=config.currency,
         user=user,
         people=dict(config.people),
+        next_step_sources=frozenset(
+            source_name(raw) for raw in config.sources if "next_step" in (raw.get("fields") or {})
+        ),
+        days_off=settings.days_off,
     )
 
 

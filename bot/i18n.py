@@ -383,6 +383,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "les statuts du gestionnaire de tâches qu'aucune étape ne reconnaît",
     },
     "help.help": {"en": "this list", "fr": "cette liste"},
+    # --- hygiene, holidays, snooze until, charts (issue 13) ---
+    "help.hygiene": {
+        "en": "open deals whose record needs tidying",
+        "fr": "les affaires ouvertes dont la fiche est à compléter",
+    },
+    "hygiene.title": {"en": "Pipeline hygiene", "fr": "Hygiène du pipeline"},
+    "hygiene.count": {
+        "en": "{n} open deal(s) with a problem",
+        "fr": "{n} affaire(s) ouverte(s) à corriger",
+    },
+    "hygiene.none": {
+        "en": "Every open deal has an amount, a close date and an owner. 👍",
+        "fr": "Chaque affaire ouverte a un montant, une date de clôture et un responsable. 👍",
+    },
+    "hygiene.no_amount": {"en": "no amount", "fr": "pas de montant"},
+    "hygiene.no_close_date": {"en": "no expected close date", "fr": "pas de date de clôture"},
+    "hygiene.no_owner": {"en": "nobody owns it", "fr": "personne n'en est responsable"},
+    "hygiene.overdue": {
+        "en": "expected to close on {date}, {days} days ago",
+        "fr": "clôture prévue le {date}, il y a {days} jours",
+    },
+    "hygiene.close_date_pushed": {
+        "en": "close date pushed {times} times, {days} days in all",
+        "fr": "date de clôture repoussée {times} fois, de {days} jours en tout",
+    },
+    "hygiene.no_next_step": {"en": "no next step", "fr": "pas de prochaine étape"},
+    "hygiene.code.no_amount": {"en": "No amount", "fr": "Sans montant"},
+    "hygiene.code.no_close_date": {"en": "No close date", "fr": "Sans date de clôture"},
+    "hygiene.code.no_owner": {"en": "No owner", "fr": "Sans responsable"},
+    "hygiene.code.overdue": {"en": "Overdue", "fr": "En retard"},
+    "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
+    "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
+    "col.problems": {"en": "Problems", "fr": "Problèmes"},
+    "hygiene.nudge": {
+        "en": "🧹 {n} of your open deals need tidying ({codes}): `/pipeline hygiene`",
+        "fr": "🧹 {n} de vos affaires ouvertes sont à compléter ({codes}) : `/pipeline hygiène`",
+    },
+    "hygiene.digest": {
+        "en": "*Hygiene*: {n} open deal(s) to tidy up — {codes}",
+        "fr": "*Hygiène* : {n} affaire(s) ouverte(s) à compléter — {codes}",
+    },
+    "hygiene.digest.none": {
+        "en": "*Hygiene*: every open deal is complete. 👍",
+        "fr": "*Hygiène* : toutes les affaires ouvertes sont complètes. 👍",
+    },
+    "home.hygiene": {"en": "Your deals to tidy up", "fr": "Vos affaires à compléter"},
+    "home.hygiene.none": {
+        "en": "Nothing to tidy up in your deals. 👍",
+        "fr": "Rien à compléter dans vos affaires. 👍",
+    },
+    "picker.snooze_until": {"en": "Snooze until…", "fr": "Reporter jusqu'au…"},
+    "action.snooze_until": {
+        "en": "💤 Snoozed by <@{user}> until {until}.",
+        "fr": "💤 Reporté par <@{user}> jusqu'au {until}.",
+    },
+    "action.snooze_until.past": {
+        "en": "Pick a date after today ({today}) and up to a year ahead.",
+        "fr": "Choisissez une date après aujourd'hui ({today}) et dans l'année qui vient.",
+    },
     # --- mistakes in a question ---
     "error.hint": {"en": ": did you mean '{guess}'?", "fr": " : vouliez-vous dire « {guess} » ?"},
     "error.unknown": {

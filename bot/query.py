@@ -170,6 +170,10 @@ def _unmapped(store: Store, ctx: Context, args: str) -> Any:
     return analytics.unmapped(store, ctx)
 
 
+def _hygiene(store: Store, ctx: Context, args: str) -> Any:
+    return analytics.hygiene(store, ctx)
+
+
 def _help(store: Store, ctx: Context, args: str) -> Help:
     return Help(
         [(spec.usage, spec.french, t(spec.description, ctx.language)) for spec in QUERIES.values()]
@@ -193,6 +197,7 @@ QUERIES: dict[str, QuerySpec] = {
         QuerySpec("owner", "responsable", "owner NAME", "help.owner", _owner, True, _needs_text),
         QuerySpec("mine", "moi", "mine", "help.mine", _mine),
         QuerySpec("unmapped", "non-classés", "unmapped", "help.unmapped", _unmapped),
+        QuerySpec("hygiene", "hygiène", "hygiene", "help.hygiene", _hygiene),
         QuerySpec("help", "aide", "help", "help.help", _help),
     )
 }  # fmt: skip

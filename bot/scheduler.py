@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 
 from bot import lease
 from bot.announce import post_pending
+from bot.clock import NO_DAYS_OFF, DaysOff
 from bot.digest import digest_channel, post_digest
 from bot.i18n import t
 from bot.nudges import run_pass
@@ -41,6 +42,8 @@ CATCH_UP = timedelta(hours=2)
 RETRY_AFTER = timedelta(minutes=10)
 FULL_SYNC_EVERY = timedelta(hours=24)
 JOB_TTL = timedelta(minutes=30)
+#: Days looked at for the next/last slot: a week, plus room for public holidays in a row.
+LOOK_DAYS = 15
 
 
 # --- calendar times ---------------------------------------------------------------------------
@@ -53,24 +56,28 @@ def _slot(day: date, at: str, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=tz).astimezone(UTC)
 
 
-def next_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo) -> datetime | None:
-    """The first instant strictly after `now` that is `at` local time on one of `days`."""
+def next_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo,
+             days_off: DaysOff = NO_DAYS_OFF) -> datetime | None:  # fmt: skip
+    """The first instant strictly after `now` that is `at` local time on one of `days` (public
+    holidays of `days_off` skipped)."""
     today = now.astimezone(tz).date()
-    for offset in range(8):
+    for offset in range(LOOK_DAYS):
         day = today + timedelta(days=offset)
-        if WEEKDAYS[day.weekday()] in days:
+        if WEEKDAYS[day.weekday()] in days and day not in days_off:
             slot = _slot(day, at, tz)
             if slot > now:
                 return slot
     return None
 
 
-def last_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo) -> datetime | None:
-    """The latest instant at or before `now` that is `at` local time on one of `days`."""
+def last_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo,
+             days_off: DaysOff = NO_DAYS_OFF) -> datetime | None:  # fmt: skip
+    """The latest instant at or before `now` that is `at` local time on one of `days` (public
+    holidays of `days_off` skipped: a holiday's slot never comes due)."""
     today = now.astimezone(tz).date()
-    for offset in range(8):
+    for offset in range(LOOK_DAYS):
         day = today - timedelta(days=offset)
-        if WEEKDAYS[day.weekday()] in days:
+        if WEEKDAYS[day.weekday()] in days and day not in days_off:
             slot = _slot(day, at, tz)
             if slot <= now:
                 return slot
@@ -86,6 +93,7 @@ class CalendarJob:
     at: str
     days: list[str]
     run: Callable[[Store, datetime], object]
+    days_off: DaysOff = NO_DAYS_OFF  # public holidays: no slot that day
 
 
 class Scheduler:
@@ -105,7 +113,8 @@ class Scheduler:
         self.stop_event = threading.Event()
         config = deps.settings.config
         self.calendar = [
-            CalendarJob("nudges", config.nudges.at, list(config.nudges.days), self.nudge_job),
+            CalendarJob("nudges", config.nudges.at, list(config.nudges.days), self.nudge_job,
+                        deps.settings.days_off),
             CalendarJob("digest", config.digest.at, [config.digest.day], self.digest_job),
         ]
         self.jobs = schedule.Scheduler()
@@ -153,7 +162,7 @@ class Scheduler:
         now = self.deps.now()
         tz = self.deps.settings.tz
         for job in self.calendar:
-            slot = last_run(now, job.at, job.days, tz)
+            slot = last_run(now, job.at, job.days, tz, job.days_off)
             if slot is None or now - slot > CATCH_UP or self._done.get(job.name) == slot:
                 continue
             retry = self._retry_at.get(job.name)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.clock import DaysOff
 from bot.pipeline import CLIENT_COURT_STATUS, DEFAULT_STAGES, Pipeline, Stage, normalise
 from integrations.kinds import KNOWN_KINDS, source_name
 
@@ -106,6 +107,25 @@ class NudgesConfig(_Strict):
     days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
     max_per_owner: Annotated[int, Field(ge=1)] = 10
     snooze_days: Annotated[int, Field(ge=1)] = 3
+    #: a country code whose public holidays are not working days ("" none); None: "FR" when
+    #: `language = "fr"`, else none (see `Settings.holidays`)
+    holidays: str | None = None
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        """Checked only when set: the library is imported for it, not for the default."""
+        if not value or not value.strip():
+            return value
+        import holidays
+
+        code = value.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(
+                "unknown country code for public holidays (e.g. \"FR\", \"BE\", \"CH\"; "
+                '"" for none)'
+            )
+        return code
 
 
 class DigestConfig(_Strict):
@@ -192,6 +212,19 @@ class Settings:
     @property
     def language(self) -> str:
         return self.config.language
+
+    @property
+    def holidays(self) -> str:
+        """The country whose public holidays are days off: `[nudges] holidays`, else "FR" for a
+        French-language config, else none ("")."""
+        chosen = self.config.nudges.holidays
+        if chosen is None:
+            return "FR" if self.config.language == "fr" else ""
+        return chosen.strip().upper()
+
+    @cached_property
+    def days_off(self) -> DaysOff:
+        return DaysOff(self.holidays)
 
     def resolve(self, path: str) -> Path:
         """A path from the config: relative to the config file's folder."""

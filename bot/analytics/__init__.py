@@ -28,6 +28,7 @@ from bot.analytics.deals import (
     owned_by,
     search,
 )
+from bot.analytics.hygiene import Hygiene, HygieneDeal, Problem, hygiene
 from bot.analytics.losses import Lost, LostReason, lost
 from bot.analytics.recent import ChangeEvent, Changes, changes
 from bot.analytics.statuses import Unmapped, UnmappedStatus, unmapped
@@ -45,6 +46,9 @@ __all__ = [
     "Funnel",
     "FunnelStage",
     "HistoryEvent",
+    "Hygiene",
+    "HygieneDeal",
+    "Problem",
     "Lost",
     "LostReason",
     "MonthBucket",
@@ -62,6 +66,7 @@ __all__ = [
     "match_owners",
     "forecast",
     "funnel",
+    "hygiene",
     "in_stage",
     "lost",
     "names_of_user",

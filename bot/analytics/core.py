@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
-from bot.clock import day_start, days_between, latest_entry_for, local_date
+from bot.clock import NO_DAYS_OFF, DaysOff, day_start, days_between, latest_entry_for, local_date
 from bot.pipeline import Pipeline, Stage
 from bot.store import Store, iso, parse_iso
 
@@ -30,6 +30,8 @@ class Context:
     currency: str = "EUR"
     user: str | None = None  # who asks (`mine`): a Slack user ID, or an owner name from the CLI
     people: Mapping[str, str] = field(default_factory=dict)  # `[people]`: owner → Slack user ID
+    next_step_sources: frozenset[str] = frozenset()  # sources whose `[sources.fields]` name one
+    days_off: DaysOff = NO_DAYS_OFF  # public holidays: not business days
 
     @cached_property
     def today(self) -> date:
@@ -86,13 +88,14 @@ class Context:
 
     def days_since(self, day: date) -> int:
         """Whole local days (calendar or business, per `stall_counting`) from `day` to today."""
-        return max(0, days_between(day, self.today, self.stall_counting))
+        return max(0, days_between(day, self.today, self.stall_counting, self.days_off))
 
     def stall_cutoff(self, stage: Stage) -> str | None:
         """Deals of `stage` that entered it before this instant are stalled (None: never)."""
         if not stage.is_open or stage.stall_days <= 0:
             return None
-        last_day = latest_entry_for(stage.stall_days, self.today, self.stall_counting)
+        last_day = latest_entry_for(stage.stall_days, self.today, self.stall_counting,
+                                    self.days_off)  # fmt: skip
         return iso(day_start(last_day + timedelta(days=1), self.tz))
 
 

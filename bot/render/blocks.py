@@ -22,6 +22,8 @@ from bot.analytics import (
     Forecast,
     Funnel,
     FunnelStage,
+    Hygiene,
+    HygieneDeal,
     Lost,
     Owners,
     Stalled,
@@ -596,6 +598,33 @@ def unmapped_blocks(result: Unmapped, style: BlockStyle) -> Blocks:
         *_packed(lines, style, MAX_MESSAGE_BLOCKS - 4),
         context(esc(t("unmapped.fix", lang, status=result.statuses[0].status))),
     ]
+
+
+def hygiene_line(deal: HygieneDeal, style: BlockStyle) -> str:
+    """One deal to tidy: link, client, owner, stage, then each problem on its own line."""
+    facts = [style.owner(deal.owner, deal.owner_email), style.stage(deal.stage)]
+    problems = "\n".join(f"• {esc(p.detail)}" for p in deal.problems)
+    return f"{deal_text(deal.url, deal.title, deal.client, facts)}\n{problems}"
+
+
+@renderer(Hygiene)
+def hygiene_blocks(result: Hygiene, style: BlockStyle) -> Blocks:
+    from bot.render.text import hygiene_counts
+
+    lang = style.language
+    if not result.deals:
+        return [section(t("hygiene.none", lang)), _as_of_line(result, style)]
+    blocks: Blocks = [
+        header(t("hygiene.title", lang)),
+        _as_of_line(result, style),
+        section(f"*{t('hygiene.count', lang, n=len(result.deals))}*\n"
+                f"{esc(hygiene_counts(result, lang))}"),
+    ]  # fmt: skip
+    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
+    blocks += [section(hygiene_line(deal, style)) for deal in shown]
+    if more:
+        blocks.append(more)
+    return blocks
 
 
 # --- App Home --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.analytics import (
     DealView,
     Forecast,
     Funnel,
+    Hygiene,
     Lost,
     Owners,
     Stalled,
@@ -295,4 +296,27 @@ def _unmapped(result: Unmapped) -> dict[str, Any]:
         "as_of": stamp(result.as_of),
         "statuses": [{"status": s.status, "count": s.count} for s in result.statuses],
         "count": result.count,
+    }
+
+
+@converter(Hygiene)
+def _hygiene(result: Hygiene) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "deals": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "client": d.client,
+                "owner": d.owner,
+                "stage": d.stage,
+                "label": d.stage_label,
+                "amount": cents(d.amount),
+                "expected_close": d.expected_close.isoformat() if d.expected_close else None,
+                "url": d.url,
+                "problems": [{"code": p.code, "detail": p.detail, **p.values} for p in d.problems],
+            }
+            for d in result.deals
+        ],
+        "counts": dict(result.counts),
     }

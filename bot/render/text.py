@@ -14,6 +14,7 @@ from bot.analytics import (
     DealView,
     Forecast,
     Funnel,
+    Hygiene,
     Lost,
     Owners,
     Stalled,
@@ -324,3 +325,33 @@ def _unmapped(result: Unmapped, style: Style) -> str:
         out.append(more)
     out += ["", t("unmapped.fix", lang, status=result.statuses[0].status)]
     return "\n".join(out)
+
+
+@renderer(Hygiene)
+def _hygiene(result: Hygiene, style: Style) -> str:
+    lang = style.language
+    head = as_of_line(t("hygiene.title", lang), result.as_of, style)
+    if not result.deals:
+        return f"{head}\n\n{t('hygiene.none', lang)}"
+    shown, more = cut(result.deals, style)
+    rows = [
+        [d.title, d.owner or d.owner_email or "—", d.stage_label,
+         "; ".join(p.detail for p in d.problems)]
+        for d in shown
+    ]  # fmt: skip
+    cols = ("col.deal", "col.owner", "col.stage", "col.problems")
+    out = [head, t("hygiene.count", lang, n=len(result.deals)), ""]
+    out.append(table([t(c, lang) for c in cols], rows))
+    if more:
+        out.append(more)
+    out += ["", hygiene_counts(result, lang)]
+    return "\n".join(out)
+
+
+def hygiene_counts(result: Hygiene, language: str) -> str:
+    """`No amount: 3 · Overdue: 2`: the codes that occur, with how many deals have each."""
+    return " · ".join(
+        t("label.value", language, label=t(f"hygiene.code.{code}", language), value=n)
+        for code, n in result.counts.items()
+        if n
+    )

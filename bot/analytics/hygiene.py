@@ -1,0 +1,136 @@
+"""Hygiene: open deals whose record makes the pipeline lie (no amount, no date, a date in the past,
+a close date pushed again and again, nobody owning it, no next step).
+
+A forecast is only as good as the records under it: "3+ pushes = close date is fiction". Each
+problem has a stable code (the contract's), a detail in the configured language and, where a
+number says it best, the number itself. One SELECT finds the live open deals with a problem in
+their own row; pushed close dates come from the field history the store keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.analytics.core import Context, open_keys_sql
+from bot.i18n import t
+from bot.pipeline import normalise
+from bot.store import Store
+
+#: The contract's codes, in the order a deal's problems are listed.
+CODES = ("no_amount", "no_close_date", "no_owner", "overdue", "no_next_step")
+
+
+@dataclass
+class Problem:
+    code: str
+    detail: str
+    values: dict[str, Any] = field(default_factory=dict)  # the numbers behind the detail
+
+
+@dataclass
+class HygieneDeal:
+    id: str
+    title: str
+    client: str | None
+    owner: str | None
+    owner_email: str | None
+    stage: str
+    stage_label: str
+    amount: float | None
+    expected_close: date | None
+    url: str | None
+    problems: list[Problem]
+
+
+@dataclass
+class Hygiene:
+    as_of: datetime
+    deals: list[HygieneDeal]
+    counts: dict[str, int]
+
+    def by_owner(self) -> dict[str, list[HygieneDeal]]:
+        """Deals with problems per owner (normalised name, else e-mail); unowned ones left out."""
+        out: dict[str, list[HygieneDeal]] = {}
+        for deal in self.deals:
+            key = owner_key(deal.owner, deal.owner_email)
+            if key:
+                out.setdefault(key, []).append(deal)
+        return out
+
+
+def owner_key(owner: str | None, email: str | None) -> str:
+    """One owner whatever the case, accents or spaces (contract), as the nudges group them."""
+    return normalise(owner or email or "")
+
+
+def _day(value: str | None) -> date | None:
+    """A stored date (ISO text) as a date; None when empty or unreadable."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def next_step_sources(store: Store, ctx: Context) -> set[str]:
+    """Sources that have a next-step field: named in `[sources.fields]`, or filled on a deal."""
+    found = set(ctx.next_step_sources)
+    found.update(
+        row[0]
+        for row in store.conn.execute(
+            "SELECT DISTINCT source FROM deals WHERE removed = 0 AND next_step IS NOT NULL "
+            "AND trim(next_step) != ''"
+        )
+    )
+    return found
+
+
+def hygiene(store: Store, ctx: Context) -> Hygiene:
+    """Open deals with at least one problem, most problems first (then largest amount, id)."""
+    lang = ctx.language
+    today = ctx.today
+    with_step = sorted(next_step_sources(store, ctx))
+    marks = ",".join("?" * len(with_step)) or "NULL"
+    rows = store.conn.execute(
+        "SELECT d.id, d.title, d.client, d.owner, d.owner_email, d.stage, d.amount, "
+        "d.expected_close, d.url, d.source, d.next_step FROM deals d "
+        f"WHERE d.removed = 0 AND d.stage IN {open_keys_sql(ctx)} AND ("
+        "d.amount IS NULL OR d.amount = 0 OR d.expected_close IS NULL OR d.expected_close = '' "
+        "OR d.expected_close < ? OR (COALESCE(trim(d.owner), '') = '' "
+        "AND COALESCE(trim(d.owner_email), '') = '') "
+        f"OR (d.source IN ({marks}) AND COALESCE(trim(d.next_step), '') = ''))",
+        (today.isoformat(), *with_step),
+    )
+    labels = {s.key: s.label(lang) for s in ctx.pipeline.open_stages}
+    steps = set(with_step)
+    deals: list[HygieneDeal] = []
+    for deal_id, title, client, owner, email, stage, amount, close, url, source, step in rows:
+        expected = _day(close)
+        problems: list[Problem] = []
+        if not amount:
+            problems.append(Problem("no_amount", t("hygiene.no_amount", lang)))
+        if expected is None:
+            problems.append(Problem("no_close_date", t("hygiene.no_close_date", lang)))
+        if not (owner or "").strip() and not (email or "").strip():
+            problems.append(Problem("no_owner", t("hygiene.no_owner", lang)))
+        if expected is not None and expected < today:
+            late = (today - expected).days
+            problems.append(Problem("overdue", t("hygiene.overdue", lang, date=expected.isoformat(),
+                                                 days=late),
+                                    {"expected_close": expected.isoformat(), "days_late": late}))  # fmt: skip
+        if source in steps and not (step or "").strip():
+            problems.append(Problem("no_next_step", t("hygiene.no_next_step", lang)))
+        if problems:
+            deals.append(HygieneDeal(deal_id, title, client, owner, email, stage,
+                                     labels.get(stage, stage), amount, expected, url, problems))  # fmt: skip
+    deals.sort(key=lambda d: (-len(d.problems), -(d.amount or 0.0), d.id))
+    counts = dict.fromkeys(CODES, 0)
+    for deal in deals:
+        for problem in deal.problems:
+            counts[problem.code] += 1
+    return Hygiene(ctx.now, deals, counts)
+
+
