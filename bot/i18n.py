@@ -404,10 +404,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "expected to close on {date}, {days} days ago",
         "fr": "clôture prévue le {date}, il y a {days} jours",
     },
-    "hygiene.close_date_pushed": {
-        "en": "close date pushed {times} times, {days} days in all",
-        "fr": "date de clôture repoussée {times} fois, de {days} jours en tout",
-    },
     "hygiene.no_next_step": {"en": "no next step", "fr": "pas de prochaine étape"},
     "hygiene.code.no_amount": {"en": "No amount", "fr": "Sans montant"},
     "hygiene.code.no_close_date": {"en": "No close date", "fr": "Sans date de clôture"},
@@ -416,32 +412,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
     "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
     "col.problems": {"en": "Problems", "fr": "Problèmes"},
-    "hygiene.nudge": {
-        "en": "🧹 {n} of your open deals need tidying ({codes}): `/pipeline hygiene`",
-        "fr": "🧹 {n} de vos affaires ouvertes sont à compléter ({codes}) : `/pipeline hygiène`",
-    },
-    "hygiene.digest": {
-        "en": "*Hygiene*: {n} open deal(s) to tidy up — {codes}",
-        "fr": "*Hygiène* : {n} affaire(s) ouverte(s) à compléter — {codes}",
-    },
-    "hygiene.digest.none": {
-        "en": "*Hygiene*: every open deal is complete. 👍",
-        "fr": "*Hygiène* : toutes les affaires ouvertes sont complètes. 👍",
-    },
-    "home.hygiene": {"en": "Your deals to tidy up", "fr": "Vos affaires à compléter"},
-    "home.hygiene.none": {
-        "en": "Nothing to tidy up in your deals. 👍",
-        "fr": "Rien à compléter dans vos affaires. 👍",
-    },
-    "picker.snooze_until": {"en": "Snooze until…", "fr": "Reporter jusqu'au…"},
-    "action.snooze_until": {
-        "en": "💤 Snoozed by <@{user}> until {until}.",
-        "fr": "💤 Reporté par <@{user}> jusqu'au {until}.",
-    },
-    "action.snooze_until.past": {
-        "en": "Pick a date after today ({today}) and up to a year ahead.",
-        "fr": "Choisissez une date après aujourd'hui ({today}) et dans l'année qui vient.",
-    },
     # --- mistakes in a question ---
     "error.hint": {"en": ": did you mean '{guess}'?", "fr": " : vouliez-vous dire « {guess} » ?"},
     "error.unknown": {

@@ -113,8 +113,13 @@ class Scheduler:
         self.stop_event = threading.Event()
         config = deps.settings.config
         self.calendar = [
-            CalendarJob("nudges", config.nudges.at, list(config.nudges.days), self.nudge_job,
-                        deps.settings.days_off),
+            CalendarJob(
+                "nudges",
+                config.nudges.at,
+                list(config.nudges.days),
+                self.nudge_job,
+                deps.settings.days_off,
+            ),
             CalendarJob("digest", config.digest.at, [config.digest.day], self.digest_job),
         ]
         self.jobs = schedule.Scheduler()

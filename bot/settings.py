@@ -122,8 +122,7 @@ class NudgesConfig(_Strict):
         code = value.strip().upper()
         if code not in holidays.list_supported_countries():
             raise ValueError(
-                "unknown country code for public holidays (e.g. \"FR\", \"BE\", \"CH\"; "
-                '"" for none)'
+                'unknown country code for public holidays (e.g. "FR", "BE", "CH"; "" for none)'
             )
         return code
 

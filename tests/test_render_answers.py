@@ -20,7 +20,7 @@ EXAMPLES = {
     "summary": "", "stalled": "stalled", "forecast": "forecast 6", "funnel": "funnel",
     "owners": "owners", "lost": "lost", "deal": "deal Dupain", "changes": "changes 14",
     "stage": "stage négociations", "owner": "owner Marie", "unmapped": "unmapped",
-    "help": "help",
+    "help": "help", "hygiene": "hygiene",
 }  # fmt: skip
 
 #: docs/json.md: keys that must be there.
@@ -51,6 +51,8 @@ SHAPES: dict[str, dict[str, set[str]]] = {
     "owner": {"": {"query", "as_of", "deals"}},
     "unmapped": {"": {"query", "as_of", "statuses"}, "statuses": {"status", "count"}},
     "help": {"": {"query", "queries"}},
+    "hygiene": {"": {"query", "as_of", "deals", "counts"},
+                "deals": {"id", "title", "owner", "stage", "problems"}},
 }  # fmt: skip
 
 

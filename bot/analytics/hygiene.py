@@ -117,20 +117,18 @@ def hygiene(store: Store, ctx: Context) -> Hygiene:
         if not (owner or "").strip() and not (email or "").strip():
             problems.append(Problem("no_owner", t("hygiene.no_owner", lang)))
         if expected is not None and expected < today:
-            late = (today - expected).days
-            problems.append(Problem("overdue", t("hygiene.overdue", lang, date=expected.isoformat(),
-                                                 days=late),
-                                    {"expected_close": expected.isoformat(), "days_late": late}))  # fmt: skip
+            late, day = (today - expected).days, expected.isoformat()
+            detail = t("hygiene.overdue", lang, date=day, days=late)
+            problems.append(Problem("overdue", detail, {"expected_close": day, "days_late": late}))
         if source in steps and not (step or "").strip():
             problems.append(Problem("no_next_step", t("hygiene.no_next_step", lang)))
         if problems:
-            deals.append(HygieneDeal(deal_id, title, client, owner, email, stage,
-                                     labels.get(stage, stage), amount, expected, url, problems))  # fmt: skip
+            label = labels.get(stage, stage)
+            deals.append(HygieneDeal(deal_id, title, client, owner, email, stage, label, amount,
+                                     expected, url, problems))  # fmt: skip
     deals.sort(key=lambda d: (-len(d.problems), -(d.amount or 0.0), d.id))
     counts = dict.fromkeys(CODES, 0)
     for deal in deals:
         for problem in deal.problems:
             counts[problem.code] += 1
     return Hygiene(ctx.now, deals, counts)
-
-

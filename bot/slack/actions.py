@@ -65,7 +65,8 @@ def apply_click(settings: Settings, store: Store, kind: str, value: str, user_id
         return ClickOutcome(None, t("action.moved", lang, stage=label))
     stage = pipeline.by_key[stage_key]
     days = settings.config.nudges.snooze_days if kind == "snooze" else stage.stall_days
-    until = add_days(now, max(days, 1), settings.config.stall_counting, settings.tz)
+    until = add_days(now, max(days, 1), settings.config.stall_counting, settings.tz,
+                     settings.days_off)  # fmt: skip
     created, row = store.add_quiet(deal_id, kind, stage_key, user_id, now, until)
     tz = settings.tz
     values = {"user": row["by_user"], "until": short_date(row["until"], lang, tz),
