@@ -54,11 +54,13 @@ def test_default_country_follows_the_language() -> None:
     assert Settings(validate_config({"language": "fr"})).holidays == "FR"
     assert Settings(validate_config({"language": "en"})).holidays == ""
     assert Settings(validate_config({"language": "fr", "nudges": {"holidays": ""}})).holidays == ""
-    assert Settings(validate_config({"language": "en", "nudges": {"holidays": "be"}})).holidays == "BE"
+    assert (
+        Settings(validate_config({"language": "en", "nudges": {"holidays": "be"}})).holidays == "BE"
+    )
     with pytest.raises(ConfigError) as error:
         validate_config({"nudges": {"holidays": "ZZ"}})
     assert error.value.problems == [
-        'pipeline.toml: nudges.holidays: unknown country code for public holidays '
+        "pipeline.toml: nudges.holidays: unknown country code for public holidays "
         '(e.g. "FR", "BE", "CH"; "" for none) (got \'ZZ\')'
     ]
 
