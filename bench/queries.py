@@ -222,7 +222,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
                 continue
             status = status_of[stage]
             at = iso(moment)
-            change_rows.append((deal_id, at, previous_status, status, normalise(status), "tool"))
+            change_rows.append((deal_id, at, previous_status, status, normalise(status), "history"))
             if event_rows and event_rows[-1][0] == deal_id:
                 event_rows[-1][6] = at
             event_rows.append([deal_id, at, previous_stage, stage, status, "bench", None, removed])
@@ -234,7 +234,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
         if unmapped:
             status, stage = "En pause", None
             at = iso(moments[-1] + timedelta(hours=1))
-            change_rows.append((deal_id, at, previous_status, status, normalise(status), "tool"))
+            change_rows.append((deal_id, at, previous_status, status, normalise(status), "history"))
             event_rows[-1][6] = at
             event_rows.append([deal_id, at, previous_stage, None, status, "bench", None, removed])
             entered = at

@@ -108,6 +108,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.next_step": {"en": "Next step", "fr": "Prochaine étape"},
     "col.month": {"en": "Month", "fr": "Mois"},
     "open.total": {"en": "Open pipeline", "fr": "Pipeline ouvert"},
+    "age_unknown.note": {
+        "en": "{count} open deal(s) have no known age: they count as idle only since the first "
+        "sync that saw them. To date them, add a « Depuis le » column (or name a date field "
+        "`stage_entered` in [sources.fields]) with the day each entered its stage.",
+        "fr": "{count} affaire(s) ouverte(s) n'ont pas d'âge connu : elles ne comptent comme "
+        "inactives que depuis la première synchronisation qui les a vues. Pour les dater, "
+        "ajoutez une colonne « Depuis le » (ou nommez un champ date `stage_entered` dans "
+        "[sources.fields]) avec le jour où chacune est entrée dans son étape.",
+    },
     "unmapped.note": {
         "en": "{count} deal(s) have a status no stage claims: see `pipeline-bot check`",
         "fr": "{count} affaire(s) ont un statut qu'aucune étape ne reconnaît : voir "

@@ -52,6 +52,12 @@ DEAL_COLUMNS: dict[str, type] = {
     "updated": str,
 }
 
+#: What dated the start of a deal's current stay, best first (see `bot/sync.py`): the tool's own
+#: history, the source's `stage_entered` field, a status change seen between two syncs, the task's
+#: last-modified time at its first sight, else the sync that first saw it. Stored per status
+#: change (`status_changes.origin`) and, for the current stay, in `deals.stage_entered_from`.
+EVIDENCE: tuple[str, ...] = ("history", "field", "observed", "last_modified", "first_seen")
+
 
 class LazyMigrations:
     """sqlite-utils' `Migrations`, built only when a database has something to migrate.
@@ -279,6 +285,30 @@ def decode_value(field: str, text: str | None) -> float | date | str | None:
     if kind is date:
         return date.fromisoformat(text[:10])
     return text
+
+
+@migrations()
+def m008_stage_evidence(db: sqlite_utils.Database) -> None:
+    """`deals.stage_entered_from`: which evidence dated the current stay (`EVIDENCE`).
+
+    Status changes were tagged "tool" or "snapshot"; a snapshot made at the deal's first sight is
+    "first_seen", one without a previous status (a first sight dated by a "since" cell) "field",
+    any other "observed". The mapping is forgotten so the next command derives the new column.
+    """
+    db.table("deals").add_column("stage_entered_from", str)
+    # the summary's `age_unknown` count walks only the deals it counts
+    db.execute(
+        "CREATE INDEX idx_deals_age_unknown ON deals(removed, stage) "
+        "WHERE stage_entered_from = 'first_seen'"
+    )
+    db.execute("UPDATE status_changes SET origin = 'history' WHERE origin = 'tool'")
+    db.execute(
+        "UPDATE status_changes SET origin = CASE "
+        "WHEN at = (SELECT first_seen FROM deals d WHERE d.id = status_changes.deal_id) "
+        "THEN 'first_seen' WHEN from_status IS NULL THEN 'field' ELSE 'observed' END "
+        "WHERE origin = 'snapshot'"
+    )
+    db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
 def search_key(title: str | None, client: str | None) -> str:
@@ -525,18 +555,33 @@ class Store:
             )
         )
 
-    def latest_statuses(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """Per deal, the (at, to_norm) of its newest recorded status change."""
-        out: dict[str, tuple[str, str]] = {}
+    def latest_statuses(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """Per deal, the (at, to_norm, origin) of its newest recorded status change."""
+        out: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            for deal_id, at, norm in self.conn.execute(
-                f"SELECT deal_id, MAX(at), to_norm FROM status_changes WHERE deal_id IN ({marks})"
-                " GROUP BY deal_id",
+            for deal_id, at, norm, origin in self.conn.execute(
+                f"SELECT deal_id, MAX(at), to_norm, origin FROM status_changes "
+                f"WHERE deal_id IN ({marks}) GROUP BY deal_id",
                 chunk,
             ):
-                out[deal_id] = (at, norm)
+                out[deal_id] = (at, norm, origin)
         return out
+
+    def redate_latest(self, deal_id: str, old_at: str, new_at: str, origin: str) -> bool:
+        """Move a deal's newest status change from `old_at` to `new_at` (better evidence came:
+        a "since" value where the engine had only guessed), unless that would put it at or
+        before the change preceding it. Returns whether it moved."""
+        before = self.scalar(
+            "SELECT MAX(at) FROM status_changes WHERE deal_id = ? AND at < ?", (deal_id, old_at)
+        )
+        if before is not None and new_at <= before:
+            return False
+        cursor = self.conn.execute(
+            "UPDATE OR IGNORE status_changes SET at = ?, origin = ? WHERE deal_id = ? AND at = ?",
+            (new_at, origin, deal_id, old_at),
+        )
+        return cursor.rowcount > 0
 
     def rebuild_stage_events(self, pipeline: Pipeline, ids: Sequence[str] | None = None) -> int:
         """Derive stage events and `stage`/`stage_entered` from raw status changes.
@@ -550,7 +595,7 @@ class Store:
         if ids is None:
             self.conn.execute("DELETE FROM stage_events")
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin "
                 "FROM status_changes c "
                 "JOIN deals d ON d.id = c.deal_id ORDER BY c.deal_id, c.at, c.rowid"
             )
@@ -562,7 +607,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM stage_events WHERE deal_id IN ({marks})", chunk)
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin "
                 "FROM status_changes c "
                 f"JOIN deals d ON d.id = c.deal_id WHERE c.deal_id IN ({marks}) "
                 "ORDER BY c.deal_id, c.at, c.rowid",
@@ -571,27 +616,29 @@ class Store:
             written += self._write_events(cursor, stage_of)
         return written
 
-    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int]],
+    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int, str]],
                       stage_of: _StageOf) -> int:  # fmt: skip
         """One event per stage change; each stay learns when it ended (`left_at`).
 
-        Also derives per deal `stage_entered` and `visited` (a bit per stage its history went
-        through, bit = position in pipeline order). Events are flushed only between deals, so a
-        stay's end is always known before it is written.
+        Also derives per deal `stage_entered`, `stage_entered_from` (the evidence of the change
+        that began the current stay) and `visited` (a bit per stage its history went through,
+        bit = position in pipeline order). Events are flushed only between deals, so a stay's
+        end is always known before it is written.
         """
         events: list[list[Any]] = []
-        entered: list[tuple[str, int, str]] = []
+        entered: list[tuple[str, str | None, int, str]] = []
         written = 0
         current_deal: str | None = None
         current_stage: str | None = None
         first_at: str | None = None
+        first_from: str | None = None
         visited = 0
 
         def flush_deal() -> None:
             if current_deal is not None and first_at is not None:
-                entered.append((first_at, visited, current_deal))
+                entered.append((first_at, first_from, visited, current_deal))
 
-        for deal_id, at, status, norm, source, removed in cursor:
+        for deal_id, at, status, norm, source, removed, origin in cursor:
             stage = stage_of(norm)
             if deal_id != current_deal:
                 flush_deal()
@@ -599,17 +646,19 @@ class Store:
                     written += self._insert_events(events)
                     events.clear()
                 current_deal, current_stage, first_at, visited = deal_id, stage, at, 0
+                first_from = origin
                 events.append([deal_id, at, None, stage, status, source, None, removed or 0])
             elif stage != current_stage:
                 events[-1][6] = at
                 events.append([deal_id, at, current_stage, stage, status, source, None,
                                removed or 0])  # fmt: skip
-                current_stage, first_at = stage, at
+                current_stage, first_at, first_from = stage, at, origin
             visited |= stage_of.bit(stage)
         flush_deal()
         written += self._insert_events(events)
         self.conn.executemany(
-            "UPDATE deals SET stage_entered = ?, visited = ? WHERE id = ?", entered
+            "UPDATE deals SET stage_entered = ?, stage_entered_from = ?, visited = ? WHERE id = ?",
+            entered,
         )
         return written
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.pipeline import Pipeline, normalise
-from bot.store import Store, encode_value, iso
+from bot.store import EVIDENCE, Store, encode_value, iso
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
@@ -139,7 +139,9 @@ def _store_batch(
     changes: list[tuple[str, str, str | None, str, str]] = []
     for deal_id, task in zip(ids, tasks, strict=True):
         for change in task.history:
-            changes.append((deal_id, iso(change.at), change.from_status, change.to_status, "tool"))
+            changes.append(
+                (deal_id, iso(change.at), change.from_status, change.to_status, "history")
+            )
         result.warnings.extend(task.warnings)
     store.add_status_changes(changes)
     latest = store.latest_statuses(ids)
@@ -149,11 +151,14 @@ def _store_batch(
             continue
         last = latest.get(deal_id)
         if last is None or last[1] != normalise(task.status):
-            at = task.stage_entered if task.stage_entered else started
-            if last is not None and iso(at) <= last[0]:
-                at = started  # a stale "status since" cell must not reorder the history
+            at, origin = _evidence(task, last, started, first_sight=deal_id not in before)
             previous = before[deal_id]["status"] if deal_id in before else None
-            snapshots.append((deal_id, iso(at), previous, task.status, "snapshot"))
+            snapshots.append((deal_id, iso(at), previous, task.status, origin))
+        elif task.stage_entered is not None and EVIDENCE.index(last[2]) > EVIDENCE.index("field"):
+            # a "since" value came after the engine could only guess (a column added later)
+            field_at = iso(min(task.stage_entered, started))
+            if field_at != last[0]:
+                store.redate_latest(deal_id, last[0], field_at, "field")
     rows = [_deal_row(deal_id, source, task, pipeline, seen_at, before.get(deal_id))
             for deal_id, task in zip(ids, tasks, strict=True)]  # fmt: skip
     store.upsert_deals(rows)
@@ -212,6 +217,30 @@ def _record_field_changes(
     store.add_field_changes(snapshots)
 
 
+def _evidence(
+    task: Task, last: tuple[str, str, str] | None, started: datetime, *, first_sight: bool
+) -> tuple[datetime, str]:
+    """When a status the store has not recorded began, and which evidence says so.
+
+    The contract's order, best first, for a status the tool's history does not hold: the
+    source's `stage_entered` field; a change seen between two syncs (this one); at the first
+    sight of the task, its last-modified time (it has been idle at least since then); else this
+    sync. A date that is not after the last recorded change would reorder the history, and a
+    future one is no evidence: each falls through to the next.
+    """
+
+    def usable(moment: datetime | None) -> bool:
+        return moment is not None and moment <= started and (last is None or iso(moment) > last[0])
+
+    if task.stage_entered is not None and usable(task.stage_entered):
+        return task.stage_entered, "field"
+    if not first_sight:
+        return started, "observed"
+    if task.last_modified is not None and usable(task.last_modified):
+        return task.last_modified, "last_modified"
+    return started, "first_seen"
+
+
 def _outcome_keys(pipeline: Pipeline) -> set[str]:
     return {s.key for s in pipeline.stages if s.outcome}
 
@@ -260,7 +289,7 @@ def _deal_row(
         "removed": 1 if task.removed else 0,
         "first_seen": before["first_seen"] if before else seen_at,
         "last_seen": seen_at,
-        "updated": iso(task.updated) if task.updated else None,
+        "updated": iso(task.last_modified) if task.last_modified else None,
     }
 
 

@@ -211,7 +211,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             owner_email=assignee.get("email"),
             url=raw.get("permalink_url"),
             started=parse_datetime(raw.get("created_at")),
-            updated=parse_datetime(raw.get("modified_at")),
+            last_modified=parse_datetime(raw.get("modified_at")),
             status_category="done" if raw.get("completed") else None,
         )
         apply_custom_fields(task, values, self.settings, noun="task")

@@ -87,8 +87,9 @@ class Task:
 
     `history` holds the status changes the tool knows (all of them on a full fetch, at least the
     recent ones on an incremental fetch); an empty history means the tool gives none and the sync
-    engine keeps its own snapshots. `warnings` name cells that could not be read: the task still
-    loads with that field empty.
+    engine keeps its own snapshots. Adapters only supply evidence (`history`, `stage_entered`,
+    `last_modified`): the sync engine alone decides which dates the current stage. `warnings`
+    name cells that could not be read: the task still loads with that field empty.
     """
 
     id: str
@@ -107,7 +108,9 @@ class Task:
     next_step: str | None = None
     lost_reason: str | None = None
     url: str | None = None
-    updated: datetime | None = None
+    #: when the tool last changed the task (Trello `dateLastActivity`, Asana `modified_at`…): at
+    #: the first sight of a task with no history of its current status, it is idle at least since
+    last_modified: datetime | None = None
     removed: bool = False
     status_category: str | None = None
     history: list[StatusChange] = field(default_factory=list)

@@ -184,7 +184,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             removed=bool(raw.get("archived")),
         )
         task.started = _ms(task, "date_created", raw.get("date_created"))
-        task.updated = _ms(task, "date_updated", raw.get("date_updated"))
+        task.last_modified = _ms(task, "date_updated", raw.get("date_updated"))
         custom = [
             (str(cf.get("name", "")), cf)
             for cf in raw.get("custom_fields") or []

@@ -260,7 +260,7 @@ class JiraAdapter(Adapter[JiraSettings]):
             url=f"{self.settings.base_url}/browse/{key}",
         )
         task.started = read_time(task, "created", fields.get("created"))
-        task.updated = read_time(task, "updated", fields.get("updated"))
+        task.last_modified = read_time(task, "updated", fields.get("updated"))
         for deal, (field_id, name) in custom.items():
             apply_value(task, deal, name, _plain(fields.get(field_id), deal))
         if task.expected_close is None and fields.get("duedate"):

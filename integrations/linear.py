@@ -230,7 +230,7 @@ class LinearAdapter(Adapter[LinearSettings]):
             removed=bool(node.get("archivedAt")),
         )
         task.started = read_time(task, "createdAt", node.get("createdAt"), NOUN)
-        task.updated = read_time(task, "updatedAt", node.get("updatedAt"), NOUN)
+        task.last_modified = read_time(task, "updatedAt", node.get("updatedAt"), NOUN)
 
         candidates = _labelled(node) + _described(node.get("description"))
         for deal, name in wanted_fields(self.settings).items():

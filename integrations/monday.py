@@ -279,7 +279,7 @@ class MondayAdapter(Adapter[MondaySettings]):
             removed=str(item.get("state") or "active") in ("archived", "deleted"),
         )
         task.started = read_time(task, "created_at", item.get("created_at"), NOUN)
-        task.updated = read_time(task, "updated_at", item.get("updated_at"), NOUN)
+        task.last_modified = read_time(task, "updated_at", item.get("updated_at"), NOUN)
 
         status = values.get(self._columns.get("status", ""))
         if status is not None:

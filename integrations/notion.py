@@ -163,7 +163,7 @@ class NotionAdapter(Adapter[NotionSettings]):
             removed=bool(page.get("archived") or page.get("in_trash")),
         )
         task.started = read_time(task, "created_time", page.get("created_time"), NOUN)
-        task.updated = read_time(task, "last_edited_time", page.get("last_edited_time"), NOUN)
+        task.last_modified = read_time(task, "last_edited_time", page.get("last_edited_time"), NOUN)
 
         status_name = self.settings.fields.get("status") or self.settings.status_property
         status_prop = find_by_name(status_name, named)

@@ -385,7 +385,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             owner=(owner.get("fullName") or owner.get("username")) if owner else None,
             url=card.get("url"),
             started=card_created(card_id),
-            updated=parse_datetime(card.get("dateLastActivity")),
+            last_modified=parse_datetime(card.get("dateLastActivity")),
             removed=bool(card.get("closed")) or bool(lst and lst.get("closed")),
         )
         apply_custom_fields(task, fields.values(card), self.settings, noun="card")

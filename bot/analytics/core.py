@@ -246,6 +246,8 @@ class Summary:
     open: Totals
     unmapped: int
     unmapped_amount: float = 0.0
+    #: open deals whose stage is dated only by the first sync that saw them (no evidence)
+    age_unknown: int = 0
 
 
 @dataclass
@@ -313,12 +315,17 @@ def summary(store: Store, ctx: Context) -> Summary:
     open_totals.amount = round(open_totals.amount, 2)
     open_totals.weighted = round(open_totals.weighted, 2)
     unmapped = sums.get(None)
+    age_unknown = store.scalar(
+        "SELECT COUNT(*) FROM deals INDEXED BY idx_deals_age_unknown WHERE removed = 0 "
+        f"AND stage_entered_from = 'first_seen' AND stage IN {open_keys_sql(ctx)}"
+    )
     return Summary(
         as_of=ctx.now,
         stages=rows,
         open=open_totals,
         unmapped=int(unmapped["count"]) if unmapped else 0,
         unmapped_amount=round(float(unmapped["amount"]), 2) if unmapped else 0.0,
+        age_unknown=int(age_unknown or 0),
     )
 
 

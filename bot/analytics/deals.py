@@ -25,7 +25,8 @@ COLUMNS = ", ".join(
     f"d.{name}"
     for name in ("id", "title", "client", "contact", "owner", "owner_email", "status", "stage",
                  "amount", "currency", "probability", "started", "expected_close",
-                 "stage_entered", "next_step", "lost_reason", "url", "source")
+                 "stage_entered", "next_step", "lost_reason", "url", "source",
+                 "stage_entered_from")
 )  # fmt: skip
 
 
@@ -82,6 +83,8 @@ class DealView:
     #: it has none (unmapped, no probability of its own)
     probability_from: str | None = None
     changes: list[FieldChangeEvent] = field(default_factory=list)
+    #: what dated `stage_entered` (bot.store.EVIDENCE): "first_seen" means the age is unknown
+    entered_from: str | None = None
 
     @property
     def started(self) -> datetime | None:
@@ -146,7 +149,7 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
 
     def view(row: tuple[Any, ...]) -> DealView:
         (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
-         own, started, expected, entered_at, next_step, lost_reason, url, source,
+         own, started, expected, entered_at, next_step, lost_reason, url, source, entered_from,
          is_stalled) = row  # fmt: skip
         label, default_step, stall_days, default_p, fixed_p = per_stage.get(key, unknown)
         hit = hours.get(entered_at[:13]) if entered_at else None
@@ -175,7 +178,7 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
                         amount, own_currency or currency, own, since, close, entered,
                         next_step or default_step or None, lost_reason, url, source,
                         idle_of(entered), weighted, probability, stall_days,
-                        bool(is_stalled), [], origin)  # fmt: skip
+                        bool(is_stalled), [], origin, entered_from=entered_from)  # fmt: skip
 
     return view
 

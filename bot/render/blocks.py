@@ -292,6 +292,8 @@ def summary_blocks(result: Summary, style: BlockStyle) -> Blocks:
     blocks.append(section(f"*{t('open.total', lang)}*\n{_totals(result.open, style)}"))
     if result.unmapped:
         blocks.append(context(t("unmapped.note", lang, count=result.unmapped)))
+    if result.age_unknown:
+        blocks.append(context(t("age_unknown.note", lang, count=result.age_unknown)))
     return blocks
 
 

@@ -81,6 +81,7 @@ def _summary(result: Summary) -> dict[str, Any]:
             "weighted": result.open.weighted,
         },
         "unmapped": {"count": result.unmapped, "amount": result.unmapped_amount},
+        "age_unknown": {"count": result.age_unknown},
     }
 
 
@@ -217,6 +218,7 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
         "started": deal.started_stamp,
         "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
         "stage_entered": deal.entered_stamp,
+        "stage_entered_from": deal.entered_from,
         "next_step": deal.next_step,
         "lost_reason": deal.lost_reason,
         "url": deal.url,

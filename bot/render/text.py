@@ -91,6 +91,8 @@ def _summary(result: Summary, style: Style) -> str:
     out = [head, "", body]
     if result.unmapped:
         out += ["", t("unmapped.note", lang, count=result.unmapped)]
+    if result.age_unknown:
+        out += ["", t("age_unknown.note", lang, count=result.age_unknown)]
     return "\n".join(out)
 
 

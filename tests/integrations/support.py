@@ -99,3 +99,8 @@ def deal_rows(store: Store) -> dict[str, tuple[Any, ...]]:
         r["id"]: (r["stage"], r["owner"], r["amount"], r["stage_entered"], r["removed"])
         for r in store.rows("SELECT * FROM deals ORDER BY id")
     }
+
+
+def evidence(store: Store) -> dict[str, str | None]:
+    """Deal id -> what dated its current stage (`stage_entered_from` of the deal JSON)."""
+    return {r["id"]: r["stage_entered_from"] for r in store.rows("SELECT * FROM deals")}

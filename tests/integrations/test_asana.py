@@ -91,7 +91,7 @@ def test_full_sync(cassette: Cassette) -> None:
     assert dupain.client == "Boulangerie Dupain" and dupain.contact == "Paul Dupain"
     assert dupain.expected_close == date(2026, 4, 30)  # due_on: the date field is empty
     assert dupain.started == utc("2026-02-02T09:00:00")
-    assert dupain.updated == utc("2026-02-20T10:15:00")
+    assert dupain.last_modified == utc("2026-02-20T10:15:00")
     assert dupain.url == f"https://app.asana.com/0/{PROJECT}/{T1}"
     assert dupain.warnings == [] and not dupain.removed
     # Real move times; the move inside the other project is not a status change here.

@@ -88,7 +88,7 @@ def test_full_sync_maps_fields_and_real_status_times(cassette: Cassette) -> None
     assert dupain.expected_close == date(2026, 3, 31)  # no custom date: the due date
     assert dupain.url == f"{SITE}/browse/VENTE-1"
     assert dupain.started == datetime(2026, 1, 12, 8, 15, 2, 118000, tzinfo=UTC)
-    assert dupain.updated == paris("2026-02-20T16:40:11.502")
+    assert dupain.last_modified == paris("2026-02-20T16:40:11.502")
     assert dupain.history == [
         StatusChange(paris("2026-01-12T09:15:02.118"), "client sur le point d'arriver"),
         StatusChange(

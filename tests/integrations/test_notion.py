@@ -26,6 +26,7 @@ from tests.integrations.support import (
     build,
     by_id,
     deal_rows,
+    evidence,
     record_requests,
     utc,
 )
@@ -88,7 +89,7 @@ def test_full_sync_maps_properties(cassette: Cassette) -> None:
     assert dupain.client == "Boulangerie Dupain"
     assert dupain.expected_close == date(2026, 3, 31)  # no signature date: « Échéance »
     assert dupain.started == utc("2026-01-12T08:15:00")
-    assert dupain.updated == utc("2026-02-20T15:40:00")
+    assert dupain.last_modified == utc("2026-02-20T15:40:00")
     assert dupain.url == (
         "https://www.notion.so/Refonte-du-site-Boulangerie-Dupain-598337872cf94fdf8782e53db20768a5"
     )
@@ -230,7 +231,8 @@ def test_missing_token_is_named() -> None:
 
 
 def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> None:
-    """Notion keeps no history: the engine dates each stage from the sync that first saw it."""
+    """Notion keeps no history: at a page's first sight its stage is dated by its
+    `last_edited_time` (idle at least since then); a later move by the sync that saw it."""
     first_at = utc("2026-02-21T09:30:00")
     adapter = make_adapter(SOURCE, {"NOTION_TOKEN": TOKEN}, http_options={"sleep": lambda _: None})
     with cassette("notion/full_sync.yaml", match_on=WITH_BODY):
@@ -244,24 +246,25 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
             "negotiation",
             "Marie Dupont",
             12000.0,
-            "2026-02-21T09:30:00+00:00",
+            "2026-02-20T15:40:00+00:00",
             0,
         ),
         "ventes:7b1e4d2a-93c5-4f60-b8a7-0c1d2e3f4a5b": (
             "closing",
             "Karim Benali",
             8500.0,
-            "2026-02-21T09:30:00+00:00",
+            "2026-02-10T08:30:00+00:00",
             0,
         ),
         "ventes:c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f": (
             "lost",
             None,
             None,
-            "2026-02-21T09:30:00+00:00",
+            "2026-02-01T16:45:00+00:00",
             0,
         ),
     }
+    assert set(evidence(store).values()) == {"last_modified"}
 
     # The bookmark is the start of the last sync: the cassette only answers the filter built
     # from it (09:30 minus five minutes), so this also proves the bookmark reaches the adapter.
@@ -277,3 +280,4 @@ def test_end_to_end_full_then_incremental(cassette: Cassette, store: Store) -> N
     assert after["ventes:c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f"][4] == 1  # trashed: removed
     dupain = "ventes:59833787-2cf9-4fdf-8782-e53db20768a5"
     assert after[dupain] == before[dupain]  # untouched, not removed
+    assert evidence(store)["ventes:7b1e4d2a-93c5-4f60-b8a7-0c1d2e3f4a5b"] == "observed"

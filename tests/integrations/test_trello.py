@@ -126,7 +126,7 @@ def test_full_sync(cassette: Cassette) -> None:
     assert dupain.contact == "Paul Dupain"
     assert dupain.expected_close == date(2026, 4, 30)  # no "Date de signature": the due date
     assert dupain.started == utc("2026-02-02T09:00:00")
-    assert dupain.updated == utc("2026-02-20T10:15:00")
+    assert dupain.last_modified == utc("2026-02-20T10:15:00")
     assert dupain.url == "https://trello.com/c/aB3dE5fG/12-refonte-du-site-boulangerie-dupain"
     assert not dupain.removed and dupain.warnings == []
     # Real move times; the list renamed since ("Appel & devis") shows under its current name.
