@@ -5,9 +5,10 @@ Requests, counted because Asana's limits are per minute (150 free, 1,500 paid):
 - Tasks: `GET /tasks?project=..&limit=100&opt_fields=..` (plus `modified_since=` on an incremental
   sync), following `next_page.offset`: ceil(tasks / 100) requests.
 - History: Asana records each section move as a `section_changed` story (an enum change as
-  `enum_custom_field_changed`) with its real time. Stories are per task, so they are read through
-  `POST /batch`, 10 story requests per call: ceil(tasks / 10) more requests rather than one per
-  task. A task with more than 100 stories costs a further batch slot per extra page.
+  `enum_custom_field_changed`) with its real time; the same stories give the field history
+  (`due_date_changed`, `*_custom_field_changed`, `assigned`). Stories are per task, so they are
+  read through `POST /batch`, 10 story requests per call: ceil(tasks / 10) more requests rather
+  than one per task. A task with more than 100 stories costs a further batch slot per extra page.
 
 Full sync = ceil(n/100) + ceil(n/10) requests; incremental = the same over the tasks modified since
 the bookmark (a section move adds a story, which counts as a modification).
@@ -26,14 +27,23 @@ from typing import Any
 from pydantic import field_validator
 
 from integrations.base import (
+    TRACKED_FIELDS,
     Adapter,
+    FieldChange,
     SourceSettings,
     StatusChange,
     Task,
     id_from_url,
     register,
 )
-from integrations.deal_fields import RawValue, apply_custom_fields, apply_value, normalise_name
+from integrations.deal_fields import (
+    RawValue,
+    apply_custom_fields,
+    apply_value,
+    normalise_name,
+    parse_field,
+    wanted_fields,
+)
 from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
 from integrations.values import parse_datetime
 
@@ -69,6 +79,16 @@ STORY_FIELDS = [
     "custom_field.name",
     "old_enum_value.name",
     "new_enum_value.name",
+    # field history: due date, number / text / date custom fields, assignee
+    "old_dates.due_on",
+    "new_dates.due_on",
+    "old_number_value",
+    "new_number_value",
+    "old_text_value",
+    "new_text_value",
+    "old_date_value.date",
+    "new_date_value.date",
+    "assignee.name",
 ]
 PAGE_SIZE = 100
 BATCH_SIZE = 10  # Asana's maximum number of actions in one batch request
@@ -215,10 +235,53 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             status_category="done" if raw.get("completed") else None,
         )
         apply_custom_fields(task, values, self.settings, noun="task")
-        if task.expected_close is None:
+        close_is_due = task.expected_close is None
+        if close_is_due:
             apply_value(task, "expected_close", "due_on", raw.get("due_on"))
         task.history = self._history(task, stories)
+        task.field_history = self._field_history(stories, close_is_due)
         return task
+
+    def _field_history(
+        self, stories: list[dict[str, Any]], close_is_due: bool
+    ) -> list[FieldChange]:
+        """Changes of the tracked fields from the stories: `due_date_changed` (the close date
+        when no custom field holds it), `number_`/`text_`/`date_`/`enum_custom_field_changed`
+        of the fields `[sources.fields]` names, and `assigned`/`unassigned` (the owner: Asana's
+        story names only the new assignee, so the one before is the previous story's)."""
+        wanted = wanted_fields(self.settings)
+        by_name = {normalise_name(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
+        changes: list[FieldChange] = []
+        owner: str | None = None
+        dated: list[tuple[datetime, dict[str, Any]]] = []
+        for story in stories:
+            moment = parse_datetime(story.get("created_at"))
+            if moment is not None:
+                dated.append((moment, story))
+        dated.sort(key=lambda pair: pair[0])
+        for at, story in dated:
+            subtype = str(story.get("resource_subtype") or "")
+            if subtype == "due_date_changed" and close_is_due:
+                deal = "expected_close"
+                before = (story.get("old_dates") or {}).get("due_on")
+                after = (story.get("new_dates") or {}).get("due_on")
+            elif subtype in ("assigned", "unassigned"):
+                deal, before = "owner", owner
+                after = (story.get("assignee") or {}).get("name") if subtype == "assigned" else None
+                owner = after
+            elif subtype.endswith("_custom_field_changed"):
+                name = normalise_name((story.get("custom_field") or {}).get("name") or "")
+                found = by_name.get(name)
+                if found is None:
+                    continue
+                deal = found
+                before, after = _story_values(story, subtype.removesuffix("_custom_field_changed"))
+            else:
+                continue
+            change = FieldChange(at, deal, parse_field(deal, before), parse_field(deal, after))
+            if change.from_value != change.to_value:
+                changes.append(change)
+        return changes
 
     def _status(self, raw: Mapping[str, Any], values: Mapping[str, RawValue]) -> str | None:
         if self.settings.status_field:
@@ -262,6 +325,17 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         if initial and task.started and (not changes or task.started <= changes[0].at):
             changes.insert(0, StatusChange(task.started, initial))
         return changes
+
+
+def _story_values(story: Mapping[str, Any], kind: str) -> tuple[RawValue, RawValue]:
+    """(before, after) of a custom-field change story of type `kind` (number, text, date, enum)."""
+    if kind == "date":
+        return ((story.get("old_date_value") or {}).get("date"),
+                (story.get("new_date_value") or {}).get("date"))  # fmt: skip
+    if kind == "enum":
+        return ((story.get("old_enum_value") or {}).get("name"),
+                (story.get("new_enum_value") or {}).get("name"))  # fmt: skip
+    return story.get(f"old_{kind}_value"), story.get(f"new_{kind}_value")
 
 
 def _custom_values(fields: list[Mapping[str, Any]]) -> dict[str, RawValue]:

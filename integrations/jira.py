@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator, model_validator
 
 from integrations.base import (
+    TRACKED_FIELDS,
     Adapter,
+    FieldChange,
     SourceSettings,
     StatusChange,
     Task,
@@ -37,6 +39,7 @@ from integrations.deal_fields import (
     RawValue,
     apply_value,
     find_by_name,
+    parse_field,
     read_time,
     wanted_fields,
 )
@@ -118,6 +121,8 @@ class JiraAdapter(Adapter[JiraSettings]):
             headers={"Authorization": f"Basic {basic}"},
             auth_hint="set JIRA_EMAIL and JIRA_API_TOKEN (see README)",
         )
+        #: issues whose close date is their due date (no close-date custom field value)
+        self._close_from_due: set[str] = set()
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -142,7 +147,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         for pages, issues in enumerate(paginate(search_page, source=self.name), start=1):
             by_id = {str(issue["id"]): self._task(issue, custom) for issue in issues}
             if by_id:
-                self._attach_history(by_id)
+                self._attach_history(by_id, custom)
             for task in by_id.values():
                 yield task
                 tasks_yielded += 1
@@ -205,13 +210,19 @@ class JiraAdapter(Adapter[JiraSettings]):
         )
         return None
 
-    def _attach_history(self, by_id: dict[str, Task]) -> None:
-        """Status changes of a page of issues in one bulk request (paged by its own token)."""
+    def _attach_history(
+        self, by_id: dict[str, Task], custom: Mapping[str, tuple[str, str]]
+    ) -> None:
+        """Status changes of a page of issues in one bulk request (paged by its own token), and
+        the changes of the tracked fields (assignee, due date, the custom fields of amount,
+        probability and close date) from the same changelog."""
         ids = list(by_id)
         moves: dict[str, list[tuple[datetime, int, StatusChange]]] = {i: [] for i in ids}
+        tracked = _tracked_field_ids(custom)
+        edits: dict[str, list[tuple[datetime, int, bool, FieldChange]]] = {i: [] for i in ids}
 
         def changelog_page(token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-            body: dict[str, Any] = {"issueIdsOrKeys": ids, "fieldIds": ["status"]}
+            body: dict[str, Any] = {"issueIdsOrKeys": ids, "fieldIds": ["status", *tracked]}
             if token:
                 body["nextPageToken"] = token
             answer = self.client.post("/rest/api/3/changelog/bulkfetch", json=body)
@@ -228,6 +239,10 @@ class JiraAdapter(Adapter[JiraSettings]):
                         continue
                     order = int(history["id"]) if str(history.get("id", "")).isdigit() else 0
                     for item in history.get("items") or []:
+                        edit = _field_change(item, at, tracked)
+                        if edit is not None:
+                            due = str(item.get("fieldId") or item.get("field")) == "duedate"
+                            edits[issue_id].append((at, order, due, edit))
                         if _is_status_item(item) and item.get("toString"):
                             change = StatusChange(
                                 at=at,
@@ -242,6 +257,12 @@ class JiraAdapter(Adapter[JiraSettings]):
                 # The changelog has no entry for the status an issue was created in.
                 changes.insert(0, StatusChange(at=task.started, to_status=initial))
             task.history = changes
+            ordered = sorted(edits[issue_id], key=lambda m: (m[0], m[1]))
+            # the due date's history is the close date's only when the due date is the close date
+            due_is_close = task.id in self._close_from_due
+            task.field_history = [
+                change for _, _, due, change in ordered if due_is_close or not due
+            ]
 
     # -- mapping -----------------------------------------------------------------------------
 
@@ -265,6 +286,7 @@ class JiraAdapter(Adapter[JiraSettings]):
             apply_value(task, deal, name, _plain(fields.get(field_id), deal))
         if task.expected_close is None and fields.get("duedate"):
             apply_value(task, "expected_close", "duedate", fields["duedate"])
+            self._close_from_due.add(task.id)
         return task
 
 
@@ -281,6 +303,32 @@ def _zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def _tracked_field_ids(custom: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Changelog field id -> the tracked deal field it holds: the resolved custom fields of
+    amount, probability and close date, the assignee (owner) and the due date (close date)."""
+    tracked = {field_id: deal for deal, (field_id, _) in custom.items() if deal in TRACKED_FIELDS}
+    tracked.setdefault("assignee", "owner")
+    tracked.setdefault("duedate", "expected_close")
+    return tracked
+
+
+def _field_change(item: Mapping[str, Any], at: datetime, tracked: Mapping[str, str]
+                  ) -> FieldChange | None:  # fmt: skip
+    """A changelog item of a tracked field as a `FieldChange` (None: another field, or no change).
+    Users and custom values are read from `fromString`/`toString`; the due date from `from`/`to`
+    (ISO dates, where the strings carry a time)."""
+    field_id = str(item.get("fieldId") or item.get("field") or "")
+    deal = tracked.get(field_id)
+    if deal is None:
+        return None
+    if field_id == "duedate":
+        before, after = item.get("from"), item.get("to")
+    else:
+        before, after = item.get("fromString"), item.get("toString")
+    change = FieldChange(at, deal, parse_field(deal, before), parse_field(deal, after))
+    return None if change.from_value == change.to_value else change
 
 
 def _is_status_item(item: Mapping[str, Any]) -> bool:

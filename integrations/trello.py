@@ -5,8 +5,9 @@ Requests, chosen to cost as few as Trello's rate limits allow (100 requests / 10
 - The board itself, once: `GET /boards/{board}?lists=all&customFields=true&members=all` (list
   names, dropdown options, member names; no cards).
 - The board's actions (`createCard`/`copyCard`/`moveCardToBoard`/`convertToCardFromCheckItem`,
-  `updateCard:idList`, and the archiving of cards and lists), 1,000 a page, newest first, paging
-  backwards with `before=`; with `since=` on an incremental sync (usually one page).
+  `updateCard:idList`, the archiving of cards and lists, and for the field history
+  `updateCard:due` and `updateCustomFieldItem`, each with `data.old`), 1,000 a page, newest
+  first, paging backwards with `before=`; with `since=` on an incremental sync (usually one page).
 - The cards, `GET /boards/{board}/cards?filter=..&fields=..&customFieldItems=true`, 1,000 a page
   (`limit`/`before`, newest first): a board's whole card list in one answer is what Trello
   refuses on big boards (`API_TOO_MANY_CARDS_REQUESTED`), and paging keeps memory flat.

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from integrations.asana import AsanaAdapter, AsanaSettings, asana_time
-from integrations.base import StatusChange, validate_source
+from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
 from tests.integrations.support import Cassette, build, by_id, utc
 
@@ -206,6 +206,22 @@ def test_status_from_an_enum_custom_field(cassette: Cassette) -> None:
         StatusChange(utc("2026-02-16T10:00:05"), QUALIF, None),
         StatusChange(utc("2026-02-19T11:00:00"), DEVIS, QUALIF),
         StatusChange(utc("2026-02-25T15:30:00"), BALLE, DEVIS),
+    ]
+
+
+def test_field_history_from_stories(cassette: Cassette) -> None:
+    adapter = make_adapter(status_field="Étape")
+    with cassette("asana/field_history.yaml", match_on=MATCH) as cass:
+        (task,) = list(adapter.fetch(None))
+        assert cass.all_played
+    # assigned stories name only the new assignee: the one before is the previous story's; the
+    # due date is the close date (no "Date de signature" on the task); "Heures" is no deal field
+    assert task.field_history == [
+        FieldChange(utc("2026-02-16T10:00:01"), "owner", None, "Marie Dupont"),
+        FieldChange(utc("2026-02-17T09:00:00"), "expected_close", None, date(2026, 3, 31)),
+        FieldChange(utc("2026-02-20T16:00:00"), "amount", 8000.0, 9800.0),
+        FieldChange(utc("2026-02-21T08:30:00"), "expected_close", date(2026, 3, 31), None),
+        FieldChange(utc("2026-02-22T10:00:00"), "owner", "Marie Dupont", "Julien Moreau"),
     ]
 
 

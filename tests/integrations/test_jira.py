@@ -11,10 +11,18 @@ from zoneinfo import ZoneInfo
 import pydantic
 import pytest
 
-from integrations.base import MissingCredentials, StatusChange, validate_source
+from integrations.base import FieldChange, MissingCredentials, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.jira import JiraAdapter, JiraSettings
-from tests.integrations.support import WITH_BODY, Cassette, build, by_id, query, record_requests
+from tests.integrations.support import (
+    WITH_BODY,
+    Cassette,
+    body,
+    build,
+    by_id,
+    query,
+    record_requests,
+)
 
 SITE = "https://agence-exemple.atlassian.net"
 EMAIL = "robot-pipeline@agence-exemple.fr"
@@ -53,6 +61,31 @@ def make(
         sleeps=sleeps,
         progress=progress,
     )
+
+
+def test_field_history_from_the_changelog(cassette: Cassette) -> None:
+    adapter = make()
+    sent = record_requests(adapter)
+    with cassette("jira/field_history.yaml", match_on=WITH_BODY) as cass:
+        deals = by_id(adapter.fetch(None))
+    assert cass.all_played
+    # one bulk request asks for the status and every tracked field's changes
+    assert body(sent[2])["fieldIds"] == ["status", "customfield_10051", "customfield_10052",
+                                         "customfield_10056", "assignee", "duedate"]  # fmt: skip
+    # VENTE-1's close date is its due date: the due date's changes are its history; a custom
+    # field "changed" to the value it had is no change
+    assert deals["VENTE-1"].field_history == [
+        FieldChange(paris("2026-02-05T11:00"), "expected_close", date(2026, 3, 15),
+                    date(2026, 3, 31)),
+        FieldChange(paris("2026-02-05T11:00"), "amount", 10000.0, 12000.0),
+    ]  # fmt: skip
+    # VENTE-2's close date is the custom field: the due date's change is not that history
+    assert deals["VENTE-2"].field_history == [
+        FieldChange(paris("2026-02-01T10:00"), "expected_close", date(2026, 3, 31),
+                    date(2026, 4, 15)),
+        FieldChange(paris("2026-02-01T10:00"), "owner", "Marie Dupont", "Karim Benali"),
+    ]  # fmt: skip
+    assert deals["VENTE-3"].field_history == []
 
 
 def test_full_sync_maps_fields_and_real_status_times(cassette: Cassette) -> None:
