@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from bot.i18n import t
 from bot.settings import ConfigError, Settings, describe_error
 from integrations.base import Adapter, SourceError, adapter_class, source_name, validate_source
 
@@ -38,27 +39,26 @@ def run_check(settings: Settings) -> int:
     from bot.store import Store
 
     attention = 0
-    where = settings.config_path or "built-in defaults (no pipeline.toml found)"
+    lang = settings.language
+    where = settings.config_path or t("check.defaults", lang)
     classes = validate_sources(settings)  # an invalid source: ConfigError, exit 2, before "valid"
-    print(f"Config: {where}: valid")
+    print(t("check.valid", lang, where=where))
     secrets = settings.secrets.as_env()
     if not settings.config.sources:
-        print("Sources: none configured (add a [[sources]] table to sync deals)")
+        print(t("check.no_sources", lang))
     for raw, cls in zip(settings.config.sources, classes, strict=True):
         name = source_name(raw)
         missing = [s for s in cls.secret_names if not secrets.get(s)]
         if missing:
             attention += 1
-            print(f"Source '{name}' ({cls.kind}): missing {', '.join(missing)} "
-                  "(set in the environment or .env)")  # fmt: skip
+            print(t("check.missing", lang, name=name, kind=cls.kind, names=", ".join(missing)))
         else:
-            print(f"Source '{name}' ({cls.kind}): credentials present")
+            print(t("check.credentials", lang, name=name, kind=cls.kind))
     slack_missing = [s for s in SLACK_TOKENS if not secrets.get(s)]
     if slack_missing:
-        print(f"Slack (info): {', '.join(slack_missing)} not set; needed only by serve, nudge "
-              "and digest")  # fmt: skip
+        print(t("check.slack_info", lang, names=", ".join(slack_missing)))
     else:
-        print("Slack: tokens present")
+        print(t("check.slack_ok", lang))
     if settings.db_path.exists():
         store = Store(settings.db_path)
         try:
@@ -67,18 +67,18 @@ def run_check(settings: Settings) -> int:
             deals = store.scalar("SELECT COUNT(*) FROM deals WHERE removed = 0")
         finally:
             store.close()
-        print(f"Database: {settings.db_path}: {deals} deal(s)")
+        print(t("check.database", lang, path=settings.db_path, n=deals))
         if unmapped:
             attention += 1
-            print("Statuses no stage claims (add them to [status_map]):")
+            print(t("check.unmapped", lang))
             for row in unmapped:
-                print(f"  « {row['status']} »: {row['count']} deal(s)")
+                print(t("check.unmapped_line", lang, status=row["status"], n=row["count"]))
     else:
-        print(f"Database: {settings.db_path} does not exist yet (run `pipeline-bot sync`)")
+        print(t("check.no_database", lang, path=settings.db_path))
     if attention:
-        print(f"{attention} thing(s) need attention.")
+        print(t("check.attention", lang, n=attention))
         return 1
-    print("All well.")
+    print(t("check.all_well", lang))
     return 0
 
 

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def dispatch(args: argparse.Namespace) -> int:
     command: str = args.command
     if command == "init":
-        return cmd_init(Path.cwd())
+        return cmd_init(Path.cwd(), args)
     if command == "demo":
         from bot.demo import demo_settings, run_demo
 
@@ -200,12 +200,21 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return run_check(settings)
 
 
-def cmd_init(folder: Path) -> int:
+def cmd_init(folder: Path, args: argparse.Namespace) -> int:
     from bot.init import write_starter_files
 
-    for line in write_starter_files(folder):
+    for line in write_starter_files(folder, init_language(args)):
         print(line)
     return 0
+
+
+def init_language(args: argparse.Namespace) -> str:
+    """`init` speaks the language of a config already there; French (the default) when there is
+    none, or when it cannot be read (init never fails on the config it would have written)."""
+    try:
+        return load_settings(getattr(args, "config", None), getattr(args, "db", None)).language
+    except ConfigError:
+        return "fr"
 
 
 if __name__ == "__main__":

@@ -14,6 +14,83 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la base {path} n'existe pas : lancez d'abord `pipeline-bot sync` (ou "
         "`pipeline-bot demo` pour essayer le bot sur une agence de démonstration)",
     },
+    # --- init, check, sync (what they print for a person) ---------------------------------
+    "init.exists": {
+        "en": "{name}: already exists, left as it is",
+        "fr": "{name} : existe déjà, laissé tel quel",
+    },
+    "init.written": {"en": "{name}: written", "fr": "{name} : écrit"},
+    "init.next": {
+        "en": "Next: edit pipeline.toml ([[sources]]), copy .env.example to .env, then run "
+        "`pipeline-bot check`.",
+        "fr": "Ensuite : complétez pipeline.toml ([[sources]]), copiez .env.example en .env, "
+        "puis lancez `pipeline-bot check`.",
+    },
+    "check.valid": {"en": "Config: {where}: valid", "fr": "Configuration : {where} : valide"},
+    "check.defaults": {
+        "en": "built-in defaults (no pipeline.toml found)",
+        "fr": "réglages intégrés (aucun pipeline.toml trouvé)",
+    },
+    "check.no_sources": {
+        "en": "Sources: none configured (add a [[sources]] table to sync deals)",
+        "fr": "Sources : aucune configurée (ajoutez une table [[sources]] pour synchroniser "
+        "des affaires)",
+    },
+    "check.missing": {
+        "en": "Source '{name}' ({kind}): missing {names} (set in the environment or .env)",
+        "fr": "Source '{name}' ({kind}) : il manque {names} (à définir dans l'environnement "
+        "ou .env)",
+    },
+    "check.credentials": {
+        "en": "Source '{name}' ({kind}): credentials present",
+        "fr": "Source '{name}' ({kind}) : identifiants présents",
+    },
+    "check.slack_info": {
+        "en": "Slack (info): {names} not set; needed only by serve, nudge, digest and announce",
+        "fr": "Slack (info) : {names} non défini(s) ; seuls serve, nudge, digest et announce "
+        "en ont besoin",
+    },
+    "check.slack_ok": {"en": "Slack: tokens present", "fr": "Slack : jetons présents"},
+    "check.database": {
+        "en": "Database: {path}: {n} deal(s)",
+        "fr": "Base : {path} : {n} affaire(s)",
+    },
+    "check.no_database": {
+        "en": "Database: {path} does not exist yet (run `pipeline-bot sync`)",
+        "fr": "Base : {path} n'existe pas encore (lancez `pipeline-bot sync`)",
+    },
+    "check.unmapped": {
+        "en": "Statuses no stage claims (add them to [status_map]):",
+        "fr": "Statuts qu'aucune étape ne reconnaît (ajoutez-les à [status_map]) :",
+    },
+    "check.unmapped_line": {
+        "en": "  « {status} »: {n} deal(s)",
+        "fr": "  « {status} » : {n} affaire(s)",
+    },
+    "check.attention": {
+        "en": "{n} thing(s) need attention.",
+        "fr": "{n} point(s) demandent votre attention.",
+    },
+    "check.all_well": {"en": "All well.", "fr": "Tout va bien."},
+    "sync.no_sources": {
+        "en": "No source configured: add a [[sources]] table to pipeline.toml (see "
+        "docs/sources.md).",
+        "fr": "Aucune source configurée : ajoutez une table [[sources]] à pipeline.toml (voir "
+        "docs/sources.md).",
+    },
+    "sync.result": {
+        "en": "{source}: {kind}, {fetched} fetched, {changed} changed, {stage_changes} stage "
+        "change(s), {removed} removed, {warnings} warning(s), {seconds} s",
+        "fr": "{source} : {kind}, {fetched} lue(s), {changed} modifiée(s), {stage_changes} "
+        "changement(s) d'étape, {removed} retirée(s), {warnings} avertissement(s), {seconds} s",
+    },
+    "sync.full": {"en": "full", "fr": "complète"},
+    "sync.incremental": {"en": "incremental", "fr": "incrémentale"},
+    "sync.failed": {
+        "en": "{source}: FAILED after {seconds} s: {error}",
+        "fr": "{source} : ÉCHEC après {seconds} s : {error}",
+    },
+    "sync.warning": {"en": "  warning: {warning}", "fr": "  avertissement : {warning}"},
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {
         "en": "Working on it… the answer follows in a moment.",

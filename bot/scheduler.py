@@ -203,7 +203,7 @@ class Scheduler:
             return
         full = self._full_due(store, now)
         for result in sync_all(settings, store, full=full):
-            (log.info if result.ok else log.warning)("sync %s", describe(result))
+            (log.info if result.ok else log.warning)("sync %s", describe(result, settings.language))
         if settings.config.announce.won_lost and settings.config.slack.channel:
             posted = post_pending(settings, store, self.client(), now)
             if posted:

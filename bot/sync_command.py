@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from bot.i18n import t
+from bot.render.money import number
 from bot.settings import Settings
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
@@ -37,17 +39,16 @@ class Progress:
             self.stream.flush()
 
 
-def describe(result: SyncResult) -> str:
-    """The one-line result of a source."""
+def describe(result: SyncResult, language: str) -> str:
+    """The one-line result of a source, in `language`."""
+    seconds = number(result.seconds, language, 1)
     if not result.ok:
-        return f"{result.source}: FAILED after {result.seconds:.1f} s: {result.error}"
-    kind = "full" if result.full else "incremental"
-    warnings = len(result.warnings)
-    return (
-        f"{result.source}: {kind}, {result.fetched} fetched, {result.changed} changed, "
-        f"{result.stage_changes} stage change(s), {result.removed} removed, "
-        f"{warnings} warning(s), {result.seconds:.1f} s"
-    )
+        return t("sync.failed", language, source=result.source, seconds=seconds,
+                 error=result.error)  # fmt: skip
+    kind = t("sync.full" if result.full else "sync.incremental", language)
+    return t("sync.result", language, source=result.source, kind=kind, fetched=result.fetched,
+             changed=result.changed, stage_changes=result.stage_changes, removed=result.removed,
+             warnings=len(result.warnings), seconds=seconds)  # fmt: skip
 
 
 def sync_all(
@@ -96,7 +97,7 @@ def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
             f"(configured: {', '.join(sorted(known)) or 'none'})"
         )
     if not settings.config.sources:
-        print("No source configured: add a [[sources]] table to pipeline.toml (see README).")
+        print(t("sync.no_sources", settings.language))
         return 1
     store = Store(settings.db_path)
     try:
@@ -104,7 +105,7 @@ def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
     finally:
         store.close()
     for result in results:
-        print(describe(result))
+        print(describe(result, settings.language))
         for warning in result.warnings:
-            print(f"  warning: {warning}")
+            print(t("sync.warning", settings.language, warning=warning))
     return 0 if all(r.ok for r in results) else 1

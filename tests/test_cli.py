@@ -43,7 +43,7 @@ def agency(tmp_path: Path) -> Path:
 def test_sync_then_summary_matches_the_sheet_by_hand(agency: Path) -> None:
     synced = cli(agency, "sync")
     assert synced.returncode == 0, synced.stderr
-    assert synced.stdout.startswith("csv: full, 6 fetched, 6 changed")
+    assert synced.stdout.startswith("csv : complète, 6 lue(s), 6 modifiée(s)")
     answer = cli(agency, "query", "summary", "--json", "--as-of", "2026-11-27")
     assert answer.returncode == 0, answer.stderr
     data = json.loads(answer.stdout)
@@ -82,7 +82,7 @@ def test_check_names_the_unknown_status(agency: Path) -> None:
     cli(agency, "sync")
     checked = cli(agency, "check")
     assert checked.returncode == 1
-    assert "« En attente signature »: 1 deal(s)" in checked.stdout
+    assert "« En attente signature » : 1 affaire(s)" in checked.stdout
 
 
 def test_malformed_config_gives_one_clear_line_and_exit_2(tmp_path: Path) -> None:
@@ -122,15 +122,15 @@ def test_sync_failure_of_one_source_exits_1_and_keeps_the_other(agency: Path) ->
         '[[sources]]\nkind = "csv"\nname = "lost-sheet"\npath = "missing.csv"\n')  # fmt: skip
     result = cli(agency, "sync")
     assert result.returncode == 1
-    assert "csv: full, 6 fetched" in result.stdout
-    assert "lost-sheet: FAILED" in result.stdout and "no such file" in result.stdout
+    assert "csv : complète, 6 lue(s)" in result.stdout
+    assert "lost-sheet : ÉCHEC" in result.stdout and "no such file" in result.stdout
 
 
 def test_missing_credentials_make_check_need_attention(tmp_path: Path) -> None:
     (tmp_path / "pipeline.toml").write_text('[[sources]]\nkind = "clickup"\nlist = "901"\n')
     result = cli(tmp_path, "check")
     assert result.returncode == 1
-    assert "missing CLICKUP_TOKEN" in result.stdout
+    assert "il manque CLICKUP_TOKEN" in result.stdout
     assert "Slack (info)" in result.stdout
 
 
@@ -140,7 +140,7 @@ def test_init_writes_starter_files_and_never_overwrites(tmp_path: Path) -> None:
     assert 'key = "lead"' in starter and "[status_map]" in starter
     (tmp_path / "pipeline.toml").write_text("# mine\n")
     second = cli(tmp_path, "init")
-    assert "already exists" in second.stdout
+    assert "existe déjà" in second.stdout
     assert (tmp_path / "pipeline.toml").read_text() == "# mine\n"
     assert cli(tmp_path, "check").returncode == 0  # the starter itself is valid
 
@@ -181,9 +181,9 @@ def test_sync_without_a_source_token_names_the_variable_and_exits_1(tmp_path: Pa
     result = cli(tmp_path, "sync")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert (
-        "agence: FAILED" in result.stdout and "set TRELLO_API_KEY and TRELLO_TOKEN" in result.stdout
+        "agence : ÉCHEC" in result.stdout and "set TRELLO_API_KEY and TRELLO_TOKEN" in result.stdout
     )
-    assert "asana: FAILED" in result.stdout and "set ASANA_TOKEN" in result.stdout
+    assert "asana : ÉCHEC" in result.stdout and "set ASANA_TOKEN" in result.stdout
 
 
 def test_compact_iso_date_is_noon_local(agency: Path) -> None:

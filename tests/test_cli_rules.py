@@ -67,3 +67,40 @@ def agency(tmp_path: Path) -> Path:
     (tmp_path / "deals.csv").write_text(CSV, encoding="utf-8")
     (tmp_path / "pipeline.toml").write_text('[[sources]]\nkind = "csv"\npath = "deals.csv"\n')
     return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", {"init": ".env.example : écrit", "check": "Tout va bien.",
+                "sync": "csv : complète, 6 lue(s), 6 modifiée(s), 0 changement(s) d'étape"}),
+        ("en", {"init": ".env.example: written", "check": "All well.",
+                "sync": "csv: full, 6 fetched, 6 changed, 0 stage change(s)"}),
+    ],
+)  # fmt: skip
+def test_init_check_and_sync_speak_the_configured_language(
+    agency: Path, language: str, expected: dict[str, str]
+) -> None:
+    config = agency / "pipeline.toml"
+    config.write_text(f'language = "{language}"\n' + config.read_text(), encoding="utf-8")
+    (agency / "deals.csv").write_text(
+        (agency / "deals.csv").read_text().replace("En attente signature", "écarté")
+    )
+    init = cli(agency, "init")
+    assert init.returncode == 0 and expected["init"] in init.stdout, init.stdout
+    assert (init.stdout.count("existe déjà") == 1) == (language == "fr")  # pipeline.toml kept
+    synced = cli(agency, "sync")
+    assert synced.returncode == 0 and synced.stdout.startswith(expected["sync"]), synced.stdout
+    checked = cli(agency, "check")
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.strip().splitlines()[-1] == expected["check"]
+
+
+def test_init_in_an_empty_folder_speaks_french(tmp_path: Path) -> None:
+    result = cli(tmp_path, "init")
+    assert result.stdout.splitlines() == [
+        "pipeline.toml : écrit",
+        ".env.example : écrit",
+        "Ensuite : complétez pipeline.toml ([[sources]]), copiez .env.example en .env, puis "
+        "lancez `pipeline-bot check`.",
+    ]
