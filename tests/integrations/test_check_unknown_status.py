@@ -58,4 +58,4 @@ def test_check_names_the_status_no_stage_claims(
 
     assert run_check(settings) == 1
     printed = normalise(capsys.readouterr().out)
-    assert f"« {UNMAPPED} »: {unmapped[UNMAPPED]} deal(s)" in printed
+    assert f"« {UNMAPPED} » : {unmapped[UNMAPPED]} affaire(s)" in printed

@@ -74,7 +74,7 @@ def test_trello_sync_into_sqlite(
     )
     with cassette("trello/full_sync.yaml"):
         out = run_sync(config, db, capsys)
-    assert "agence: full, 5 fetched" in out
+    assert "agence : complète, 5 lue(s)" in out
     assert "'Montant' value 'abc' is not an amount" in out  # the unreadable cell is reported
 
     rows = deals(db)
@@ -97,7 +97,7 @@ def test_trello_sync_into_sqlite(
     set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("trello/incremental.yaml"):
         out = run_sync(config, db, capsys)
-    assert "agence: incremental, 5 fetched" in out
+    assert "agence : incrémentale, 5 lue(s)" in out
     rows = deals(db)
     dupain = rows["agence:69806790a1b2c3d4e5f60001"]
     assert (dupain["stage"], dupain["stage_entered"]) == ("closing", "2026-03-03T16:45:00+00:00")
@@ -120,7 +120,7 @@ def test_asana_sync_into_sqlite(
     )
     with cassette("asana/full_sync.yaml"):
         out = run_sync(config, db, capsys)
-    assert "agence: full, 4 fetched" in out
+    assert "agence : complète, 4 lue(s)" in out
 
     rows = deals(db)
     dupain = rows["agence:1209876543210101"]
@@ -143,7 +143,7 @@ def test_asana_sync_into_sqlite(
     set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("asana/incremental.yaml"):
         out = run_sync(config, db, capsys)
-    assert "agence: incremental, 2 fetched" in out
+    assert "agence : incrémentale, 2 lue(s)" in out
     rows = deals(db)
     dupain = rows["agence:1209876543210101"]
     assert (dupain["stage"], dupain["probability"]) == ("closing", 80.0)
