@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.settings import Secrets, Settings, validate_config
 from bot.slack.app import build_app
 from bot.slack.deps import Deps
-from bot.slack.wsgi import HttpServer, make_wsgi
+from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store
 from tests.helpers import at
 from tests.slack_standin import Call, SlackStandIn
@@ -94,11 +94,16 @@ class Served:
 
 
 @contextmanager
-def serving(settings: Settings, deps: Deps | None = None, **build: Any) -> Iterator[Served]:
+def serving(
+    settings: Settings,
+    deps: Deps | None = None,
+    policy: ConnectionPolicy | None = None,
+    **build: Any,
+) -> Iterator[Served]:
     """The real WSGI app under waitress on a free loopback port, for the `with` block."""
     deps = deps or Deps(settings, now=lambda: NOW)
     app = build_app(settings, deps, **build)
-    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0)
+    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0, policy=policy)
     stop = threading.Event()
     thread = server.start_thread(stop)
     try:

@@ -166,9 +166,9 @@ def test_health_and_routing(tmp_path: Path, slack_api: SlackStandIn) -> None:
         missing = requests.get(f"{served.base}/healthz", timeout=5)
         wrong_method = requests.get(served.events_url, timeout=5)
         nowhere = requests.post(f"{served.base}/nowhere", timeout=5)
-    assert missing.status_code == 200
-    assert missing.json()["ok"] is True
-    assert missing.json()["db"].startswith("missing")  # no database yet: reported, not created
+    assert missing.status_code == 503  # no database yet: not healthy, reported, not created
+    assert missing.json()["ok"] is False
+    assert missing.json()["db"].startswith("missing")
     assert not settings.db_path.exists()
     assert wrong_method.status_code == 405
     assert nowhere.status_code == 404
@@ -242,3 +242,36 @@ def test_the_dockerfile_health_check_passes_on_a_running_bot_and_fails_without_o
     assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
     env["PORT"] = str(free_port())  # nothing listens there
     assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode != 0
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(rest.split()[0])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_100_mb_unsigned_body_is_refused_without_raising_the_servers_memory(
+    served_process: tuple[subprocess.Popen[str], int],
+) -> None:
+    process, port = served_process
+    before = _memory_kb(process.pid)
+    megabyte = b"a" * (1 << 20)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        try:
+            conn.sendall(
+                b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 104857600\r\n\r\n"
+            )
+            for _ in range(100):
+                conn.sendall(megabyte)
+        except OSError:
+            pass  # refused after the headers: the server closed the socket
+        status = conn.recv(200).split(b"\r\n")[0]
+    after = _memory_kb(process.pid)
+    assert status.startswith(b"HTTP/1.1 413")
+    assert after["VmHWM"] - before["VmHWM"] < 5 * 1024  # peak resident memory: under 5 MB more
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200

@@ -146,6 +146,7 @@ def test_slack_url_verification_is_answered_only_when_signed(
 def test_socket_mode_http_port_serves_health_only(tmp_path: Path, slack_api: SlackStandIn) -> None:
     """In Socket Mode there is no signing secret to check HTTP requests with: none reach Bolt."""
     settings = make_settings(tmp_path, slack_api)
+    Store(settings.db_path).close()  # `serve` creates it before listening
     deps = Deps(settings, now=lambda: NOW)
     app = build_app(settings, deps, socket_mode=True)
     server = HttpServer(make_wsgi(app, deps, events=False), host="127.0.0.1", port=0)

@@ -2,18 +2,26 @@
 
 Bolt's own `app.start()` is a development server; waitress is a production WSGI server with a
 thread pool, and running its event loop ourselves (`serve_until`) lets SIGTERM stop it cleanly:
-stop accepting, let answers in flight go out, then close.
+stop accepting, let answers in flight go out, then close. That loop also enforces the
+`ConnectionPolicy` (request deadline, idle timeout, room near the connection limit), and every
+`/slack/events` request is size-capped and its signature checked over the raw bytes before Bolt
+parses anything (see docs/deploy.md, "The endpoint under load").
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -22,12 +30,19 @@ from waitress.server import create_server
 
 from bot.i18n import t
 from bot.render.blocks import notice
+from bot.slack.app import require_secret
 from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+#: Slack sends a few kB; anything larger is refused (413) before it is read, let alone parsed.
+MAX_BODY_BYTES = 1 << 20
+#: Slack's own rule: a signature older than five minutes is refused (replays).
+SIGNATURE_MAX_AGE_S = 300
+#: How often the connection policy looks at every socket (see `ConnectionPolicy`).
+ENFORCE_EVERY_S = 0.1
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -51,36 +66,108 @@ def _reply(
     return [data]
 
 
-def health(deps: Deps) -> dict[str, Any]:
-    """`{"ok": true, "db": "ok"}`; the database is opened read-only so a probe never writes."""
+def health(deps: Deps) -> tuple[bool, dict[str, Any]]:
+    """(healthy, body): the store opens read-only and answers the queries `/pipeline` leans on.
+
+    Read-only, so a probe never writes nor creates the file. Reading only the schema would pass
+    a file corrupt past its first page; counting the open deals by stage walks the deals index,
+    and the sync state and migrations tables are read as well.
+    """
     path = deps.settings.db_path
     if not path.exists():
-        return {"ok": True, "db": "missing: run `pipeline-bot sync` first"}
+        return False, {"ok": False, "db": f"missing: {path} (run `pipeline-bot sync` first)"}
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
         try:
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            for sql in HEALTH_QUERIES:
+                conn.execute(sql).fetchall()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        log.warning("health check: database %s unreadable: %s", path, exc)
-        return {"ok": True, "db": f"error: {exc}"}
-    return {"ok": True, "db": "ok"}
+        log.warning("health check: database %s unusable: %s", path, exc)
+        return False, {"ok": False, "db": f"error: {exc}"}
+    return True, {"ok": True, "db": "ok"}
+
+
+HEALTH_QUERIES = (
+    "SELECT COUNT(*) FROM _sqlite_migrations",
+    "SELECT stage, COUNT(*), SUM(amount) FROM deals WHERE removed = 0 GROUP BY stage",
+    "SELECT COUNT(*), MAX(last_attempt) FROM sync_state",
+)
+
+
+class Refused(Exception):
+    """A request answered before Bolt sees it: `status` and the reason logged in one line."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def read_verified_body(environ: dict[str, Any], secret: str, now: float) -> bytes:
+    """The raw body of a request Slack signed, read at most `MAX_BODY_BYTES`; else `Refused`.
+
+    Checked here, over the raw bytes and before any parsing, because Bolt decodes the body as
+    UTF-8 and parses JSON and the timestamp *before* it checks the signature: garbage (a
+    timestamp `abc`, invalid UTF-8, broken JSON) reached its error handler as a listener error.
+    The size is refused from `Content-Length` and again while reading, so a large unsigned
+    body is never held in memory.
+    """
+    stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not stamp or not signature:
+        raise Refused("401 Unauthorized", "no Slack signature")
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        raise Refused("401 Unauthorized", "malformed Slack timestamp")
+    if abs(now - int(stamp)) > SIGNATURE_MAX_AGE_S:
+        raise Refused("401 Unauthorized", "stale Slack signature")
+    declared = environ.get("CONTENT_LENGTH") or ""
+    if declared and not (declared.isascii() and declared.isdigit()):
+        raise Refused("400 Bad Request", "malformed Content-Length")
+    if declared and int(declared) > MAX_BODY_BYTES:
+        raise Refused("413 Content Too Large", f"body of {declared} bytes")
+    body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused("413 Content Too Large", f"body over {MAX_BODY_BYTES} bytes")
+    expected = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    given = signature.encode("latin-1", errors="replace")
+    if not hmac.compare_digest(b"v0=" + expected.hexdigest().encode(), given):
+        raise Refused("401 Unauthorized", "bad Slack signature")
+    return body
+
+
+def check_payload(body: bytes, content_type: str) -> None:
+    """`Refused` (400) when a signed body is not what Slack sends: UTF-8, form or JSON."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            json.loads(text)
+        else:
+            payload = parse_qs(text).get("payload")
+            if payload:
+                json.loads(payload[0])
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise Refused("400 Bad Request", f"malformed signed body ({type(exc).__name__})") from None
 
 
 def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
-    """Route `/slack/events` to Bolt (which checks every signature) and answer `/healthz`.
+    """Route `/slack/events` to Bolt (after checking the signature) and answer `/healthz`.
 
     `events=False` (Socket Mode: Slack talks over the WebSocket, and there is no signing secret
     to check requests with) serves `/healthz` only: nothing unsigned ever reaches Bolt.
     """
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = ""
+    if events:
+        secret = require_secret(deps.settings, "SLACK_SIGNING_SECRET", "the app's signing secret")
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH:
-            return _reply(start_response, "200 OK", health(deps))
+            healthy, report = health(deps)
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            return _reply(start_response, status, report)
         if path != EVENTS_PATH or not events:
             return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
         if method != "POST":
@@ -90,18 +177,22 @@ def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
                 {"ok": False, "error": "POST only"},
                 (("Allow", "POST"),),
             )
-
-        def start(status: str, headers: Any, *args: Any) -> Any:
-            if status.startswith("401"):
-                log.warning(
-                    "refused a request to %s from %s: bad or stale Slack signature",
-                    path,
-                    environ.get("REMOTE_ADDR", "?"),
-                )
-            return start_response(status, headers, *args)
-
         try:
-            return bolt(environ, start)  # type: ignore[arg-type]
+            body = read_verified_body(environ, secret, time.time())
+            check_payload(body, environ.get("CONTENT_TYPE", ""))
+        except Refused as refused:
+            log.warning(
+                "refused a request to %s from %s: %s (%s)",
+                path,
+                environ.get("REMOTE_ADDR", "?"),
+                "bad or stale Slack signature" if refused.status.startswith("401") else "refused",
+                refused,
+            )
+            reason = refused.status.split(" ", 1)[1].lower()
+            return _reply(start_response, refused.status, {"ok": False, "error": reason})
+        environ = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        try:
+            return bolt(environ, start_response)  # type: ignore[arg-type]
         except Exception:  # Bolt answers its own errors; this is a bug below it: never a 500
             log.exception("Slack request to %s failed before Bolt could answer", path)
             text = t("slack.failed", deps.settings.language, question=path, error="internal")
@@ -110,15 +201,79 @@ def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
     return application
 
 
+@dataclass(frozen=True)
+class ConnectionPolicy:
+    """How long a client may take and how many may be connected, before it is dropped.
+
+    waitress reads each request whole (headers and body) on its event loop before a worker
+    thread sees it, so a slow client costs a socket, never a thread. What it lacks is a deadline
+    for a request that trickles in (its `channel_timeout` counts from the last byte, so one byte
+    every few seconds keeps a socket forever) and a way to stay reachable once `connection_limit`
+    sockets are held (it stops accepting). `HttpServer` adds both on its own loop:
+    `request_seconds` from a request's first byte to its last, `idle_seconds` for a connection
+    with nothing in flight, and, near `connection_limit`, the longest-waiting sockets that are
+    not being answered are closed to make room for new ones.
+    """
+
+    request_seconds: float = 10.0
+    idle_seconds: int = 15
+    connection_limit: int = 2000
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_header_bytes: int = 64 * 1024
+
+    @property
+    def room(self) -> int:
+        """Sockets kept free for new connections: eviction starts this far below the limit."""
+        return max(8, self.connection_limit // 10)
+
+
+def raise_open_files(wanted: int) -> int:
+    """Lift this process's soft limit on open files towards `wanted` (the hard limit caps it):
+    systemd's default soft limit, 1024, would stop a server holding a thousand sockets."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (OSError, ValueError) as exc:
+            log.warning("cannot raise the open-file limit to %s: %s", target, exc)
+    return wanted if soft == resource.RLIM_INFINITY else int(soft)
+
+
 class HttpServer:
-    """waitress on `host:port` (port 0: any free port) with a loop we can stop."""
+    """waitress on `host:port` (port 0: any free port) with a loop we can stop, and the
+    `ConnectionPolicy` enforced on that loop."""
 
     def __init__(
-        self, application: WSGIApp, host: str = "0.0.0.0", port: int = 3000, threads: int = 32
+        self,
+        application: WSGIApp,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = 32,
+        policy: ConnectionPolicy | None = None,
     ):
+        policy = policy or ConnectionPolicy()
+        limit = min(policy.connection_limit, raise_open_files(policy.connection_limit + 256) - 256)
+        self.policy = replace(policy, connection_limit=max(16, limit))
         self._map: dict[int, Any] = {}
+        self._since: dict[int, tuple[int, float]] = {}
+        self.dropped = 0
         self.server: Any = create_server(
-            application, map=self._map, host=host, port=port, threads=threads, ident="pipeline-bot"
+            application,
+            map=self._map,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="pipeline-bot",
+            connection_limit=self.policy.connection_limit,
+            channel_timeout=self.policy.idle_seconds,
+            cleanup_interval=1,
+            max_request_body_size=self.policy.max_body_bytes,
+            max_request_header_size=self.policy.max_header_bytes,
+            asyncore_use_poll=True,  # select() fails past file descriptor 1024
         )
 
     @property
@@ -131,14 +286,51 @@ class HttpServer:
         """Serve until `stop` is set, then stop accepting, finish what is in flight, close."""
         use_poll = self.server.adj.asyncore_use_poll
         try:
+            next_check = 0.0
             while not stop.is_set():
                 wasyncore.loop(timeout=tick, map=self._map, use_poll=use_poll, count=1)
+                now = time.monotonic()
+                if now >= next_check:  # a pass over every socket: a few times a second at most
+                    self.enforce(now)
+                    next_check = now + ENFORCE_EVERY_S
             self.server.accepting = False
             deadline = time.monotonic() + drain_seconds
             while self._busy() and time.monotonic() < deadline:
                 wasyncore.loop(timeout=0.05, map=self._map, use_poll=use_poll, count=1)
         finally:
             self.close()
+
+    def enforce(self, now: float) -> None:
+        """Drop requests past `request_seconds` and, near the limit, the longest waiters."""
+        channels = list(self.server.active_channels.items())
+        waiting: list[tuple[float, Any]] = []
+        seen: dict[int, tuple[int, float]] = {}
+        open_channels = 0
+        for fd, channel in channels:
+            if channel.will_close:
+                continue  # already closing
+            open_channels += 1
+            if channel.requests or channel.total_outbufs_len:
+                continue  # being answered: never cut
+            partial = channel.request
+            key = id(partial) if partial is not None else 0
+            first = self._since.get(fd)
+            since = first[1] if first is not None and first[0] == key else now
+            seen[fd] = (key, since)
+            if partial is not None and now - since > self.policy.request_seconds:
+                self._drop(channel)
+            else:
+                waiting.append((since, channel))
+        self._since = seen
+        excess = open_channels - (self.policy.connection_limit - self.policy.room)
+        if excess > 0:
+            waiting.sort(key=lambda item: item[0])
+            for _, channel in waiting[:excess]:
+                self._drop(channel)
+
+    def _drop(self, channel: Any) -> None:
+        channel.will_close = True  # waitress closes it on its next pass over the loop
+        self.dropped += 1
 
     def _busy(self) -> bool:
         return any(
