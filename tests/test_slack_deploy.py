@@ -141,3 +141,25 @@ def test_systemd_unit(key: str, value: str) -> None:
     unit.read_string((DEPLOY / "pipeline-bot.service").read_text(encoding="utf-8"))
     assert unit["Service"][key] == value
     assert unit["Service"]["ExecStart"].endswith("pipeline-bot serve")
+
+
+def _published(port: str, environ: dict[str, str]) -> str:
+    """A compose `ports` entry with `${VAR:-default}` resolved as compose resolves it."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: environ.get(m.group(1)) or m.group(2), port)
+
+
+def test_compose_publishes_on_loopback_unless_told_and_caps_memory() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    service = compose["services"]["pipeline-bot"]
+    (port,) = service["ports"]
+    assert _published(port, {}) == "127.0.0.1:3000:3000"
+    assert _published(port, {"BIND": "0.0.0.0"}) == "0.0.0.0:3000:3000"
+    limit = service.get("mem_limit") or service["deploy"]["resources"]["limits"]["memory"]
+    assert re.fullmatch(r"\d+[mg]", str(limit).lower())
+
+
+def test_deploy_docs_show_a_reverse_proxy_with_tls_and_a_body_limit() -> None:
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "reverse_proxy 127.0.0.1:3000" in text  # Caddy
+    assert "proxy_pass http://127.0.0.1:3000" in text and "client_max_body_size 1m" in text
+    assert "install -m 600" in text
