@@ -60,17 +60,15 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
     ctx = context_for(settings, now)
     pipeline = settings.pipeline
     since = ctx.now - WEEK
-    live = store.live_deals()
-    amount_of = {d["id"]: float(d["amount"] or 0) for d in live}
-    before = store.stages_at(since)
+    before = store.stage_totals_at(since)
     summary = analytics.summary(store, ctx)
     lines: list[StageLine] = []
     for row in summary.stages:
         if row.outcome:
             continue
-        was = [deal_id for deal_id, stage in before.items() if stage == row.key]
-        lines.append(StageLine(row.key, row.label, row.count, row.amount, len(was),
-                               round(sum(amount_of.get(d, 0.0) for d in was), 2)))  # fmt: skip
+        count_before, amount_before = before.get(row.key, (0, 0.0))
+        lines.append(StageLine(row.key, row.label, row.count, row.amount, count_before,
+                               round(amount_before, 2)))  # fmt: skip
     won_keys = [s.key for s in pipeline.stages if s.outcome == "won"]
     lost_keys = [s.key for s in pipeline.stages if s.outcome == "lost"]
     won = store.entered_between(won_keys, since, ctx.now)

@@ -824,31 +824,49 @@ class Store:
 
     # --- digest --------------------------------------------------------------------------
 
-    def stages_at(self, moment: datetime) -> dict[str, str | None]:
-        """Each live deal's stage at `moment`, from its stage events (absent: not seen yet)."""
+    def stage_totals_at(self, moment: datetime) -> dict[str | None, tuple[int, float]]:
+        """Per stage, how many live deals were in it at `moment` and their amounts today.
+
+        One pass over the stays: a deal's stay that began at or before `moment` and ended after
+        it (or never) is where the deal stood. Counted in SQL, so no deal becomes a Python row.
+        """
+        at = iso(moment)
         rows = self.conn.execute(
-            "SELECT e.deal_id, e.to_stage FROM stage_events e JOIN deals d ON d.id = e.deal_id "
-            "WHERE d.removed = 0 AND e.at <= ? ORDER BY e.deal_id, e.at, e.id",
-            (iso(moment),),
+            "SELECT e.to_stage, COUNT(*), TOTAL(d.amount) FROM stage_events e "
+            "CROSS JOIN deals d ON d.id = e.deal_id "
+            "WHERE e.at <= ? AND (e.left_at IS NULL OR e.left_at > ?) AND d.removed = 0 "
+            "GROUP BY e.to_stage",
+            (at, at),
         )
-        out: dict[str, str | None] = {}
-        for deal_id, stage in rows:
-            out[deal_id] = stage
-        return out
+        return {stage: (count, total) for stage, count, total in rows}
 
     def entered_between(self, stages: Sequence[str], start: datetime,
                         end: datetime) -> list[dict[str, Any]]:  # fmt: skip
-        """Live deals that entered one of `stages` in [start, end) and are still there."""
+        """Live deals that entered one of `stages` in [start, end) and are still there.
+
+        The week's events come from the (to_stage, at) index, then each deal is looked up by its
+        key: a join let SQLite walk every deal of the stage for each event (quadratic).
+        """
         if not stages:
             return []
         marks = ",".join("?" * len(stages))
-        return self.rows(
-            "SELECT d.*, MAX(e.at) AS entered_at FROM stage_events e "
-            "JOIN deals d ON d.id = e.deal_id "
-            f"WHERE e.to_stage IN ({marks}) AND e.at >= ? AND e.at < ? AND d.removed = 0 "
-            "AND d.stage = e.to_stage GROUP BY d.id ORDER BY d.stage, d.amount DESC, d.id",
-            (*stages, iso(start), iso(end)),
-        )
+        entered: dict[tuple[str, str], str] = {
+            (deal_id, stage): at
+            for deal_id, stage, at in self.conn.execute(
+                "SELECT deal_id, to_stage, MAX(at) FROM stage_events "
+                f"WHERE to_stage IN ({marks}) AND at >= ? AND at < ? GROUP BY deal_id, to_stage",
+                (*stages, iso(start), iso(end)),
+            )
+        }
+        deals = self.deals_by_ids(sorted({deal_id for deal_id, _ in entered}))
+        out = []
+        for deal in deals.values():
+            at = entered.get((deal["id"], deal["stage"]))
+            if at is not None and not deal["removed"]:
+                out.append({**deal, "entered_at": at})
+        # SQL's ORDER BY stage, amount DESC, id: a NULL amount sorts last when descending
+        out.sort(key=lambda d: (d["stage"], d["amount"] is None, -(d["amount"] or 0), d["id"]))
+        return out
 
     def new_deals_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Live deals created in [start, end): the tool's creation date, else first seen."""
