@@ -22,7 +22,18 @@ from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.answers import context_for
 from bot.i18n import t
 from bot.render.money import money, month_name, number, short_date
-from bot.render.mrkdwn import esc, header, link, section
+from bot.render.mrkdwn import (
+    MAX_LABEL,
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    clip,
+    esc,
+    fit_lines,
+    header,
+    link,
+    payload,
+    section,
+)
 from bot.settings import Settings
 from bot.store import Store
 
@@ -136,18 +147,22 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
                          weighted=money(digest.open_weighted, cur, lang)))  # fmt: skip
     out = ["\n".join(stage_lines)]
 
-    moves = [t("digest.new", lang, count=len(digest.new), amount=_total(digest.new, cur, lang))]
-    moves.append(t("digest.won", lang, count=len(digest.won), amount=_total(digest.won, cur, lang)))
-    moves.extend(_bullets(digest.won, settings))
-    moves.append(t("digest.lost", lang, count=len(digest.lost),
-                   amount=_total(digest.lost, cur, lang)))  # fmt: skip
-    moves.extend(_bullets(digest.lost, settings))
+    fixed = [
+        t("digest.new", lang, count=len(digest.new), amount=_total(digest.new, cur, lang)),
+        t("digest.won", lang, count=len(digest.won), amount=_total(digest.won, cur, lang)),
+        t("digest.lost", lang, count=len(digest.lost), amount=_total(digest.lost, cur, lang)),
+    ]
     if digest.lost_reasons:
         reasons = ", ".join(
-            f"{esc(r) if r else t('digest.no_reason', lang)} ({n}, {money(a, cur, lang)})"
+            f"{esc(clip(r, MAX_REASON)) if r else t('digest.no_reason', lang)} "
+            f"({n}, {money(a, cur, lang)})"
             for r, n, a in digest.lost_reasons
         )
-        moves.append(t("digest.reasons", lang, reasons=reasons))
+        fixed.append(clip(t("digest.reasons", lang, reasons=reasons), MAX_REASONS_LINE))
+    # Each list gets half of what the headings leave: a long deal never hides "Lost this week".
+    room = (MAX_SECTION_TEXT - sum(len(line) + 1 for line in fixed)) // 2
+    moves = [*fixed[:2], *_bullets(digest.won, settings, room), fixed[2]]
+    moves += [*_bullets(digest.lost, settings, room), *fixed[3:]]
     out.append("\n".join(moves))
 
     forecast = [t("digest.forecast", lang)]
@@ -161,7 +176,9 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     stalled = [t("digest.stalled", lang, count=digest.stalled_count)]
     if digest.longest:
         stalled.append(t("digest.longest", lang))
-        stalled.extend(f"• {_stalled_line(d, settings)}" for d in digest.longest)
+        room = MAX_SECTION_TEXT - sum(len(line) + 1 for line in stalled)
+        lines = [f"• {_stalled_line(d, settings)}" for d in digest.longest]
+        stalled.extend(fit_lines(lines, room, lang))
     out.append("\n".join(stalled))
     neck = digest.bottleneck
     if neck is not None and neck.conversion is not None:
@@ -175,22 +192,24 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
 #: Deals listed under "won" and "lost" before "… and N more": the section stays whole (a section
 #: clipped at 3,000 characters could cut a link in half).
 MAX_LISTED = 8
+#: A lost reason inside a line, and the whole "Lost reasons" line (each field is clipped first,
+#: then each list is fitted to its share of the section, so every heading stays).
+MAX_REASON = 300
+MAX_REASONS_LINE = 800
 
 
-def _bullets(deals: list[dict[str, Any]], settings: Settings) -> list[str]:
+def _bullets(deals: list[dict[str, Any]], settings: Settings, budget: int) -> list[str]:
     lines = [f"• {_deal_line(d, settings)}" for d in deals[:MAX_LISTED]]
-    if len(deals) > MAX_LISTED:
-        lines.append(t("more", settings.language, n=len(deals) - MAX_LISTED))
-    return lines
+    return fit_lines(lines, budget, settings.language, total=len(deals))
 
 
 def _deal_line(deal: dict[str, Any], settings: Settings) -> str:
     lang, cur = settings.language, settings.config.currency
     parts = [link(deal.get("url"), deal["title"] or deal["id"])]
-    parts.extend(esc(str(deal[k])) for k in ("client", "owner") if deal.get(k))
+    parts.extend(esc(clip(str(deal[k]), MAX_LABEL)) for k in ("client", "owner") if deal.get(k))
     parts.append(money(deal["amount"], cur, lang))
     if deal.get("lost_reason"):
-        parts.append(esc(deal["lost_reason"]))
+        parts.append(esc(clip(deal["lost_reason"], MAX_REASON)))
     return " · ".join(parts)
 
 
@@ -198,7 +217,7 @@ def _stalled_line(deal: StalledDeal, settings: Settings) -> str:
     lang = settings.language
     stage = settings.pipeline.by_key.get(deal.stage)
     parts = [link(deal.url, deal.title or deal.id)]
-    parts.extend(esc(v) for v in (deal.client, deal.owner) if v)
+    parts.extend(esc(clip(v, MAX_LABEL)) for v in (deal.client, deal.owner) if v)
     parts.append(esc(stage.label(lang) if stage else deal.stage))
     parts.append(t("days", lang, n=deal.idle_days))
     return " · ".join(parts)
@@ -206,6 +225,11 @@ def _stalled_line(deal: StalledDeal, settings: Settings) -> str:
 
 def to_blocks(title: str, parts: list[str]) -> list[dict[str, Any]]:
     return [header(title), *(section(part) for part in parts)]
+
+
+def message(title: str, parts: list[str], language: str) -> dict[str, Any]:
+    """The digest as posted: the title as notification, every part a section, limits checked."""
+    return payload(esc(title), to_blocks(title, parts), language, MAX_MESSAGE_BLOCKS)
 
 
 def digest_channel(settings: Settings) -> str | None:
@@ -219,7 +243,7 @@ def post_digest(settings: Settings, store: Store, client: WebClient, now: dateti
     if not channel:
         raise ValueError(t("digest.no_channel", settings.language))
     title, parts = sections(build_digest(settings, store, now), settings)
-    response = client.chat_postMessage(channel=channel, text=title, blocks=to_blocks(title, parts),
+    response = client.chat_postMessage(channel=channel, **message(title, parts, settings.language),
                                        unfurl_links=False, unfurl_media=False)  # fmt: skip
     return str(response.get("ts") or "")
 

@@ -367,6 +367,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "no channel for announcements: set `channel` in [slack] of pipeline.toml",
         "fr": "aucun canal pour les annonces : renseignez `channel` dans [slack] de pipeline.toml",
     },
+    "announce.more": {
+        "en": "… and {n} more won/lost deal(s) ({won} won, {lost} lost): "
+        "`/pipeline changes` lists them",
+        "fr": "… et {n} affaire(s) gagnée(s)/perdue(s) de plus ({won} gagnée(s), "
+        "{lost} perdue(s)) : `/pipeline changements` les liste",
+    },
     # --- weekly digest (bot/digest.py) ---
     "digest.title": {
         "en": "Pipeline review, week of {date}",

@@ -790,10 +790,15 @@ class Store:
         )
 
     def mark_announced(self, deal_id: str, outcome: str, at: datetime) -> None:
-        self.conn.execute(
-            "UPDATE announcements SET announced_at = ? WHERE deal_id = ? AND outcome = ?",
-            (iso(at), deal_id, outcome),
-        )
+        self.mark_all_announced([(deal_id, outcome)], at)
+
+    def mark_all_announced(self, outcomes: list[tuple[str, str]], at: datetime) -> None:
+        """Mark (deal ID, outcome) pairs announced in one transaction (a summary covers many)."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE announcements SET announced_at = ? WHERE deal_id = ? AND outcome = ?",
+                [(iso(at), deal_id, outcome) for deal_id, outcome in outcomes],
+            )
 
     # --- leases: one process runs each scheduled job --------------------------------------
 

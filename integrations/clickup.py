@@ -37,7 +37,7 @@ from integrations.base import (
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
 from integrations.http import HttpError, paginate
-from integrations.values import from_unix_ms
+from integrations.values import currency_code, from_unix_ms
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
@@ -266,7 +266,12 @@ def _field_value(task: Task, deal: str, name: str, field: Mapping[str, Any]) -> 
             return str(value)
     if kind in _NUMERIC_TYPES:
         if kind == "currency" and deal == "amount" and config.get("currency_type"):
-            task.currency = task.currency or str(config["currency_type"])
+            try:
+                task.currency = task.currency or currency_code(str(config["currency_type"]))
+            except ValueError:
+                task.warnings.append(f"{task_label(task)}: currency "
+                                     f"{str(config['currency_type'])[:60]!r} is not a currency "
+                                     "code; the configured currency is used")  # fmt: skip
         try:
             return float(value)  # a number, or a number sent as a string ("12000.50")
         except (TypeError, ValueError):

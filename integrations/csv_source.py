@@ -150,7 +150,10 @@ def _task(
         except ValueError:
             bad("amount", "is not an amount")
     if row.get("currency"):
-        task.currency = currency_code(row["currency"])
+        try:
+            task.currency = currency_code(row["currency"])
+        except ValueError:
+            bad("currency", "is not a currency code (EUR, USD, €)")
     if row.get("probability"):
         try:
             task.probability = parse_probability(row["probability"])

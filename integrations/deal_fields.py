@@ -89,6 +89,7 @@ def find_due(
 #: How a warning names what a value should have been.
 _WHAT = {
     "amount": "an amount",
+    "currency": "a currency code (EUR, USD, €)",
     "probability": "a probability",
     "expected_close": "a date",
     "stage_entered": "a date and time",

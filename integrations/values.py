@@ -16,10 +16,21 @@ _NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
 _CURRENCY_CODES = {"€": "EUR", "$": "USD", "£": "GBP", "eur": "EUR", "euro": "EUR", "euros": "EUR"}
 
 
+_ISO_CODE = re.compile(r"[A-Z]{3}")
+
+
 def currency_code(text: str) -> str:
-    """A currency as written (`€`, `eur`, `euros`, `USD`) → its ISO code (`EUR`, `USD`)."""
+    """A currency as written (`€`, `eur`, `euros`, `USD`) → its ISO code (`EUR`, `USD`).
+
+    Anything that is not three letters once read (`<@U999EVIL>`, `dollars US`) raises
+    `ValueError`: the cell is reported and the deal takes the configured currency, so a
+    currency cell never carries text into a message.
+    """
     cleaned = text.strip()
-    return _CURRENCY_CODES.get(cleaned.lower(), cleaned.upper())
+    code = _CURRENCY_CODES.get(cleaned.lower(), cleaned.upper())
+    if not _ISO_CODE.fullmatch(code):
+        raise ValueError(f"not a currency code: {text!r}")
+    return code
 
 
 def parse_number(text: str) -> float:

@@ -171,3 +171,15 @@ def test_currency_column_written_as_a_symbol_is_stored_as_its_code(
     csv.write_text("title;status;amount;currency\nAudit;appel et devis;3000;€\n", encoding="utf-8")
     run(store, csv, "2026-03-02T08:00:00")
     assert store.scalar("SELECT currency FROM deals") == "EUR"
+
+
+def test_a_currency_cell_that_is_not_a_code_is_reported_and_the_configured_one_used(
+    store: Store, tmp_path: Path
+) -> None:
+    """`<@U999EVIL>` in a currency cell used to be upper-cased and stored, then announced."""
+    csv = tmp_path / "deals.csv"
+    csv.write_text("title;status;amount;currency\nAudit;appel et devis;3000;<@U999EVIL>\n",
+                   encoding="utf-8")  # fmt: skip
+    result = run(store, csv, "2026-03-02T08:00:00")
+    assert store.scalar("SELECT currency FROM deals") is None  # the configured currency applies
+    assert any("'<@U999EVIL>' is not a currency code (EUR, USD, €)" in w for w in result.warnings)

@@ -80,3 +80,11 @@ def test_currency_cells_become_iso_codes(cell: str, code: str) -> None:
     from integrations.values import currency_code
 
     assert currency_code(cell) == code
+
+
+@pytest.mark.parametrize("cell", ["<@U999EVIL>", "dollars US", "EU", "€€", "<!channel>"])
+def test_a_currency_that_is_not_three_letters_is_refused(cell: str) -> None:
+    from integrations.values import currency_code
+
+    with pytest.raises(ValueError, match="not a currency code"):
+        currency_code(cell)

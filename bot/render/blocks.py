@@ -57,9 +57,11 @@ from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listen
     context,
     divider,
     esc,
+    fit,
     header,
     labelled,
     link,
+    notification,
     section,
 )
 from bot.render.registry import Registry
@@ -113,60 +115,6 @@ def style_for(settings: Any) -> BlockStyle:
     )
 
 
-# --- text helpers ----------------------------------------------------------------------------
-
-
-# --- limits ----------------------------------------------------------------------------------
-
-
-def _fit_text(obj: dict[str, Any] | None, limit: int) -> None:
-    if obj and isinstance(obj.get("text"), str):
-        obj["text"] = clip(obj["text"], limit)
-
-
-def fit(blocks: Blocks, max_blocks: int, language: str) -> Blocks:
-    """Clip every text to its limit and cut the list to `max_blocks` with "… and N more".
-
-    Renderers cut sensibly themselves; this is the last guard so nothing Slack would reject ever
-    leaves the process, whatever a new renderer does.
-    """
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            _fit_text(block.get("text"), MAX_HEADER_TEXT)
-        elif kind == "section":
-            _fit_text(block.get("text"), MAX_SECTION_TEXT)
-            if "fields" in block:
-                block["fields"] = block["fields"][:MAX_FIELDS]
-                for item in block["fields"]:
-                    _fit_text(item, MAX_FIELD_TEXT)
-        elif kind == "context":
-            block["elements"] = block["elements"][:MAX_CONTEXT_ELEMENTS]
-            for item in block["elements"]:
-                _fit_text(item, MAX_CONTEXT_TEXT)
-        elif kind == "actions":
-            block["elements"] = block["elements"][:MAX_ACTION_ELEMENTS]
-        for element in _elements(block):
-            if element.get("type") == "button":
-                _fit_text(element.get("text"), MAX_BUTTON_TEXT)
-                if isinstance(element.get("value"), str):
-                    element["value"] = element["value"][:MAX_BUTTON_VALUE]
-                if len(element.get("url") or "") > MAX_URL:
-                    del element["url"]
-    if len(blocks) <= max_blocks:
-        return blocks
-    kept = blocks[: max_blocks - 1]
-    hidden = len(blocks) - len(kept)
-    return [*kept, context(f"{t('more', language, n=hidden)}. {t('slack.narrow', language)}")]
-
-
-def _elements(block: Block) -> list[dict[str, Any]]:
-    found = list(block.get("elements") or [])
-    if isinstance(block.get("accessory"), dict):
-        found.append(block["accessory"])
-    return [e for e in found if isinstance(e, dict)]
-
-
 # --- the registry ----------------------------------------------------------------------------
 
 BlockRenderer = Callable[[Any, BlockStyle], Blocks]
@@ -189,28 +137,33 @@ def message(result: Any, style: BlockStyle, *, public: bool = False) -> dict[str
     blocks = render(result, style)
     return {
         "response_type": "in_channel" if public else "ephemeral",
-        "text": clip(_headline(blocks), MAX_FALLBACK_TEXT),
+        "text": notification(_headline(blocks)),
         "blocks": blocks,
     }
 
 
 def notice(text: str) -> dict[str, Any]:
-    """An ephemeral one-section message: errors, refusals, "working on it"."""
+    """An ephemeral one-section message (errors, refusals, "working on it"); `text` is mrkdwn
+    with anything from a user already escaped."""
     return {
         "response_type": "ephemeral",
-        "text": clip(text, MAX_FALLBACK_TEXT),
-        "blocks": [section(text)],
+        "text": notification(text),
+        "blocks": fit([section(text)], MAX_MESSAGE_BLOCKS, "en"),
     }
 
 
 def _headline(blocks: Blocks) -> str:
-    """The first line a person would read: the notification text of the message."""
+    """The first line a person would read, as mrkdwn: the notification text of the message.
+
+    A header is plain_text (not escaped), so its line is escaped here: the notification is
+    parsed like any mrkdwn, and `Open deals of Bob <!channel>` must not ping the channel.
+    """
     for block in blocks:
         text = block.get("text")
         if isinstance(text, dict) and text.get("text"):
             for line in str(text["text"]).splitlines():
                 if line.strip() and line.strip() != "```":
-                    return line.strip()
+                    return esc(line.strip()) if text.get("type") == "plain_text" else line.strip()
     return "pipeline-bot"
 
 
@@ -676,4 +629,4 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
 
 def notice_view(text: str) -> dict[str, Any]:
     """An App Home holding one message (access refused, loading failed): no figures."""
-    return {"type": "home", "blocks": [section(text)]}
+    return {"type": "home", "blocks": fit([section(text)], MAX_HOME_BLOCKS, "en")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
 
 from bot.i18n import t
@@ -22,6 +23,20 @@ def number(value: float, language: str, decimals: int = 0) -> str:
     return text
 
 
+_CODE = re.compile(r"[A-Z]{3}")
+#: The generic currency sign, for a code that is not one (`<@U999EVIL>` stored by an old sync).
+UNKNOWN_CURRENCY = "¤"
+
+
+def currency_symbol(currency: str | None) -> str:
+    """`€` for EUR, the code itself for other ISO-4217-like codes, `¤` for anything else: a
+    currency cell is text from a source and must never reach a message as it was written."""
+    code = (currency or "").strip().upper()
+    if code in _SYMBOLS:
+        return _SYMBOLS[code]
+    return code if _CODE.fullmatch(code) else UNKNOWN_CURRENCY
+
+
 def money(value: float | None, currency: str, language: str) -> str:
     """Whole units unless there are cents: `12 000 €`, `€12,000`, `7 500,50 €`."""
     if value is None:
@@ -29,7 +44,7 @@ def money(value: float | None, currency: str, language: str) -> str:
     decimals = 0 if float(value).is_integer() else 2
     amount = number(abs(value), language, decimals)
     sign = "-" if value < 0 else ""
-    symbol = _SYMBOLS.get(currency.upper(), currency.upper())
+    symbol = currency_symbol(currency)
     if language == "fr":
         return f"{sign}{amount}\u00a0{symbol}"
     if len(symbol) == 1:

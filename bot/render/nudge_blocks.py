@@ -14,18 +14,21 @@ from bot.analytics import Context, StalledDeal
 from bot.i18n import t
 from bot.render.money import money
 from bot.render.mrkdwn import (
+    MAX_BUTTON_VALUE,
+    MAX_LABEL,
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
     Block,
+    block_id,
     clip,
     context,
     esc,
+    fit,
     link,
+    notification,
+    safe_url,
     section,
 )
-
-#: Slack's limit of blocks in one message.
-MAX_TITLE = 150
 
 
 @dataclass
@@ -48,22 +51,23 @@ def parse_button_value(value: str) -> tuple[str, str]:
     return str(data["deal"]), str(data["stage"])
 
 
-def block_id(deal_id: str) -> str:
-    return f"nudge:{deal_id}"[:250]  # room for the ":done" suffix within Slack's 255
+def deal_block_id(deal_id: str) -> str:
+    """The actions block of one deal: `nudge:ID`, or a cut ID and its hash when ID is long."""
+    return block_id("nudge", deal_id)
 
 
 def deal_text(deal: StalledDeal, ctx: Context) -> str:
     """Client, stage, idle days, amount and what to do, in a few mrkdwn lines."""
     lang = ctx.language
-    head = f"*{link(deal.url, clip(deal.title or deal.id, MAX_TITLE))}*"
+    head = f"*{link(deal.url, deal.title or deal.id)}*"
     if deal.client:
-        head += f" · {esc(deal.client)}"
+        head += f" · {esc(clip(deal.client, MAX_LABEL))}"
     stage = ctx.pipeline.by_key.get(deal.stage)
     label = stage.label(lang) if stage else deal.stage
     facts = [esc(label), t("idle.of", lang, idle=deal.idle_days, limit=deal.stall_days)]
     if deal.amount is not None:
         facts.append(money(deal.amount, ctx.currency, lang))
-    step = esc(deal.next_step or "")
+    step = esc(clip(deal.next_step or "", 500))
     if deal.waiting_on == "client":
         todo = t("nudge.chase", lang, step=step) if step else t("nudge.chase.plain", lang)
     else:
@@ -73,24 +77,34 @@ def deal_text(deal: StalledDeal, ctx: Context) -> str:
 
 
 def link_button(deal: StalledDeal, ctx: Context) -> Block | None:
-    if not deal.url:
+    """ "Open task" for an http(s) URL Slack accepts; none for `javascript:` or 5,000 characters."""
+    url = safe_url(deal.url)
+    if url is None:
         return None
     return {
         "type": "button",
         "action_id": "open_task",
         "text": {"type": "plain_text", "text": t("button.open", ctx.language)},
-        "url": deal.url[:3000],
+        "url": url,
     }
 
 
 def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block]:
-    """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs)."""
+    """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs).
+
+    A deal whose ID would not fit in a button's 2,000-character value gets the link alone: a cut
+    value could not name the deal, and the message must still be accepted.
+    """
     lang = ctx.language
     value = button_value(deal)
     elements: list[Block] = []
-    link = link_button(deal, ctx)
-    if link:
-        elements.append(link)
+    opener = link_button(deal, ctx)
+    if opener:
+        elements.append(opener)
+    section_block = {"type": "section", "text": {"type": "mrkdwn", "text": deal_text(deal, ctx)}}
+    if len(value) > MAX_BUTTON_VALUE:
+        actions = {"type": "actions", "block_id": deal_block_id(deal.id), "elements": elements}
+        return [section_block, actions] if elements else [section_block]
     elements.append({
         "type": "button",
         "action_id": "snooze",
@@ -105,8 +119,8 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
         "value": value,
     })  # fmt: skip
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": deal_text(deal, ctx)}},
-        {"type": "actions", "block_id": block_id(deal.id), "elements": elements},
+        section_block,
+        {"type": "actions", "block_id": deal_block_id(deal.id), "elements": elements},
     ]
 
 
@@ -126,7 +140,13 @@ def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max
     cut = len(deals) - len(listed)
     if cut:
         blocks.append(context(t("more", lang, n=cut)))
-    return Rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut)
+    return _rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut, lang)
+
+
+def _rendered(text: str, blocks: list[Block], listed: list[StalledDeal], cut: int,
+              language: str) -> Rendered:  # fmt: skip
+    """The message through the limit pass every message takes (`bot.render.mrkdwn.fit`)."""
+    return Rendered(notification(text), fit(blocks, MAX_MESSAGE_BLOCKS, language), listed, cut)
 
 
 def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Context, *,
@@ -157,7 +177,7 @@ def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Con
             listed.append(deal)
     if cut:
         blocks.append(context(t("more", lang, n=cut)))
-    return Rendered(t("nudge.team.fallback", lang, owners=names), blocks, listed, cut)
+    return _rendered(t("nudge.team.fallback", lang, owners=esc(names)), blocks, listed, cut, lang)
 
 
 def after_click(blocks: Sequence[Block], clicked_block: str, note: str) -> list[Block]:
@@ -165,7 +185,7 @@ def after_click(blocks: Sequence[Block], clicked_block: str, note: str) -> list[
 
     The link button stays (the task is still worth opening); other deals keep their buttons.
     """
-    done_id = f"{clicked_block}:done"
+    done_id = block_id(clicked_block, "done")
     note_block = {**context(note), "block_id": done_id}
     out: list[Block] = []
     noted = False
@@ -180,7 +200,7 @@ def after_click(blocks: Sequence[Block], clicked_block: str, note: str) -> list[
         if not noted:
             out.append(note_block)
             noted = True
-    return out
+    return fit(out, MAX_MESSAGE_BLOCKS, "en")
 
 
 def plain(rendered: Rendered) -> str:

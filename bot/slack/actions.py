@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import add_days
 from bot.i18n import t
 from bot.render.money import short_date
+from bot.render.mrkdwn import esc, notification
 from bot.render.nudge_blocks import after_click, parse_button_value
 from bot.settings import Settings
 from bot.slack.access import is_allowed
@@ -62,7 +63,7 @@ def apply_click(settings: Settings, store: Store, kind: str, value: str, user_id
     if deal["stage"] != stage_key:
         current = pipeline.by_key.get(deal["stage"] or "")
         label = current.label(lang) if current else str(deal["status"] or "?")
-        return ClickOutcome(None, t("action.moved", lang, stage=label))
+        return ClickOutcome(None, t("action.moved", lang, stage=esc(label)))
     stage = pipeline.by_key[stage_key]
     days = settings.config.nudges.snooze_days if kind == "snooze" else stage.stall_days
     until = add_days(now, max(days, 1), settings.config.stall_counting, settings.tz,
@@ -114,8 +115,8 @@ def _show(client: WebClient, respond: Callable[..., Any], body: dict[str, Any],
           block_id: str, note: str) -> None:  # fmt: skip
     """Replace the clicked deal's buttons in the original message with who did what."""
     message = body.get("message") or {}
-    blocks = after_click(message.get("blocks") or [], block_id, note)
-    text = str(message.get("text") or note)
+    blocks = after_click(message.get("blocks") or [], block_id, note)  # through the limit pass
+    text = notification(str(message.get("text") or note))  # as Slack stored it: escaped
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id"
     )

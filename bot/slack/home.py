@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.answers import context_for
 from bot.home import gather
 from bot.i18n import t
-from bot.render.blocks import clip, home_view, notice_view, style_for
+from bot.render.blocks import clip, esc, home_view, notice_view, style_for
 from bot.slack.access import is_allowed
 from bot.slack.deps import Deps
 
@@ -66,7 +66,8 @@ def build_view(deps: Deps, user: str) -> dict[str, Any]:
             store.close()
     except Exception as exc:  # the user sees what failed; the traceback goes to the log
         log.exception("App Home of %s could not be built", user)
-        return notice_view(t("home.failed", lang, error=clip(f"{type(exc).__name__}: {exc}", 300)))
+        error = esc(clip(f"{type(exc).__name__}: {exc}", 300))
+        return notice_view(t("home.failed", lang, error=error))
     return home_view(data, style_for(settings))
 
 
