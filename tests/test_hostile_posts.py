@@ -150,6 +150,7 @@ def test_the_checker_flags_what_slack_would_parse_or_refuse() -> None:
         "funnel",
         "lost",
         "unmapped",
+        "hygiene",
         "mine",
         "help",
         "nonsense <!channel> & <@U123ABC>",
