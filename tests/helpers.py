@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +33,25 @@ def at(text: str) -> datetime:
     """`at("2026-03-02T09:00")` (UTC unless an offset is given)."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+#: `utc("2026-03-02T09:00")`: the same helper under the name some tests read better with.
+utc = at
+
+
+def wait_for(
+    predicate: Callable[[], Any], what: str = "background work", timeout: float = 10.0
+) -> Any:
+    """Poll until `predicate()` is truthy (work Bolt or the scheduler does after answering) and
+    return it; fail after `timeout` seconds. Only for things that must happen: a check that
+    something did *not* happen waits for a sentinel instead."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def task(

@@ -26,7 +26,7 @@ from bot.slack.app import build_app
 from bot.slack.deps import Deps
 from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store
-from tests.helpers import at
+from tests.helpers import at, wait_for
 from tests.slack_standin import Call, SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -133,7 +133,7 @@ def command_body(
     *,
     user: str = "U1",
     channel: str = "C1",
-    response_url: str = "https://hooks.slack.com/commands/T1/1/x",
+    response_url: str = "http://127.0.0.1:9/commands/T1/1/x",  # never a real Slack host
 ) -> str:
     return urlencode(
         {
@@ -181,15 +181,21 @@ def send_event(
     return requests.post(served.events_url, data=body.encode(), headers=headers, timeout=10)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll until `predicate()` is truthy (background work in Bolt's pool); fail after timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"nothing happened within {timeout} s")
+def sentinel(served: Served, slack_api: SlackStandIn) -> Call:
+    """Send a request that certainly has an effect (an App Home opening by `USENTINEL`) and wait
+    for it: background work started by the requests sent before it has been picked up by then, so
+    a check that something did *not* happen can follow without sleeping."""
+
+    def published() -> list[Call]:
+        return [
+            c for c in slack_api.called("views.publish") if c.body.get("user_id") == "USENTINEL"
+        ]
+
+    before = len(published())
+    event = {"type": "app_home_opened", "user": "USENTINEL", "channel": "D1", "tab": "home"}
+    send_event(served, event, f"EvSentinel{time.monotonic_ns()}")
+    wait_for(lambda: len(published()) > before, "the sentinel's views.publish")
+    return published()[-1]
 
 
 def web_calls(slack_api: SlackStandIn) -> list[Call]:

@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,7 @@ from bot.slack.deps import Deps
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, blocks_of, load_agency, make_settings
-from tests.helpers import load
+from tests.helpers import load, wait_for
 from tests.slack_standin import Call, SlackStandIn
 
 SECRET = "s3cret"
@@ -103,17 +103,6 @@ class Bot:
         return [d.id for d in analytics.stalled(self.store, ctx).deals]
 
 
-def wait_for(predicate: Callable[[], Any], what: str) -> Any:
-    """Bolt acks first and runs the listener after: poll for its effect (no timing asserted)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def make_bot(tmp_path: Path, slack_api: SlackStandIn, **overrides: Any) -> Iterator[Bot]:
     slack_api.users_by_email.update(agency.EMAILS)
     settings = make_settings(tmp_path, slack_api.base_url, **overrides)
@@ -132,7 +121,7 @@ def make_bot(tmp_path: Path, slack_api: SlackStandIn, **overrides: Any) -> Itera
     actions.register(app, deps)
     server = make_server("127.0.0.1", 0, SlackRequestHandler(app),
                          server_class=_ThreadingWSGIServer, handler_class=_Quiet)  # fmt: skip
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield Bot(f"http://127.0.0.1:{server.server_port}", settings, store, slack_api, clock,

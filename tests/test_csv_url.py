@@ -47,7 +47,7 @@ class Sheets(BaseHTTPRequestHandler):
 @pytest.fixture
 def sheets() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sheets)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

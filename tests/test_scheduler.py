@@ -8,8 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,25 +24,12 @@ from bot.slack.deps import Deps
 from bot.store import Store
 from tests import agency
 from tests.agency import load_agency, make_settings
+from tests.helpers import utc
 from tests.slack_standin import SlackStandIn
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 EVERY_DAY = [*WEEKDAYS, "sat", "sun"]
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def wait_for(predicate: Callable[[], Any], what: str) -> Any:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # --- calendar times across DST -----------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.slack_http import (
     block_texts,
     make_settings,
     send_command,
+    sentinel,
     serving,
     wait_for,
 )
@@ -94,7 +95,7 @@ def test_summary_answers_in_the_ack_ephemeral_with_stage_figures(
 ) -> None:
     with serving(settings) as served:
         answer = send_command(served, "", response_url=f"{slack_api.url}/commands/T1/1/hook")
-        time.sleep(0.3)  # a late post to response_url would have arrived by now
+        sentinel(served, slack_api)  # a late post to response_url would have been made by now
     assert answer.status_code == 200
     body = answer.json()
     assert body["response_type"] == "ephemeral"
@@ -212,14 +213,24 @@ def test_identical_questions_share_one_answer_until_the_data_changes(settings: S
 def test_common_answers_are_ready_before_anyone_asks(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(commands, "WARM_EVERY_S", 0.2)
+    monkeypatch.setattr(commands, "WARM_EVERY_S", 0.05)
+    versions: list[object] = []  # every data-version check the warmer makes, one per round
+    checked = commands.DataVersion.__call__
+
+    def counting(self: commands.DataVersion) -> int:
+        found = checked(self)
+        versions.append(found)
+        return found
+
+    monkeypatch.setattr(commands.DataVersion, "__call__", counting)
     deps = CountingDeps(settings)
     stop = threading.Event()
     try:
         with serving(settings, deps, stop=stop) as served:
             wait_for(lambda: deps.opened >= 2)  # the warmer answered "" and "stalled"
-            time.sleep(0.3)
-            assert deps.opened == 2
+            checks = len(versions)
+            wait_for(lambda: len(versions) >= checks + 2, "two more rounds of the warmer")
+            assert deps.opened == 2  # the data did not change: nothing answered again
             warm = send_command(served, "stalled public").json()
             assert deps.opened == 2  # served from the warm answer
             assert warm["response_type"] == "in_channel"  # the asker's choice, not the warmer's

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,6 +19,7 @@ from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
 from integrations.base import Adapter, Task, adapter_class, validate_source
+from tests.helpers import utc
 
 Cassette = Callable[..., AbstractContextManager[Any]]
 A = TypeVar("A", bound=Adapter[Any])
@@ -27,10 +27,6 @@ A = TypeVar("A", bound=Adapter[Any])
 #: Match on the JSON body too: for POST-only APIs (GraphQL, Notion) the body is the query.
 WITH_BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
 PIPELINE = Pipeline(DEFAULT_STAGES)
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def build(

@@ -44,7 +44,7 @@ class Slow(BaseHTTPRequestHandler):
 def slow_server() -> Iterator[str]:
     Slow.seen = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
