@@ -6,6 +6,7 @@ plain `Task` records with the status history the tool can give, and the sync eng
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import logging
 import re
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from integrations.kinds import KNOWN_KINDS, source_name  # noqa: F401 - re-exported
 
@@ -129,6 +130,52 @@ class SourceSettings(BaseModel):
     name: str = ""
     base_url: str | None = None
     fields: dict[str, str] = {}
+
+    @field_validator("fields")
+    @classmethod
+    def _deal_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
+        """A key that is not a deal field (`ammount`) would silently do nothing: refuse it."""
+        unknown = [key for key in value if key not in DEAL_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(repr(k) for k in unknown)} is not a deal field (the deal fields: "
+                f"{', '.join(DEAL_FIELDS)})"
+            )
+        return value
+
+    # `encoding`, `delimiter` and `timezone`, for the adapters that have them, are checked with
+    # the config: a bad one is an invalid config (exit 2), not a traceback in the middle of a sync.
+
+    @field_validator("encoding", check_fields=False)
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError("unknown encoding (e.g. 'utf-8' or 'cp1252')") from None
+        return value
+
+    @field_validator("delimiter", mode="before", check_fields=False)
+    @classmethod
+    def _one_character(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "tab":
+            return "\t"
+        if value is not None and (not isinstance(value, str) or len(value) != 1):
+            raise ValueError("must be one character: ',', ';', '\\t' or \"tab\"")
+        return value
+
+    @field_validator("timezone", check_fields=False)
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
+        return value
 
     @property
     def source_name(self) -> str:

@@ -104,3 +104,33 @@ def test_init_in_an_empty_folder_speaks_french(tmp_path: Path) -> None:
         "Ensuite : complétez pipeline.toml ([[sources]]), copiez .env.example en .env, puis "
         "lancez `pipeline-bot check`.",
     ]
+
+
+@pytest.mark.parametrize("command", ["check", "sync"])
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [('encoding = "klingon"', "encoding"), ('delimiter = "ab"', "delimiter"),
+     ('timezone = "Mars/Olympus"', "timezone"),
+     ('[sources.fields]\nammount = "Montant"', "'ammount' is not a deal field")],
+)  # fmt: skip
+def test_a_bad_source_setting_is_an_invalid_config(
+    agency: Path, command: str, setting: str, named: str
+) -> None:
+    (agency / "pipeline.toml").write_text(
+        f'[[sources]]\nkind = "csv"\npath = "deals.csv"\n{setting}\n', encoding="utf-8"
+    )
+    result = cli(agency, command)
+    assert result.returncode == 2, result.stdout
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "invalid config" in lines[0] and named in lines[0], lines
+    assert not (agency / "pipeline.db").exists()
+
+
+def test_a_tab_delimiter_may_be_written_tab(agency: Path) -> None:
+    (agency / "deals.csv").write_text((agency / "deals.csv").read_text().replace(";", "\t"))
+    (agency / "pipeline.toml").write_text(
+        '[[sources]]\nkind = "csv"\npath = "deals.csv"\ndelimiter = "tab"\n', encoding="utf-8"
+    )
+    result = cli(agency, "sync")
+    assert result.returncode == 0 and "6 lue(s)" in result.stdout, result.stdout + result.stderr
