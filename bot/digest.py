@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import analytics
-from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
+from bot.analytics import Context, FunnelStage, Hygiene, MonthBucket, StalledDeal
 from bot.answers import context_for
 from bot.i18n import t
 from bot.render.money import money, month_name, number, short_date
@@ -34,6 +34,7 @@ from bot.render.mrkdwn import (
     payload,
     section,
 )
+from bot.render.text import hygiene_counts
 from bot.settings import Settings
 from bot.store import Store
 
@@ -65,6 +66,7 @@ class Digest:
     longest: list[StalledDeal]
     forecast: list[MonthBucket] = field(default_factory=list)
     bottleneck: FunnelStage | None = None
+    hygiene: Hygiene | None = None
 
 
 def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
@@ -103,6 +105,7 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         longest=stalled[:LONGEST],
         forecast=analytics.forecast(store, ctx, months=2).months,
         bottleneck=_bottleneck(store, ctx),
+        hygiene=analytics.hygiene(store, ctx),
     )
 
 
@@ -174,11 +177,14 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     out.append("\n".join(forecast))
 
     stalled = [t("digest.stalled", lang, count=digest.stalled_count)]
+    # what to fix, beside what is stuck
+    tidy = [_hygiene_line(digest.hygiene, lang)] if digest.hygiene is not None else []
     if digest.longest:
         stalled.append(t("digest.longest", lang))
-        room = MAX_SECTION_TEXT - sum(len(line) + 1 for line in stalled)
+        room = MAX_SECTION_TEXT - sum(len(line) + 1 for line in (*stalled, *tidy))
         lines = [f"• {_stalled_line(d, settings)}" for d in digest.longest]
         stalled.extend(fit_lines(lines, room, lang))
+    stalled.extend(tidy)
     out.append("\n".join(stalled))
     neck = digest.bottleneck
     if neck is not None and neck.conversion is not None:
@@ -187,6 +193,14 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
         out.append(t("digest.bottleneck", lang, label=esc(neck.label),
                      percent=number(neck.conversion * 100, lang), median=median))  # fmt: skip
     return title, out
+
+
+def _hygiene_line(found: Hygiene, language: str) -> str:
+    """Open deals to tidy up, counted per problem code (see docs/hygiene.md)."""
+    if not found.deals:
+        return t("hygiene.digest.none", language)
+    codes = esc(hygiene_counts(found.counts, language))
+    return t("hygiene.digest", language, n=len(found.deals), codes=codes)
 
 
 #: Deals listed under "won" and "lost" before "… and N more": the section stays whole (a section

@@ -7,11 +7,11 @@ One question, one answer: "your deals" is exactly `/pipeline mine` for that Slac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import analytics
-from bot.analytics import Context, DealList, DealView, Summary, Totals
+from bot.analytics import Context, DealList, DealView, HygieneDeal, Summary, Totals
 from bot.query import Query, answer
 from bot.store import Store
 
@@ -23,6 +23,7 @@ class Home:
     linked: bool  # the user appears in `[people]`
     mine: DealList | None = None
     team: Summary | None = None
+    tidy: list[HygieneDeal] = field(default_factory=list)  # their open deals with problems
 
     @property
     def open_deals(self) -> list[DealView]:
@@ -55,4 +56,5 @@ def gather(store: Store, ctx: Context) -> Home:
     home.team = analytics.summary(store, ctx)
     if home.linked:
         home.mine = answer(Query("mine"), store, ctx)
+        home.tidy = analytics.hygiene(store, ctx, [d.id for d in home.open_deals]).deals
     return home

@@ -504,6 +504,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
     "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
     "col.problems": {"en": "Problems", "fr": "Problèmes"},
+    "hygiene.nudge": {
+        "en": "🧹 {n} of your open deals need tidying ({codes}): `/pipeline hygiene`",
+        "fr": "🧹 {n} de vos affaires ouvertes sont à compléter ({codes}) : `/pipeline hygiène`",
+    },
+    "hygiene.digest": {
+        "en": "*Hygiene*: {n} open deal(s) to tidy up — {codes}",
+        "fr": "*Hygiène* : {n} affaire(s) ouverte(s) à compléter — {codes}",
+    },
+    "hygiene.digest.none": {
+        "en": "*Hygiene*: every open deal is complete. 👍",
+        "fr": "*Hygiène* : toutes les affaires ouvertes sont complètes. 👍",
+    },
+    "home.hygiene": {"en": "Your deals to tidy up", "fr": "Vos affaires à compléter"},
+    "home.hygiene.none": {
+        "en": "Nothing to tidy up in your deals. 👍",
+        "fr": "Rien à compléter dans vos affaires. 👍",
+    },
     # --- mistakes in a question ---
     "error.hint": {"en": ": did you mean '{guess}'?", "fr": " : vouliez-vous dire « {guess} » ?"},
     "error.unknown": {

@@ -21,7 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import analytics
-from bot.analytics import Context, StalledDeal
+from bot.analytics import Context, HygieneDeal, StalledDeal
+from bot.analytics.hygiene import owner_key
 from bot.answers import context_for
 from bot.i18n import t
 from bot.lease import LeaseBusy, held
@@ -169,10 +170,12 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
         owners, listed = by_user.setdefault(user, ([], []))
         _add(owners, listed, name, deal)
     opts = {"max_deals": config.nudges.max_per_owner, "snooze_days": config.nudges.snooze_days}
+    tidy = analytics.hygiene(store, ctx).by_owner() if pending else {}
     messages: list[Outgoing] = []
     for kind, groups in (("user", by_user), ("email", by_email)):
         for target, (owners, listed) in groups.items():
-            rendered = owner_message(owners[0], listed, ctx, **opts)
+            mine = _tidy_of(tidy, listed)
+            rendered = owner_message(owners[0], listed, ctx, tidy=mine, **opts)
             messages.append(Outgoing(kind, target, owners, rendered))
     messages.sort(key=lambda m: (normalise(m.owners[0]), m.target))  # by owner name, then team
     plan = Plan(day, messages, skipped=len(already))
@@ -180,11 +183,19 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
         groups_list = sorted(team.items())
         channel = config.slack.channel
         if channel:
-            rendered = team_message(groups_list, ctx, **opts)
+            per_owner = {owner: _tidy_of(tidy, listed) for owner, listed in groups_list}
+            rendered = team_message(groups_list, ctx, tidy=per_owner, **opts)
             plan.messages.append(Outgoing("team", channel, [o for o, _ in groups_list], rendered))
         else:
             plan.unreachable = [(owner, len(listed)) for owner, listed in groups_list]
     return plan
+
+
+def _tidy_of(tidy: dict[str, list[HygieneDeal]],
+             listed: list[StalledDeal]) -> list[HygieneDeal]:  # fmt: skip
+    """The deals with hygiene problems of the owners of `listed` (one message's deals)."""
+    keys = dict.fromkeys(owner_key(d.owner, d.owner_email) for d in listed)
+    return [deal for key in keys for deal in tidy.get(key, [])]
 
 
 def _add(owners: list[str], listed: list[StalledDeal], name: str, deal: StalledDeal) -> None:

@@ -9,6 +9,8 @@ their own row; pushed close dates come from the field history the store keeps.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -88,8 +90,18 @@ def next_step_sources(store: Store, ctx: Context) -> set[str]:
     return found
 
 
-def hygiene(store: Store, ctx: Context) -> Hygiene:
-    """Open deals with at least one problem, most problems first (then largest amount, id)."""
+def count_codes(deals: Iterable[HygieneDeal]) -> dict[str, int]:
+    """How many of `deals` have each problem (every code, 0 included)."""
+    counts = dict.fromkeys(CODES, 0)
+    for deal in deals:
+        for problem in deal.problems:
+            counts[problem.code] += 1
+    return counts
+
+
+def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -> Hygiene:
+    """Open deals with at least one problem, most problems first (then largest amount, id);
+    `deal_ids`: only among these (one user's deals, for the App Home)."""
     lang = ctx.language
     today = ctx.today
     with_step = sorted(next_step_sources(store, ctx))
@@ -101,8 +113,9 @@ def hygiene(store: Store, ctx: Context) -> Hygiene:
         "d.amount IS NULL OR d.amount = 0 OR d.expected_close IS NULL OR d.expected_close = '' "
         "OR d.expected_close < ? OR (COALESCE(trim(d.owner), '') = '' "
         "AND COALESCE(trim(d.owner_email), '') = '') "
-        f"OR (d.source IN ({marks}) AND COALESCE(trim(d.next_step), '') = ''))",
-        (today.isoformat(), *with_step),
+        f"OR (d.source IN ({marks}) AND COALESCE(trim(d.next_step), '') = ''))"
+        + ("" if deal_ids is None else " AND d.id IN (SELECT value FROM json_each(?))"),
+        (today.isoformat(), *with_step, *([] if deal_ids is None else [json.dumps(deal_ids)])),
     )
     labels = {s.key: s.label(lang) for s in ctx.pipeline.open_stages}
     steps = set(with_step)
@@ -127,8 +140,4 @@ def hygiene(store: Store, ctx: Context) -> Hygiene:
             deals.append(HygieneDeal(deal_id, title, client, owner, email, stage, label, amount,
                                      expected, url, problems))  # fmt: skip
     deals.sort(key=lambda d: (-len(d.problems), -(d.amount or 0.0), d.id))
-    counts = dict.fromkeys(CODES, 0)
-    for deal in deals:
-        for problem in deal.problems:
-            counts[problem.code] += 1
-    return Hygiene(ctx.now, deals, counts)
+    return Hygiene(ctx.now, deals, count_codes(deals))

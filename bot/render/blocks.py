@@ -573,7 +573,7 @@ def hygiene_blocks(result: Hygiene, style: BlockStyle) -> Blocks:
         header(t("hygiene.title", lang)),
         _as_of_line(result, style),
         section(f"*{t('hygiene.count', lang, n=len(result.deals))}*\n"
-                f"{esc(hygiene_counts(result, lang))}"),
+                f"{esc(hygiene_counts(result.counts, lang))}"),
     ]  # fmt: skip
     shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
     blocks += [section(hygiene_line(deal, style)) for deal in shown]
@@ -608,6 +608,13 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
             blocks += [more] if more else []
         else:
             blocks.append(section(t("home.stalled.none", lang)))
+        blocks += [divider(), header(t("home.hygiene", lang))]
+        if home.tidy:
+            tidy, more = _cut_deals(home.tidy, HOME_DEALS, style, see_all)
+            blocks += [section(hygiene_line(d, style)) for d in tidy]
+            blocks += [more] if more else []
+        else:
+            blocks.append(section(t("home.hygiene.none", lang)))
     if home.team is not None:
         team = home.team
         lines = [

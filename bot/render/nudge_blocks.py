@@ -7,10 +7,11 @@ and so the button handler can rebuild a message after a click without knowing ho
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.analytics import Context, StalledDeal
+from bot.analytics import Context, HygieneDeal, StalledDeal
+from bot.analytics.hygiene import count_codes
 from bot.i18n import t
 from bot.render.money import money
 from bot.render.mrkdwn import (
@@ -29,6 +30,7 @@ from bot.render.mrkdwn import (
     safe_url,
     section,
 )
+from bot.render.text import hygiene_counts
 
 
 @dataclass
@@ -124,10 +126,20 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
     ]
 
 
+def tidy_line(tidy: Sequence[HygieneDeal], language: str) -> str:
+    """The hygiene line of a nudge: how many of the owner's open deals need tidying, by code
+    ("" when none: the line rides along, it never makes a message)."""
+    if not tidy:
+        return ""
+    codes = hygiene_counts(count_codes(tidy), language, sep=", ")
+    return t("hygiene.nudge", language, n=len(tidy), codes=esc(codes))
+
+
 def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max_deals: int,
-                  snooze_days: int) -> Rendered:  # fmt: skip
+                  snooze_days: int, tidy: Sequence[HygieneDeal] = ()) -> Rendered:  # fmt: skip
     """One owner's nudge: their deals longest idle first, at most `max_deals` and no more than
-    Slack's block limit allows, then "… and N more" (those are not counted as nudged)."""
+    Slack's block limit allows, then "… and N more" (those are not counted as nudged); the
+    last line says how many of their open deals need tidying (`tidy`)."""
     lang = ctx.language
     blocks: list[Block] = [section(t("nudge.intro", lang, owner=esc(owner), n=len(deals)))]
     listed: list[StalledDeal] = []
@@ -138,8 +150,10 @@ def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max
         blocks.extend(more)
         listed.append(deal)
     cut = len(deals) - len(listed)
-    if cut:
-        blocks.append(context(t("more", lang, n=cut)))
+    tail = [t("more", lang, n=cut)] if cut else []
+    tail += [line] if (line := tidy_line(tidy, lang)) else []
+    if tail:  # the block kept for "… and N more" also carries the hygiene line
+        blocks.append(context(*tail))
     return _rendered(t("nudge.fallback", lang, n=len(deals)), blocks, listed, cut, lang)
 
 
@@ -150,11 +164,13 @@ def _rendered(text: str, blocks: list[Block], listed: list[StalledDeal], cut: in
 
 
 def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Context, *,
-                 max_deals: int, snooze_days: int) -> Rendered:  # fmt: skip
+                 max_deals: int, snooze_days: int,
+                 tidy: Mapping[str, Sequence[HygieneDeal]] | None = None) -> Rendered:  # fmt: skip
     """The team-channel message for owners with no Slack user, cut at Slack's block limit.
 
     Each owner lists at most `max_deals`; when the blocks run out the rest is summed up in one
-    "… and N more" line. Only the deals actually shown count as nudged.
+    "… and N more" line. Only the deals actually shown count as nudged. Each owner's heading
+    says how many of their open deals need tidying (`tidy`, by owner name).
     """
     lang = ctx.language
     names = ", ".join(owner for owner, _ in by_owner)
@@ -168,7 +184,9 @@ def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Con
         if len(blocks) + 1 + 2 > room:
             cut += len(shown)
             continue
-        blocks.append(section(t("nudge.owner.heading", lang, owner=esc(owner), n=len(deals))))
+        heading = t("nudge.owner.heading", lang, owner=esc(owner), n=len(deals))
+        line = tidy_line((tidy or {}).get(owner, ()), lang)
+        blocks.append(section(f"{heading}\n{line}" if line else heading))
         for index, deal in enumerate(shown):
             if len(blocks) + 2 > room:
                 cut += len(shown) - index

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -346,14 +346,14 @@ def _hygiene(result: Hygiene, style: Style) -> str:
     out.append(table([t(c, lang) for c in cols], rows))
     if more:
         out.append(more)
-    out += ["", hygiene_counts(result, lang)]
+    out += ["", hygiene_counts(result.counts, lang)]
     return "\n".join(out)
 
 
-def hygiene_counts(result: Hygiene, language: str) -> str:
+def hygiene_counts(counts: Mapping[str, int], language: str, sep: str = " · ") -> str:
     """`No amount: 3 · Overdue: 2`: the codes that occur, with how many deals have each."""
-    return " · ".join(
+    return sep.join(
         t("label.value", language, label=t(f"hygiene.code.{code}", language), value=n)
-        for code, n in result.counts.items()
+        for code, n in counts.items()
         if n
     )
