@@ -646,7 +646,123 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": 'Associez-les dans [status_map] de pipeline.toml, par ex. "{status}" = "meeting"',
     },
     "col.status": {"en": "Status", "fr": "Statut"},
+    # --- sheets (integrations/csv_source.py) ---
+    "csv.no_file": {
+        "en": "source '{source}': no such file {path}",
+        "fr": "source '{source}' : le fichier {path} n'existe pas",
+    },
+    "csv.cannot_read": {
+        "en": "source '{source}': cannot read {path}: {error}",
+        "fr": "source '{source}' : impossible de lire {path} : {error}",
+    },
+    "csv.web_page": {
+        "en": "source '{source}': the URL answered a web page, not CSV; publish the sheet to the "
+        "web as CSV (File > Share > Publish to web > CSV) and use that link",
+        "fr": "source '{source}' : l'URL a répondu une page web, pas du CSV ; publiez la feuille "
+        "sur le web au format CSV (Fichier > Partager > Publier sur le Web > CSV) et utilisez "
+        "ce lien",
+    },
+    "csv.too_big": {
+        "en": "source '{source}': the sheet is larger than {mb} MB; stopped reading it (raise "
+        "`max_mb` in its [[sources]] table if it really is that big)",
+        "fr": "source '{source}' : la feuille dépasse {mb} Mo ; lecture arrêtée (augmentez "
+        "`max_mb` dans sa table [[sources]] si elle est vraiment si grosse)",
+    },
+    "csv.too_slow": {
+        "en": "source '{source}': the sheet took longer than {seconds} s to download; stopped "
+        "(raise `max_seconds` in its [[sources]] table if the server is just slow)",
+        "fr": "source '{source}' : le téléchargement de la feuille a dépassé {seconds} s ; "
+        "arrêté (augmentez `max_seconds` dans sa table [[sources]] si le serveur est "
+        "seulement lent)",
+    },
+    "csv.undecodable": {
+        "en": "source '{source}': near row {row}, the sheet cannot be read as {encoding}; set "
+        '`encoding` in its [[sources]] table (e.g. "utf-8" or "cp1252")',
+        "fr": "source '{source}' : vers la ligne {row}, la feuille ne se lit pas en {encoding} ; "
+        'indiquez `encoding` dans sa table [[sources]] (par ex. "utf-8" ou "cp1252")',
+    },
+    "csv.bad_csv": {
+        "en": "source '{source}': row {row} is not readable CSV: {error}",
+        "fr": "source '{source}' : la ligne {row} n'est pas du CSV lisible : {error}",
+    },
+    "csv.unknown_field": {
+        "en": "source '{source}': [sources.fields] {field} = \"{name}\" matches no column of "
+        "the sheet; nearest: {nearest}",
+        "fr": "source '{source}' : [sources.fields] {field} = \"{name}\" ne correspond à "
+        "aucune colonne de la feuille ; les plus proches : {nearest}",
+    },
+    "csv.no_title": {
+        "en": "source '{source}': no column holds the deal's title (Affaire, Titre, Deal, "
+        'Projet, Nom…); name it with [sources.fields] title = "…" (columns: {columns})',
+        "fr": "source '{source}' : aucune colonne ne porte le titre de l'affaire (Affaire, "
+        'Titre, Deal, Projet, Nom…) ; nommez-la avec [sources.fields] title = "…" '
+        "(colonnes : {columns})",
+    },
+    "csv.header_twice": {
+        "en": "source '{source}': columns '{used}' and '{other}' both look like {field}; "
+        "'{used}' (the first) is used",
+        "fr": "source '{source}' : les colonnes '{used}' et '{other}' désignent toutes deux "
+        "{field} ; '{used}' (la première) est utilisée",
+    },
+    "csv.cell_cut": {
+        "en": "row {row}: column '{column}': a cell of {length} characters was cut to {limit}",
+        "fr": "ligne {row} : colonne '{column}' : une cellule de {length} caractères a été "
+        "coupée à {limit}",
+    },
+    "csv.untitled": {
+        "en": "row {row}: no title; loaded as '{title}'",
+        "fr": "ligne {row} : pas de titre ; chargée sous le nom '{title}'",
+    },
+    "csv.repeated_id": {
+        "en": "row {row}: id '{id}' appears again on row {later}; the later row wins",
+        "fr": "ligne {row} : l'identifiant '{id}' revient ligne {later} ; la ligne la plus "
+        "basse l'emporte",
+    },
+    "csv.no_id": {
+        "en": "row {row}: empty id; told apart by client and title",
+        "fr": "ligne {row} : identifiant vide ; reconnue par son client et son titre",
+    },
+    "csv.not_amount": {
+        "en": "row {row} ('{title}'): column '{column}': {value} is not an amount; left empty",
+        "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas un montant ; "
+        "laissé vide",
+    },
+    "csv.not_probability": {
+        "en": "row {row} ('{title}'): column '{column}': {value} is not a probability (60, "
+        "60 %, 0,6); left empty",
+        "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas une probabilité "
+        "(60, 60 %, 0,6) ; laissée vide",
+    },
+    "csv.not_date": {
+        "en": "row {row} ('{title}'): column '{column}': {value} is not a date (2026-03-31 or "
+        "31/03/2026); left empty",
+        "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas une date "
+        "(2026-03-31 ou 31/03/2026) ; laissée vide",
+    },
 }
+
+
+class Said(str):
+    """A message that can be said again in another language.
+
+    It *is* its English text (so logs, exceptions and callers that only know strings keep
+    working), and it keeps its catalogue key and values so whoever prints it for a person says
+    it in the configured language with `localise`. Sources (which know nothing of settings)
+    word their reports this way.
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, **values: object) -> Said:
+        said = super().__new__(cls, t(key, "en", **values))
+        said.key, said.values = key, values
+        return said
+
+
+def localise(text: str, language: str) -> str:
+    """`text` in `language` when it is a `Said`; any other text is printed as it is."""
+    return t(text.key, language, **text.values) if isinstance(text, Said) else str(text)
 
 
 def t(key: str, language: str, **values: object) -> str:

@@ -9,27 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+
+from integrations.values import normalise
 
 Language = str  # "en" | "fr"
-
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'"})
-_SPACE_RUN = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=8192)
-def normalise(text: str) -> str:
-    """The matching key of a status or a name: no accents, case, apostrophe kind or extra spaces.
-
-    Cached: a sync normalises every status change, and a board has only a handful of statuses.
-    """
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACE_RUN.sub(" ", stripped).strip().casefold()
 
 
 @dataclass(frozen=True)

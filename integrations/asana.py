@@ -40,12 +40,11 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
-    normalise_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
-from integrations.values import parse_datetime
+from integrations.values import normalise, parse_datetime
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 OVERLAP = timedelta(minutes=5)
@@ -250,7 +249,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         of the fields `[sources.fields]` names, and `assigned`/`unassigned` (the owner: Asana's
         story names only the new assignee, so the one before is the previous story's)."""
         wanted = wanted_fields(self.settings)
-        by_name = {normalise_name(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
+        by_name = {normalise(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
         changes: list[FieldChange] = []
         owner: str | None = None
         dated: list[tuple[datetime, dict[str, Any]]] = []
@@ -270,7 +269,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                 after = (story.get("assignee") or {}).get("name") if subtype == "assigned" else None
                 owner = after
             elif subtype.endswith("_custom_field_changed"):
-                name = normalise_name((story.get("custom_field") or {}).get("name") or "")
+                name = normalise((story.get("custom_field") or {}).get("name") or "")
                 found = by_name.get(name)
                 if found is None:
                     continue
@@ -285,7 +284,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
 
     def _status(self, raw: Mapping[str, Any], values: Mapping[str, RawValue]) -> str | None:
         if self.settings.status_field:
-            value = values.get(normalise_name(self.settings.status_field))
+            value = values.get(normalise(self.settings.status_field))
             return str(value) if value not in (None, "") else None
         for membership in raw.get("memberships") or []:
             if (membership.get("project") or {}).get("gid") == self.settings.project:
@@ -298,7 +297,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         Asana writes no story for the section a task is created in: it is the section the first
         move left, or the current one when the task never moved.
         """
-        field = normalise_name(self.settings.status_field) if self.settings.status_field else None
+        field = normalise(self.settings.status_field) if self.settings.status_field else None
         changes: list[StatusChange] = []
         for story in stories:
             at = parse_datetime(story.get("created_at"))
@@ -312,7 +311,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                     continue  # a move inside another project the task is also in
                 to, before = new.get("name"), old.get("name")
             elif field is not None and subtype == "enum_custom_field_changed":
-                if normalise_name((story.get("custom_field") or {}).get("name") or "") != field:
+                if normalise((story.get("custom_field") or {}).get("name") or "") != field:
                     continue
                 to = (story.get("new_enum_value") or {}).get("name")
                 before = (story.get("old_enum_value") or {}).get("name")
@@ -342,7 +341,7 @@ def _custom_values(fields: list[Mapping[str, Any]]) -> dict[str, RawValue]:
     """`normalised display name -> value`: numbers as numbers, enums by option name, else text."""
     values: dict[str, RawValue] = {}
     for custom in fields:
-        name = normalise_name(custom.get("name") or "")
+        name = normalise(custom.get("name") or "")
         kind = custom.get("type")
         if kind == "number":
             values[name] = custom.get("number_value")

@@ -186,6 +186,23 @@ class SourceSettings(BaseModel):
         return self.fields.get(deal_field, deal_field)
 
 
+@dataclass
+class RowReport:
+    """How a sheet's rows were accounted for: `read` = `stored` + skipped + repeated, always.
+
+    `skipped` holds (row number, reason: "empty", "no_title_status" or "total"); `repeated`
+    holds (row number, the later row with the same id, which wins).
+    """
+
+    read: int = 0
+    stored: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    repeated: list[tuple[int, int]] = field(default_factory=list)
+
+    def skip(self, row: int, reason: str) -> None:
+        self.skipped.append((row, reason))
+
+
 ProgressCallback = Callable[[int, int], None]
 """Called with (pages fetched so far, tasks yielded so far)."""
 
@@ -212,6 +229,8 @@ class Adapter(ABC, Generic[S]):
     snapshot: ClassVar[bool] = False
 
     settings: S
+    #: a sheet's row accounting, once `fetch` has run (None for task managers)
+    rows: RowReport | None = None
 
     def __init__(
         self,

@@ -1,48 +1,128 @@
 """CSV files and Google Sheets published as CSV (`kind = "csv"`).
 
 A sheet has no history and no "updated since" filter: every sync reads the whole sheet (a snapshot)
-and the sync engine records a status change when a row shows a new status. Column names are the
-contract's deal fields, renamed by `[sources.fields]`, matched ignoring case, accents and spaces.
+and the sync engine records a status change when a row shows a new status.
+
+One mechanism each, for a path and a URL alike:
+- bytes: a URL is downloaded under a size and a total-time limit into a spooled temporary file,
+  so both are a seekable byte stream read in chunks (memory stays flat in the sheet's size);
+- encoding (`sniff_encoding`): a BOM says UTF-8 (or UTF-16); otherwise the *whole* stream is
+  checked as UTF-8 in one streaming pass, and any invalid byte, even on the last row, means
+  Windows-1252 (what French Excel writes). Decoding is then strict: a byte that fits neither is a
+  clear error naming the row, never a silent U+FFFD;
+- delimiter (`sniff_delimiter`): `,`, `;` or tab, the one the header line uses most outside quotes;
+- headers (`resolve_columns`): the contract's synonym table, matched by `header_key` (case,
+  accents, spaces and punctuation ignored), `[sources.fields]` overriding it;
+- rows (`SheetReader`): blank rows, rows with neither title nor status and totals rows are
+  skipped and reported by row number; identity by the id column, else by client and title.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import difflib
 import io
-from collections.abc import Iterator
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar
 from zoneinfo import ZoneInfo
 
+import requests
+import urllib3
 from pydantic import model_validator
 
+from bot.i18n import Said
 from integrations.base import (
     DEAL_FIELDS,
     Adapter,
+    RowReport,
     SourceError,
     SourceSettings,
     Task,
     register,
 )
-from integrations.deal_fields import normalise_name
+from integrations.http import HttpClient, HttpError
 from integrations.values import (
     currency_code,
+    header_key,
+    normalise,
     parse_amount,
     parse_date,
     parse_datetime,
     parse_probability,
 )
 
+#: Header names recognised for each deal field besides its own name (the contract's table).
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("ref", "réf", "référence", "reference", "n°", "numéro"),
+    "title": ("titre", "affaire", "deal", "opportunité", "opportunity", "projet", "project",
+              "nom", "name", "intitulé"),
+    "client": ("société", "entreprise", "company", "account", "compte", "organisation"),
+    "contact": ("interlocuteur",),
+    "owner": ("responsable", "commercial", "manager", "chargé d'affaires", "assignee",
+              "assigned to", "propriétaire"),
+    "owner_email": ("email", "e-mail", "courriel"),
+    "status": ("statut", "état", "stage", "étape"),
+    "amount": ("montant", "montant HT", "montant TTC", "value", "valeur", "budget", "prix",
+               "price"),
+    "currency": ("devise",),
+    "probability": ("probabilité", "proba", "chances"),
+    "started": ("start", "début", "date de début", "créé le", "created", "date de création"),
+    "expected_close": ("close date", "clôture prévue", "date de clôture",
+                       "date de clôture prévue", "échéance", "due date"),
+    "stage_entered": ("depuis", "depuis le", "status since", "dernier changement",
+                      "last change"),
+    "next_step": ("prochaine étape", "action suivante", "prochaine action", "next action"),
+    "lost_reason": ("raison du refus", "raison de la perte", "motif de perte", "motif",
+                    "reason"),
+    "url": ("lien", "link"),
+}  # fmt: skip
+
+
+def _header_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for deal_field in DEAL_FIELDS:
+        for name in (deal_field, *HEADER_SYNONYMS.get(deal_field, ())):
+            key = header_key(name)
+            if table.setdefault(key, deal_field) != deal_field:  # the table must stay one-to-one
+                raise AssertionError(f"header {name!r} claimed by two fields")
+    return table
+
+
+#: header_key(name) -> deal field, for every recognised header.
+FIELD_OF_HEADER: dict[str, str] = _header_table()
+
+#: What the csv module accepts at most per cell (its default limit): longer cells are cut.
+CELL_LIMIT = 131_072
+#: Beyond this a "cell" is not a cell: the file is not a sheet (the csv module stops there).
+_HARD_CELL_LIMIT = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252",
+                   "utf-16": "UTF-16"}  # fmt: skip
+
 
 class CsvSettings(SourceSettings):
-    """`path` (relative to the config file) or `url`; `timezone` reads bare dates and times."""
+    """`path` (relative to the config file) or `url`; `timezone` reads bare dates and times.
+
+    `encoding` and `delimiter` force what is otherwise detected; `max_mb` and `max_seconds`
+    bound a URL download (a sheet bigger or slower than that is refused in one line).
+    """
 
     path: str | None = None
     url: str | None = None
     delimiter: str | None = None
-    encoding: str = "utf-8-sig"
+    encoding: str | None = None
     timezone: str = "Europe/Paris"
+    max_mb: float = 50
+    max_seconds: float = 120
 
     @model_validator(mode="after")
     def _one_location(self) -> CsvSettings:
@@ -51,104 +131,400 @@ class CsvSettings(SourceSettings):
         return self
 
 
+@dataclass
+class Columns:
+    """Which column holds each deal field, and what the matching had to say."""
+
+    header: list[str]
+    index: dict[str, int] = field(default_factory=dict)
+    #: (deal field, header used, header also matching it but ignored)
+    also: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (deal field, name `[sources.fields]` gave, nearest headers) for names matching no header
+    unknown: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def name(self, deal_field: str) -> str:
+        return self.header[self.index[deal_field]]
+
+
+def resolve_columns(header: list[str], fields: Mapping[str, str]) -> Columns:
+    """The column of each deal field: `[sources.fields]` names first, then the synonym table,
+    left to right (when two headers claim one field, the first wins and the other is noted)."""
+    keys = [header_key(name) for name in header]
+    columns = Columns(header=header)
+    for deal_field, name in fields.items():
+        wanted = header_key(name)
+        if wanted in keys:
+            columns.index[deal_field] = keys.index(wanted)
+        else:
+            near = difflib.get_close_matches(wanted, [k for k in keys if k], n=3, cutoff=0.5)
+            columns.unknown.append((deal_field, name, [header[keys.index(k)] for k in near]))
+    taken = set(columns.index.values())
+    for position, key in enumerate(keys):
+        claims = FIELD_OF_HEADER.get(key) if key else None
+        if claims is None or position in taken or claims in fields:
+            continue
+        if claims in columns.index:
+            columns.also.append((claims, columns.name(claims), header[position]))
+        else:
+            columns.index[claims] = position
+    return columns
+
+
+def sniff_encoding(stream: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM) when every byte of the stream is valid UTF-8, else cp1252.
+
+    Why the whole stream: a sheet in Windows-1252 may be pure ASCII for thousands of rows before
+    its first `é`; deciding on a prefix would then fail (or worse, garble) far down the file.
+    One pass in chunks costs a read of the file, not its size in memory. The stream is left at
+    its start.
+    """
+    stream.seek(0)
+    head = stream.read(4)
+    stream.seek(0)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    finally:
+        stream.seek(0)
+    return "utf-8"
+
+
+def sniff_delimiter(line: str) -> str:
+    """`;`, tab or `,`: whichever the header line uses most outside quotes (`,` when none)."""
+    counts = {";": 0, "\t": 0, ",": 0}
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _encoding_for(forced: str | None, charset: str | None, stream: IO[bytes]) -> str:
+    """The forced `encoding`, else the response's charset, else what the bytes say; UTF-8 is
+    read as `utf-8-sig` so a BOM never sticks to the first header."""
+    named = forced or charset
+    if named:
+        try:
+            canonical = codecs.lookup(named).name
+        except LookupError:
+            raise ValueError(f"unknown encoding {named!r}") from None
+        return "utf-8-sig" if canonical == "utf-8" else canonical
+    return sniff_encoding(stream)
+
+
+@dataclass
+class Sheet:
+    """What reading a sheet found, beside its tasks: for `check` and the `sync` line."""
+
+    rows: RowReport = field(default_factory=RowReport)
+    columns: Columns | None = None
+    encoding: str = ""
+    delimiter: str = ""
+    #: per-source problems with the sheet as a whole (a header claimed twice…)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def encoding_name(self) -> str:
+        return _ENCODING_NAMES.get(self.encoding, self.encoding)
+
+
 @register
 class CsvAdapter(Adapter[CsvSettings]):
     kind: ClassVar[str] = "csv"
     settings_model: ClassVar[type[SourceSettings]] = CsvSettings
     snapshot: ClassVar[bool] = True
 
-    def fetch(self, since: datetime | None) -> Iterator[Task]:
-        text = self._read()
-        yield from parse_csv(text, self.settings)
+    def connect(self) -> None:
+        self.sheet = Sheet()
+        self.rows = self.sheet.rows
 
-    def _read(self) -> str:
+    def fetch(self, since: datetime | None) -> Iterator[Task]:
+        self.sheet = Sheet()
+        self.rows = self.sheet.rows
+        with self._open() as (stream, charset):
+            reader = SheetReader(self.settings, self.sheet)
+            yield from reader.tasks(stream, charset)
+        for note in self.sheet.notes:
+            self._warn(note)
+
+    def _open(self) -> _Opened:
         settings = self.settings
         if settings.path:
             path = Path(settings.path)
             try:
-                return path.read_text(encoding=settings.encoding)
+                return _Opened(path.open("rb"), None)
             except FileNotFoundError:
-                raise SourceError(f"source '{self.name}': no such file {path}") from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise SourceError(f"source '{self.name}': cannot read {path}: {exc}") from None
-        from integrations.http import HttpClient
-
+                raise SourceError(Said("csv.no_file", source=self.name, path=path)) from None
+            except OSError as exc:
+                raise SourceError(
+                    Said("csv.cannot_read", source=self.name, path=path, error=exc.strerror)
+                ) from None
         assert settings.url is not None
-        client = HttpClient(self.name, settings.url, headers={"Accept": "text/csv, */*"},
+        return self._download(settings.url)
+
+    def _download(self, url: str) -> _Opened:
+        """The body of `url` in a spooled temporary file, under `max_mb` and `max_seconds`."""
+        settings = self.settings
+        limit = int(settings.max_mb * 1024 * 1024)
+        deadline = time.monotonic() + settings.max_seconds
+        client = HttpClient(self.name, url, headers={"Accept": "text/csv, */*"},
                             **self.http_options)  # fmt: skip
+        body = tempfile.SpooledTemporaryFile(max_size=_CHUNK)  # noqa: SIM115 - returned open
         try:
-            response = client.request("GET", settings.url)
+            response = client.request("GET", url, stream=True)
+            kind = response.headers.get("Content-Type", "")
+            if "html" in kind:
+                raise SourceError(Said("csv.web_page", source=self.name))
+            declared = response.headers.get("Content-Length", "")
+            too_big = Said("csv.too_big", source=self.name, mb=f"{settings.max_mb:g}")
+            if declared.isdigit() and int(declared) > limit:
+                raise SourceError(too_big)
+            size = 0
+            while chunk := _read_some(response, client, url):
+                size += len(chunk)
+                if size > limit:
+                    raise SourceError(too_big)
+                if time.monotonic() > deadline:
+                    raise SourceError(
+                        Said("csv.too_slow", source=self.name, seconds=f"{settings.max_seconds:g}")
+                    )
+                body.write(chunk)
+            response.close()
+        except BaseException:
+            body.close()
+            raise
         finally:
             client.close()
-        if "html" in response.headers.get("Content-Type", ""):
-            raise SourceError(
-                f"source '{self.name}': the URL answered a web page, not CSV; publish the sheet "
-                "to the web as CSV (File > Share > Publish to web > CSV) and use that link"
-            )
-        return response.content.decode(settings.encoding, errors="replace")
+        body.seek(0)
+        return _Opened(body, response.encoding if "charset" in kind.lower() else None)
 
 
-def parse_csv(text: str, settings: CsvSettings) -> Iterator[Task]:
-    """Rows → tasks; unreadable cells become warnings naming row, column and value."""
-    delimiter = settings.delimiter or _sniff(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def _read_some(response: requests.Response, client: HttpClient, url: str) -> bytes:
+    """What the server has sent so far (at most 64 KiB): returns as soon as any bytes arrive, so
+    a server dripping one byte every few seconds is caught by the total-time limit."""
     try:
-        header = next(reader)
-    except StopIteration:
-        return
-    columns = _columns(header, settings)
-    if "title" not in columns:
-        wanted = settings.field_name("title")
-        raise SourceError(
-            f"source '{settings.source_name}': no '{wanted}' column (columns: {', '.join(header)})"
-        )
-    tz = ZoneInfo(settings.timezone)
-    seen: set[str] = set()
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        row = {f: cells[i].strip() if i < len(cells) else "" for f, i in columns.items()}
-        untitled = not row.get("title")
-        if untitled:
-            row["title"] = f"(untitled, row {number})"
-        task_id = row.get("id") or row["title"]
-        duplicate = task_id in seen
-        seen.add(task_id)
-        task = _task(task_id, row, number, header, columns, settings, tz)
-        if untitled:
-            task.warnings.append(f"row {number}: no title; loaded as '{row['title']}'")
-        if duplicate:
-            task.warnings.append(
-                f"row {number} ('{row['title']}'): the same deal appears on an earlier row; "
-                "this later row wins"
+        return bytes(response.raw.read1(65536, decode_content=True))
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        reason = "timed out" if "timed out" in str(exc).lower() else "connection broken"
+        raise HttpError(client.source, "GET", url, None, reason) from None
+
+
+class _Opened:
+    """A byte stream and the charset its server named, closed after reading."""
+
+    def __init__(self, stream: IO[bytes], charset: str | None):
+        self.stream, self.charset = stream, charset
+
+    def __enter__(self) -> tuple[IO[bytes], str | None]:
+        return self.stream, self.charset
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+
+
+class SheetReader:
+    """Rows of one sheet → tasks, every row accounted for in `sheet.rows`."""
+
+    def __init__(self, settings: CsvSettings, sheet: Sheet):
+        self.settings = settings
+        self.sheet = sheet
+        self.source = settings.source_name
+        self.tz = ZoneInfo(settings.timezone)
+        self.row = 1
+
+    def tasks(self, stream: IO[bytes], charset: str | None = None) -> Iterator[Task]:
+        """Decode, find the header and yield each row's task (a problem with the sheet as a
+        whole raises `SourceError` before the first task, so nothing of it is written).
+
+        With an id column the sheet is read twice (a seekable stream: a file, or the
+        downloaded copy): the first pass finds the last row of each id, so a repeated id
+        yields only its winning row, once, and the store never sees two versions of a deal.
+        """
+        sheet = self.sheet
+        try:
+            sheet.encoding = _encoding_for(self.settings.encoding, charset, stream)
+        except ValueError as exc:
+            raise SourceError(f"source '{self.source}': {exc}") from None
+        csv.field_size_limit(max(csv.field_size_limit(), _HARD_CELL_LIMIT))
+        try:
+            records = self._records(stream)
+            header = [cell.strip() for cell in next(records, (1, []))[1]]
+            if not any(header):
+                return
+            columns = self._columns(header)
+            winners: dict[str, int] = {}
+            if "id" in columns.index:
+                winners = self._last_row_of_each_id(stream, columns.index["id"])
+                records = self._records(stream)
+                next(records)
+            identity = Identity(winners, sheet.rows, sheet.notes)
+            for self.row, cells in records:
+                task = self._row(self.row, cells, columns, identity)
+                if task is not None:
+                    yield task
+        except UnicodeDecodeError:
+            raise SourceError(
+                Said(
+                    "csv.undecodable",
+                    source=self.source,
+                    row=self.row,
+                    encoding=sheet.encoding_name,
+                )  # fmt: skip
+            ) from None
+        except csv.Error as exc:
+            raise SourceError(Said("csv.bad_csv", source=self.source, row=self.row,
+                                   error=str(exc))) from None  # fmt: skip
+
+    def _records(self, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) of every record from the start, the header being row 1."""
+        stream.seek(0)
+        text = io.TextIOWrapper(stream, encoding=self.sheet.encoding, newline="")
+        try:
+            first = text.readline()
+            if not self.sheet.delimiter:
+                self.sheet.delimiter = self.settings.delimiter or sniff_delimiter(first)
+            reader = csv.reader(chain([first], text), delimiter=self.sheet.delimiter)
+            yield from enumerate(reader, start=1)
+        finally:
+            text.detach()
+
+    def _last_row_of_each_id(self, stream: IO[bytes], column: int) -> dict[str, int]:
+        last: dict[str, int] = {}
+        records = self._records(stream)
+        next(records)
+        for self.row, cells in records:
+            if column < len(cells) and cells[column].strip():
+                last[cells[column].strip()[:CELL_LIMIT]] = self.row
+        return last
+
+    def _columns(self, header: list[str]) -> Columns:
+        columns = resolve_columns(header, {k: v for k, v in self.settings.fields.items()
+                                           if k in DEAL_FIELDS})  # fmt: skip
+        self.sheet.columns = columns
+        shown = ", ".join(f"'{h}'" for h in header if h)
+        for deal_field, name, near in columns.unknown:
+            nearest = ", ".join(f"'{n}'" for n in near) if near else shown
+            raise SourceError(Said("csv.unknown_field", source=self.source, field=deal_field,
+                                   name=name, nearest=nearest))  # fmt: skip
+        if "title" not in columns.index:
+            raise SourceError(Said("csv.no_title", source=self.source, columns=shown))
+        for deal_field, used, other in columns.also:
+            self.sheet.notes.append(
+                Said(
+                    "csv.header_twice", source=self.source, field=deal_field, used=used, other=other
+                )  # fmt: skip
             )
-        yield task
+        return columns
+
+    def _row(
+        self, number: int, cells: list[str], columns: Columns, identity: Identity
+    ) -> Task | None:
+        rows = self.sheet.rows
+        rows.read += 1
+        if not any(cell.strip() for cell in cells):
+            rows.skip(number, "empty")
+            return None
+        notes: list[str] = []
+        values: dict[str, str] = {}
+        for deal_field, index in columns.index.items():
+            cell = cells[index].strip() if index < len(cells) else ""
+            if len(cell) > CELL_LIMIT:
+                notes.append(Said("csv.cell_cut", row=number, column=columns.header[index],
+                                  length=len(cell), limit=CELL_LIMIT))  # fmt: skip
+                cell = cell[:CELL_LIMIT]
+            values[deal_field] = cell
+        title, status = values.get("title", ""), values.get("status", "")
+        if not title and not status:
+            rows.skip(number, "no_title_status")
+            return None
+        if not status and header_key(title).startswith(("total", "soustotal", "subtotal")):
+            rows.skip(number, "total")
+            return None
+        if not title:
+            values["title"] = f"(untitled, row {number})"
+            notes.append(Said("csv.untitled", row=number, title=values["title"]))
+        task_id = identity.of(number, values, notes)
+        if task_id is None:
+            return None
+        task = _task(task_id, values, number, columns, self.tz)
+        task.warnings[:0] = notes
+        return task
 
 
-def _task(
-    task_id: str,
-    row: dict[str, str],
-    number: int,
-    header: list[str],
-    columns: dict[str, int],
-    settings: CsvSettings,
-    tz: ZoneInfo,
-) -> Task:
+class Identity:
+    """The one identity rule for sheet rows.
+
+    With an id column, a row is its id; a repeated id: the later row wins, the earlier ones are
+    reported and not loaded. Without one (or on a row whose id cell is empty), a row is its
+    client and title, normalised (`normalise`: case, accents, spaces and apostrophes ignored):
+    `dupain/site vitrine`. Rows repeating both are told apart by order of appearance: the
+    second is `…#2`, the third `…#3`.
+
+    Why this is stable enough across re-syncs: adding, removing, editing or moving *other* rows
+    never changes a row's identity; fixing the case or accents of a title keeps it. Only
+    removing or reordering rows that repeat the same client and title shifts which of them is
+    `#2` (an id column settles even that). No row with a title is ever merged with another: a
+    generated identity that happens to equal one already given takes the next free number.
+    """
+
+    def __init__(self, winners: Mapping[str, int], rows: RowReport, notes: list[str]):
+        #: id -> the row that wins for it (the last one), from the first pass
+        self.winners = winners
+        self.rows = rows
+        self.notes = notes
+        self.given: set[str] = set(winners)
+        self.repeats: dict[str, int] = {}
+
+    def of(self, number: int, values: Mapping[str, str], notes: list[str]) -> str | None:
+        """The row's task id, or None for a row whose id a later row takes over (reported)."""
+        explicit = values.get("id", "")
+        if explicit:
+            winner = self.winners.get(explicit, number)
+            if winner != number:
+                self.rows.repeated.append((number, winner))
+                self.notes.append(Said("csv.repeated_id", row=number, id=explicit, later=winner))
+                return None
+            self.rows.stored += 1
+            return explicit
+        if self.winners:
+            notes.append(Said("csv.no_id", row=number))
+        client, title = normalise(values.get("client", "")), normalise(values["title"])
+        base = f"{client}/{title}" if client else title
+        count = self.repeats.get(base, 0) + 1
+        key = base if count == 1 else f"{base}#{count}"
+        while key in self.given:
+            count += 1
+            key = f"{base}#{count}"
+        self.repeats[base] = count
+        self.given.add(key)
+        self.rows.stored += 1
+        return key
+
+
+def _task(task_id: str, row: dict[str, str], number: int, columns: Columns, tz: ZoneInfo) -> Task:
     task = Task(id=task_id, title=row["title"], status=row.get("status") or None)
     for name in ("client", "contact", "owner", "owner_email", "next_step", "lost_reason", "url"):
         setattr(task, name, row.get(name) or None)
 
-    def bad(field: str, reason: str) -> None:
-        column = header[columns[field]]
-        task.warnings.append(
-            f"row {number} ('{task.title}'): column '{column}': {row[field]!r} {reason}; left empty"
-        )
+    def bad(deal_field: str, key: str) -> None:
+        column, value = columns.name(deal_field), repr(row[deal_field])
+        task.warnings.append(Said(key, row=number, title=task.title, column=column, value=value))
 
     if row.get("amount"):
         try:
             task.amount, task.currency = parse_amount(row["amount"])
         except ValueError:
-            bad("amount", "is not an amount")
+            bad("amount", "csv.not_amount")
     if row.get("currency"):
         try:
             task.currency = currency_code(row["currency"])
@@ -158,36 +534,16 @@ def _task(
         try:
             task.probability = parse_probability(row["probability"])
         except ValueError:
-            bad("probability", "is not a probability (60, 60 %, 0,6)")
+            bad("probability", "csv.not_probability")
     for name in ("started", "stage_entered"):
         if row.get(name):
             try:
                 setattr(task, name, parse_datetime(row[name], tz))
             except ValueError:
-                bad(name, "is not a date (2026-03-31 or 31/03/2026)")
+                bad(name, "csv.not_date")
     if row.get("expected_close"):
         try:
             task.expected_close = parse_date(row["expected_close"])
         except ValueError:
-            bad("expected_close", "is not a date (2026-03-31 or 31/03/2026)")
+            bad("expected_close", "csv.not_date")
     return task
-
-
-def _columns(header: list[str], settings: CsvSettings) -> dict[str, int]:
-    by_key = {_normalise_header(name): index for index, name in enumerate(header)}
-    found: dict[str, int] = {}
-    for field in DEAL_FIELDS:
-        index = by_key.get(_normalise_header(settings.field_name(field)))
-        if index is not None:
-            found[field] = index
-    return found
-
-
-def _normalise_header(text: str) -> str:
-    """Looser than custom-field names: `Montant (€)`, `montant-€` and `Montant` are one column."""
-    return "".join(ch for ch in normalise_name(text) if ch.isalnum())
-
-
-def _sniff(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return max((";", ",", "\t"), key=first.count)

@@ -8,7 +8,6 @@ be read leaves the field empty and is reported with the task, the field and the 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from integrations.base import SourceSettings, Task
 from integrations.values import (
     currency_code,
+    normalise,
     parse_amount,
     parse_date,
     parse_datetime,
@@ -41,12 +41,6 @@ RawValue = str | int | float | bool | date | datetime | None
 V = TypeVar("V")
 
 
-def normalise_name(name: str) -> str:
-    """Case, accents and outer spaces ignored: `Montant ` = `montant`, `Échéance` = `echeance`."""
-    decomposed = unicodedata.normalize("NFKD", name.strip().casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def wanted_fields(settings: SourceSettings) -> dict[str, str]:
     """Deal field -> display name of the custom field that holds it, for this source."""
     wanted = {deal: settings.field_name(deal) for deal in CUSTOM_ONLY}
@@ -62,16 +56,16 @@ def find_by_name(name: str, candidates: Iterable[tuple[str, V]]) -> V | None:
     for candidate_name, value in pairs:
         if candidate_name == name:
             return value
-    key = normalise_name(name)
+    key = normalise(name)
     for candidate_name, value in pairs:
-        if normalise_name(candidate_name) == key:
+        if normalise(candidate_name) == key:
             return value
     return None
 
 
 #: Date fields read as the due date when `[sources.fields] due` names none.
 DUE_NAMES = frozenset(
-    normalise_name(n)
+    normalise(n)
     for n in ("due", "due date", "échéance", "date d'échéance", "date limite", "deadline")
 )
 
@@ -83,7 +77,7 @@ def find_due(
     called like a due date (`DUE_NAMES`), so boards in English or French need no setting."""
     if name:
         return find_by_name(name, candidates)
-    return next((v for n, v in candidates if is_date(v) and normalise_name(n) in DUE_NAMES), None)
+    return next((v for n, v in candidates if is_date(v) and normalise(n) in DUE_NAMES), None)
 
 
 #: How a warning names what a value should have been.
@@ -123,13 +117,13 @@ def apply_value(
 def apply_custom_fields(
     task: Task, values: Mapping[str, RawValue], settings: SourceSettings, *, noun: str = "task"
 ) -> None:
-    """Fill `task` from `values` (custom-field name normalised by `normalise_name` -> raw value).
+    """Fill `task` from `values` (custom-field name normalised by `normalise` -> raw value).
 
     Fields absent from `values` keep the adapter's native values, unless `[sources.fields]`
     explicitly points a native field at a custom field (the contract: "only when it says so").
     """
     for deal_field, display in wanted_fields(settings).items():
-        key = normalise_name(display)
+        key = normalise(display)
         if key in values:
             apply_value(task, deal_field, display, values[key], noun)
 

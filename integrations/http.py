@@ -191,13 +191,15 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         validate: Validator | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one request under the retry policy.
 
         `validate` (the adapter's classification, e.g. a GraphQL body's errors) runs first, then
         the status check every vendor shares (`check_status`). Either may say `RetryLater`;
         connection errors and timeouts are retried too. Retries and waiting are capped per
-        request by `max_retries` and `max_total_wait`, whatever said to wait.
+        request by `max_retries` and `max_total_wait`, whatever said to wait. `stream`: the body
+        is left to read (a download the caller reads under its own size and time limits).
         """
         url = self.url(path)
         shown = urlsplit(url).path
@@ -208,7 +210,12 @@ class HttpClient:
             try:
                 self.requests_made += 1
                 response = self.session.request(
-                    method, url, params=query or None, json=json, timeout=self.timeout
+                    method,
+                    url,
+                    params=query or None,
+                    json=json,
+                    timeout=self.timeout,
+                    stream=stream,
                 )
                 if validate is not None:
                     validate(response)

@@ -47,12 +47,11 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
-    normalise_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
-from integrations.values import parse_datetime
+from integrations.values import normalise, parse_datetime
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 
@@ -313,7 +312,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         """Which history a field change of this board is: custom-field id (or "due") -> the
         tracked deal field it holds."""
         wanted = wanted_fields(self.settings)
-        by_name = {normalise_name(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
+        by_name = {normalise(wanted[f]): f for f in TRACKED_FIELDS if f in wanted}
         tracked = {fid: by_name[name] for fid, name in fields.names.items() if name in by_name}
         tracked["due"] = "expected_close"
         return tracked
@@ -413,7 +412,7 @@ class _CustomFields:
         self.names: dict[str, str] = {}
         self.options: dict[str, str] = {}
         for definition in definitions:
-            self.names[definition["id"]] = normalise_name(definition.get("name") or "")
+            self.names[definition["id"]] = normalise(definition.get("name") or "")
             for option in definition.get("options") or []:
                 self.options[option["id"]] = (option.get("value") or {}).get("text", "")
 

@@ -7,7 +7,32 @@ it cannot read, so the caller can report the row, the column and the value and s
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "′": "'"})
+_SPACE_RUN = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """The one matching key for what people type: statuses, names, custom fields, owners.
+
+    Case, accents, the kind of apostrophe (`d’arriver` = `d'arriver`) and repeated or outer
+    spaces are ignored. Cached: a sync normalises every status change, and a board has only a
+    handful of statuses.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACE_RUN.sub(" ", stripped).strip().casefold()
+
+
+def header_key(text: str) -> str:
+    """A column header's matching key: `normalise` without spaces and punctuation, so
+    `Montant (€)`, `montant-HT` and `Montant HT` meet, and `E-mail` is `email`."""
+    return "".join(ch for ch in normalise(text) if ch.isalnum())
+
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
 # Longest alternatives first: "euros" must not leave "os" behind after matching "eur".

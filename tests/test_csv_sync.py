@@ -102,7 +102,7 @@ def test_columns_renamed_by_fields_and_no_id_column(store: Store, tmp_path: Path
               "status": "Étape", "amount": "Montant"}  # fmt: skip
     run(store, csv, "2026-03-02T08:00:00", fields=fields)
     assert store.rows("SELECT id, client, owner_email, stage, amount, currency FROM deals") == [
-        {"id": "sheet:Refonte", "client": "Dupain", "owner_email": "marie@agence.fr",
+        {"id": "sheet:dupain/refonte", "client": "Dupain", "owner_email": "marie@agence.fr",
          "stage": "meeting", "amount": 1200.5, "currency": "EUR"}]  # fmt: skip
 
 
