@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from bot.i18n import t
 from bot.settings import ConfigError, Settings, describe_error
+from bot.sheets import check_sheet
 from integrations.base import Adapter, SourceError, adapter_class, source_name, validate_source
 
 SLACK_TOKENS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
@@ -48,6 +49,9 @@ def run_check(settings: Settings) -> int:
         print(t("check.no_sources", lang))
     for raw, cls in zip(settings.config.sources, classes, strict=True):
         name = source_name(raw)
+        if cls.kind == "csv":  # a sheet is read, as sync would, and shown; nothing written
+            attention += check_sheet(settings, raw, _stored(settings, name))
+            continue
         missing = [s for s in cls.secret_names if not secrets.get(s)]
         if missing:
             attention += 1
@@ -80,6 +84,19 @@ def run_check(settings: Settings) -> int:
         return 1
     print(t("check.all_well", lang))
     return 0
+
+
+def _stored(settings: Settings, source: str) -> int | None:
+    """Live deals the store holds from `source`; None when there is no database yet."""
+    from bot.store import Store
+
+    if not settings.db_path.exists():
+        return None
+    store = Store(settings.db_path)
+    try:
+        return store.live_count(source)
+    finally:
+        store.close()
 
 
 __all__ = ["ConfigError", "run_check", "validate_sources"]

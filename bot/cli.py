@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--source", action="append", metavar="NAME",
                       help="only this source (repeatable)")  # fmt: skip
     sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument("--allow-empty", dest="allow_empty", action="store_true",
+                      help="with --full: accept a sheet that comes back empty and mark its "
+                      "deals removed (refused otherwise)")  # fmt: skip
     query = sub.add_parser("query", parents=[common, as_of], help="answer a /pipeline question")
     query.add_argument("words", nargs="*", help="the question, e.g. stalled, deal Dupain")
     query.add_argument("--json", action="store_true", help="print the contract's JSON")
@@ -191,7 +194,9 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     from bot.sync_command import run_sync
 
-    return run_sync(settings, names=args.source, full=args.full)
+    if args.allow_empty and not args.full:
+        raise UsageError("--allow-empty goes with --full: pipeline-bot sync --full --allow-empty")
+    return run_sync(settings, names=args.source, full=args.full, allow_empty=args.allow_empty)
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:

@@ -646,6 +646,92 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": 'Associez-les dans [status_map] de pipeline.toml, par ex. "{status}" = "meeting"',
     },
     "col.status": {"en": "Status", "fr": "Statut"},
+    # --- sync and check of sheets (bot/sheets.py, bot/sync.py) ---
+    "sync.rows": {
+        "en": "{source}: {read} row(s) read, {stored} deal(s) stored, {skipped} row(s) skipped",
+        "fr": "{source} : {read} ligne(s) lue(s), {stored} affaire(s) enregistrée(s), "
+        "{skipped} ligne(s) ignorée(s)",
+    },
+    "sync.rows.repeated": {
+        "en": ", {n} row(s) replaced by a later row with the same id ({rows})",
+        "fr": ", {n} ligne(s) remplacée(s) par une ligne plus basse de même identifiant ({rows})",
+    },
+    "skip.empty": {"en": "empty", "fr": "vide"},
+    "skip.no_title_status": {"en": "no title or status", "fr": "ni titre ni statut"},
+    "skip.total": {"en": "total", "fr": "total"},
+    "sync.empty_refused": {
+        "en": "source '{source}': the sheet has no deal rows while {n} deal(s) are stored from "
+        "it: refused, nothing removed (emptied on purpose? run `pipeline-bot sync --full "
+        "--allow-empty --source {source}`)",
+        "fr": "source '{source}' : la feuille n'a aucune ligne d'affaire alors que {n} affaire(s) "
+        "en viennent : refusée, rien n'est retiré (vidée exprès ? lancez `pipeline-bot sync "
+        "--full --allow-empty --source {source}`)",
+    },
+    "check.sheet.failed": {
+        "en": "Source '{source}' (csv): cannot be read: {error}",
+        "fr": "Source '{source}' (csv) : illisible : {error}",
+    },
+    "check.sheet.read": {
+        "en": "Source '{source}' (csv): read ({encoding}, delimiter '{delimiter}'), "
+        "nothing written",
+        "fr": "Source '{source}' (csv) : lue ({encoding}, séparateur '{delimiter}'), rien d'écrit",
+    },
+    "check.sheet.rows": {
+        "en": "  {read} row(s) read, {stored} deal(s) to store, {skipped} row(s) skipped",
+        "fr": "  {read} ligne(s) lue(s), {stored} affaire(s) à enregistrer, {skipped} ligne(s) "
+        "ignorée(s)",
+    },
+    "check.sheet.empty": {
+        "en": "  The sheet is empty (no header, no row).",
+        "fr": "  La feuille est vide (ni en-tête ni ligne).",
+    },
+    "check.sheet.empty_refused": {
+        "en": "  No deal rows, while {n} deal(s) are stored from it: sync will refuse it and keep "
+        "them (emptied on purpose? `pipeline-bot sync --full --allow-empty --source {source}`)",
+        "fr": "  Aucune ligne d'affaire, alors que {n} affaire(s) en viennent : sync la refusera "
+        "et les gardera (vidée exprès ? `pipeline-bot sync --full --allow-empty --source "
+        "{source}`)",
+    },
+    "check.sheet.columns": {
+        "en": "  Columns used: {columns}",
+        "fr": "  Colonnes utilisées : {columns}",
+    },
+    "check.sheet.no_column": {
+        "en": "  Fields with no column (left empty): {fields}",
+        "fr": "  Champs sans colonne (laissés vides) : {fields}",
+    },
+    "check.sheet.no_id": {
+        "en": "  No id column: rows are told apart by client and title (repeats by their order).",
+        "fr": "  Pas de colonne d'identifiant : les lignes sont reconnues par client et titre "
+        "(les répétitions par leur ordre).",
+    },
+    "check.sheet.no_since": {
+        "en": "  No « Depuis le » column: ages count from the first sync; add one (the date each "
+        "deal entered its status) to give deals their real age.",
+        "fr": "  Pas de colonne « Depuis le » : les âges comptent depuis la première "
+        "synchronisation ; ajoutez-en une (la date d'entrée dans le statut) pour leur donner "
+        "leur âge réel.",
+    },
+    "check.sheet.no_status": {
+        "en": "  No status column: every deal would be unmapped; name it with [sources.fields] "
+        'status = "…"',
+        "fr": "  Pas de colonne de statut : aucune affaire n'aurait d'étape ; nommez-la avec "
+        '[sources.fields] status = "…"',
+    },
+    "check.sheet.unmapped": {
+        "en": "  Statuses no stage claims (add them to [status_map]):",
+        "fr": "  Statuts qu'aucune étape ne reconnaît (ajoutez-les à [status_map]) :",
+    },
+    "check.sheet.unmapped_row": {
+        "en": "    {status}: {n} row(s)",
+        "fr": "    {status} : {n} ligne(s)",
+    },
+    "check.sheet.no_status_value": {"en": "(no status)", "fr": "(sans statut)"},
+    "check.sheet.warnings": {
+        "en": "  {n} warning(s):",
+        "fr": "  {n} avertissement(s) :",
+    },
+    "check.sheet.more": {"en": "    … and {n} more", "fr": "    … et {n} de plus"},
     # --- sheets (integrations/csv_source.py) ---
     "csv.no_file": {
         "en": "source '{source}': no such file {path}",

@@ -706,6 +706,11 @@ class Store:
             )
         return cursor.rowcount
 
+    def live_count(self, source: str) -> int:
+        """How many deals of `source` are live (not removed)."""
+        return int(self.scalar(
+            "SELECT COUNT(*) FROM deals WHERE source = ? AND removed = 0", (source,)))  # fmt: skip
+
     def deal(self, deal_id: str) -> dict[str, Any] | None:
         found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
         return found[0] if found else None

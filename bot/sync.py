@@ -18,12 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import Said
 from bot.pipeline import Pipeline, normalise
 from bot.store import EVIDENCE, Store, encode_value, iso
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
     ProgressCallback,
+    RowReport,
     SourceError,
     Task,
     adapter_class,
@@ -49,6 +51,8 @@ class SyncResult:
     error: str | None = None
     seconds: float = 0.0
     reached_outcome: list[tuple[str, str]] = field(default_factory=list)
+    #: a sheet's row accounting (rows read, stored, skipped, repeated); None for task managers
+    rows: RowReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,8 +67,14 @@ def sync_source(
     full: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     single_transaction: bool = False,
+    allow_empty: bool = False,
 ) -> SyncResult:
-    """Pull one source into the store; never raises for a source problem (see `result.error`)."""
+    """Pull one source into the store; never raises for a source problem (see `result.error`).
+
+    A snapshot source (a sheet) that comes back with no deal at all while the store holds
+    deals from it is refused, and nothing is removed: an empty export or an empty 200 is far
+    likelier than an agency with no deal left. `allow_empty` accepts a truly emptied sheet.
+    """
     started = now()
     clock = time.perf_counter()
     name = adapter.name
@@ -91,15 +101,21 @@ def sync_source(
                 inner = nullcontext() if single_transaction else store.transaction()
                 with inner:
                     _store_batch(store, pipeline, name, batch, started, result, first_sync)
+            if adapter.snapshot and not result.fetched and not allow_empty:
+                stored = store.live_count(name)
+                if stored:
+                    raise SourceError(Said("sync.empty_refused", source=name, n=stored))
             if result.full:
                 with nullcontext() if single_transaction else store.transaction():
                     result.removed = store.mark_removed(name, iso(started))
     except (SourceError, OSError, ValueError) as exc:
-        result.error = str(exc)
+        said = exc.args[0] if exc.args else None
+        result.error = said if isinstance(said, Said) else str(exc)
         log.warning("sync of source '%s' failed: %s", name, exc)
     finally:
         adapter.close()
         result.warnings.extend(adapter.warnings)
+        result.rows = adapter.rows
     values: dict[str, str | None] = {"last_attempt": iso(started)}
     if result.ok:
         values.update(bookmark=iso(started), last_success=iso(started), last_error=None)

@@ -10,9 +10,10 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from bot.i18n import t
+from bot.i18n import localise, t
 from bot.render.money import number
 from bot.settings import Settings
+from bot.sheets import describe_rows
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
 from integrations.base import SourceError, source_name
@@ -44,7 +45,7 @@ def describe(result: SyncResult, language: str) -> str:
     seconds = number(result.seconds, language, 1)
     if not result.ok:
         return t("sync.failed", language, source=result.source, seconds=seconds,
-                 error=result.error)  # fmt: skip
+                 error=localise(result.error or "", language))  # fmt: skip
     kind = t("sync.full" if result.full else "sync.incremental", language)
     return t("sync.result", language, source=result.source, kind=kind, fetched=result.fetched,
              changed=result.changed, stage_changes=result.stage_changes, removed=result.removed,
@@ -59,6 +60,7 @@ def sync_all(
     full: bool = False,
     progress_stream: TextIO | None = None,
     http_options: dict[str, Any] | None = None,
+    allow_empty: bool = False,
 ) -> list[SyncResult]:
     """Sync the chosen sources (all by default) and return their results, failures included."""
     wanted = set(names or [])
@@ -76,14 +78,19 @@ def sync_all(
         except SourceError as exc:
             results.append(SyncResult(source=name, full=full, error=str(exc)))
             continue
-        result = sync_source(store, settings.pipeline, adapter, full=full)
+        result = sync_source(store, settings.pipeline, adapter, full=full,
+                             allow_empty=allow_empty)  # fmt: skip
         if progress:
             progress.clear()
         results.append(result)
     return results
 
 
-def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
+def run_sync(
+    settings: Settings, *, names: list[str] | None, full: bool, allow_empty: bool = False
+) -> int:
+    """`allow_empty` (with `full`): accept a sheet that comes back with no deal at all, and
+    mark its stored deals removed (otherwise such a sync is refused and nothing is removed)."""
     from bot.check import validate_sources
 
     validate_sources(settings)
@@ -101,11 +108,15 @@ def run_sync(settings: Settings, *, names: list[str] | None, full: bool) -> int:
         return 1
     store = Store(settings.db_path)
     try:
-        results = sync_all(settings, store, names=names, full=full, progress_stream=sys.stderr)
+        results = sync_all(settings, store, names=names, full=full, progress_stream=sys.stderr,
+                           allow_empty=allow_empty)  # fmt: skip
     finally:
         store.close()
+    language = settings.language
     for result in results:
-        print(describe(result, settings.language))
+        print(describe(result, language))
+        if result.ok and result.rows is not None:
+            print(f"  {describe_rows(result.source, result.rows, language)}")
         for warning in result.warnings:
-            print(t("sync.warning", settings.language, warning=warning))
+            print(t("sync.warning", language, warning=localise(warning, language)))
     return 0 if all(r.ok for r in results) else 1

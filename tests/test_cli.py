@@ -123,7 +123,7 @@ def test_sync_failure_of_one_source_exits_1_and_keeps_the_other(agency: Path) ->
     result = cli(agency, "sync")
     assert result.returncode == 1
     assert "csv : complète, 6 lue(s)" in result.stdout
-    assert "lost-sheet : ÉCHEC" in result.stdout and "no such file" in result.stdout
+    assert "lost-sheet : ÉCHEC" in result.stdout and "missing.csv n'existe pas" in result.stdout
 
 
 def test_missing_credentials_make_check_need_attention(tmp_path: Path) -> None:
