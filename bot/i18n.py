@@ -762,9 +762,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "seulement lent)",
     },
     "csv.undecodable": {
-        "en": "source '{source}': near row {row}, the sheet cannot be read as {encoding}; set "
+        "en": "source '{source}': line {line}: byte {byte} cannot be read as {encoding}; set "
         '`encoding` in its [[sources]] table (e.g. "utf-8" or "cp1252")',
-        "fr": "source '{source}' : vers la ligne {row}, la feuille ne se lit pas en {encoding} ; "
+        "fr": "source '{source}' : ligne {line} : l'octet {byte} ne se lit pas en {encoding} ; "
         'indiquez `encoding` dans sa table [[sources]] (par ex. "utf-8" ou "cp1252")',
     },
     "csv.bad_csv": {

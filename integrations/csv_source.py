@@ -319,6 +319,18 @@ def _read_some(response: requests.Response, client: HttpClient, url: str) -> byt
         raise HttpError(client.source, "GET", url, None, reason) from None
 
 
+def _bad_byte(stream: IO[bytes], encoding: str, error: UnicodeDecodeError) -> tuple[int, str]:
+    """The line number and the byte (`0x81`) that `encoding` cannot read: decoding works in
+    chunks, so the error itself only knows its place in one chunk."""
+    stream.seek(0)
+    for number, line in enumerate(stream, start=1):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            return number, f"0x{line[exc.start]:02x}"
+    return 1, f"0x{error.object[error.start]:02x}"
+
+
 class _Opened:
     """A byte stream and the charset its server named, closed after reading."""
 
@@ -365,6 +377,7 @@ class SheetReader:
             winners: dict[str, int] = {}
             if "id" in columns.index:
                 winners = self._last_row_of_each_id(stream, columns.index["id"])
+                records.close()
                 records = self._records(stream)
                 next(records)
             identity = Identity(winners, sheet.rows, sheet.notes)
@@ -372,15 +385,11 @@ class SheetReader:
                 task = self._row(self.row, cells, columns, identity)
                 if task is not None:
                     yield task
-        except UnicodeDecodeError:
-            raise SourceError(
-                Said(
-                    "csv.undecodable",
-                    source=self.source,
-                    row=self.row,
-                    encoding=sheet.encoding_name,
-                )  # fmt: skip
-            ) from None
+        except UnicodeDecodeError as exc:
+            line, byte = _bad_byte(stream, sheet.encoding, exc)
+            said = Said("csv.undecodable", source=self.source, line=line, byte=byte,
+                        encoding=sheet.encoding_name)  # fmt: skip
+            raise SourceError(said) from None
         except csv.Error as exc:
             raise SourceError(Said("csv.bad_csv", source=self.source, row=self.row,
                                    error=str(exc))) from None  # fmt: skip
@@ -396,7 +405,8 @@ class SheetReader:
             reader = csv.reader(chain([first], text), delimiter=self.sheet.delimiter)
             yield from enumerate(reader, start=1)
         finally:
-            text.detach()
+            if not stream.closed:  # leave the byte stream open for a second pass
+                text.detach()
 
     def _last_row_of_each_id(self, stream: IO[bytes], column: int) -> dict[str, int]:
         last: dict[str, int] = {}
