@@ -656,6 +656,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": ", {n} row(s) replaced by a later row with the same id ({rows})",
         "fr": ", {n} ligne(s) remplacée(s) par une ligne plus basse de même identifiant ({rows})",
     },
+    "skip.detail": {"en": "{reason}: {rows}", "fr": "{reason} : {rows}"},
     "skip.empty": {"en": "empty", "fr": "vide"},
     "skip.no_title_status": {"en": "no title or status", "fr": "ni titre ni statut"},
     "skip.total": {"en": "total", "fr": "total"},

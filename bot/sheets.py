@@ -36,8 +36,10 @@ def skipped_detail(rows: RowReport, language: str) -> str:
     by_reason: dict[str, list[int]] = {}
     for number, reason in rows.skipped:
         by_reason.setdefault(reason, []).append(number)
-    return "; ".join(f"{t(f'skip.{reason}', language)}: {ranges(numbers)}"
-                     for reason, numbers in by_reason.items())  # fmt: skip
+    return "; ".join(
+        t("skip.detail", language, reason=t(f"skip.{reason}", language), rows=ranges(numbers))
+        for reason, numbers in by_reason.items()
+    )
 
 
 def describe_rows(source: str, rows: RowReport, language: str, key: str = "sync.rows") -> str:

@@ -25,7 +25,7 @@ import difflib
 import io
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -394,7 +394,7 @@ class SheetReader:
             raise SourceError(Said("csv.bad_csv", source=self.source, row=self.row,
                                    error=str(exc))) from None  # fmt: skip
 
-    def _records(self, stream: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    def _records(self, stream: IO[bytes]) -> Generator[tuple[int, list[str]], None, None]:
         """(row number, cells) of every record from the start, the header being row 1."""
         stream.seek(0)
         text = io.TextIOWrapper(stream, encoding=self.sheet.encoding, newline="")
