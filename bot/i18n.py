@@ -847,6 +847,13 @@ class Said(str):
         return said
 
 
+def said_of(error: BaseException) -> str:
+    """An exception's message, kept as a `Said` when it was worded as one (to print later in
+    the configured language)."""
+    first = error.args[0] if error.args else None
+    return first if isinstance(first, Said) else str(error)
+
+
 def localise(text: str, language: str) -> str:
     """`text` in `language` when it is a `Said`; any other text is printed as it is."""
     return t(text.key, language, **text.values) if isinstance(text, Said) else str(text)

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from bot.i18n import localise, t
+from bot.i18n import localise, said_of, t
 from bot.settings import Settings
 from integrations.base import DEAL_FIELDS, RowReport, SourceError, source_name
 from integrations.values import normalise
@@ -78,8 +78,8 @@ def check_sheet(settings: Settings, raw: dict[str, Any], stored: int | None) -> 
             warnings.extend(task.warnings)
         warnings.extend(adapter.warnings)
     except SourceError as exc:
-        said = exc.args[0] if exc.args else str(exc)
-        print(t("check.sheet.failed", language, source=name, error=localise(said, language)))
+        error = localise(said_of(exc), language)
+        print(t("check.sheet.failed", language, source=name, error=error))
         return 1
     sheet = adapter.sheet
     attention = 0

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.i18n import Said
+from bot.i18n import Said, said_of
 from bot.pipeline import Pipeline, normalise
 from bot.store import EVIDENCE, Store, encode_value, iso
 from integrations.base import (
@@ -109,8 +109,7 @@ def sync_source(
                 with nullcontext() if single_transaction else store.transaction():
                     result.removed = store.mark_removed(name, iso(started))
     except (SourceError, OSError, ValueError) as exc:
-        said = exc.args[0] if exc.args else None
-        result.error = said if isinstance(said, Said) else str(exc)
+        result.error = said_of(exc)
         log.warning("sync of source '%s' failed: %s", name, exc)
     finally:
         adapter.close()

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from bot.i18n import localise, t
+from bot.i18n import localise, said_of, t
 from bot.render.money import number
 from bot.settings import Settings
 from bot.sheets import describe_rows
@@ -76,7 +76,7 @@ def sync_all(
                                    timezone=settings.config.timezone, progress=progress,
                                    http_options=http_options)  # fmt: skip
         except SourceError as exc:
-            results.append(SyncResult(source=name, full=full, error=str(exc)))
+            results.append(SyncResult(source=name, full=full, error=said_of(exc)))
             continue
         result = sync_source(store, settings.pipeline, adapter, full=full,
                              allow_empty=allow_empty)  # fmt: skip

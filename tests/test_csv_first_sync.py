@@ -166,4 +166,4 @@ def test_emptied_sheet_needs_allow_empty_with_full(tmp_path: Path) -> None:
     assert alone.returncode == 2 and "--allow-empty goes with --full" in alone.stderr
     accepted = cli(tmp_path, "sync", "--full", "--allow-empty")
     assert accepted.returncode == 0, accepted.stdout
-    assert "9 removed" in accepted.stdout
+    assert "9 retirée(s)" in accepted.stdout
