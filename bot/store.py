@@ -775,12 +775,13 @@ class Store:
 
     # --- won/lost announcements ----------------------------------------------------------
 
-    def record_outcomes(self, reached: Iterable[tuple[str, str]], at: datetime) -> int:
-        """Queue (deal_id, outcome-stage) pairs for announcement; each pair at most once ever."""
+    def record_outcomes(self, reached: Iterable[tuple[str, str, str]]) -> int:
+        """Queue (deal_id, outcome stage, when it was reached as stored) for announcement; each
+        (deal, outcome) pair at most once ever."""
         before = self.conn.total_changes
         self.conn.executemany(
             "INSERT OR IGNORE INTO announcements(deal_id, outcome, at) VALUES (?, ?, ?)",
-            [(deal_id, stage, iso(at)) for deal_id, stage in reached],
+            list(reached),
         )
         return self.conn.total_changes - before
 

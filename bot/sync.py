@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ from integrations.base import (
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+#: How recent a won/lost move must be to be announced (the contract's "last 7 days").
+ANNOUNCE_WITHIN = timedelta(days=7)
 
 
 @dataclass
@@ -183,6 +185,7 @@ def _store_batch(
     result.fetched += len(tasks)
     reached: list[tuple[str, str]] = []
     outcomes = _outcome_keys(pipeline)
+    open_stages = {s.key for s in pipeline.open_stages}
     # `rows` is what was just written (the stage from the same mapping the rebuild applies):
     # no need to read the deals back.
     for new in rows:
@@ -192,13 +195,34 @@ def _store_batch(
             result.changed += 1
         if old is not None and old["stage"] != new["stage"]:
             result.stage_changes += 1
-        reached_outcome = new["stage"] in outcomes and not new["removed"]
-        if reached_outcome and (old is None or old["stage"] != new["stage"]) and not first_sync:
+        if (not first_sync and old is not None and old["stage"] in open_stages
+                and new["stage"] in outcomes and not new["removed"]):  # fmt: skip
             reached.append((deal_id, new["stage"]))
     # Queued in the batch's own transaction, so an outcome is announced (by `serve`) even if the
-    # process stops right after this sync; the first sync of a source never queues old outcomes.
-    store.record_outcomes(reached, started)
-    result.reached_outcome.extend(reached)
+    # process stops right after this sync. See `_news` for what counts as news.
+    news = _news(store, reached, started)
+    store.record_outcomes(news)
+    result.reached_outcome.extend((deal_id, stage) for deal_id, stage, _ in news)
+
+
+def _news(
+    store: Store, reached: list[tuple[str, str]], started: datetime
+) -> list[tuple[str, str, str]]:
+    """The won/lost moves worth announcing, with when each happened: a deal the previous sync
+    held in an open stage (not unmapped: a status column fixed or a `[status_map]` change is
+    not news, and neither is a deal first seen already closed), whose outcome, by the best
+    evidence the rebuild used (the tool's history, the sheet's "since" cell, else this sync),
+    is at most `ANNOUNCE_WITHIN` old."""
+    if not reached:
+        return []
+    entered = store.deals_by_ids([deal_id for deal_id, _ in reached])
+    oldest = iso(started - ANNOUNCE_WITHIN)
+    news = []
+    for deal_id, stage in reached:
+        at = entered[deal_id]["stage_entered"] or iso(started)
+        if at >= oldest:
+            news.append((deal_id, stage, at))
+    return news
 
 
 def _record_field_changes(

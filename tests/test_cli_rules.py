@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.slack_standin import SlackStandIn
 from tests.test_cli import ROOT, cli
 
 
@@ -134,3 +136,68 @@ def test_a_tab_delimiter_may_be_written_tab(agency: Path) -> None:
     )
     result = cli(agency, "sync")
     assert result.returncode == 0 and "6 lue(s)" in result.stdout, result.stdout + result.stderr
+
+
+# --- won/lost announcements ---------------------------------------------------------------------
+
+
+def test_only_a_real_recent_move_to_won_is_announced(agency: Path, slack_api: SlackStandIn) -> None:
+    """A misconfigured status column then fixed, a [status_map] change and a deal first seen
+    won three months ago announce nothing; a real open → won move announces once."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack_api.base_url}
+    config = agency / "pipeline.toml"
+    sheet = agency / "deals.csv"
+    base = '[slack]\nchannel = "C0TEAM"\n[[sources]]\nkind = "csv"\npath = "deals.csv"\n'
+    config.write_text(base + '[sources.fields]\nstatus = "client"\n', encoding="utf-8")
+    assert cli(agency, "sync").returncode == 0
+    assert cli(agency, "sync").returncode == 0  # no longer the first sync: every deal unmapped
+
+    def pending() -> str:
+        result = cli(agency, "announce", "--dry-run", env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    config.write_text(base, encoding="utf-8")  # the status column fixed: won and lost appear
+    assert cli(agency, "sync").returncode == 0
+    assert pending().splitlines() == [
+        "Simulation : 0 annonce(s) seraient publiées dans C0TEAM ; rien n'a été envoyé."
+    ]
+    config.write_text(base.replace("[[sources]]", '[status_map]\n"En attente signature" = "won"\n'
+                                   "[[sources]]"), encoding="utf-8")  # fmt: skip
+    assert cli(agency, "sync").returncode == 0  # a re-mapped status is no news
+    assert "0 annonce(s)" in pending()
+    long_ago = (datetime.now(UTC) - timedelta(days=90)).strftime("%d/%m/%Y")
+    rows = sheet.read_text().splitlines()
+    rows = [rows[0] + ";stage_entered", *(row + ";" for row in rows[1:])]
+    rows.append(f"7;Ancien site;Musée;Paul Durand;travail terminé;5000;;;{long_ago}")
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert cli(agency, "sync").returncode == 0  # first seen already won, three months ago
+    assert "0 annonce(s)" in pending()
+    sheet.write_text(sheet.read_text().replace("Marie Dupont;Appel et devis", "Marie Dupont;Gagné"))
+    assert cli(agency, "sync").returncode == 0  # Refonte site: meeting → won, now
+    dry = pending().splitlines()
+    assert len(dry) == 2 and "Refonte site" in dry[0] and "Gagnée" in dry[0], dry
+    assert dry[1].startswith("Simulation : 1 annonce(s)")
+    assert slack_api.called("chat.postMessage") == []  # --dry-run makes no Slack call
+    posted = cli(agency, "announce", env=env)
+    assert posted.returncode == 0, posted.stderr
+    assert posted.stdout.strip() == "1 annonce(s) publiée(s) dans C0TEAM."
+    [call] = slack_api.called("chat.postMessage")
+    assert call.body["channel"] == "C0TEAM" and "Refonte site" in call.body["text"]
+    again = cli(agency, "announce", env=env)
+    assert again.stdout.strip() == "0 annonce(s) publiée(s) dans C0TEAM."
+    assert len(slack_api.called("chat.postMessage")) == 1
+
+
+def test_announce_dry_run_in_english(agency: Path) -> None:
+    config = agency / "pipeline.toml"
+    config.write_text('language = "en"\n' + config.read_text(), encoding="utf-8")
+    assert cli(agency, "sync").returncode == 0
+    (agency / "deals.csv").write_text(
+        (agency / "deals.csv").read_text().replace("Paul Durand;balle", "Paul Durand;écarté;balle")
+        .replace(";écarté;balle dans le camp du client", ";écarté")
+    )  # fmt: skip
+    assert cli(agency, "sync").returncode == 0  # Campagne SEO: negotiation → lost
+    dry = cli(agency, "announce", "--dry-run").stdout.splitlines()
+    assert len(dry) == 2 and dry[0].startswith("Lost: *Campagne SEO*"), dry
+    assert dry[1] == "Dry run: 1 announcement(s) would be posted to —; nothing was sent."
