@@ -504,6 +504,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
     "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
     "col.problems": {"en": "Problems", "fr": "Problèmes"},
+    "picker.snooze_until": {"en": "Snooze until…", "fr": "Reporter jusqu'au…"},
+    "action.snooze_until.past": {
+        "en": "Pick a date after today ({today}) and up to a year ahead.",
+        "fr": "Choisissez une date après aujourd'hui ({today}) et dans l'année qui vient.",
+    },
     "hygiene.nudge": {
         "en": "🧹 {n} of your open deals need tidying ({codes}): `/pipeline hygiene`",
         "fr": "🧹 {n} de vos affaires ouvertes sont à compléter ({codes}) : `/pipeline hygiène`",

@@ -161,7 +161,12 @@ def test_snooze_twice_one_row_and_already_done(bot: Bot) -> None:
     a1 = next(b for b in blocks if b.get("block_id") == "nudge:t:a1")
     assert [e["action_id"] for e in a1["elements"]] == ["open_task"]  # link kept, buttons gone
     a2 = next(b for b in blocks if b.get("block_id") == "nudge:t:a2")
-    assert [e["action_id"] for e in a2["elements"]] == ["open_task", "snooze", "followed_up"]
+    assert [e["action_id"] for e in a2["elements"]] == [
+        "open_task",
+        "snooze",
+        "followed_up",
+        "snooze_until",
+    ]
     assert bot.quiet() == [{"deal_id": "t:a1", "kind": "snooze", "stage": "meeting",
                             "by_user": "UALICE", "at": "2026-03-16T09:00:00+00:00",
                             "until": "2026-03-19T09:00:00+00:00"}]  # fmt: skip

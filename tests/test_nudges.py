@@ -90,7 +90,12 @@ def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
         "⏳ The ball is in the client's court: chase them (Chase the client about the quote)"
     )
     buttons = blocks[2]["elements"]
-    assert [b["action_id"] for b in buttons] == ["open_task", "snooze", "followed_up"]
+    assert [b["action_id"] for b in buttons] == [
+        "open_task",
+        "snooze",
+        "followed_up",
+        "snooze_until",
+    ]
     assert buttons[0]["url"] == "https://tasks.example/a1"
     assert buttons[1]["text"]["text"] == "Snooze 3 d"
 

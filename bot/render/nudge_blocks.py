@@ -92,7 +92,8 @@ def link_button(deal: StalledDeal, ctx: Context) -> Block | None:
 
 
 def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block]:
-    """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs).
+    """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs), and a
+    date picker to snooze until a chosen date.
 
     A deal whose ID would not fit in a button's 2,000-character value gets the link alone: a cut
     value could not name the deal, and the message must still be accepted.
@@ -119,6 +120,11 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
         "style": "primary",
         "text": {"type": "plain_text", "text": t("button.followed_up", lang)},
         "value": value,
+    })  # fmt: skip
+    elements.append({  # "snooze until <date>": the deal comes from the snooze button beside it
+        "type": "datepicker",
+        "action_id": "snooze_until",
+        "placeholder": {"type": "plain_text", "text": t("picker.snooze_until", lang)},
     })  # fmt: skip
     return [
         section_block,
