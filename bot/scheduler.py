@@ -26,11 +26,11 @@ from slack_sdk import WebClient
 from bot import lease
 from bot.announce import post_pending
 from bot.clock import NO_DAYS_OFF, DaysOff
+from bot.deps import Deps
 from bot.digest import digest_channel, post_digest
 from bot.i18n import t
 from bot.nudges import run_pass
 from bot.settings import WEEKDAYS
-from bot.slack.deps import Deps
 from bot.store import Store, iso
 from bot.sync_command import describe, sync_all
 from integrations.kinds import source_name

@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from bot.deps import Deps
 from bot.settings import Secrets, Settings, validate_config
 from bot.slack.app import build_app
-from bot.slack.deps import Deps
 from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store
 from tests.helpers import at, wait_for

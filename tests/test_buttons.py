@@ -25,11 +25,11 @@ from slack_sdk.signature import SignatureVerifier
 from bot import analytics
 from bot.answers import context_for
 from bot.clock import parse_as_of
+from bot.deps import Deps
 from bot.nudges import run_pass
 from bot.settings import Settings
 from bot.slack import actions
 from bot.slack.client import make_client
-from bot.slack.deps import Deps
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, blocks_of, load_agency, make_settings

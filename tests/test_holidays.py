@@ -13,10 +13,10 @@ import pytest
 from bot import analytics
 from bot.answers import context_for
 from bot.clock import NO_DAYS_OFF, DaysOff, add_days, business_days_between, parse_as_of
+from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import ConfigError, Settings, validate_config
 from bot.slack.client import make_client
-from bot.slack.deps import Deps
 from bot.store import Store
 from tests import agency
 from tests.agency import load_agency, make_settings

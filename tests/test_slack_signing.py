@@ -10,9 +10,9 @@ import pytest
 import requests
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from bot.deps import Deps
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.deps import Deps
 from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import Store
 from tests.helpers import load, task

@@ -14,10 +14,10 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import notice
 from bot.settings import Settings
-from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 def is_allowed(settings: Settings, user_id: str | None, channel_id: str | None) -> bool:
     """True when `user_id` may see figures in `channel_id`.
 
-    `channel_id=None` means a place private to the user that the bot chose (the App Home, the
-    bot's own DM holding a nudge): only the user list applies there.
+    `channel_id=None` or a direct message (`D…`) means a place private to the user that the bot
+    chose (the App Home, the bot's own DM holding a nudge): only the user list applies there, so
+    restricting `/pipeline` to #sales must not break the buttons of a nudge.
     """
     return refusal_reason(settings, user_id, channel_id) is None
 
@@ -35,6 +36,8 @@ def refusal_reason(settings: Settings, user_id: str | None, channel_id: str | No
     """Why the request is refused, in the configured language (None: allowed)."""
     slack = settings.config.slack
     lang = settings.language
+    if channel_id is not None and channel_id.startswith("D"):
+        channel_id = None  # the bot's DM: private to the user (see is_allowed)
     if slack.allowed_users and user_id not in slack.allowed_users:
         return t(
             "slack.refused",
@@ -71,8 +74,6 @@ def _where(body: dict[str, Any]) -> tuple[str | None, str | None, str]:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        if isinstance(channel, str) and channel.startswith("D"):
-            channel = None  # the bot's DM: private to the user (see is_allowed)
         return user, channel, "interaction"
     return None, None, "other"
 

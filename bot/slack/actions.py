@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import add_days, day_start, local_date
+from bot.deps import Deps
 from bot.i18n import t
 from bot.pipeline import Stage
 from bot.render.money import short_date
@@ -26,7 +27,6 @@ from bot.render.mrkdwn import esc, notification
 from bot.render.nudge_blocks import after_click, parse_button_value
 from bot.settings import Settings
 from bot.slack.access import is_allowed
-from bot.slack.deps import Deps
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,16 +36,6 @@ KINDS = ("snooze", "followed_up")
 SNOOZE_UNTIL = "snooze_until"
 #: The furthest a date picked for a snooze may be.
 MAX_SNOOZE = timedelta(days=366)
-
-
-def button_allowed(settings: Settings, user_id: str | None, channel_id: str | None) -> bool:
-    """The access rule of `bot.slack.access`, checked again here (defence in depth).
-
-    A button in a direct message (`D…`) passes the channel check: the bot itself chose that
-    place when it nudged the owner, so restricting `/pipeline` to #sales must not break nudges.
-    """
-    private = channel_id is not None and channel_id.startswith("D")
-    return is_allowed(settings, user_id, None if private else channel_id)
 
 
 @dataclass
@@ -162,7 +152,7 @@ def _handler(name: str, apply: Apply, deps: Deps) -> Callable[..., None]:
         container = body.get("container") or {}
         channel_id = (body.get("channel") or {}).get("id") or container.get("channel_id")
         action = (body.get("actions") or [{}])[0]
-        if not button_allowed(settings, user_id, channel_id):
+        if not is_allowed(settings, user_id, channel_id):
             respond(text=t("action.denied", lang), response_type="ephemeral",
                     replace_original=False)  # fmt: skip
             return

@@ -1,34 +1,27 @@
 """Build the Bolt app from `Settings`: no module-level app, settings or client.
 
-Listeners live in small modules, one per kind, each with `register(app, deps)`; `bot.slack.actions`
-(the nudge buttons) is optional so this branch and the nudges branch merge in either order.
+Listeners live in small modules, one per kind, each with `register(app, deps)`, all registered
+here.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-import bot
+from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import clip, notice
 from bot.settings import Settings
-from bot.slack import access, commands, home
+from bot.slack import access, actions, commands, home
 from bot.slack.client import make_client
-from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
-
-#: Optional listener modules: registered when present in this installation.
-OPTIONAL_LISTENERS = ("bot.slack.actions",)
 
 
 class MissingSlackSecret(Exception):
@@ -44,31 +37,6 @@ def require_secret(settings: Settings, name: str, what: str) -> str:
             "(see deploy/.env.example)"
         )
     return str(value.get_secret_value())
-
-
-def import_optional(module: str) -> Any | None:
-    """The module, or None when this installation lacks exactly that module.
-
-    Only modules inside this `bot` package count: with two checkouts on one machine an editable
-    install's finder can resolve `bot.scheduler` to the *other* checkout, and running half of
-    one version with half of another is worse than running without the optional part. A module
-    that exists but fails to import still raises.
-    """
-    home = Path(bot.__file__).resolve().parent
-    try:
-        spec = importlib.util.find_spec(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    if spec is None or spec.origin is None:
-        return None
-    if not Path(spec.origin).resolve().is_relative_to(home):
-        log.warning(
-            "ignoring %s from %s: not part of this installation (%s)", module, spec.origin, home
-        )
-        return None
-    return importlib.import_module(module)
 
 
 def build_app(
@@ -111,10 +79,7 @@ def build_app(
     access.register(app, deps)
     commands.register(app, deps, budget=answer_budget, stop=stop)
     home.register(app, deps)
-    for name in OPTIONAL_LISTENERS:
-        module = import_optional(name)
-        if module is not None:
-            module.register(app, deps)
+    actions.register(app, deps)
     return app
 
 

@@ -33,10 +33,10 @@ from typing import Any
 from slack_bolt import App
 
 from bot.answers import ask
+from bot.deps import Deps
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
 from bot.render.blocks import clip, esc, message, notice, style_for
-from bot.slack.deps import Deps
 from bot.store import Store, StoreLocked
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.answers import context_for
+from bot.deps import Deps
 from bot.home import gather
 from bot.i18n import t
 from bot.render.blocks import clip, esc, home_view, notice_view, style_for
 from bot.slack.access import is_allowed
-from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,10 @@ from typing import Any
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackClientError
 
+from bot import scheduler
+from bot.deps import Deps
 from bot.settings import Settings
-from bot.slack.app import MissingSlackSecret, build_app, import_optional, require_secret
-from bot.slack.deps import Deps
+from bot.slack.app import MissingSlackSecret, build_app, require_secret
 from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import StoreLocked
 
@@ -116,7 +117,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         stop.set()  # the answer warmer winds down with us
         raise
     _on_signals(stop)
-    background = _start_scheduler(deps, stop)
+    background = scheduler.run_in_background(deps, stop)
     mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
     log.info(
         "pipeline-bot serving (%s; GET /healthz on port %s; database %s)",
@@ -130,8 +131,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         stop.set()
         if socket_handler is not None:
             socket_handler.close()
-        if isinstance(background, threading.Thread):
-            background.join(timeout=10)
+        background.join(timeout=10)
     log.info("pipeline-bot stopped")
     return 0
 
@@ -157,15 +157,6 @@ def _connect_socket_mode(settings: Settings, app: Any) -> Any:
             f"cannot open a Socket Mode connection via {url} ({exc!r})", code=1
         ) from None
     return handler
-
-
-def _start_scheduler(deps: Deps, stop: threading.Event) -> Any:
-    """`bot.scheduler.run_in_background(deps, stop)` when the scheduler is installed."""
-    scheduler = import_optional("bot.scheduler")
-    if scheduler is None:
-        log.info("no scheduler in this installation: serving Slack only")
-        return None
-    return scheduler.run_in_background(deps, stop)
 
 
 def _on_signals(stop: threading.Event) -> None:

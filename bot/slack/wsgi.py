@@ -28,10 +28,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import notice
 from bot.slack.app import require_secret
-from bot.slack.deps import Deps
 
 log = logging.getLogger(__name__)
 
