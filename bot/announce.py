@@ -10,9 +10,7 @@ thousands of deals must not post thousands of messages).
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -101,46 +99,3 @@ def post_pending(settings: Settings, store: Store, client: WebClient, now: datet
         return posted
     store.mark_all_announced([(d["deal_id"], d["outcome"]) for d in rest], now)
     return posted + 1
-
-
-def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    """`pipeline-bot announce [--dry-run] [--as-of]`: what `serve` does after each sync, now."""
-    from bot.cli import as_of, open_store, require_db
-
-    now = as_of(settings, args)
-    lang = settings.language
-    channel = settings.config.slack.channel
-    require_db(settings)
-    if not settings.config.announce.won_lost:
-        print(t("announce.off", lang))
-        return 0
-    if getattr(args, "dry_run", False):
-        store = open_store(settings)
-        try:
-            deals = pending(store, now)
-        finally:
-            store.close()
-        for deal in deals[:MAX_PER_ROUND]:
-            print(announcement_text(deal, settings))
-        if deals[MAX_PER_ROUND:]:
-            print(summary_text(deals[MAX_PER_ROUND:], settings))
-        print(t("announce.dry", lang, n=len(deals), channel=channel or "—"))
-        return 0
-    if not channel:
-        print(f"pipeline-bot: {t('announce.no_channel', lang)}", file=sys.stderr)
-        return 2
-    from bot.slack.client import command_client
-
-    client = command_client(settings)
-    store = open_store(settings)
-    try:
-        waiting = len(pending(store, now))
-        post_pending(settings, store, client, now)
-        left = len(pending(store, now))
-    finally:
-        store.close()
-    print(t("announce.posted", lang, n=waiting - left, channel=channel))
-    if left:
-        print(t("announce.failed", lang, n=left), file=sys.stderr)
-        return 1
-    return 0

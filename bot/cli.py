@@ -13,10 +13,10 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
+from bot.commands.common import as_of, open_store
 from bot.errors import StoreLocked, UsageError
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -29,12 +29,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-#: Commands implemented outside this module: "module:function", imported on use.
-EXTERNAL_COMMANDS: dict[str, str] = {
-    "nudge": "bot.nudges:run_command",
-    "digest": "bot.digest:run_command",
-    "serve": "bot.slack.serve:run_command",
-    "announce": "bot.announce:run_command",
+#: Every command that needs the settings: "module:function(settings, args)", imported on use so
+#: that `query` never pays for Slack or the adapters. `init` and `demo` choose their own config.
+COMMANDS: dict[str, str] = {
+    "check": "bot.cli:cmd_check",
+    "sync": "bot.cli:cmd_sync",
+    "query": "bot.cli:cmd_query",
+    "nudge": "bot.commands.slack:nudge",
+    "digest": "bot.commands.slack:digest",
+    "announce": "bot.commands.slack:announce",
+    "serve": "bot.commands.slack:serve",
 }
 
 
@@ -123,46 +127,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
         return run_demo(demo_settings(getattr(args, "config", None), getattr(args, "db", None)))
     settings = load_settings(getattr(args, "config", None), getattr(args, "db", None))
-    handlers: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-        "check": cmd_check,
-        "sync": cmd_sync,
-        "query": cmd_query,
-    }
-    if command in handlers:
-        return handlers[command](settings, args)
-    module, _, func = EXTERNAL_COMMANDS[command].partition(":")
+    module, _, func = COMMANDS[command].partition(":")
     run: Callable[[Settings, argparse.Namespace], int] = getattr(
         importlib.import_module(module), func
     )
     return run(settings, args)
-
-
-def as_of(settings: Settings, args: argparse.Namespace) -> datetime:
-    from bot.clock import BadDate, parse_as_of
-
-    try:
-        return parse_as_of(getattr(args, "as_of", None), settings.tz)
-    except BadDate as exc:
-        raise UsageError(str(exc)) from None
-
-
-def require_db(settings: Settings) -> None:
-    """Commands that only read the pipeline refuse a database file that does not exist, rather
-    than create an empty one and answer zeros (a command run in the wrong folder)."""
-    if not settings.db_path.exists():
-        from bot.i18n import t
-
-        raise UsageError(t("cli.no_db", settings.language, path=settings.db_path))
-
-
-def open_store(settings: Settings) -> Any:
-    """The store of an existing database (see `require_db`), re-mapped if the stage mapping
-    changed since the last command (a locked database raises `StoreLocked`, which `main` turns
-    into one line)."""
-    from bot.store import Store
-
-    require_db(settings)
-    return Store.open(settings.db_path, settings.pipeline)
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:

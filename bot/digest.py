@@ -7,15 +7,12 @@ today's amounts: the store keeps the history of stages, not of amounts. Built as
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import analytics
 from bot.analytics import Context, FunnelStage, Hygiene, MonthBucket, StalledDeal
@@ -260,41 +257,3 @@ def post_digest(settings: Settings, store: Store, client: WebClient, now: dateti
     response = client.chat_postMessage(channel=channel, **message(title, parts, settings.language),
                                        unfurl_links=False, unfurl_media=False)  # fmt: skip
     return str(response.get("ts") or "")
-
-
-def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    """`pipeline-bot digest [--dry-run] [--as-of]`."""
-    from bot.cli import as_of, open_store, require_db
-
-    now = as_of(settings, args)
-    require_db(settings)  # before any Slack client: the first problem a user must fix
-    lang = settings.language
-    channel = digest_channel(settings)
-    if getattr(args, "dry_run", False):
-        store = open_store(settings)
-        try:
-            title, parts = sections(build_digest(settings, store, now), settings)
-        finally:
-            store.close()
-        print("\n\n".join([title, *parts]))
-        print()
-        print(t("digest.dry", lang, channel=channel or "—"))
-        return 0
-    if not channel:
-        print(f"pipeline-bot: {t('digest.no_channel', lang)}", file=sys.stderr)
-        return 2
-    from bot.slack.client import command_client
-
-    client = command_client(settings)
-    store = open_store(settings)
-    try:
-        post_digest(settings, store, client, now)
-    except (SlackApiError, OSError) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
-        print(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
-              file=sys.stderr)  # fmt: skip
-        return 1
-    finally:
-        store.close()
-    print(t("digest.posted", lang, channel=channel))
-    return 0

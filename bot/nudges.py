@@ -10,9 +10,7 @@ skipped; errors that would hit every message (bad token, Slack down) stop the pa
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +23,7 @@ from bot.analytics import Context, HygieneDeal, StalledDeal
 from bot.analytics.hygiene import owner_key
 from bot.answers import context_for
 from bot.i18n import t
-from bot.lease import LeaseBusy, held
+from bot.lease import held
 from bot.pipeline import normalise
 from bot.render.nudge_blocks import Rendered, owner_message, plain, team_message
 from bot.settings import Settings, person_index, slack_user
@@ -296,42 +294,3 @@ def describe_plan(plan: Plan, settings: Settings, language: str) -> list[str]:
     lines.append(t("nudge.dry.result", language, messages=len(plan.messages),
                    deals=plan.deal_count, skipped=plan.skipped))  # fmt: skip
     return lines
-
-
-def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    """`pipeline-bot nudge [--dry-run] [--as-of]`."""
-    from bot.cli import as_of, open_store, require_db
-
-    now = as_of(settings, args)
-    require_db(settings)  # before any Slack client: the first problem a user must fix
-    language = settings.language
-    if getattr(args, "dry_run", False):
-        store = open_store(settings)
-        try:
-            ctx = context_for(settings, now)
-            plan = plan_nudges(settings, store, ctx, Recipients(settings.config.people, None),
-                               dry_run=True)  # fmt: skip
-        finally:
-            store.close()
-        print("\n".join(describe_plan(plan, settings, language)))
-        return 0
-
-    from bot.slack.client import command_client
-
-    client = command_client(settings)
-    store = open_store(settings)
-    try:
-        result = run_pass(settings, store, client, now)
-    except LeaseBusy as exc:
-        print(t("nudge.busy", language, holder=exc.holder), file=sys.stderr)
-        return 1
-    except PassStopped as exc:
-        print(exc.result.line(language))
-        print(t("nudge.stopped", language, error=exc.error), file=sys.stderr)
-        return 1
-    finally:
-        store.close()
-    for error in result.errors:
-        print(f"  {error}", file=sys.stderr)
-    print(result.line(language))
-    return 0 if result.failed == 0 else 1

@@ -132,7 +132,7 @@ class Scheduler:
             if self._client_factory is not None:
                 self._client = self._client_factory()
             else:
-                from bot.slack.client import make_client
+                from bot.slack_client import make_client
 
                 self._client = make_client(self.deps.settings)
         return self._client

@@ -8,7 +8,7 @@ import pytest
 
 from bot.announce import MAX_PER_ROUND, post_pending
 from bot.settings import Settings
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests.helpers import at, load, task
 from tests.slack_http import NOW, make_settings

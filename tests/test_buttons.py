@@ -29,7 +29,7 @@ from bot.deps import Deps
 from bot.nudges import run_pass
 from bot.settings import Settings
 from bot.slack import actions
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, blocks_of, load_agency, make_settings

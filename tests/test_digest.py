@@ -9,7 +9,7 @@ import pytest
 from bot import cli
 from bot.clock import parse_as_of
 from bot.digest import build_digest, post_digest, sections
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from tests import agency
 from tests.agency import AS_OF, blocks_of, load_agency, make_settings
 from tests.slack_standin import SlackStandIn

@@ -16,7 +16,7 @@ from bot.clock import NO_DAYS_OFF, DaysOff, add_days, business_days_between, par
 from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import ConfigError, Settings, validate_config
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import load_agency, make_settings

@@ -27,7 +27,7 @@ from bot.announce import post_pending
 from bot.digest import post_digest
 from bot.nudges import run_pass
 from bot.settings import Settings
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests.helpers import at, load, task
 from tests.slack_check import assert_safe, problems

@@ -15,7 +15,7 @@ from bot.clock import parse_as_of
 from bot.lease import LeaseBusy, held
 from bot.nudges import PassStopped, run_pass
 from bot.settings import Settings
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, blocks_of, deal_ids_in, load_agency, make_settings

@@ -20,7 +20,7 @@ from bot.clock import parse_as_of
 from bot.deps import Deps
 from bot.scheduler import CalendarJob, Scheduler, last_run, next_run, run_in_background
 from bot.settings import Settings
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import load_agency, make_settings

@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.render.blocks import clip, notice
 from bot.settings import Settings
 from bot.slack import access, actions, commands, home
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 
 log = logging.getLogger(__name__)
 

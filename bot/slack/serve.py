@@ -8,11 +8,9 @@ SIGTERM/SIGINT set one stop event shared with the scheduler, so both wind down t
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 from types import FrameType
 from typing import Any
@@ -56,17 +54,6 @@ def resolve_port(cli_port: int | None, environ: dict[str, str] | None = None) ->
     if not 0 <= port <= 65535:
         raise ServeError(f"{origin} must be between 0 and 65535, got {port}")
     return port
-
-
-def run_command(settings: Settings, args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        return serve(settings, getattr(args, "port", None))
-    except ServeError as exc:
-        print(f"pipeline-bot: {exc}", file=sys.stderr)
-        return exc.code
 
 
 def _check_secrets(settings: Settings, socket_mode: bool) -> None:

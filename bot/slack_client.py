@@ -1,4 +1,4 @@
-"""The Slack Web API client: base URL from `SLACK_API_URL`, retries on 429 and connection errors."""
+"""The Slack Web API client the bot and its scheduled jobs post with: base URL from `SLACK_API_URL`, retries on 429 and connection errors.
 
 from __future__ import annotations
 

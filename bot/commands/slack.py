@@ -1,0 +1,153 @@
+"""`nudge`, `digest`, `announce` and `serve`: the commands that talk to Slack.
+
+Glue only: each reads its arguments, opens what it needs, calls the domain module (which takes a
+Slack client or builds messages, and never imports the command line), and prints the result in the
+configured language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from bot.announce import MAX_PER_ROUND, announcement_text, pending, post_pending, summary_text
+from bot.answers import context_for
+from bot.commands.common import as_of, open_store, require_db
+from bot.digest import build_digest, digest_channel, post_digest, sections
+from bot.i18n import t
+from bot.lease import LeaseBusy
+from bot.nudges import PassStopped, Recipients, describe_plan, plan_nudges, run_pass
+from bot.settings import Settings
+
+
+def nudge(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot nudge [--dry-run] [--as-of]`."""
+    now = as_of(settings, args)
+    require_db(settings)  # before any Slack client: the first problem a user must fix
+    language = settings.language
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            ctx = context_for(settings, now)
+            plan = plan_nudges(settings, store, ctx, Recipients(settings.config.people, None),
+                               dry_run=True)  # fmt: skip
+        finally:
+            store.close()
+        print("\n".join(describe_plan(plan, settings, language)))
+        return 0
+
+    from bot.slack_client import command_client  # Slack only when something is sent
+
+    client = command_client(settings)
+    store = open_store(settings)
+    try:
+        result = run_pass(settings, store, client, now)
+    except LeaseBusy as exc:
+        print(t("nudge.busy", language, holder=exc.holder), file=sys.stderr)
+        return 1
+    except PassStopped as exc:
+        print(exc.result.line(language))
+        print(t("nudge.stopped", language, error=exc.error), file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for error in result.errors:
+        print(f"  {error}", file=sys.stderr)
+    print(result.line(language))
+    return 0 if result.failed == 0 else 1
+
+
+def digest(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot digest [--dry-run] [--as-of]`."""
+    now = as_of(settings, args)
+    require_db(settings)  # before any Slack client: the first problem a user must fix
+    lang = settings.language
+    channel = digest_channel(settings)
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            title, parts = sections(build_digest(settings, store, now), settings)
+        finally:
+            store.close()
+        print("\n\n".join([title, *parts]))
+        print()
+        print(t("digest.dry", lang, channel=channel or "—"))
+        return 0
+    if not channel:
+        print(f"pipeline-bot: {t('digest.no_channel', lang)}", file=sys.stderr)
+        return 2
+    from bot.slack_client import command_client  # Slack only when something is sent
+
+    client = command_client(settings)
+    store = open_store(settings)
+    try:
+        post_digest(settings, store, client, now)
+    except (SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        print(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        store.close()
+    print(t("digest.posted", lang, channel=channel))
+    return 0
+
+
+def announce(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot announce [--dry-run] [--as-of]`: what `serve` does after each sync, now."""
+    now = as_of(settings, args)
+    lang = settings.language
+    channel = settings.config.slack.channel
+    require_db(settings)
+    if not settings.config.announce.won_lost:
+        print(t("announce.off", lang))
+        return 0
+    if getattr(args, "dry_run", False):
+        store = open_store(settings)
+        try:
+            deals = pending(store, now)
+        finally:
+            store.close()
+        for deal in deals[:MAX_PER_ROUND]:
+            print(announcement_text(deal, settings))
+        if deals[MAX_PER_ROUND:]:
+            print(summary_text(deals[MAX_PER_ROUND:], settings))
+        print(t("announce.dry", lang, n=len(deals), channel=channel or "—"))
+        return 0
+    if not channel:
+        print(f"pipeline-bot: {t('announce.no_channel', lang)}", file=sys.stderr)
+        return 2
+    from bot.slack_client import command_client  # Slack only when something is sent
+
+    client = command_client(settings)
+    store = open_store(settings)
+    try:
+        waiting = len(pending(store, now))
+        post_pending(settings, store, client, now)
+        left = len(pending(store, now))
+    finally:
+        store.close()
+    print(t("announce.posted", lang, n=waiting - left, channel=channel))
+    if left:
+        print(t("announce.failed", lang, n=left), file=sys.stderr)
+        return 1
+    return 0
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    """`pipeline-bot serve [--port N]`: Bolt, the HTTP server and the scheduler (imported here:
+    no other command pays for them)."""
+    from bot.slack.serve import ServeError
+    from bot.slack.serve import serve as run_server
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return run_server(settings, getattr(args, "port", None))
+    except ServeError as exc:
+        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        return exc.code
