@@ -1,4 +1,5 @@
-"""The Slack Web API client the bot and its scheduled jobs post with: base URL from `SLACK_API_URL`, retries on 429 and connection errors.
+"""The Slack Web API client for the bot and its scheduled jobs: base URL from `SLACK_API_URL`,
+retries on 429 and connection errors."""
 
 from __future__ import annotations
 
