@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.clock import parse_as_of
 from bot.digest import build_digest, sections
 from bot.nudges import run_pass
-from bot.slack.client import make_client
+from bot.slack_client import make_client
 from tests import agency
 from tests.agency import AS_OF, blocks_of, load_agency, make_settings
 from tests.helpers import at, load, task
