@@ -819,6 +819,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas un montant ; "
         "laissé vide",
     },
+    "csv.not_currency": {
+        "en": "row {row} ('{title}'): column '{column}': {value} is not a currency code (EUR, "
+        "USD, €); the configured currency is used",
+        "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas un code de devise "
+        "(EUR, USD, €) ; la devise configurée est utilisée",
+    },
     "csv.not_probability": {
         "en": "row {row} ('{title}'): column '{column}': {value} is not a probability (60, "
         "60 %, 0,6); left empty",

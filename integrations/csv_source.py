@@ -539,7 +539,7 @@ def _task(task_id: str, row: dict[str, str], number: int, columns: Columns, tz: 
         try:
             task.currency = currency_code(row["currency"])
         except ValueError:
-            bad("currency", "is not a currency code (EUR, USD, €)")
+            bad("currency", "csv.not_currency")
     if row.get("probability"):
         try:
             task.probability = parse_probability(row["probability"])
