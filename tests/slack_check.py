@@ -79,6 +79,9 @@ class Checker:
             self.bad(where, f"unknown text type {obj.get('type')!r}")
 
     def element(self, element: dict[str, Any], where: str) -> None:
+        if element.get("type") == "datepicker":
+            self.datepicker(element, where)
+            return
         if element.get("type") != "button":
             self.bad(where, f"unexpected element {element.get('type')!r}")
             return
@@ -93,6 +96,18 @@ class Checker:
                 self.bad(where, f"url of {len(url)} characters > 3000")
             if not _URL.fullmatch(url):
                 self.bad(where, "url not http(s)", url)
+
+    def datepicker(self, element: dict[str, Any], where: str) -> None:
+        """Slack's datepicker: action_id ≤ 255, placeholder plain text ≤ 150, YYYY-MM-DD."""
+        if len(str(element.get("action_id", ""))) > 255:
+            self.bad(where, "action_id > 255")
+        if "placeholder" in element:
+            self.text_object(element["placeholder"], f"{where}.placeholder", 150)
+            if element["placeholder"].get("type") != "plain_text":
+                self.bad(where, "placeholder must be plain_text")
+        initial = element.get("initial_date")
+        if initial is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(initial)):
+            self.bad(where, "initial_date not YYYY-MM-DD", initial)
 
     def blocks(self, blocks: Any, where: str, max_blocks: int) -> None:
         if isinstance(blocks, str):

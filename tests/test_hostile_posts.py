@@ -259,6 +259,11 @@ def click(served: Served, slack: SlackStandIn, message: dict[str, Any], block: d
     assert requests.post(served.events_url, data=body, headers=headers, timeout=10).ok
 
 
+def button(block: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The element of an actions block with that action ID (a date picker sits beside them)."""
+    return next(e for e in block["elements"] if e.get("action_id") == action_id)
+
+
 def test_button_replies_are_escaped_and_within_limits(world: World) -> None:
     run_pass(world.settings, world.store, make_client(world.settings), NOW)
     dm = next(b for b in bodies(world.slack.called("chat.postMessage")) if b["channel"] == "UALICE")
@@ -268,7 +273,9 @@ def test_button_replies_are_escaped_and_within_limits(world: World) -> None:
     moved.append(task(LONG_B, "<!here> moved", ("2026-03-19T09:00", "<!here> moved"),
                       title="B", owner="Alice Hostile"))  # fmt: skip
     load(world.store, world.settings.pipeline, moved, now=at("2026-03-19T12:00"))
-    b_block = next(b for b in blocks if "b" in json.loads(b["elements"][-1]["value"])["deal"][-1])
+    b_block = next(
+        b for b in blocks if "b" in json.loads(button(b, "followed_up")["value"])["deal"][-1]
+    )
     with serving(world.settings) as served:
         click(served, world.slack, dm, long_block, "snooze")
         update = wait_for(lambda: world.slack.called("chat.update"))[0]
