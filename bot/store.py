@@ -111,6 +111,10 @@ class LazyMigrations:
 migrations = LazyMigrations("pipeline-bot")
 
 
+#: What `save_sync_state` may write (m001's `sync_state` table).
+SYNC_STATE_COLUMNS = ("bookmark", "last_success", "last_attempt", "last_full", "last_error")
+
+
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
     deals = db.table("deals")
@@ -690,7 +694,18 @@ class Store:
         return True
 
     def save_sync_state(self, source: str, **values: str | None) -> None:
-        self.db.table("sync_state").upsert({"source": source, **values}, pk="source", alter=True)
+        """Record a sync's outcome. Only the table's own columns: a misspelt key is a bug to
+        hear about now, not a new column that silently holds what the next sync never reads."""
+        unknown = sorted(set(values) - set(SYNC_STATE_COLUMNS))
+        if unknown:
+            raise ValueError(f"sync_state has no column {', '.join(unknown)}")
+        names = ["source", *values]
+        self.conn.execute(
+            f"INSERT INTO sync_state ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT(source) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in values),
+            (source, *values.values()),
+        )
 
     def mark_removed(self, source: str, seen_before: str) -> int:
         """After a complete full sync: deals of `source` not seen in it are gone upstream."""

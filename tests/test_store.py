@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
@@ -121,3 +122,16 @@ def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_sync_state_refuses_a_key_that_is_not_a_column(tmp_path: Path) -> None:
+    store = Store(tmp_path / "pipeline.db")
+    store.save_sync_state("sheet", last_error="boom", last_attempt="2026-03-02T09:00:00+00:00")
+    store.save_sync_state("sheet", last_error=None)  # an update keeps the other columns
+    with pytest.raises(ValueError, match="no column last_eror"):
+        store.save_sync_state("sheet", last_eror="typo")
+    state = store.sync_state("sheet")
+    assert state is not None and state["last_error"] is None
+    assert state["last_attempt"] == "2026-03-02T09:00:00+00:00"
+    assert "last_eror" not in state
+    store.close()
