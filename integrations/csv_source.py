@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import hashlib
 import io
 import tempfile
 import time
@@ -492,7 +493,9 @@ class Identity:
         self.winners = winners
         self.rows = rows
         self.notes = notes
-        self.given: set[str] = set(winners)
+        #: digests of the identities given so far: 8 bytes of hash each, not the text, so a
+        #: sheet of a million rows costs tens of MB here, not hundreds
+        self.given: set[int] = {_digest(key) for key in winners}
         self.repeats: dict[str, int] = {}
 
     def of(self, number: int, values: Mapping[str, str], notes: list[str]) -> str | None:
@@ -510,15 +513,20 @@ class Identity:
             notes.append(Said("csv.no_id", row=number))
         client, title = normalise(values.get("client", "")), normalise(values["title"])
         base = f"{client}/{title}" if client else title
-        count = self.repeats.get(base, 0) + 1
+        count = self.repeats.get(base, 1)
         key = base if count == 1 else f"{base}#{count}"
-        while key in self.given:
+        while _digest(key) in self.given:  # a repeat (or, once in 2^64, a hash collision)
             count += 1
             key = f"{base}#{count}"
-        self.repeats[base] = count
-        self.given.add(key)
+        if count > 1:  # only repeated rows are remembered by name: they are few
+            self.repeats[base] = count
+        self.given.add(_digest(key))
         self.rows.stored += 1
         return key
+
+
+def _digest(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
 
 
 def _task(task_id: str, row: dict[str, str], number: int, columns: Columns, tz: ZoneInfo) -> Task:

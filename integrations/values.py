@@ -23,6 +23,8 @@ def normalise(text: str) -> str:
     spaces are ignored. Cached: a sync normalises every status change, and a board has only a
     handful of statuses.
     """
+    if text.isascii():  # nothing to decompose: the common case, several times faster
+        return _SPACE_RUN.sub(" ", text.translate(_APOSTROPHES)).strip().casefold()
     decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE_RUN.sub(" ", stripped).strip().casefold()
