@@ -164,8 +164,8 @@ def test_snooze_twice_one_row_and_already_done(bot: Bot) -> None:
     assert [e["action_id"] for e in a2["elements"]] == [
         "open_task",
         "snooze",
-        "followed_up",
         "snooze_until",
+        "followed_up",
     ]
     assert bot.quiet() == [{"deal_id": "t:a1", "kind": "snooze", "stage": "meeting",
                             "by_user": "UALICE", "at": "2026-03-16T09:00:00+00:00",

@@ -93,8 +93,8 @@ def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
     assert [b["action_id"] for b in buttons] == [
         "open_task",
         "snooze",
-        "followed_up",
         "snooze_until",
+        "followed_up",
     ]
     assert buttons[0]["url"] == "https://tasks.example/a1"
     assert buttons[1]["text"]["text"] == "Snooze 3 d"

@@ -63,8 +63,8 @@ def test_every_nudged_deal_has_a_date_picker_beside_the_snooze_button(bot: Bot) 
     for block in blocks_of(bot.nudge):
         if str(block.get("block_id", "")).startswith("nudge:"):
             kinds = [e["action_id"] for e in block["elements"]]
-            assert kinds[-3:] == ["snooze", "followed_up", "snooze_until"]
-            picker = block["elements"][-1]
+            assert kinds[-3:] == ["snooze", "snooze_until", "followed_up"]
+            picker = block["elements"][-2]
             assert picker["type"] == "datepicker"
             assert picker["placeholder"]["text"] == "Snooze until…"
 

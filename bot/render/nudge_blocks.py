@@ -114,17 +114,17 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
         "text": {"type": "plain_text", "text": t("button.snooze", lang, n=snooze_days)},
         "value": value,
     })  # fmt: skip
+    elements.append({  # "snooze until <date>": the deal comes from the snooze button beside it
+        "type": "datepicker",
+        "action_id": "snooze_until",
+        "placeholder": {"type": "plain_text", "text": t("picker.snooze_until", lang)},
+    })  # fmt: skip
     elements.append({
         "type": "button",
         "action_id": "followed_up",
         "style": "primary",
         "text": {"type": "plain_text", "text": t("button.followed_up", lang)},
         "value": value,
-    })  # fmt: skip
-    elements.append({  # "snooze until <date>": the deal comes from the snooze button beside it
-        "type": "datepicker",
-        "action_id": "snooze_until",
-        "placeholder": {"type": "plain_text", "text": t("picker.snooze_until", lang)},
     })  # fmt: skip
     return [
         section_block,
