@@ -90,6 +90,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{source}: FAILED after {seconds} s: {error}",
         "fr": "{source} : ÉCHEC après {seconds} s : {error}",
     },
+    "sync.unexpected": {
+        "en": "source '{source}' ({kind}): unexpected {error} while reading it; its deals are "
+        "kept as they were and the other sources go on (please report this, with the log)",
+        "fr": "source '{source}' ({kind}) : {error} inattendu en la lisant ; ses affaires restent "
+        "telles quelles et les autres sources continuent (merci de le signaler, avec le journal)",
+    },
+    "sync.unidentified": {
+        "en": "source '{source}': {n} task(s) without an id; no deal is marked removed in this "
+        "sync",
+        "fr": "source '{source}' : {n} tâche(s) sans identifiant ; aucune affaire n'est marquée "
+        "retirée à cette synchronisation",
+    },
+    "adapter.not_object": {
+        "en": "source '{source}': a {noun} that is not an object ({what}) was skipped",
+        "fr": "source '{source}' : un élément ({noun}) qui n'est pas un objet ({what}) a été "
+        "ignoré",
+    },
+    "adapter.no_id": {
+        "en": "{label}: field '{field}' is missing; skipped",
+        "fr": "{label} : le champ '{field}' manque ; ignoré",
+    },
+    "adapter.wrong_type": {
+        "en": "{label}: field '{field}' is {what}, expected {expected}; left empty",
+        "fr": "{label} : le champ '{field}' est de type {what} au lieu de {expected} ; laissé vide",
+    },
+    "adapter.odd_entry": {
+        "en": "{label}: field '{field}' holds {what} where {expected} was expected; ignored",
+        "fr": "{label} : le champ '{field}' contient un {what} au lieu d'un {expected} ; ignoré",
+    },
+    "adapter.unreadable": {
+        "en": "{label}: field '{field}' is missing or malformed ({error}); skipped, its deal kept "
+        "as it was",
+        "fr": "{label} : le champ '{field}' manque ou est mal formé ({error}) ; ignoré, son "
+        "affaire reste telle quelle",
+    },
     "sync.warning": {"en": "  warning: {warning}", "fr": "  avertissement : {warning}"},
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {

@@ -707,8 +707,14 @@ class Store:
             (source, *values.values()),
         )
 
-    def mark_removed(self, source: str, seen_before: str) -> int:
-        """After a complete full sync: deals of `source` not seen in it are gone upstream."""
+    def mark_removed(self, source: str, seen_before: str, keep: Sequence[str] = ()) -> int:
+        """After a complete full sync: deals of `source` not seen in it are gone upstream; those
+        in `keep` (listed by the tool but unreadable) count as seen."""
+        for chunk in _chunks(keep, 500):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                f"UPDATE deals SET last_seen = ? WHERE id IN ({marks})", (seen_before, *chunk)
+            )
         cursor = self.conn.execute(
             "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ?",
             (source, seen_before),

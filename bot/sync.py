@@ -10,6 +10,7 @@ decided at the end of a complete full sync: incremental feeds cannot see deletio
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.errors import StoreLocked
 from bot.i18n import Said, said_of
 from bot.pipeline import Pipeline, normalise
 from bot.store import EVIDENCE, Store, encode_value, iso
@@ -107,12 +109,20 @@ def sync_source(
                 stored = store.live_count(name)
                 if stored:
                     raise SourceError(Said("sync.empty_refused", source=name, n=stored))
-            if result.full:
+            if result.full and adapter.unidentified:
+                # a task without an id could be any stored deal: none is told gone this time
+                result.warnings.append(Said("sync.unidentified", source=name,
+                                            n=adapter.unidentified))  # fmt: skip
+            elif result.full:
                 with nullcontext() if single_transaction else store.transaction():
-                    result.removed = store.mark_removed(name, iso(started))
-    except (SourceError, OSError, ValueError) as exc:
-        result.error = said_of(exc)
-        log.warning("sync of source '%s' failed: %s", name, exc)
+                    unreadable = [f"{name}:{task_id}" for task_id in adapter.unreadable]
+                    result.removed = store.mark_removed(name, iso(started), keep=unreadable)
+    except (StoreLocked, sqlite3.Error):
+        raise  # the database, not the source: every source would fail the same way
+    except Exception as exc:  # noqa: BLE001 - one source's failure must never stop the others
+        record_failure(result, adapter.kind, exc)
+        log.warning("sync of source '%s' failed: %s", name, result.error,
+                    exc_info=not isinstance(exc, SourceError | OSError))  # fmt: skip
     finally:
         adapter.close()
         result.warnings.extend(adapter.warnings)
@@ -128,6 +138,17 @@ def sync_source(
         store.save_sync_state(name, **values)
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def record_failure(result: SyncResult, kind: str, exc: Exception) -> None:
+    """Say why a source failed, in `result.error`. A source problem (HTTP, file, a refused
+    value) says itself; anything else is a payload this version cannot read, named as such with
+    the exception (the traceback goes to the log)."""
+    if isinstance(exc, SourceError | OSError | ValueError) and str(exc):
+        result.error = said_of(exc)
+        return
+    result.error = Said("sync.unexpected", source=result.source, kind=kind,
+                        error=f"{type(exc).__name__} ({exc})")  # fmt: skip
 
 
 def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:

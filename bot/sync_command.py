@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from bot.i18n import localise, said_of, t
+from bot.i18n import localise, t
 from bot.render.money import number
 from bot.settings import Settings
 from bot.sheets import describe_rows
-from bot.store import Store
-from bot.sync import SyncResult, make_adapter, sync_source
-from integrations.base import SourceError, source_name
+from bot.store import Store, iso
+from bot.sync import SyncResult, make_adapter, record_failure, sync_source
+from integrations.base import source_name
 
 
 class Progress:
@@ -75,8 +76,13 @@ def sync_all(
             adapter = make_adapter(raw, secrets, base_dir=settings.base_dir,
                                    timezone=settings.config.timezone, progress=progress,
                                    http_options=http_options)  # fmt: skip
-        except SourceError as exc:
-            results.append(SyncResult(source=name, full=full, error=said_of(exc)))
+        except Exception as exc:  # noqa: BLE001 - a source that can't even start fails alone
+            failed = SyncResult(source=name, full=full)
+            record_failure(failed, str(raw.get("kind")), exc)
+            with store.transaction():
+                store.save_sync_state(name, last_attempt=iso(datetime.now(UTC)),
+                                      last_error=failed.error)  # fmt: skip
+            results.append(failed)
             continue
         result = sync_source(store, settings.pipeline, adapter, full=full,
                              allow_empty=allow_empty)  # fmt: skip

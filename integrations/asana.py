@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pydantic import field_validator
@@ -66,9 +67,11 @@ TASK_FIELDS = ",".join(
         "custom_fields.number_value",
         "custom_fields.enum_value.name",
         "custom_fields.display_value",
+        "custom_fields.currency_code",
         "permalink_url",
     ]
 )
+#: (a section's `gid` comes with it unasked, as with every Asana object)
 STORY_FIELDS = [
     "created_at",
     "resource_subtype",
@@ -126,6 +129,11 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     settings_model = AsanaSettings
     secret_names = ("ASANA_TOKEN",)
     has_history = True
+    task_id_key = "gid"
+    task_shape = {
+        "name": str, "assignee": dict, "created_at": str, "modified_at": str, "due_on": str,
+        "completed": bool, "memberships": [dict], "custom_fields": [dict], "permalink_url": str,
+    }  # fmt: skip
 
     def connect(self) -> None:
         self.http = self.http_client(
@@ -133,6 +141,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             headers={"Authorization": f"Bearer {self.secrets['ASANA_TOKEN']}"},
             auth_hint="set ASANA_TOKEN (see README)",
         )
+        self._sections: set[str] | None = None
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every task of the project (since None), or those modified since `since`."""
@@ -150,10 +159,14 @@ class AsanaAdapter(Adapter[AsanaSettings]):
 
         yielded = 0
         for pages, tasks in enumerate(paginate(page, source=self.name), start=1):
-            stories = self._stories([raw["gid"] for raw in tasks])
+            stories = self._stories(
+                [str(raw["gid"]) for raw in tasks if isinstance(raw, Mapping) and raw.get("gid")]
+            )
             for raw in tasks:
-                yielded += 1
-                yield self._task(raw, stories.get(raw["gid"], []))
+                task = self.read_task(raw, partial(self._task, stories=stories))
+                if task is not None:
+                    yielded += 1
+                    yield task
             if self.progress:
                 self.progress(pages, yielded)
 
@@ -219,9 +232,9 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             options["offset"] = offset
         return {"relative_path": f"/tasks/{gid}/stories", "method": "get", "options": options}
 
-    def _task(self, raw: Mapping[str, Any], stories: list[dict[str, Any]]) -> Task:
+    def _task(self, raw: Mapping[str, Any], stories: Mapping[str, list[dict[str, Any]]]) -> Task:
         assignee = raw.get("assignee") or {}
-        values = _custom_values(raw.get("custom_fields") or [])
+        values, currencies = _custom_values(raw.get("custom_fields") or [])
         task = Task(
             id=raw["gid"],
             title=raw.get("name") or "",
@@ -234,11 +247,15 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             status_category="done" if raw.get("completed") else None,
         )
         apply_custom_fields(task, values, self.settings, noun="task")
+        # a currency field says its currency beside the number: the deal's, unless a field says
+        if task.amount is not None and task.currency is None:
+            task.currency = currencies.get(normalise(self.settings.field_name("amount")))
         close_is_due = task.expected_close is None
         if close_is_due:
             apply_value(task, "expected_close", "due_on", raw.get("due_on"))
-        task.history = self._history(task, stories)
-        task.field_history = self._field_history(stories, close_is_due)
+        own = stories.get(task.id, [])
+        task.history = self._history(task, own)
+        task.field_history = self._field_history(own, close_is_due)
         return task
 
     def _field_history(
@@ -291,6 +308,29 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                 return (membership.get("section") or {}).get("name")
         return None
 
+    def _project_sections(self) -> set[str]:
+        """The gids of the configured project's sections (`GET /projects/{gid}/sections`), read
+        once, the first time a story's section names no project."""
+        if self._sections is None:
+            body = self.http.get(
+                f"/projects/{self.settings.project}/sections", {"opt_fields": "name"}
+            )
+            self._sections = {
+                str(section.get("gid"))
+                for section in body.get("data") or []
+                if isinstance(section, Mapping) and section.get("gid")
+            }
+        return self._sections
+
+    def _in_project(self, section: Mapping[str, Any]) -> bool:
+        """Whether a story's section belongs to the configured project: by the project the
+        story names, else (real stories often name none: a task in two projects has the other
+        project's moves too) by the project's own section ids."""
+        project = (section.get("project") or {}).get("gid")
+        if project:
+            return str(project) == self.settings.project
+        return str(section.get("gid")) in self._project_sections()
+
     def _history(self, task: Task, stories: list[dict[str, Any]]) -> list[StatusChange]:
         """Status moves from the stories, plus where the task started (at its creation).
 
@@ -306,8 +346,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             subtype = story.get("resource_subtype")
             if field is None and subtype == "section_changed":
                 new, old = story.get("new_section") or {}, story.get("old_section") or {}
-                project = (new.get("project") or {}).get("gid")
-                if project and project != self.settings.project:
+                if not self._in_project(new):
                     continue  # a move inside another project the task is also in
                 to, before = new.get("name"), old.get("name")
             elif field is not None and subtype == "enum_custom_field_changed":
@@ -337,19 +376,26 @@ def _story_values(story: Mapping[str, Any], kind: str) -> tuple[RawValue, RawVal
     return story.get(f"old_{kind}_value"), story.get(f"new_{kind}_value")
 
 
-def _custom_values(fields: list[Mapping[str, Any]]) -> dict[str, RawValue]:
-    """`normalised display name -> value`: numbers as numbers, enums by option name, else text."""
+def _custom_values(
+    fields: list[Mapping[str, Any]],
+) -> tuple[dict[str, RawValue], dict[str, str]]:
+    """`normalised display name -> value` (numbers as numbers, enums by option name, else text),
+    and `name -> currency code` for the currency fields (`currency_code`, e.g. "EUR")."""
     values: dict[str, RawValue] = {}
+    currencies: dict[str, str] = {}
     for custom in fields:
         name = normalise(custom.get("name") or "")
         kind = custom.get("type")
+        code = custom.get("currency_code")
+        if isinstance(code, str) and code.strip():
+            currencies[name] = code.strip().upper()
         if kind == "number":
             values[name] = custom.get("number_value")
         elif kind == "enum":
             values[name] = (custom.get("enum_value") or {}).get("name")
         else:
             values[name] = custom.get("display_value")
-    return values
+    return values, currencies
 
 
 def _message(answer: Mapping[str, Any]) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import linecache
 import logging
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bot.i18n import Said
 from integrations.kinds import KNOWN_KINDS, source_name  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:  # http.py imports this module: the client is imported where it is built
@@ -227,6 +230,15 @@ class Adapter(ABC, Generic[S]):
     #: True when every fetch returns every live task (a sheet): each sync is then a full one,
     #: written in one transaction, and rows missing from it are marked removed.
     snapshot: ClassVar[bool] = False
+    #: How a raw task (the tool's JSON object) is checked before it becomes a `Task`: its id key
+    #: (required), its title key (to name it in warnings), and the JSON types of its top-level
+    #: keys (null always allowed; `[dict]`: a list of objects). A value of another type is
+    #: dropped with a warning.
+    task_id_key: ClassVar[str] = "id"
+    task_title_key: ClassVar[str] = "name"
+    task_shape: ClassVar[Mapping[str, type | tuple[type, ...] | list[type]]] = {}
+    #: How warnings name one task of this tool ("card", "item", "page"…).
+    task_noun: ClassVar[str] = "task"
 
     settings: S
     #: a sheet's row accounting, once `fetch` has run (None for task managers)
@@ -245,6 +257,11 @@ class Adapter(ABC, Generic[S]):
         self.http_options: dict[str, Any] = dict(http_options or {})
         #: problems with the source as a whole (a configured field it lacks…), for `sync` to print
         self.warnings: list[str] = []
+        #: ids of tasks the tool listed but that could not be read (malformed): the sync keeps
+        #: their deals as they were rather than count them removed
+        self.unreadable: set[str] = set()
+        #: tasks listed with no id at all: no deal can be told gone in this sync
+        self.unidentified = 0
         self._clients: list[HttpClient] = []
         missing = [name for name in self.secret_names if not secrets.get(name)]
         if missing:
@@ -287,11 +304,57 @@ class Adapter(ABC, Generic[S]):
     def name(self) -> str:
         return self.settings.source_name
 
-    def _warn(self, message: str) -> None:
+    def _warn(self, message: str) -> None:  # a `Said` is printed in the configured language
         """Log a problem with the source as a whole and keep it for `sync` to print; logged
         under the adapter's own module, so log filters by tool keep working."""
         logging.getLogger(type(self).__module__).warning("%s", message)
         self.warnings.append(message)
+
+    def read_task(self, raw: Any, to_task: Callable[[Mapping[str, Any]], Task]) -> Task | None:
+        """`to_task(raw)`, or None with a warning naming the task and the field when `raw` is
+        malformed: a real payload with a missing key or a value of an unexpected type must cost
+        that task (or that field), never the sync. A value whose type is not that of
+        `task_shape` is dropped first (the task loads with that field empty, and says so)."""
+        if not isinstance(raw, Mapping):
+            self._warn(Said("adapter.not_object", source=self.name, noun=self.task_noun,
+                            what=_json_type(raw)))  # fmt: skip
+            return None
+        label = _raw_label(self.task_noun, raw, self.task_id_key, self.task_title_key)
+        task_id = raw.get(self.task_id_key)
+        if task_id is None or isinstance(task_id, bool | dict | list) or str(task_id) == "":
+            self.unidentified += 1
+            self._warn(Said("adapter.no_id", label=label, field=self.task_id_key))
+            return None
+        cleaned, problems = dict(raw), []
+        for key, kinds in self.task_shape.items():
+            value = raw.get(key)
+            if value is None:
+                continue
+            if isinstance(kinds, list):  # `[dict]`: a list of objects; odd entries are ignored
+                if isinstance(value, list):
+                    entries = [v for v in value if _has_type(v, kinds[0])]
+                    if len(entries) < len(value):
+                        cleaned[key] = entries
+                        odd = next(v for v in value if not _has_type(v, kinds[0]))
+                        problems.append(Said("adapter.odd_entry", label=label, field=key,
+                                             what=_json_type(odd),
+                                             expected=_json_type_name(kinds[0])))  # fmt: skip
+                    continue
+                kinds = list
+            if not _has_type(value, kinds):
+                del cleaned[key]
+                expected = " / ".join(_json_type_name(k) for k in _kinds(kinds))
+                problems.append(Said("adapter.wrong_type", label=label, field=key,
+                                     what=_json_type(value), expected=expected))  # fmt: skip
+        try:
+            task = to_task(cleaned)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            self.unreadable.add(str(task_id))
+            self._warn(Said("adapter.unreadable", label=label, field=_failed_field(exc),
+                            error=f"{type(exc).__name__}: {exc}"))  # fmt: skip
+            return None
+        task.warnings.extend(problems)
+        return task
 
     def _tasks_by_page(
         self,
@@ -299,13 +362,16 @@ class Adapter(ABC, Generic[S]):
         to_task: Callable[[Mapping[str, Any]], Task],
         keep: Callable[[Mapping[str, Any]], bool] = lambda raw: True,
     ) -> Generator[Task, None, int]:
-        """Each kept mapping of each page as a task, with `progress` after every page; returns
-        how many tasks were yielded (`yielded = yield from ...`)."""
+        """Each kept mapping of each page as a task (`read_task`), with `progress` after every
+        page; returns how many tasks were yielded (`yielded = yield from ...`)."""
         yielded = 0
         for pages_read, raws in enumerate(pages, start=1):
             for raw in raws:
-                if isinstance(raw, Mapping) and keep(raw):
-                    yield to_task(raw)
+                if isinstance(raw, Mapping) and not keep(raw):
+                    continue
+                task = self.read_task(raw, to_task)
+                if task is not None:
+                    yield task
                     yielded += 1
             if self.progress:
                 self.progress(pages_read, yielded)
@@ -319,6 +385,65 @@ class Adapter(ABC, Generic[S]):
         """Release the connections of every client built by `http_client`."""
         for client in self._clients:
             client.close()
+
+
+_JSON_TYPES: dict[type, str] = {
+    bool: "true/false", int: "number", float: "number", str: "text", list: "list",
+    dict: "object",
+}  # fmt: skip
+
+
+def _kinds(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+def _has_type(value: Any, kinds: type | tuple[type, ...]) -> bool:
+    """JSON typing: true/false is not a number, a whole number is a number."""
+    allowed = _kinds(kinds)
+    if isinstance(value, bool):
+        return bool in allowed
+    if isinstance(value, int) and float in allowed:
+        return True
+    return isinstance(value, allowed)
+
+
+def _json_type_name(kind: type) -> str:
+    return _JSON_TYPES.get(kind, kind.__name__)
+
+
+def _json_type(value: Any) -> str:
+    return next((name for kind, name in _JSON_TYPES.items() if type(value) is kind),
+                type(value).__name__)  # fmt: skip
+
+
+def _raw_label(noun: str, raw: Mapping[str, Any], id_key: str, title_key: str) -> str:
+    """How a warning names a raw task: `card 'Refonte du site' (5f1a…)`, as `task_label` does."""
+    title = raw.get(title_key)
+    named = f" '{title}'" if isinstance(title, str) and title.strip() else ""
+    ident = raw.get(id_key)
+    return f"{noun}{named} ({ident})" if isinstance(ident, str | int) else f"{noun}{named}"
+
+
+#: `raw.get("key")`, `raw["key"]`: the last key a line of adapter code reads
+_KEY_READ = re.compile(r"""(?:\.get\(|\[)\s*["']([^"']+)["']""")
+
+
+def _failed_field(exc: BaseException) -> str:
+    """The field a conversion failed on: a KeyError's key, else the last key read on the line
+    of adapter code that raised (the traceback's innermost `integrations/` frame)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    found = "?"
+    trace = exc.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if f"{os.sep}integrations{os.sep}" in code.co_filename:
+            line = linecache.getline(code.co_filename, trace.tb_lineno)
+            keys = _KEY_READ.findall(line)
+            if keys:
+                found = keys[-1]
+        trace = trace.tb_next
+    return found
 
 
 _REGISTRY: dict[str, type[Adapter[Any]]] = {}

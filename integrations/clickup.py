@@ -82,6 +82,11 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
     settings_model = ClickUpSettings
     secret_names = ("CLICKUP_TOKEN",)
     has_history = True
+    task_shape = {
+        "name": str, "status": dict, "assignees": [dict], "url": str, "archived": bool,
+        "date_created": (str, float), "date_updated": (str, float), "due_date": (str, float),
+        "custom_fields": [dict],
+    }  # fmt: skip
 
     def connect(self) -> None:
         self.client = self.http_client(
@@ -113,9 +118,14 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             for raw_tasks in paginate(partial(self._list_page, pass_params), source=self.name):
                 pages += 1
                 tasks = [
-                    self._task(raw)
+                    task
                     for raw in raw_tasks
-                    if str(raw.get("id")) not in seen and (not archived_pass or raw.get("archived"))
+                    if not isinstance(raw, Mapping)
+                    or (
+                        str(raw.get("id")) not in seen
+                        and (not archived_pass or raw.get("archived"))
+                    )
+                    if (task := self.read_task(raw, self._task)) is not None
                 ]
                 self._attach_history([t for t in tasks if not t.removed])
                 for task in tasks:
@@ -157,7 +167,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             for task_id, task in chunk.items():
                 answer = answers.get(task_id)
                 if isinstance(answer, Mapping):
-                    task.history = _history(answer)
+                    task.history = _history(answer, task.started)
 
     def _time_in_status(self, ids: list[str]) -> Mapping[str, Any]:
         """Task id -> {current_status, status_history} for up to `BULK_LIMIT` tasks."""
@@ -208,11 +218,18 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         return task
 
 
-def _history(answer: Mapping[str, Any]) -> list[StatusChange]:
+def _history(answer: Mapping[str, Any], created: datetime | None) -> list[StatusChange]:
     """Status changes from one task's time in status: each status at the time it was (last)
-    entered, in time order; the current status counts too."""
+    entered, in time order; the current status counts too.
+
+    Time in Status keeps each status's latest entry only (and nothing from before the ClickApp
+    was on), so the stay before the first entry would have no stage: it starts at the task's
+    creation, in the status ClickUp creates tasks in, the list's first (lowest `orderindex`)
+    among those the task has been in.
+    """
     entered: dict[str, datetime] = {}
     entries = [*(answer.get("status_history") or []), answer.get("current_status") or {}]
+    entries = [entry for entry in entries if isinstance(entry, Mapping)]
     for entry in entries:
         name = entry.get("status")
         try:
@@ -226,7 +243,21 @@ def _history(answer: Mapping[str, Any]) -> list[StatusChange]:
     for name, at in sorted(entered.items(), key=lambda item: item[1]):
         changes.append(StatusChange(at=at, to_status=name, from_status=previous))
         previous = name
+    if changes and created is not None and created < changes[0].at:
+        ranked = [e for e in entries if e.get("status") in entered]
+        first = min(ranked, key=lambda e: (_rank(e.get("orderindex")), entered[e["status"]]))
+        changes.insert(0, StatusChange(at=created, to_status=str(first["status"])))
+        if len(changes) > 1 and changes[1].from_status is None:
+            changes[1] = StatusChange(changes[1].at, changes[1].to_status, changes[0].to_status)
     return changes
+
+
+def _rank(orderindex: Any) -> float:
+    """A status's place in the list (`orderindex`, a number or a numeric string); unknown last."""
+    try:
+        return float(orderindex)
+    except (TypeError, ValueError):
+        return float("inf")
 
 
 def _ms(task: Task, name: str, value: Any) -> datetime | None:

@@ -7,7 +7,9 @@ Requests per sync, in order (see tests/cassettes/jira/ for each scenario):
   user's time zone, so the bookmark is written in that zone;
 - per page of up to 100 issues: `GET /rest/api/3/search/jql` (token paging until `isLast`), then one
   `POST /rest/api/3/changelog/bulkfetch` for the status changes of the whole page (no call per
-  issue; the bulk answer has its own `nextPageToken`).
+  issue; the bulk answer has its own `nextPageToken`);
+- `GET /rest/api/3/status` once, only when a changelog item gives a status by id alone (no
+  `toString`/`fromString`, as real changelogs sometimes do): the site's statuses by id.
 
 Task ids are issue keys (`VENTE-12`): what people see in Jira and in Slack. Jira search never shows
 deleted or archived issues, so this adapter never yields `removed=True`; the daily full sync is
@@ -112,6 +114,10 @@ class JiraAdapter(Adapter[JiraSettings]):
     settings_model = JiraSettings
     secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
     has_history = True
+    task_id_key = "key"
+    task_title_key = "key"
+    task_shape = {"id": str, "fields": dict}
+    task_noun = "issue"
 
     def connect(self) -> None:
         credentials = f"{self.secrets['JIRA_EMAIL']}:{self.secrets['JIRA_API_TOKEN']}"
@@ -123,6 +129,8 @@ class JiraAdapter(Adapter[JiraSettings]):
         )
         #: issues whose close date is their due date (no close-date custom field value)
         self._close_from_due: set[str] = set()
+        #: status id -> name (`GET /rest/api/3/status`), read when a changelog item needs it
+        self._statuses: dict[str, str] | None = None
 
     # -- fetch -------------------------------------------------------------------------------
 
@@ -145,7 +153,11 @@ class JiraAdapter(Adapter[JiraSettings]):
             return list(body.get("issues") or []), following
 
         for pages, issues in enumerate(paginate(search_page, source=self.name), start=1):
-            by_id = {str(issue["id"]): self._task(issue, custom) for issue in issues}
+            by_id: dict[str, Task] = {}
+            for issue in issues:
+                task = self.read_task(issue, lambda one: self._task(one, custom))
+                if task is not None:  # the changelog names issues by their numeric id
+                    by_id[str(issue.get("id") or task.id)] = task
             if by_id:
                 self._attach_history(by_id, custom)
             for task in by_id.values():
@@ -210,6 +222,22 @@ class JiraAdapter(Adapter[JiraSettings]):
         )
         return None
 
+    def _status_name(self, name: Any, status_id: Any) -> str | None:
+        """A changelog item's status: its `toString`/`fromString`, else (real items may carry
+        only the ids in `to`/`from`) the name of that id in the site's status list."""
+        if isinstance(name, str) and name.strip():
+            return name
+        if status_id in (None, ""):
+            return None
+        if self._statuses is None:
+            listed = self.client.get("/rest/api/3/status")
+            self._statuses = {
+                str(status["id"]): str(status["name"])
+                for status in (listed if isinstance(listed, list) else [])
+                if isinstance(status, Mapping) and status.get("id") and status.get("name")
+            }
+        return self._statuses.get(str(status_id))
+
     def _attach_history(
         self, by_id: dict[str, Task], custom: Mapping[str, tuple[str, str]]
     ) -> None:
@@ -243,13 +271,19 @@ class JiraAdapter(Adapter[JiraSettings]):
                         if edit is not None:
                             due = str(item.get("fieldId") or item.get("field")) == "duedate"
                             edits[issue_id].append((at, order, due, edit))
-                        if _is_status_item(item) and item.get("toString"):
-                            change = StatusChange(
-                                at=at,
-                                to_status=str(item["toString"]),
-                                from_status=item.get("fromString") or None,
+                        if not _is_status_item(item):
+                            continue
+                        to = self._status_name(item.get("toString"), item.get("to"))
+                        if to is None:
+                            self._warn(
+                                f"source '{self.name}': issue {by_id[issue_id].id}: a status "
+                                f"change at {at.isoformat()} names status id {item.get('to')!r}, "
+                                "which this Jira site does not list; that move is left out"
                             )
-                            moves[issue_id].append((at, order, change))
+                            continue
+                        before = self._status_name(item.get("fromString"), item.get("from"))
+                        change = StatusChange(at=at, to_status=to, from_status=before)
+                        moves[issue_id].append((at, order, change))
         for issue_id, task in by_id.items():
             changes = [c for _, _, c in sorted(moves[issue_id], key=lambda m: (m[0], m[1]))]
             initial = changes[0].from_status if changes else task.status

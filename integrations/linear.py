@@ -114,6 +114,14 @@ class LinearAdapter(Adapter[LinearSettings]):
     settings_model = LinearSettings
     secret_names = ("LINEAR_API_KEY",)
     has_history = True
+    task_id_key = "identifier"
+    task_title_key = "title"
+    task_shape = {
+        "id": str, "title": str, "description": str, "url": str, "createdAt": str,
+        "updatedAt": str, "archivedAt": str, "dueDate": str, "state": dict, "assignee": dict,
+        "labels": dict, "history": dict,
+    }  # fmt: skip
+    task_noun = NOUN
 
     def connect(self) -> None:
         self.client = self.http_client(

@@ -17,8 +17,10 @@ Field mapping: title = the item's name; status = the status column titled `statu
 the board's first `status` column); owner = the first person of the people column titled by
 `[sources.fields] owner` (default: the first `people` column) — monday does not give e-mails in
 column values, so `owner_email` stays empty unless a column holds it; started = `created_at`;
-url = the item's `url`; stage_entered = the status value's `changed_at` (when the item entered its
-current status; monday keeps no full history: `has_history` is False); the rest by column title
+url = the item's `url`; the history is the status value's `changed_at` alone (when the item entered
+its current status; monday keeps no full history: `has_history` is False), and most real values have
+none: the item's `updated_at` is its `last_modified`, which the engine falls back on; the rest by
+column title
 through `deal_fields`; `expected_close` falls back to a date column titled by `[sources.fields]
 due`, else « Due », « Due date », « Échéance », « Date d'échéance », « Date limite », « Deadline ».
 
@@ -45,6 +47,7 @@ from integrations.base import (
     Adapter,
     SourceError,
     SourceSettings,
+    StatusChange,
     Task,
     id_from_url,
     register,
@@ -110,12 +113,18 @@ class MondaySettings(SourceSettings):
 
 @register
 class MondayAdapter(Adapter[MondaySettings]):
-    """monday.com items as deals; the status's `changed_at` dates the current stage."""
+    """monday.com items as deals; the status's `changed_at` (when there is one) dates the
+    current stage."""
 
     kind = "monday"
     settings_model = MondaySettings
     secret_names = ("MONDAY_TOKEN",)
     has_history = False
+    task_shape = {
+        "name": str, "state": str, "created_at": str, "updated_at": str, "url": str,
+        "group": dict, "column_values": [dict],
+    }  # fmt: skip
+    task_noun = NOUN
 
     def connect(self) -> None:
         self.client = self.http_client(
@@ -284,9 +293,13 @@ class MondayAdapter(Adapter[MondaySettings]):
         status = values.get(self._columns.get("status", ""))
         if status is not None:
             task.status = str(status.get("text") or "").strip() or None
+            # monday's own record of the move into the current label; most real values carry
+            # only `{"index": N}` (automations, imports): the engine then falls back on the
+            # item's `updated_at` (`last_modified`)
             changed_at = _json(status.get("value")).get("changed_at")
-            if task.status and changed_at:
-                task.stage_entered = read_time(task, "status changed_at", changed_at, NOUN)
+            entered = read_time(task, "status changed_at", changed_at, NOUN) if changed_at else None
+            if task.status and entered:
+                task.history = [StatusChange(at=entered, to_status=task.status)]
         owner = values.get(self._columns.get("owner", ""))
         if owner is not None:
             first = str(owner.get("text") or "").split(",")[0].strip()

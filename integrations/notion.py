@@ -91,6 +91,12 @@ class NotionAdapter(Adapter[NotionSettings]):
     settings_model = NotionSettings
     secret_names = ("NOTION_TOKEN",)
     has_history = False
+    task_title_key = "url"
+    task_shape = {
+        "properties": dict, "url": str, "created_time": str, "last_edited_time": str,
+        "archived": bool, "in_trash": bool,
+    }  # fmt: skip
+    task_noun = NOUN
 
     def connect(self) -> None:
         self.client = self.http_client(

@@ -149,6 +149,11 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     settings_model = TrelloSettings
     secret_names = ("TRELLO_API_KEY", "TRELLO_TOKEN")
     has_history = True
+    task_shape = {
+        "name": str, "idList": str, "idMembers": list, "due": str, "dateLastActivity": str,
+        "url": str, "closed": bool, "customFieldItems": [dict],
+    }  # fmt: skip
+    task_noun = "card"
     #: Trello's maximum page of actions; a shorter page is the last one.
     actions_page_size: ClassVar[int] = 1000
     #: Cards per page (newest first); a shorter page is the last one.
@@ -193,10 +198,16 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         ):
             pages += 1
             for card in cards:
-                if card["id"] in seen or not self._changed(card, since, moves):
+                if isinstance(card, Mapping) and (
+                    card.get("id") in seen or not self._changed(card, since, moves)
+                ):
                     continue
-                seen.add(card["id"])
-                task = self._task(card, lists, members, fields, moves, full)
+                task = self.read_task(
+                    card, lambda one: self._task(one, lists, members, fields, moves, full)
+                )
+                if task is None:
+                    continue
+                seen.add(task.id)
                 if full and task.removed:
                     continue  # a full sync yields live cards only; the engine removes the rest
                 yielded += 1
@@ -204,9 +215,12 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             self._progress(pages, yielded)
         for card in self._archived_cards(moves.archived_cards - seen):
             pages += 1
-            if card.get("closed"):
+            task = self.read_task(
+                card, lambda one: self._task(one, lists, members, fields, moves, full)
+            )
+            if task is not None and task.removed:
                 yielded += 1
-                yield self._task(card, lists, members, fields, moves, full)
+                yield task
             self._progress(pages, yielded)
 
     def _archived_cards(self, ids: set[str]) -> Iterator[dict[str, Any]]:
@@ -353,7 +367,8 @@ class TrelloAdapter(Adapter[TrelloSettings]):
 
     @staticmethod
     def _changed(card: Mapping[str, Any], since: datetime | None, moves: _Moves) -> bool:
-        if since is None or card["id"] in moves.by_card or card["id"] in moves.archived_cards:
+        card_id = card.get("id")
+        if since is None or card_id in moves.by_card or card_id in moves.archived_cards:
             return True
         if card.get("idList") in moves.archived_lists:
             return True

@@ -7,8 +7,13 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
-from bot.pipeline import Pipeline
+from bot.analytics import Context
+from bot.pipeline import DEFAULT_STAGES, Pipeline
+from bot.query import answer, parse
+from bot.render.json_out import to_json
+from bot.render.text import Style, render
 from bot.store import Store
 from bot.sync import SyncResult, sync_source
 from integrations.base import Adapter, SourceSettings, StatusChange, Task
@@ -85,3 +90,21 @@ def load(
 
 def new_store(tmp_path: Path, name: str = "pipeline.db") -> Store:
     return Store(tmp_path / name)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def ask(store: Store, words: str, as_of: str, language: str = "en") -> tuple[dict[str, Any], str]:
+    """The JSON and the text `pipeline-bot query WORDS --as-of AS_OF` print."""
+    now = datetime.fromisoformat(as_of).replace(tzinfo=PARIS)
+    ctx = Context(pipeline=Pipeline(DEFAULT_STAGES), tz=PARIS, now=now, language=language)
+    query = parse(words)
+    result = answer(query, store, ctx)
+    return to_json(query, result, now), render(result, Style(language, "EUR", PARIS))
+
+
+def deal(store: Store, title: str, as_of: str) -> dict[str, Any]:
+    found = ask(store, f"deal {title}", as_of)[0]["deals"]
+    assert len(found) == 1
+    return dict(found[0])

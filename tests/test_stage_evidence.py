@@ -4,22 +4,14 @@ last-modified time at first sight, else the first sync) and `stage_entered_from`
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.analytics import Context
 from bot.pipeline import DEFAULT_STAGES, Pipeline
-from bot.query import answer, parse
-from bot.render.json_out import to_json
-from bot.render.text import Style, render
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
-from tests.helpers import at, load, task
+from tests.helpers import ask, at, deal, load, task
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def sync_sheet(store: Store, path: Path, when: str) -> None:
@@ -27,21 +19,6 @@ def sync_sheet(store: Store, path: Path, when: str) -> None:
                            timezone="Europe/Paris")  # fmt: skip
     result = sync_source(store, PIPELINE, adapter, now=lambda: at(when))
     assert result.ok, result.error
-
-
-def ask(store: Store, words: str, as_of: str, language: str = "en") -> tuple[dict[str, Any], str]:
-    """The JSON and the text `pipeline-bot query WORDS --as-of AS_OF` print."""
-    now = datetime.fromisoformat(as_of).replace(tzinfo=PARIS)
-    ctx = Context(pipeline=PIPELINE, tz=PARIS, now=now, language=language)
-    query = parse(words)
-    result = answer(query, store, ctx)
-    return to_json(query, result, now), render(result, Style(language, "EUR", PARIS))
-
-
-def deal(store: Store, title: str, as_of: str) -> dict[str, Any]:
-    found = ask(store, f"deal {title}", as_of)[0]["deals"]
-    assert len(found) == 1
-    return dict(found[0])
 
 
 def test_a_sheet_without_since_column_says_its_ages_are_unknown_until_given_one(

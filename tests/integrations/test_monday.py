@@ -94,8 +94,9 @@ def test_full_sync_maps_columns_and_status_time(cassette: Cassette) -> None:
     assert dupain.title == "Refonte du site — Boulangerie Dupain"
     # The board's first status column (« Statut », not « Priorité ») and when it last changed.
     assert dupain.status == "balle dans le camp du client"
-    assert dupain.stage_entered == utc("2026-02-03T13:30:00")
-    assert dupain.history == []
+    assert [(c.at, c.to_status) for c in dupain.history] == [
+        (utc("2026-02-03T13:30:00"), dupain.status)
+    ]
     assert (dupain.owner, dupain.owner_email) == ("Marie Dupont", None)  # no e-mail in columns
     assert (dupain.amount, dupain.currency, dupain.probability) == (12000.0, "EUR", 60.0)
     assert dupain.client == "Boulangerie Dupain"
@@ -108,7 +109,9 @@ def test_full_sync_maps_columns_and_status_time(cassette: Cassette) -> None:
     assert martin.owner == "Karim Benali"  # the first of two people
     assert (martin.amount, martin.currency, martin.probability) == (8500.0, None, 80.0)
     assert martin.expected_close == date(2026, 4, 15)  # the signature date wins
-    assert martin.stage_entered == utc("2026-02-10T08:30:00")
+    assert [(c.at, c.to_status) for c in martin.history] == [
+        (utc("2026-02-10T08:30:00"), martin.status)
+    ]
 
     port = deals["1823456703"]
     assert (port.status, port.owner, port.lost_reason) == ("écarté", None, "Budget insuffisant")
@@ -123,7 +126,9 @@ def test_status_column_by_title(cassette: Cassette) -> None:
     with cassette("monday/full_sync.yaml"):
         tasks = list(adapter.fetch(None))
     assert {t.status for t in tasks} == {"Haute"}
-    assert tasks[0].stage_entered == utc("2026-01-12T08:20:00")
+    assert [(c.at, c.to_status) for c in tasks[0].history] == [
+        (utc("2026-01-12T08:20:00"), tasks[0].status)
+    ]
 
 
 def test_second_page_follows_the_cursor(cassette: Cassette) -> None:
@@ -157,7 +162,7 @@ def test_incremental_sends_the_last_updated_rule(cassette: Cassette) -> None:
     assert [t.id for t in tasks] == ["1823456701", "1823456702"]  # Dupain: the overlap
     won = tasks[1]
     assert (won.status, won.amount) == ("travail en cours", 15500.0)
-    assert won.stage_entered == utc("2026-02-21T09:40:00")
+    assert [(c.at, c.to_status) for c in won.history] == [(utc("2026-02-21T09:40:00"), won.status)]
     assert adapter.warnings == []
     with pytest.raises(ValueError, match="timezone-aware"):
         adapter.query_params(datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
