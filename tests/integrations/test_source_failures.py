@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import localise
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync_command import run_sync as sync_command
@@ -30,12 +31,16 @@ def test_malformed_issues_are_warnings_naming_issue_and_field_and_lose_no_deal(
     assert second.fetched == 1  # SAL-2 only: SAL-1 unreadable, SAL-3 without identifier
     warnings = "\n".join(second.warnings)
     assert ("issue 'Refonte du site — Boulangerie Dupain' (SAL-1): field 'parent' is missing or "
-            "malformed (AttributeError: 'str' object has no attribute 'get'); issue skipped, its "
-            "deal kept as it was") in warnings  # fmt: skip
+            "malformed (AttributeError: 'str' object has no attribute 'get'); skipped, its deal "
+            "kept as it was") in warnings  # fmt: skip
     assert ("issue 'Identité visuelle — Cabinet Martin' (SAL-2): field 'assignee' is text, "
-            "expected an object; left empty") in warnings  # fmt: skip
-    assert "field 'identifier' is missing; issue skipped" in warnings
-    assert "1 issue(s) without an id; no deal is marked removed in this sync" in warnings
+            "expected object; left empty") in warnings  # fmt: skip
+    assert "issue 'Application mobile — Hôtel du Port': field 'identifier' is missing" in warnings
+    assert "1 task(s) without an id; no deal is marked removed in this sync" in warnings
+    # `sync` prints them in the configured language
+    french = "\n".join(localise(w, "fr") for w in second.warnings)
+    assert ("issue 'Identité visuelle — Cabinet Martin' (SAL-2) : le champ 'assignee' est de "
+            "type text au lieu de object ; laissé vide") in french  # fmt: skip
     after = deal_rows(store)
     assert after["produit:SAL-1"] == before["produit:SAL-1"]
     assert after["produit:SAL-3"] == before["produit:SAL-3"]
