@@ -6,6 +6,8 @@ tokens (needed only by `serve`, `nudge` and `digest`) are reported as informatio
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from pydantic import ValidationError
 
 from bot.i18n import t
@@ -64,19 +66,23 @@ def run_check(settings: Settings) -> int:
     else:
         print(t("check.slack_ok", lang))
     if settings.db_path.exists():
+        from bot.analytics.statuses import unmapped
+        from bot.answers import context_for
+
         store = Store(settings.db_path)
         try:
             store.ensure_mapping(settings.pipeline)
-            unmapped = store.unmapped_statuses()
+            # the very list `query unmapped` gives, empty statuses included
+            unclaimed = unmapped(store, context_for(settings, datetime.now(UTC))).statuses
             deals = store.scalar("SELECT COUNT(*) FROM deals WHERE removed = 0")
         finally:
             store.close()
         print(t("check.database", lang, path=settings.db_path, n=deals))
-        if unmapped:
+        if unclaimed:
             attention += 1
             print(t("check.unmapped", lang))
-            for row in unmapped:
-                print(t("check.unmapped_line", lang, status=row["status"], n=row["count"]))
+            for row in unclaimed:
+                print(t("check.unmapped_line", lang, status=row.quoted(lang), n=row.count))
     else:
         print(t("check.no_database", lang, path=settings.db_path))
     if attention:

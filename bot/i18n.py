@@ -63,10 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Statuses no stage claims (add them to [status_map]):",
         "fr": "Statuts qu'aucune étape ne reconnaît (ajoutez-les à [status_map]) :",
     },
-    "check.unmapped_line": {
-        "en": "  « {status} »: {n} deal(s)",
-        "fr": "  « {status} » : {n} affaire(s)",
-    },
+    "check.unmapped_line": {"en": "  {status}: {n} deal(s)", "fr": "  {status} : {n} affaire(s)"},
     "check.attention": {
         "en": "{n} thing(s) need attention.",
         "fr": "{n} point(s) demandent votre attention.",
@@ -686,6 +683,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": 'Associez-les dans [status_map] de pipeline.toml, par ex. "{status}" = "meeting"',
     },
     "col.status": {"en": "Status", "fr": "Statut"},
+    "unmapped.no_status": {"en": "(no status)", "fr": "(sans statut)"},
+    "unmapped.fix_empty": {
+        "en": "These deals have an empty status: fill it in the tool or the sheet (or point "
+        "[sources.fields] status at the right column)",
+        "fr": "Ces affaires ont un statut vide : renseignez-le dans l'outil ou la feuille (ou "
+        "indiquez la bonne colonne dans [sources.fields] status)",
+    },
     # --- sync and check of sheets (bot/sheets.py, bot/sync.py) ---
     "sync.rows": {
         "en": "{source}: {read} row(s) read, {stored} deal(s) stored, {skipped} row(s) skipped",

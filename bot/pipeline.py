@@ -101,6 +101,21 @@ DEFAULT_STATUS_MAP: dict[str, str] = {
 CLIENT_COURT_STATUS = "balle dans le camp du client"
 
 
+def stage_key_for(name: str, stages: Iterable[Stage]) -> str | None:
+    """The key of the stage a `[status_map]` value names: its key, or its label in either
+    language (case, accents and spaces ignored: `"Négociations"`, `"negotiation"`); None when
+    no stage has that name."""
+    stages = tuple(stages)
+    for stage in stages:
+        if stage.key == name:
+            return stage.key
+    wanted = normalise(name)
+    for stage in stages:
+        if wanted in {normalise(stage.key), *(normalise(label) for label in stage.labels.values())}:
+            return stage.key
+    return None
+
+
 class Pipeline:
     """The configured stages in order, and the mapping of raw statuses onto them."""
 
@@ -115,8 +130,8 @@ class Pipeline:
             mapping.setdefault(normalise(stage_def.key), stage_def.key)
             for label in stage_def.labels.values():
                 mapping.setdefault(normalise(label), stage_def.key)
-        for status, stage_key in (status_map or {}).items():
-            mapping[normalise(status)] = stage_key
+        for status, stage_name in (status_map or {}).items():
+            mapping[normalise(status)] = stage_key_for(stage_name, self.stages) or stage_name
         self.status_to_stage = mapping
 
     @property

@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.clock import DaysOff
-from bot.pipeline import CLIENT_COURT_STATUS, DEFAULT_STAGES, Pipeline, Stage, normalise
+from bot.pipeline import (
+    CLIENT_COURT_STATUS,
+    DEFAULT_STAGES,
+    Pipeline,
+    Stage,
+    normalise,
+    stage_key_for,
+)
 from integrations.kinds import KNOWN_KINDS, source_name
 
 if TYPE_CHECKING:
@@ -354,11 +361,12 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
                     f"stages: open stage '{stage.key}' comes after an outcome stage; "
                     "list open stages first, then outcomes"
                 )
-    for status, stage_key in config.status_map.items():
-        if stage_key not in keys:
+    stage_list = [s.to_stage() for s in stages] if stages is not None else DEFAULT_STAGES
+    for status, stage_name in config.status_map.items():
+        if stage_key_for(stage_name, stage_list) is None:
             problems.append(
-                f"status_map: '{status}' maps to unknown stage '{stage_key}' "
-                f"(stages: {', '.join(keys)})"
+                f"status_map: '{status}' maps to unknown stage '{stage_name}' "
+                f"(a stage key or label: {', '.join(keys)})"
             )
     names: set[str] = set()
     for index, source in enumerate(config.sources):

@@ -438,10 +438,15 @@ class Store:
         return self.rows("SELECT * FROM deals WHERE removed = 0 ORDER BY id")
 
     def unmapped_statuses(self) -> list[dict[str, Any]]:
-        return self.rows(
-            "SELECT status, COUNT(*) AS count FROM deals WHERE removed = 0 AND stage IS NULL "
-            "AND status IS NOT NULL GROUP BY status_norm ORDER BY count DESC, status"
+        """Live deals no stage claims, by status (spellings of one counted together); deals with
+        no status under `""`, so the counts add up to every unmapped deal."""
+        rows = self.rows(
+            "SELECT CASE WHEN COALESCE(status_norm, '') = '' THEN '' ELSE MIN(status) END "
+            "AS shown, COUNT(*) AS count FROM deals "
+            "WHERE removed = 0 AND stage IS NULL GROUP BY COALESCE(status_norm, '') "
+            "ORDER BY count DESC, shown = '', shown"
         )
+        return [{"status": row["shown"], "count": row["count"]} for row in rows]
 
     def history(self, deal_id: str) -> list[dict[str, Any]]:
         return self.rows(

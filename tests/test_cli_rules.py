@@ -201,3 +201,50 @@ def test_announce_dry_run_in_english(agency: Path) -> None:
     dry = cli(agency, "announce", "--dry-run").stdout.splitlines()
     assert len(dry) == 2 and dry[0].startswith("Lost: *Campagne SEO*"), dry
     assert dry[1] == "Dry run: 1 announcement(s) would be posted to —; nothing was sent."
+
+
+# --- unmapped deals and [status_map] values -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "no_status"), [("fr", "(sans statut)"), ("en", "(no status)")]
+)
+def test_deals_with_no_status_are_unmapped_and_every_count_agrees(
+    agency: Path, language: str, no_status: str
+) -> None:
+    config = agency / "pipeline.toml"
+    config.write_text(f'language = "{language}"\n' + config.read_text(), encoding="utf-8")
+    with (agency / "deals.csv").open("a", encoding="utf-8") as sheet:
+        sheet.write("7;Refonte intranet;Mairie;Paul Durand;;1000;;\n")
+        sheet.write("8;Charte graphique;Mairie;Paul Durand;   ;2000;;\n")
+        sheet.write("9;Vidéo;Garage Leroy;Marie Dupont;en attente SIGNATURE;500;;\n")
+    assert cli(agency, "sync").returncode == 0
+    summary = json.loads(cli(agency, "query", "--json").stdout)
+    listed = json.loads(cli(agency, "query", "unmapped", "--json").stdout)
+    assert listed["statuses"] == [{"status": "En attente signature", "count": 2},
+                                  {"status": "", "count": 2}]  # fmt: skip
+    assert summary["unmapped"]["count"] == sum(s["count"] for s in listed["statuses"]) == 4
+    text = cli(agency, "query", "unmapped").stdout
+    assert no_status in text and "En attente signature" in text
+    checked = cli(agency, "check")
+    assert checked.returncode == 1
+    unit = "affaire(s)" if language == "fr" else "deal(s)"
+    colon = " :" if language == "fr" else ":"
+    lines = [line.strip() for line in checked.stdout.splitlines()]
+    assert f"« En attente signature »{colon} 2 {unit}" in lines
+    assert f"{no_status}{colon} 2 {unit}" in lines
+
+
+def test_status_map_values_may_be_stage_labels_in_either_language(agency: Path) -> None:
+    config = agency / "pipeline.toml"
+    config.write_text('[status_map]\n"En attente signature" = "négociations"\n'
+                      '"Appel et devis" = "Closing"\n' + config.read_text(),
+                      encoding="utf-8")  # fmt: skip
+    assert cli(agency, "check").returncode == 0
+    assert cli(agency, "sync").returncode == 0
+    stages = {d["title"]: d["stage"] for d in json.loads(
+        cli(agency, "query", "deal", "e", "--json").stdout)["deals"]}  # fmt: skip
+    assert stages["Audit"] == "negotiation" and stages["Refonte site"] == "closing"
+    config.write_text(config.read_text().replace('"Closing"', '"Négo"'), encoding="utf-8")
+    refused = cli(agency, "check")
+    assert refused.returncode == 2 and "'Négo'" in refused.stderr

@@ -547,11 +547,11 @@ def unmapped_blocks(result: Unmapped, style: BlockStyle) -> Blocks:
     lang = style.language
     if not result.statuses:
         return [section(t("unmapped.none", lang))]
-    lines = [f"« {esc(s.status)} »: {t('slack.deals', lang, n=s.count)}" for s in result.statuses]
+    lines = [f"{esc(s.quoted(lang))}: {t('slack.deals', lang, n=s.count)}" for s in result.statuses]
     return [
         header(clip(t("unmapped.title", lang, n=result.count), 150)),
         *_packed(lines, style, MAX_MESSAGE_BLOCKS - 4),
-        context(esc(t("unmapped.fix", lang, status=result.statuses[0].status))),
+        context(esc(result.fix(lang))),
     ]
 
 

@@ -320,12 +320,12 @@ def _unmapped(result: Unmapped, style: Style) -> str:
     if not result.statuses:
         return t("unmapped.none", lang)
     shown, more = cut(result.statuses, style)
-    rows = [[s.status, str(s.count)] for s in shown]
+    rows = [[s.shown(lang), str(s.count)] for s in shown]
     out = [t("unmapped.title", lang, n=result.count), ""]
     out.append(table([t("col.status", lang), t("col.deals", lang)], rows, right=(1,)))
     if more:
         out.append(more)
-    out += ["", t("unmapped.fix", lang, status=result.statuses[0].status)]
+    out += ["", result.fix(lang)]
     return "\n".join(out)
 
 
