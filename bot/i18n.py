@@ -536,6 +536,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
     "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
     "col.problems": {"en": "Problems", "fr": "Problèmes"},
+    "hygiene.close_date_pushed": {
+        "en": "close date pushed {times} times, {days} days in all",
+        "fr": "date de clôture repoussée {times} fois, de {days} jours en tout",
+    },
     "picker.snooze_until": {"en": "Snooze until…", "fr": "Reporter jusqu'au…"},
     "action.snooze_until.past": {
         "en": "Pick a date after today ({today}) and up to a year ahead.",

@@ -13,6 +13,14 @@ config names none); source `crm` has one (its `[sources.fields]` names it).
 | h7   | meeting     | 3 000  | 2026-05-01 | Paul   | crm    | (none: its next step is filled)
 | h8   | meeting     | -      | -          | -      | t      | (none: removed upstream)
 | h9   | unmapped    | -      | -          | -      | t      | (none: not in an open stage)
+| h10  | meeting     | 4 000  | 2026-05-05 | Marie  | p      | close_date_pushed: 2 times, 39 days
+| h11  | meeting     | 4 000  | 2026-04-20 | Marie  | p      | (none: pushed once)
+| h12  | negotiation | 6 000  | 2026-06-30 | Paul   | t      | close_date_pushed: 3 times, 90 days
+
+h10's close date as four syncs saw it (source p): 04-01 (03-01), 04-15 (03-10: +14), 04-10
+(03-15: earlier, not a push, and the pushes before it still count), 05-05 (03-20: +25).
+h11: 04-01, then 04-20 (+19): once is not "pushed". h12's from the tool's own field history:
+04-01 → 04-20 (+19) → 05-20 (+30) → 06-30 (+41).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from bot.answers import ask
 from bot.render.blocks import message, style_for
 from bot.settings import Settings, validate_config
 from bot.store import Store
+from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q
 from tests.helpers import at, load, task
 
@@ -62,7 +71,27 @@ def build(tmp_path: Path, language: str = "en") -> tuple[Settings, Store]:
              expected_close=date(2026, 4, 2), owner_email="a@x.fr"),
         task("h8", M, ("2026-03-05T09:00", M), title="Supprimée", removed=True),
         task("h9", "En pause", ("2026-03-05T09:00", "En pause"), title="Pause"),
+        task("h12", N, ("2026-03-01T09:00", N), title="Intranet", amount=6000, **paul,
+             expected_close=date(2026, 6, 30), field_history=[
+                 FieldChange(at("2026-03-02T09:00"), "expected_close", date(2026, 4, 1),
+                             date(2026, 4, 20)),
+                 FieldChange(at("2026-03-12T09:00"), "expected_close", date(2026, 4, 20),
+                             date(2026, 5, 20)),
+                 FieldChange(at("2026-03-20T09:00"), "expected_close", date(2026, 5, 20),
+                             date(2026, 6, 30))]),
     ], source="t", now=at("2026-03-29T08:00"))  # fmt: skip
+    for synced, h10, h11 in (
+        ("2026-03-01", (4, 1), (4, 1)),
+        ("2026-03-10", (4, 15), (4, 20)),
+        ("2026-03-15", (4, 10), (4, 20)),
+        ("2026-03-20", (5, 5), (4, 20)),
+    ):
+        load(store, settings.pipeline, [
+            task("h10", M, ("2026-02-20T09:00", M), title="Vidéo", amount=4000, **marie,
+                 expected_close=date(2026, *h10)),
+            task("h11", M, ("2026-02-20T09:00", M), title="Photos", amount=4000, **marie,
+                 expected_close=date(2026, *h11)),
+        ], source="p", now=at(f"{synced}T08:00"))  # fmt: skip
     load(store, settings.pipeline, [
         task("h6", M, ("2026-03-20T09:00", M), title="Charte", amount=2000,
              expected_close=date(2026, 5, 1), **paul),
@@ -90,11 +119,18 @@ def test_hygiene_codes_on_a_hand_made_history(tmp_path: Path) -> None:
         "t:h2": ["no_close_date"],
         "t:h5": ["no_amount"],
         "crm:h6": ["no_next_step"],
+        "p:h10": ["close_date_pushed"],
+        "t:h12": ["close_date_pushed"],
     }
     # most problems first, then the largest amount, then id
-    assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h2", "crm:h6", "t:h5"]
+    assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h12", "t:h2", "p:h10", "crm:h6", "t:h5"]
     assert got["counts"] == {"no_amount": 2, "no_close_date": 1, "no_owner": 1, "overdue": 1,
-                             "no_next_step": 1}  # fmt: skip
+                             "close_date_pushed": 2, "no_next_step": 1}  # fmt: skip
+    pushed = {d["id"]: d["problems"][0] for d in got["deals"] if d["id"] in ("p:h10", "t:h12")}
+    assert pushed["p:h10"] == {"code": "close_date_pushed", "times": 2, "days": 39,
+                               "detail": "close date pushed 2 times, 39 days in all"}  # fmt: skip
+    assert pushed["t:h12"] == {"code": "close_date_pushed", "times": 3, "days": 90,
+                               "detail": "close date pushed 3 times, 90 days in all"}  # fmt: skip
     first = got["deals"][0]
     assert {k: first[k] for k in ("id", "title", "owner", "stage")} == {
         "id": "t:h1", "title": "Refonte", "owner": None, "stage": "meeting"}  # fmt: skip
@@ -124,8 +160,13 @@ def test_french_synonym_and_details(tmp_path: Path) -> None:
     got = answer(tmp_path, "hygiène", "fr")
     assert got["query"] == "hygiene"
     details = {p["code"]: p["detail"] for d in got["deals"] for p in d["problems"]}
+    pushes = {
+        p["detail"] for d in got["deals"] for p in d["problems"] if p["code"] == "close_date_pushed"
+    }
     assert details["no_amount"] == "pas de montant"
     assert details["overdue"] == "clôture prévue le 2026-03-20, il y a 10 jours"
+    assert pushes == {"date de clôture repoussée 3 fois, de 90 jours en tout",
+                      "date de clôture repoussée 2 fois, de 39 jours en tout"}  # fmt: skip
 
 
 def test_text_and_blocks_name_every_problem(tmp_path: Path) -> None:
@@ -133,9 +174,9 @@ def test_text_and_blocks_name_every_problem(tmp_path: Path) -> None:
     reply = ask(settings, store, "hygiene", NOW)
     store.close()
     text = reply.text()
-    assert "4 open deal(s) with a problem" in text
+    assert "6 open deal(s) with a problem" in text
     for line in ("Refonte", "no amount", "nobody owns it", "expected to close on 2026-03-20",
-                 "No amount: 2 · No close date: 1"):  # fmt: skip
+                 "No amount: 2 · No close date: 1", "close date pushed 3 times, 90 days in all"):  # fmt: skip
         assert line in text
     payload = message(reply.result, style_for(settings))
     blocks_text = json.dumps(payload["blocks"], ensure_ascii=False)
@@ -155,8 +196,8 @@ def test_command_line_json(tmp_path: Path) -> None:
         capture_output=True, text=True, env=env, timeout=60, check=True,
     )  # fmt: skip
     got = json.loads(done.stdout)
-    assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h2", "crm:h6", "t:h5"]
-    assert got["counts"]["no_amount"] == 2
+    assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h12", "t:h2", "p:h10", "crm:h6", "t:h5"]
+    assert got["counts"]["no_amount"] == 2 and got["counts"]["close_date_pushed"] == 2
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])

@@ -21,7 +21,10 @@ from bot.pipeline import normalise
 from bot.store import Store
 
 #: The contract's codes, in the order a deal's problems are listed.
-CODES = ("no_amount", "no_close_date", "no_owner", "overdue", "no_next_step")
+CODES = ("no_amount", "no_close_date", "no_owner", "overdue", "close_date_pushed", "no_next_step")
+
+#: A close date moved later this many times is "pushed" (contract: at least twice).
+PUSHES = 2
 
 
 @dataclass
@@ -67,6 +70,42 @@ def owner_key(owner: str | None, email: str | None) -> str:
     return normalise(owner or email or "")
 
 
+@dataclass(frozen=True)
+class Pushes:
+    """How often a deal's expected close was moved later, and by how many days in all."""
+
+    times: int
+    days: int
+
+
+def count_pushes(moves: Iterable[tuple[str | None, str | None]]) -> Pushes:
+    """(from, to) changes of `expected_close`, oldest first → the moves to a later date.
+
+    A move from no date to a date (first set) or to no date is not a push; a move earlier is not
+    one either and does not cancel the pushes before it: each slip happened.
+    """
+    times = days = 0
+    for before, after in moves:
+        old, new = _day(before), _day(after)
+        if old is not None and new is not None and new > old:
+            times += 1
+            days += (new - old).days
+    return Pushes(times, days)
+
+
+def close_date_pushes(store: Store) -> dict[str, Pushes]:
+    """Per deal, the pushes of its expected close in the field history (only ≥ `PUSHES`)."""
+    moves: dict[str, list[tuple[str | None, str | None]]] = {}
+    for deal_id, _at, before, after in store.changes_of_field("expected_close"):
+        moves.setdefault(deal_id, []).append((before, after))
+    out: dict[str, Pushes] = {}
+    for deal_id, pairs in moves.items():
+        pushes = count_pushes(pairs)
+        if pushes.times >= PUSHES:
+            out[deal_id] = pushes
+    return out
+
+
 def _day(value: str | None) -> date | None:
     """A stored date (ISO text) as a date; None when empty or unreadable."""
     if not value:
@@ -104,6 +143,7 @@ def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -
     `deal_ids`: only among these (one user's deals, for the App Home)."""
     lang = ctx.language
     today = ctx.today
+    pushed = close_date_pushes(store)
     with_step = sorted(next_step_sources(store, ctx))
     marks = ",".join("?" * len(with_step)) or "NULL"
     rows = store.conn.execute(
@@ -113,9 +153,15 @@ def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -
         "d.amount IS NULL OR d.amount = 0 OR d.expected_close IS NULL OR d.expected_close = '' "
         "OR d.expected_close < ? OR (COALESCE(trim(d.owner), '') = '' "
         "AND COALESCE(trim(d.owner_email), '') = '') "
-        f"OR (d.source IN ({marks}) AND COALESCE(trim(d.next_step), '') = ''))"
+        f"OR (d.source IN ({marks}) AND COALESCE(trim(d.next_step), '') = '') "
+        "OR d.id IN (SELECT value FROM json_each(?)))"
         + ("" if deal_ids is None else " AND d.id IN (SELECT value FROM json_each(?))"),
-        (today.isoformat(), *with_step, *([] if deal_ids is None else [json.dumps(deal_ids)])),
+        (
+            today.isoformat(),
+            *with_step,
+            json.dumps(sorted(pushed)),
+            *([] if deal_ids is None else [json.dumps(deal_ids)]),
+        ),  # fmt: skip
     )
     labels = {s.key: s.label(lang) for s in ctx.pipeline.open_stages}
     steps = set(with_step)
@@ -133,6 +179,11 @@ def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -
             late, day = (today - expected).days, expected.isoformat()
             detail = t("hygiene.overdue", lang, date=day, days=late)
             problems.append(Problem("overdue", detail, {"expected_close": day, "days_late": late}))
+        if deal_id in pushed:
+            push = pushed[deal_id]
+            detail = t("hygiene.close_date_pushed", lang, times=push.times, days=push.days)
+            values = {"times": push.times, "days": push.days}
+            problems.append(Problem("close_date_pushed", detail, values))
         if source in steps and not (step or "").strip():
             problems.append(Problem("no_next_step", t("hygiene.no_next_step", lang)))
         if problems:
