@@ -9,6 +9,9 @@ Every row must be accounted for and the summary must match the sheet added up by
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -50,17 +53,42 @@ def google_export(rows: list[list[str]]) -> bytes:
     return ("\r\n".join(quoted) + "\r\n").encode("utf-8")
 
 
-def start_agency(folder: Path, sheet: bytes) -> None:
-    """What the README tells a new user: `init`, then point the csv source at the sheet."""
+def start_agency(folder: Path, sheet: bytes, url: str | None = None) -> None:
+    """What the README tells a new user: `init`, then point the csv source at the sheet (the
+    file, or its published `url`)."""
     done = cli(folder, "init")
     assert done.returncode == 0, done.stderr
     config = folder / "pipeline.toml"
     text = config.read_text(encoding="utf-8")
     commented = '# [[sources]]\n# kind = "csv"\n# name = "sheet"\n# path = "deals.csv"'
     assert commented in text
-    config.write_text(text.replace(commented, '[[sources]]\nkind = "csv"\nname = "sheet"\n'
-                                   'path = "affaires.csv"'), encoding="utf-8")  # fmt: skip
-    (folder / "affaires.csv").write_bytes(sheet)
+    where = f'url = "{url}"' if url else 'path = "affaires.csv"'
+    config.write_text(text.replace(commented, f'[[sources]]\nkind = "csv"\nname = "sheet"\n{where}'),
+                      encoding="utf-8")  # fmt: skip
+    if url is None:
+        (folder / "affaires.csv").write_bytes(sheet)
+
+
+def assert_summary_matches_the_sheet(folder: Path) -> None:
+    answer = cli(folder, "query", "résumé", "--json")
+    assert answer.returncode == 0, answer.stderr
+    summary = json.loads(answer.stdout)
+    stages = {s["key"]: (s["count"], s["amount"], s["weighted"]) for s in summary["stages"]}
+    # by hand: qualification 12 000 x 10 %; meeting 4 500 + 3 000 at 40 %; negotiation
+    # 3 800 + 2 500 at 60 %; closing 2 000 at 80 %; won 25 000 + 6 000; lost 1 200.
+    assert stages == {
+        "qualification": (1, 12000.0, 1200.0),
+        "meeting": (2, 7500.0, 3000.0),
+        "negotiation": (2, 6300.0, 3780.0),
+        "closing": (1, 2000.0, 1600.0),
+        "won": (2, 31000.0, 31000.0),
+        "lost": (1, 1200.0, 0.0),
+    }
+    assert summary["open"] == {"count": 6, "amount": 27800.0, "weighted": 9580.0}
+    assert summary["unmapped"]["count"] == 0
+    # 9 deals = the 9 rows with a title; their amounts add up to the sheet's own total
+    assert sum(c for c, _, _ in stages.values()) == 9
+    assert sum(a for _, a, _ in stages.values()) == 60000.0
 
 
 @pytest.mark.parametrize("export", [excel_export, google_export], ids=["excel", "google"])
@@ -83,25 +111,7 @@ def test_init_check_sync_query_accounts_for_every_row(tmp_path: Path, export) ->
     assert "  sheet : 11 ligne(s) lue(s), 9 affaire(s) enregistrée(s), 2 ligne(s) ignorée(s) " \
            "(vide : 9; total : 12)" in sync.stdout  # fmt: skip
 
-    answer = cli(tmp_path, "query", "résumé", "--json")
-    assert answer.returncode == 0, answer.stderr
-    summary = json.loads(answer.stdout)
-    stages = {s["key"]: (s["count"], s["amount"], s["weighted"]) for s in summary["stages"]}
-    # by hand: qualification 12 000 x 10 %; meeting 4 500 + 3 000 at 40 %; negotiation
-    # 3 800 + 2 500 at 60 %; closing 2 000 at 80 %; won 25 000 + 6 000; lost 1 200.
-    assert stages == {
-        "qualification": (1, 12000.0, 1200.0),
-        "meeting": (2, 7500.0, 3000.0),
-        "negotiation": (2, 6300.0, 3780.0),
-        "closing": (1, 2000.0, 1600.0),
-        "won": (2, 31000.0, 31000.0),
-        "lost": (1, 1200.0, 0.0),
-    }
-    assert summary["open"] == {"count": 6, "amount": 27800.0, "weighted": 9580.0}
-    assert summary["unmapped"]["count"] == 0
-    # 9 deals = the 9 rows with a title; their amounts add up to the sheet's own total
-    assert sum(c for c, _, _ in stages.values()) == 9
-    assert sum(a for _, a, _ in stages.values()) == 60000.0
+    assert_summary_matches_the_sheet(tmp_path)
 
     vitrine = json.loads(cli(tmp_path, "query", "affaire", "Site vitrine", "--json").stdout)
     assert sorted((d["client"], d["stage"], d["amount"]) for d in vitrine["deals"]) == [
@@ -167,3 +177,44 @@ def test_emptied_sheet_needs_allow_empty_with_full(tmp_path: Path) -> None:
     accepted = cli(tmp_path, "sync", "--full", "--allow-empty")
     assert accepted.returncode == 0, accepted.stdout
     assert "9 retirée(s)" in accepted.stdout
+
+
+class Published(BaseHTTPRequestHandler):
+    """The sheet published to the web: Excel's bytes with no charset named, Google's with one."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/excel.csv":
+            body, kind = excel_export(ROWS), "text/csv"
+        else:
+            body, kind = google_export(ROWS), "text/csv; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def published() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Published)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/excel.csv", "/google.csv"])
+def test_the_same_sheet_by_url_gives_the_same_answer(
+    tmp_path: Path, published: str, path: str
+) -> None:
+    start_agency(tmp_path, b"", url=published + path)
+    check = cli(tmp_path, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    sync = cli(tmp_path, "sync")
+    assert sync.returncode == 0, sync.stdout + sync.stderr
+    assert "  sheet : 11 ligne(s) lue(s), 9 affaire(s) enregistrée(s), 2 ligne(s) ignorée(s) " \
+           "(vide : 9; total : 12)" in sync.stdout  # fmt: skip
+    assert_summary_matches_the_sheet(tmp_path)
