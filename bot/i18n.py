@@ -706,6 +706,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "skip.detail": {"en": "{reason}: {rows}", "fr": "{reason} : {rows}"},
     "skip.empty": {"en": "empty", "fr": "vide"},
+    "skip.above_header": {"en": "above the header", "fr": "au-dessus de l'en-tête"},
     "skip.no_title_status": {"en": "no title or status", "fr": "ni titre ni statut"},
     "skip.total": {"en": "total", "fr": "total"},
     "sync.empty_refused": {

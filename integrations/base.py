@@ -193,7 +193,8 @@ class SourceSettings(BaseModel):
 class RowReport:
     """How a sheet's rows were accounted for: `read` = `stored` + skipped + repeated, always.
 
-    `skipped` holds (row number, reason: "empty", "no_title_status" or "total"); `repeated`
+    `skipped` holds (row number, reason: "empty", "no_title_status", "total" or
+    "above_header": a title line above the table); `repeated`
     holds (row number, the later row with the same id, which wins).
     """
 

@@ -99,6 +99,8 @@ def _header_table() -> dict[str, str]:
 #: header_key(name) -> deal field, for every recognised header.
 FIELD_OF_HEADER: dict[str, str] = _header_table()
 
+#: How many rows from the top may hold a title and blank lines above the header.
+HEADER_SCAN = 10
 #: What the csv module accepts at most per cell (its default limit): longer cells are cut.
 CELL_LIMIT = 131_072
 #: Beyond this a "cell" is not a cell: the file is not a sheet (the csv module stops there).
@@ -320,6 +322,10 @@ def _read_some(response: requests.Response, client: HttpClient, url: str) -> byt
         raise HttpError(client.source, "GET", url, None, reason) from None
 
 
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
 def _bad_byte(stream: IO[bytes], encoding: str, error: UnicodeDecodeError) -> tuple[int, str]:
     """The line number and the byte (`0x81`) that `encoding` cannot read: decoding works in
     chunks, so the error itself only knows its place in one chunk."""
@@ -371,18 +377,18 @@ class SheetReader:
         csv.field_size_limit(max(csv.field_size_limit(), _HARD_CELL_LIMIT))
         try:
             records = self._records(stream)
-            header = [cell.strip() for cell in next(records, (1, []))[1]]
-            if not any(header):
+            found = self._header(records)
+            if found is None:
                 return
+            start, header, rows = found
             columns = self._columns(header)
             winners: dict[str, int] = {}
             if "id" in columns.index:
-                winners = self._last_row_of_each_id(stream, columns.index["id"])
-                records.close()
-                records = self._records(stream)
-                next(records)
+                winners = self._last_row_of_each_id(stream, start, columns.index["id"])
+                records.close()  # the id pass moved the stream: the rows are read again
+                rows = ((n, c) for n, c in self._records(stream) if n > start)
             identity = Identity(winners, sheet.rows, sheet.notes)
-            for self.row, cells in records:
+            for self.row, cells in rows:
                 task = self._row(self.row, cells, columns, identity)
                 if task is not None:
                     yield task
@@ -409,13 +415,44 @@ class SheetReader:
             if not stream.closed:  # leave the byte stream open for a second pass
                 text.detach()
 
-    def _last_row_of_each_id(self, stream: IO[bytes], column: int) -> dict[str, int]:
+    def _header(
+        self, records: Iterator[tuple[int, list[str]]]
+    ) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]] | None:
+        """The header's row number, its cells, and the rows after it (None: an empty sheet).
+
+        The header is row 1, except when a sheet opens with a title and blank lines (rows of at
+        most one filled cell, as Excel exports a heading above the table): then the first row
+        within `HEADER_SCAN` with two filled cells is the header if it names a title column.
+        The rows above it are skipped and reported ("above_header").
+        """
+        scanned: list[tuple[int, list[str]]] = []
+        for number, cells in records:
+            scanned.append((number, cells))
+            if _filled(cells) >= 2 or len(scanned) >= HEADER_SCAN:
+                break
+        filled = [(number, cells) for number, cells in scanned if _filled(cells)]
+        if not filled:
+            return None
+        number, cells = filled[0]
+        last_number, last = scanned[-1]
+        if last_number != number and _filled(last) >= 2:
+            fields = {k: v for k, v in self.settings.fields.items() if k in DEAL_FIELDS}
+            if "title" in resolve_columns([c.strip() for c in last], fields).index:
+                number, cells = last_number, last
+        for above, above_cells in scanned:
+            if above < number:
+                self.sheet.rows.read += 1
+                self.sheet.rows.skip(above, "above_header" if _filled(above_cells) else "empty")
+        after = [(n, c) for n, c in scanned if n > number]
+        return number, [cell.strip() for cell in cells], chain(after, records)
+
+    def _last_row_of_each_id(self, stream: IO[bytes], header: int, column: int) -> dict[str, int]:
+        """The first pass over a sheet with an id column: the last row of each id."""
         last: dict[str, int] = {}
-        records = self._records(stream)
-        next(records)
-        for self.row, cells in records:
-            if column < len(cells) and cells[column].strip():
-                last[cells[column].strip()[:CELL_LIMIT]] = self.row
+        for number, cells in self._records(stream):
+            self.row = number
+            if number > header and column < len(cells) and cells[column].strip():
+                last[cells[column].strip()[:CELL_LIMIT]] = number
         return last
 
     def _columns(self, header: list[str]) -> Columns:

@@ -295,3 +295,35 @@ def test_an_empty_or_header_only_sheet_is_refused_while_deals_are_stored(
     later = datetime(2026, 12, 3, 8, tzinfo=UTC)
     emptied = sync_source(store, PIPELINE, adapter, full=True, allow_empty=True, now=lambda: later)
     assert emptied.ok and emptied.removed == 4 and store.live_count("sheet") == 0
+
+
+def test_a_title_and_blank_lines_above_the_table_are_skipped_and_the_header_found(
+    store: Store, tmp_path: Path
+) -> None:
+    path = excel(tmp_path / "suivi.csv", [
+        "Suivi commercial 2026;;;;",
+        ";;;;",
+        "Réf;Affaire;Société;Statut;Montant",
+        "D-1;Site vitrine;Dupain;appel et devis;1000",
+        "D-2;Logo;Martin;écarté;500",
+        "D-1;Site vitrine;Dupain;conclusion du contrat;1200",
+    ])  # fmt: skip
+    result = run(store, path)
+    assert result.ok, result.error
+    assert store.rows("SELECT id, stage, amount FROM deals ORDER BY id") == [
+        {"id": "sheet:D-1", "stage": "closing", "amount": 1200.0},
+        {"id": "sheet:D-2", "stage": "lost", "amount": 500.0},
+    ]
+    rows = result.rows
+    assert rows is not None
+    assert rows.skipped == [(1, "above_header"), (2, "empty")] and rows.repeated == [(4, 6)]
+    assert (rows.read, rows.stored) == (5, 2)
+
+
+def test_a_one_cell_first_row_stays_the_header_when_the_next_row_names_no_title(
+    store: Store, tmp_path: Path
+) -> None:
+    path = excel(tmp_path / "deals.csv", ["Affaire;;", "Site vitrine;Dupain;1000", "Logo;;"])
+    assert run(store, path).ok
+    assert store.rows("SELECT title FROM deals ORDER BY title") == [
+        {"title": "Logo"}, {"title": "Site vitrine"}]  # fmt: skip
