@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.i18n import t
 from bot.settings import ConfigError, Settings, describe_error
 from bot.sheets import check_sheet
+from bot.terminal import echo
 from integrations.base import Adapter, SourceError, adapter_class, source_name, validate_source
 
 SLACK_TOKENS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
@@ -45,10 +46,10 @@ def run_check(settings: Settings) -> int:
     lang = settings.language
     where = settings.config_path or t("check.defaults", lang)
     classes = validate_sources(settings)  # an invalid source: ConfigError, exit 2, before "valid"
-    print(t("check.valid", lang, where=where))
+    echo(t("check.valid", lang, where=where))
     secrets = settings.secrets.as_env()
     if not settings.config.sources:
-        print(t("check.no_sources", lang))
+        echo(t("check.no_sources", lang))
     for raw, cls in zip(settings.config.sources, classes, strict=True):
         name = source_name(raw)
         if cls.kind == "csv":  # a sheet is read, as sync would, and shown; nothing written
@@ -57,14 +58,14 @@ def run_check(settings: Settings) -> int:
         missing = [s for s in cls.secret_names if not secrets.get(s)]
         if missing:
             attention += 1
-            print(t("check.missing", lang, name=name, kind=cls.kind, names=", ".join(missing)))
+            echo(t("check.missing", lang, name=name, kind=cls.kind, names=", ".join(missing)))
         else:
-            print(t("check.credentials", lang, name=name, kind=cls.kind))
+            echo(t("check.credentials", lang, name=name, kind=cls.kind))
     slack_missing = [s for s in SLACK_TOKENS if not secrets.get(s)]
     if slack_missing:
-        print(t("check.slack_info", lang, names=", ".join(slack_missing)))
+        echo(t("check.slack_info", lang, names=", ".join(slack_missing)))
     else:
-        print(t("check.slack_ok", lang))
+        echo(t("check.slack_ok", lang))
     if settings.db_path.exists():
         from bot.analytics.statuses import unmapped
         from bot.answers import context_for
@@ -77,18 +78,18 @@ def run_check(settings: Settings) -> int:
             deals = store.scalar("SELECT COUNT(*) FROM deals WHERE removed = 0")
         finally:
             store.close()
-        print(t("check.database", lang, path=settings.db_path, n=deals))
+        echo(t("check.database", lang, path=settings.db_path, n=deals))
         if unclaimed:
             attention += 1
-            print(t("check.unmapped", lang))
+            echo(t("check.unmapped", lang))
             for row in unclaimed:
-                print(t("check.unmapped_line", lang, status=row.quoted(lang), n=row.count))
+                echo(t("check.unmapped_line", lang, status=row.quoted(lang), n=row.count))
     else:
-        print(t("check.no_database", lang, path=settings.db_path))
+        echo(t("check.no_database", lang, path=settings.db_path))
     if attention:
-        print(t("check.attention", lang, n=attention))
+        echo(t("check.attention", lang, n=attention))
         return 1
-    print(t("check.all_well", lang))
+    echo(t("check.all_well", lang))
     return 0
 
 

@@ -19,6 +19,7 @@ from typing import NoReturn
 from bot.commands.common import as_of, open_store
 from bot.errors import StoreLocked, UsageError
 from bot.settings import ConfigError, Settings, load_settings
+from bot.terminal import echo
 
 #: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
 USER_ENV = "PIPELINE_USER"
@@ -99,17 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return dispatch(args)
     except UsageError as exc:
-        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        echo(f"pipeline-bot: {exc}", err=True)
         return 2
     except StoreLocked as exc:
-        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        echo(f"pipeline-bot: {exc}", err=True)
         return 2
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"pipeline-bot: invalid config: {problem}", file=sys.stderr)
+            echo(f"pipeline-bot: invalid config: {problem}", err=True)
         return 2
     except KeyboardInterrupt:
-        print("pipeline-bot: interrupted", file=sys.stderr)
+        echo("pipeline-bot: interrupted", err=True)
         return 130
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, as other command-line tools do
@@ -154,9 +155,9 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps(reply.json(), ensure_ascii=False, indent=2))
+        echo(json.dumps(reply.json(), ensure_ascii=False, indent=2))
     else:
-        print(reply.text())
+        echo(reply.text())
     return 0
 
 
@@ -178,7 +179,7 @@ def cmd_init(folder: Path, args: argparse.Namespace) -> int:
     from bot.init import write_starter_files
 
     for line in write_starter_files(folder, init_language(args)):
-        print(line)
+        echo(line)
     return 0
 
 

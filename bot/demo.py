@@ -18,6 +18,7 @@ from bot.query import QUERIES
 from bot.settings import CONFIG_ENV, DB_ENV, Settings, load_settings
 from bot.store import Store
 from bot.sync import sync_source
+from bot.terminal import echo
 from integrations.base import SourceError
 from integrations.demo import DemoAdapter, DemoSettings
 
@@ -66,18 +67,18 @@ def run_demo(settings: Settings, now: datetime | None = None) -> int:
         adapter = DemoAdapter(DemoSettings(kind="demo", today=moment.date()), {})
         result = sync_source(store, settings.pipeline, adapter, now=lambda: moment)
         owners = store.scalar("SELECT COUNT(DISTINCT owner) FROM deals")
-        print(
+        echo(
             f"Demo agency loaded: {result.fetched} deals, {owners} managers, "
             f"into {settings.db_path}\n"
         )
         for name in SHOWN:
             if name in QUERIES:
-                print(ask(settings, store, name, moment).text())
-                print()
+                echo(ask(settings, store, name, moment).text())
+                echo()
     finally:
         store.close()
     config = settings.config_path or demo_config_path()
-    print(
+    echo(
         t("demo.more", settings.language) + "\n"
         f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query entonnoir\n'
         f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query deal Dupain --json'

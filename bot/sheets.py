@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import localise, said_of, t
 from bot.settings import Settings
+from bot.terminal import echo
 from integrations.base import DEAL_FIELDS, RowReport, SourceError, source_name
 from integrations.values import normalise
 
@@ -79,47 +80,47 @@ def check_sheet(settings: Settings, raw: dict[str, Any], stored: int | None) -> 
         warnings.extend(adapter.warnings)
     except SourceError as exc:
         error = localise(said_of(exc), language)
-        print(t("check.sheet.failed", language, source=name, error=error))
+        echo(t("check.sheet.failed", language, source=name, error=error))
         return 1
     sheet = adapter.sheet
     attention = 0
     delimiter = "tab" if sheet.delimiter == "\t" else sheet.delimiter
-    print(t("check.sheet.read", language, source=name, encoding=sheet.encoding_name,
+    echo(t("check.sheet.read", language, source=name, encoding=sheet.encoding_name,
             delimiter=delimiter))  # fmt: skip
     columns = sheet.columns
     if columns is None:  # nothing but an empty header
-        print(t("check.sheet.empty", language))
+        echo(t("check.sheet.empty", language))
         if stored:
             attention += 1
-            print(t("check.sheet.empty_refused", language, n=stored, source=name))
+            echo(t("check.sheet.empty_refused", language, n=stored, source=name))
         return attention
-    print(describe_rows(name, sheet.rows, language, key="check.sheet.rows"))
+    echo(describe_rows(name, sheet.rows, language, key="check.sheet.rows"))
     used = ", ".join(f"{f} ← '{columns.name(f)}'" for f in DEAL_FIELDS if f in columns.index)
-    print(t("check.sheet.columns", language, columns=used))
+    echo(t("check.sheet.columns", language, columns=used))
     missing = [f for f in DEAL_FIELDS if f not in columns.index]
     if missing:
-        print(t("check.sheet.no_column", language, fields=", ".join(missing)))
+        echo(t("check.sheet.no_column", language, fields=", ".join(missing)))
     if "id" not in columns.index:
-        print(t("check.sheet.no_id", language))
+        echo(t("check.sheet.no_id", language))
     if "stage_entered" not in columns.index:
-        print(t("check.sheet.no_since", language))
+        echo(t("check.sheet.no_since", language))
     if not sheet.rows.stored and stored:
         attention += 1
-        print(t("check.sheet.empty_refused", language, n=stored, source=name))
+        echo(t("check.sheet.empty_refused", language, n=stored, source=name))
     if "status" not in columns.index:
         attention += 1
-        print(t("check.sheet.no_status", language))
+        echo(t("check.sheet.no_status", language))
     elif statuses:
         attention += 1
-        print(t("check.sheet.unmapped", language))
+        echo(t("check.sheet.unmapped", language))
         for key, count in statuses.most_common():
             shown = f"« {spelling[key]} »" if key else t("check.sheet.no_status_value", language)
-            print(t("check.sheet.unmapped_row", language, status=shown, n=count))
+            echo(t("check.sheet.unmapped_row", language, status=shown, n=count))
     if warnings:
         attention += 1
-        print(t("check.sheet.warnings", language, n=len(warnings)))
+        echo(t("check.sheet.warnings", language, n=len(warnings)))
         for warning in warnings[:SHOWN_WARNINGS]:
-            print(f"    {localise(warning, language)}")
+            echo(f"    {localise(warning, language)}")
         if len(warnings) > SHOWN_WARNINGS:
-            print(t("check.sheet.more", language, n=len(warnings) - SHOWN_WARNINGS))
+            echo(t("check.sheet.more", language, n=len(warnings) - SHOWN_WARNINGS))
     return attention

@@ -17,6 +17,7 @@ from bot.settings import Settings
 from bot.sheets import describe_rows
 from bot.store import Store, iso
 from bot.sync import SyncResult, make_adapter, record_failure, sync_source
+from bot.terminal import echo
 from integrations.base import source_name
 
 
@@ -110,7 +111,7 @@ def run_sync(
             f"(configured: {', '.join(sorted(known)) or 'none'})"
         )
     if not settings.config.sources:
-        print(t("sync.no_sources", settings.language))
+        echo(t("sync.no_sources", settings.language))
         return 1
     store = Store(settings.db_path)
     try:
@@ -120,9 +121,9 @@ def run_sync(
         store.close()
     language = settings.language
     for result in results:
-        print(describe(result, language))
+        echo(describe(result, language))
         if result.ok and result.rows is not None:
-            print(f"  {describe_rows(result.source, result.rows, language)}")
+            echo(f"  {describe_rows(result.source, result.rows, language)}")
         for warning in result.warnings:
-            print(t("sync.warning", language, warning=localise(warning, language)))
+            echo(t("sync.warning", language, warning=localise(warning, language)))
     return 0 if all(r.ok for r in results) else 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 from slack_sdk.errors import SlackApiError
 
@@ -21,6 +20,7 @@ from bot.i18n import t
 from bot.lease import LeaseBusy
 from bot.nudges import PassStopped, Recipients, describe_plan, plan_nudges, run_pass
 from bot.settings import Settings
+from bot.terminal import echo
 
 
 def nudge(settings: Settings, args: argparse.Namespace) -> int:
@@ -36,7 +36,7 @@ def nudge(settings: Settings, args: argparse.Namespace) -> int:
                                dry_run=True)  # fmt: skip
         finally:
             store.close()
-        print("\n".join(describe_plan(plan, settings, language)))
+        echo("\n".join(describe_plan(plan, settings, language)))
         return 0
 
     from bot.slack_client import command_client  # Slack only when something is sent
@@ -46,17 +46,17 @@ def nudge(settings: Settings, args: argparse.Namespace) -> int:
     try:
         result = run_pass(settings, store, client, now)
     except LeaseBusy as exc:
-        print(t("nudge.busy", language, holder=exc.holder), file=sys.stderr)
+        echo(t("nudge.busy", language, holder=exc.holder), err=True)
         return 1
     except PassStopped as exc:
-        print(exc.result.line(language))
-        print(t("nudge.stopped", language, error=exc.error), file=sys.stderr)
+        echo(exc.result.line(language))
+        echo(t("nudge.stopped", language, error=exc.error), err=True)
         return 1
     finally:
         store.close()
     for error in result.errors:
-        print(f"  {error}", file=sys.stderr)
-    print(result.line(language))
+        echo(f"  {error}", err=True)
+    echo(result.line(language))
     return 0 if result.failed == 0 else 1
 
 
@@ -72,12 +72,12 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
             title, parts = sections(build_digest(settings, store, now), settings)
         finally:
             store.close()
-        print("\n\n".join([title, *parts]))
-        print()
-        print(t("digest.dry", lang, channel=channel or "—"))
+        echo("\n\n".join([title, *parts]))
+        echo()
+        echo(t("digest.dry", lang, channel=channel or "—"))
         return 0
     if not channel:
-        print(f"pipeline-bot: {t('digest.no_channel', lang)}", file=sys.stderr)
+        echo(f"pipeline-bot: {t('digest.no_channel', lang)}", err=True)
         return 2
     from bot.slack_client import command_client  # Slack only when something is sent
 
@@ -87,12 +87,12 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
         post_digest(settings, store, client, now)
     except (SlackApiError, OSError) as exc:
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
-        print(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
-              file=sys.stderr)  # fmt: skip
+        echo(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
+              err=True)  # fmt: skip
         return 1
     finally:
         store.close()
-    print(t("digest.posted", lang, channel=channel))
+    echo(t("digest.posted", lang, channel=channel))
     return 0
 
 
@@ -103,7 +103,7 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
     channel = settings.config.slack.channel
     require_db(settings)
     if not settings.config.announce.won_lost:
-        print(t("announce.off", lang))
+        echo(t("announce.off", lang))
         return 0
     if getattr(args, "dry_run", False):
         store = open_store(settings)
@@ -112,13 +112,13 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             store.close()
         for deal in deals[:MAX_PER_ROUND]:
-            print(announcement_text(deal, settings))
+            echo(announcement_text(deal, settings))
         if deals[MAX_PER_ROUND:]:
-            print(summary_text(deals[MAX_PER_ROUND:], settings))
-        print(t("announce.dry", lang, n=len(deals), channel=channel or "—"))
+            echo(summary_text(deals[MAX_PER_ROUND:], settings))
+        echo(t("announce.dry", lang, n=len(deals), channel=channel or "—"))
         return 0
     if not channel:
-        print(f"pipeline-bot: {t('announce.no_channel', lang)}", file=sys.stderr)
+        echo(f"pipeline-bot: {t('announce.no_channel', lang)}", err=True)
         return 2
     from bot.slack_client import command_client  # Slack only when something is sent
 
@@ -130,9 +130,9 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
         left = len(pending(store, now))
     finally:
         store.close()
-    print(t("announce.posted", lang, n=waiting - left, channel=channel))
+    echo(t("announce.posted", lang, n=waiting - left, channel=channel))
     if left:
-        print(t("announce.failed", lang, n=left), file=sys.stderr)
+        echo(t("announce.failed", lang, n=left), err=True)
         return 1
     return 0
 
@@ -149,5 +149,5 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return run_server(settings, getattr(args, "port", None))
     except ServeError as exc:
-        print(f"pipeline-bot: {exc}", file=sys.stderr)
+        echo(f"pipeline-bot: {exc}", err=True)
         return exc.code

@@ -1,0 +1,34 @@
+"""Everything the CLI prints passes `printable`: cells must not drive the terminal.
+
+A sheet cell or a task title can hold escape sequences (`\\x1b[2J` clears the screen, OSC 8
+makes a hidden link, `\\x1b]0;…` retitles the window) or bidi overrides that reorder what is
+read. Sync warnings, query answers, dry runs and error lines print such text, so every terminal
+printer goes through `echo` (or `printable`), and the sequences are dropped whole.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import TextIO
+
+#: CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ST`), other two-byte escapes, then any lone C0/C1
+#: control but tab and newline, and the bidi embedding/override/isolate characters.
+_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(text: str) -> str:
+    """`text` without escape sequences or control characters (tabs and newlines stay)."""
+    return _SEQUENCES.sub("", text)
+
+
+def echo(text: object = "", *, err: bool = False, file: TextIO | None = None) -> None:
+    """`print` for anything that may hold text from a source or a user."""
+    stream = file or (sys.stderr if err else sys.stdout)
+    print(printable(str(text)), file=stream)
