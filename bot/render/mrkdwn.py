@@ -28,6 +28,7 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTION_ELEMENTS = 25
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
+MAX_PLACEHOLDER = 150
 MAX_ACTION_ID = 255
 MAX_BLOCK_ID = 255
 MAX_URL = 3000
@@ -159,6 +160,7 @@ def _fit_text(obj: Any, limit: int) -> None:
 def _fit_element(element: dict[str, Any]) -> bool:
     """Clip one interactive element; False when it cannot be sent (a link that is not safe)."""
     _fit_text(element.get("text"), MAX_BUTTON_TEXT)
+    _fit_text(element.get("placeholder"), MAX_PLACEHOLDER)
     if "url" in element:
         url = safe_url(element.get("url"))
         if url is None:
