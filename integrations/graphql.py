@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from integrations.base import SourceError
+from integrations.http import HttpClient, Validator
 
 
 class GraphQLError(SourceError):
@@ -45,3 +46,17 @@ def describe(errors: list[dict[str, Any]]) -> str:
         parts.append(f"{message} ({code})" if code and message else message or code)
     text = "; ".join(p for p in parts if p) or "unknown error"
     return text[:300]
+
+
+def run_query(
+    client: HttpClient, query: str, variables: Mapping[str, Any], validate: Validator
+) -> Mapping[str, Any]:
+    """One GraphQL call under the client's retry policy; `validate` is the adapter's reading of
+    the body's errors. Returns the answer's `data` ({} when it has none)."""
+    answer = client.post(
+        client.base_url,
+        json={"query": query, "variables": dict(variables)},
+        validate=validate,
+    )
+    data = answer.get("data") if isinstance(answer, Mapping) else None
+    return data if isinstance(data, Mapping) else {}

@@ -50,6 +50,7 @@ from integrations.graphql import (
     describe,
     error_code,
     errors_of,
+    run_query,
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
 
@@ -174,14 +175,8 @@ class LinearAdapter(Adapter[LinearSettings]):
     # -- requests ----------------------------------------------------------------------------
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
-        """One GraphQL call under the client's retry policy (`_validate` classifies the answer)."""
-        answer = self.client.post(
-            self.client.base_url,
-            json={"query": query, "variables": dict(variables)},
-            validate=self._validate,
-        )
-        data = answer.get("data") if isinstance(answer, Mapping) else None
-        return data if isinstance(data, Mapping) else {}
+        """One GraphQL call; `_validate` classifies the answer."""
+        return run_query(self.client, query, variables, self._validate)
 
     def _validate(self, response: requests.Response) -> None:
         """Linear says "slow down" and "no" in the body (HTTP 400 or 200 with `errors`)."""

@@ -60,7 +60,7 @@ from integrations.deal_fields import (
     read_time,
     wanted_fields,
 )
-from integrations.graphql import GraphQLError, describe, error_code, errors_of
+from integrations.graphql import GraphQLError, describe, error_code, errors_of, run_query
 from integrations.http import AuthError, RetryLater, json_body, paginate
 
 #: How warnings name one deal of this tool.
@@ -194,14 +194,8 @@ class MondayAdapter(Adapter[MondaySettings]):
     # -- requests ----------------------------------------------------------------------------
 
     def _query(self, query: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
-        """One GraphQL call under the client's retry policy (`_validate` classifies the answer)."""
-        answer = self.client.post(
-            self.client.base_url,
-            json={"query": query, "variables": dict(variables)},
-            validate=self._validate,
-        )
-        data = answer.get("data") if isinstance(answer, Mapping) else None
-        return data if isinstance(data, Mapping) else {}
+        """One GraphQL call; `_validate` classifies the answer."""
+        return run_query(self.client, query, variables, self._validate)
 
     def _validate(self, response: requests.Response) -> None:
         """monday answers HTTP 200 with `errors`: a complexity or rate limit says how long to
