@@ -148,6 +148,14 @@ class AnnounceConfig(_Strict):
     won_lost: bool = True
 
 
+class ForecastConfig(_Strict):
+    """`[forecast]`: which probability open deals without their own are weighted with, and how
+    many deals' worth the configured stage probability weighs in calibration."""
+
+    probabilities: Literal["stage", "calibrated"] = "stage"
+    prior_weight: Annotated[float, Field(ge=0)] = 10
+
+
 class PipelineConfig(_Strict):
     """Everything `pipeline.toml` may hold; defaults are the contract's."""
 
@@ -165,6 +173,7 @@ class PipelineConfig(_Strict):
     digest: DigestConfig = DigestConfig()
     sync: SyncConfig = SyncConfig()
     announce: AnnounceConfig = AnnounceConfig()
+    forecast: ForecastConfig = ForecastConfig()
 
     @field_validator("timezone")
     @classmethod

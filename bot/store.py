@@ -877,6 +877,22 @@ class Store:
         )
         return {stage: (count, total) for stage, count, total in rows}
 
+    def first_entries(self, current: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(deal_id, stage, first time in it) for every stage of every live deal whose current
+        stage is one of `current` (the closed deals, for calibration)."""
+        if not current:
+            return []
+        marks = ",".join("?" * len(current))
+        return list(
+            self.conn.execute(
+                "SELECT e.deal_id, e.to_stage, MIN(e.at) FROM deals d "
+                "JOIN stage_events e ON e.deal_id = d.id "
+                f"WHERE d.removed = 0 AND d.stage IN ({marks}) AND e.to_stage IS NOT NULL "
+                "GROUP BY e.deal_id, e.to_stage",
+                list(current),
+            )
+        )
+
     def entered_between(self, stages: Sequence[str], start: datetime,
                         end: datetime) -> list[dict[str, Any]]:  # fmt: skip
         """Live deals that entered one of `stages` in [start, end) and are still there.

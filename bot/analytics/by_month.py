@@ -10,9 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.analytics.core import Context, Totals, money, open_keys_sql, weighted_sql
+from bot.analytics.core import (
+    Context,
+    Totals,
+    money,
+    open_keys_sql,
+    probability_sql,
+    weighted_sql,
+)
+from bot.analytics.ranges import won_range
 from bot.store import Store
 
+#: The bucket of an open deal: `no_date`, `overdue` (before :today), `later` (from :end on) or
+#: its expected month.
+BUCKET_SQL = (
+    "CASE WHEN d.expected_close IS NULL OR d.expected_close = '' THEN 'no_date' "
+    "WHEN d.expected_close < :today THEN 'overdue' "
+    "WHEN d.expected_close >= :end THEN 'later' "
+    "ELSE substr(d.expected_close, 1, 7) END"
+)
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 36
 
@@ -23,6 +39,8 @@ class MonthBucket:
     count: int = 0
     amount: float = 0.0
     weighted: float = 0.0
+    low: float = 0.0  # P10 / P90 of the amount won, its deals won independently
+    high: float = 0.0
 
 
 @dataclass
@@ -51,30 +69,49 @@ def forecast(store: Store, ctx: Context, months: int = DEFAULT_MONTHS) -> Foreca
     keys = month_keys(ctx.today, months + 1)
     shown, end = keys[:months], f"{keys[months]}-01"
     rows = store.rows(
-        "SELECT CASE WHEN d.expected_close IS NULL OR d.expected_close = '' THEN 'no_date' "
-        "WHEN d.expected_close < :today THEN 'overdue' "
-        "WHEN d.expected_close >= :end THEN 'later' "
-        "ELSE substr(d.expected_close, 1, 7) END AS bucket, "
+        f"SELECT {BUCKET_SQL} AS bucket, "
         f"COUNT(*) AS count, TOTAL(d.amount) AS amount, TOTAL({weighted_sql(ctx)}) AS weighted "
         f"FROM deals d WHERE d.removed = 0 AND d.stage IN {open_keys_sql(ctx)} GROUP BY bucket",
         {"today": ctx.today.isoformat(), "end": end},
     )
     found = {row["bucket"]: row for row in rows}
 
+    chances = _chances(store, ctx, end)
+    ranges = {key: won_range(deals) for key, deals in chances.items()}
+
     def totals(key: str) -> Totals:
         row = found.get(key)
+        low, high = ranges.get(key, (0.0, 0.0))
         if row is None:
-            return Totals()
-        return Totals(int(row["count"]), money(row["amount"]), money(row["weighted"]))
+            return Totals(low=0.0, high=0.0)
+        return Totals(int(row["count"]), money(row["amount"]), money(row["weighted"]),
+                      money(low), money(high))  # fmt: skip
 
     buckets = []
     for key in shown:
         got = totals(key)
-        buckets.append(MonthBucket(key, got.count, got.amount, got.weighted))
+        buckets.append(MonthBucket(key, got.count, got.amount, got.weighted, got.low or 0.0,
+                                   got.high or 0.0))  # fmt: skip
+    low, high = won_range(deal for deals in chances.values() for deal in deals)
     overall = Totals(
         sum(int(r["count"]) for r in rows),
         money(sum(r["amount"] for r in rows)),
         money(sum(r["weighted"] for r in rows)),
+        money(low),
+        money(high),
     )
     return Forecast(ctx.now, buckets, totals("overdue"), totals("no_date"), totals("later"),
                     months, overall)  # fmt: skip
+
+
+def _chances(store: Store, ctx: Context, end: str) -> dict[str, list[tuple[float, float]]]:
+    """Per bucket, (amount, probability) of each open deal with both: what its range is of."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for bucket, amount, probability in store.conn.execute(
+        f"SELECT {BUCKET_SQL} AS bucket, d.amount, {probability_sql(ctx)} FROM deals d "
+        f"WHERE d.removed = 0 AND d.stage IN {open_keys_sql(ctx)} AND d.amount IS NOT NULL",
+        {"today": ctx.today.isoformat(), "end": end},
+    ):
+        if probability is not None:
+            out.setdefault(bucket, []).append((amount, probability))
+    return out

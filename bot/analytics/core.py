@@ -19,6 +19,48 @@ from bot.store import Store, iso, parse_iso
 
 
 @dataclass(frozen=True)
+class Weighting:
+    """The contract's probability rule, defined once: `sql()` and `probability()` both read it.
+
+    An outcome stage counts `fixed` (won 100, lost 0) whatever the deal says; in an open stage a
+    deal's own probability wins, else the stage's `default` (the configured one, or the
+    calibrated one: `source` says which); an unmapped deal has only its own.
+    """
+
+    fixed: Mapping[str, float]
+    default: Mapping[str, float]
+    source: str = "stage"  # "stage" | "calibrated"
+
+    @classmethod
+    def of(cls, pipeline: Pipeline, calibrated: Mapping[str, float] | None = None) -> Weighting:
+        """The rule for `pipeline`; `calibrated` (open stage → percent) replaces the configured
+        stage probabilities of deals without their own."""
+        fixed = {s.key: 100.0 if s.outcome == "won" else 0.0 for s in pipeline.stages if s.outcome}
+        default = {s.key: float(s.probability) for s in pipeline.open_stages}
+        if calibrated is None:
+            return cls(fixed, default)
+        default.update({k: float(v) for k, v in calibrated.items() if k in default})
+        return cls(fixed, default, "calibrated")
+
+    def probability(self, stage: str | None, own: float | None) -> tuple[float | None, str | None]:
+        """(percent, where it comes from: "deal", "stage" or "calibrated"; None when none)."""
+        if stage is not None and stage in self.fixed:
+            return self.fixed[stage], "stage"
+        if own is not None:
+            return own, "deal"
+        if stage is not None and stage in self.default:
+            return self.default[stage], self.source
+        return None, None
+
+    def sql(self, alias: str = "d") -> str:
+        """The same rule as an SQL expression over `alias.stage` and `alias.probability`."""
+        whens = [f"WHEN {sql_text(k)} THEN {v!r}" for k, v in self.fixed.items()]
+        whens += [f"WHEN {sql_text(k)} THEN COALESCE({alias}.probability, {v!r})"
+                  for k, v in self.default.items()]  # fmt: skip
+        return f"(CASE {alias}.stage {' '.join(whens)} ELSE {alias}.probability END)"
+
+
+@dataclass(frozen=True)
 class Context:
     """What every answer depends on besides the data: the mapping, the clock and the zone."""
 
@@ -30,6 +72,13 @@ class Context:
     currency: str = "EUR"
     user: str | None = None  # who asks (`mine`): a Slack user ID, or an owner name from the CLI
     people: Mapping[str, str] = field(default_factory=dict)  # `[people]`: owner → Slack user ID
+    #: open stage → calibrated percent when `[forecast] probabilities = "calibrated"`
+    calibrated: Mapping[str, float] | None = None
+
+    @cached_property
+    def weighting(self) -> Weighting:
+        return Weighting.of(self.pipeline, self.calibrated)
+
     next_step_sources: frozenset[str] = frozenset()  # sources whose `[sources.fields]` name one
     days_off: DaysOff = NO_DAYS_OFF  # public holidays: not business days
 
@@ -191,18 +240,8 @@ def open_keys_sql(ctx: Context) -> str:
 
 
 def probability_sql(ctx: Context, alias: str = "d") -> str:
-    """A deal's probability in percent per the contract: its own wins in an open stage, won
-    counts 100 and lost 0 whatever it says; an unmapped deal has only its own (else NULL)."""
-    whens = []
-    for stage in ctx.pipeline.stages:
-        if stage.outcome == "won":
-            value = "100"
-        elif stage.outcome == "lost":
-            value = "0"
-        else:
-            value = f"COALESCE({alias}.probability, {float(stage.probability)!r})"
-        whens.append(f"WHEN {sql_text(stage.key)} THEN {value}")
-    return f"(CASE {alias}.stage {' '.join(whens)} ELSE {alias}.probability END)"
+    """A deal's probability in percent per the contract (`Weighting`), NULL when it has none."""
+    return ctx.weighting.sql(alias)
 
 
 def weighted_sql(ctx: Context, alias: str = "d") -> str:
@@ -226,6 +265,8 @@ class Totals:
     count: int = 0
     amount: float = 0.0
     weighted: float = 0.0
+    low: float | None = None  # P10 / P90 of the amount won (forecast buckets only)
+    high: float | None = None
 
 
 @dataclass
@@ -293,18 +334,19 @@ def summary(store: Store, ctx: Context) -> Summary:
         )
     }
     stalled = _stalled_counts(store, ctx, now)
+    weighting = ctx.weighting
     rows: list[StageRow] = []
     open_totals = Totals()
     for stage in ctx.pipeline.stages:
         found = sums.get(stage.key)
         count = int(found["count"]) if found else 0
         amount = float(found["amount"]) if found else 0.0
-        if stage.outcome == "won":
-            weighted = amount
-        elif stage.outcome == "lost" or not found:
+        if not found:
             weighted = 0.0
+        elif stage.key in weighting.fixed:
+            weighted = amount * weighting.fixed[stage.key] / 100
         else:
-            weighted = (found["own"] + found["plain"] * stage.probability) / 100
+            weighted = (found["own"] + found["plain"] * weighting.default[stage.key]) / 100
         row = StageRow(stage.key, stage.label(ctx.language), count, round(amount, 2),
                        round(weighted, 2), stalled.get(stage.key, 0), stage.outcome)  # fmt: skip
         rows.append(row)

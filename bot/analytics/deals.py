@@ -133,16 +133,15 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
     worked out once (per stage key, per local date, per expected-close date), not per row;
     timestamps become local text through `LocalStamps` (its per-hour table read inline)."""
     language, currency = ctx.language, ctx.currency
-    # per stage key: label, default next step, stall days, then the probability rule (that of
-    # `probability_sql`): (None, p) a fixed p (won 100, lost 0), (stage p, None) own else p
-    Rule = tuple[str | None, str | None, int, float | None, float | None]
-    per_stage: dict[str | None, Rule] = {}
-    for stage in ctx.pipeline.stages:
-        fixed = 100.0 if stage.outcome == "won" else 0.0 if stage.outcome == "lost" else None
-        per_stage[stage.key] = (stage.label(language), stage.next_step(language),
-                                stage.stall_days if stage.is_open else 0,
-                                stage.probability if fixed is None else None, fixed)  # fmt: skip
-    unknown: Rule = (None, None, 0, None, None)
+    # per stage key: label, default next step, stall days (the probability: `ctx.weighting`)
+    Rule = tuple[str | None, str | None, int]
+    per_stage: dict[str | None, Rule] = {
+        stage.key: (stage.label(language), stage.next_step(language),
+                    stage.stall_days if stage.is_open else 0)
+        for stage in ctx.pipeline.stages
+    }  # fmt: skip
+    probability_of = ctx.weighting.probability
+    unknown: Rule = (None, None, 0)
     stamp, idle_of = ctx.stamper(), ctx.idle_days_of_stamp()
     hours = stamp.hours
     closes: dict[str, date] = {}
@@ -151,7 +150,7 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
         (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
          own, started, expected, entered_at, next_step, lost_reason, url, source, entered_from,
          is_stalled) = row  # fmt: skip
-        label, default_step, stall_days, default_p, fixed_p = per_stage.get(key, unknown)
+        label, default_step, stall_days = per_stage.get(key, unknown)
         hit = hours.get(entered_at[:13]) if entered_at else None
         if hit and entered_at[19:] == "+00:00":
             entered: str | None = entered_at[13:19].join(hit)
@@ -165,13 +164,7 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
                 close = closes[expected] = date.fromisoformat(expected)
         else:
             close = None
-        origin: str | None
-        if fixed_p is not None:
-            probability, origin = fixed_p, "stage"
-        elif own is not None or default_p is None:
-            probability, origin = own, "deal" if own is not None else None
-        else:
-            probability, origin = default_p, "stage"
+        probability, origin = probability_of(key, own)
         weighted = (round(amount * probability / 100, 2)
                     if amount is not None and probability is not None else None)  # fmt: skip
         return DealView(deal_id, title, client, contact, owner, owner_email, status, key, label,

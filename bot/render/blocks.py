@@ -473,10 +473,18 @@ def owners_blocks(result: Owners, style: BlockStyle) -> Blocks:
 def forecast_blocks(result: Forecast, style: BlockStyle) -> Blocks:
     lang = style.language
 
-    def line(label: str, totals: Totals) -> str:
-        return labelled(f"*{esc(label)}*", _totals(totals, style), lang)
+    def figures(totals: Totals) -> str:
+        text = _totals(totals, style)
+        if totals.count and totals.low is not None and totals.high is not None:
+            low, high = style.money(totals.low), style.money(totals.high)
+            text += " · " + t("slack.range", lang, low=low, high=high)
+        return text
 
-    months = [line(month_name(m.month, lang), Totals(m.count, m.amount, m.weighted))
+    def line(label: str, totals: Totals) -> str:
+        return labelled(f"*{esc(label)}*", figures(totals), lang)
+
+    months = [line(month_name(m.month, lang),
+                   Totals(m.count, m.amount, m.weighted, m.low, m.high))
               for m in result.months]  # fmt: skip
     return [
         header(t("forecast.title", lang)),
@@ -489,7 +497,7 @@ def forecast_blocks(result: Forecast, style: BlockStyle) -> Blocks:
             + line(t("forecast.no_date", lang), result.no_date)
         ),
         divider(),
-        section(f"*{t('open.total', lang)}*\n{_totals(result.open, style)}"),
+        section(f"*{t('open.total', lang)}*\n{figures(result.open)}"),
     ]
 
 

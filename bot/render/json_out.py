@@ -119,8 +119,11 @@ def _help(result: Help) -> dict[str, Any]:
 
 
 def _totals(totals: Totals) -> dict[str, Any]:
-    return {"count": totals.count, "amount": cents(totals.amount),
-            "weighted": cents(totals.weighted)}  # fmt: skip
+    out = {"count": totals.count, "amount": cents(totals.amount),
+           "weighted": cents(totals.weighted)}  # fmt: skip
+    if totals.low is not None and totals.high is not None:
+        out.update(low=cents(totals.low), high=cents(totals.high))
+    return out
 
 
 @converter(Forecast)
@@ -133,6 +136,8 @@ def _forecast(result: Forecast) -> dict[str, Any]:
                 "count": m.count,
                 "amount": cents(m.amount),
                 "weighted": cents(m.weighted),
+                "low": cents(m.low),
+                "high": cents(m.high),
             }
             for m in result.months
         ],  # fmt: skip
@@ -140,6 +145,7 @@ def _forecast(result: Forecast) -> dict[str, Any]:
         "no_date": _totals(result.no_date),
         "later": _totals(result.later),
         "open": _totals(result.open),
+        "total": _totals(result.open),  # every bucket together (= the open pipeline)
     }
 
 

@@ -19,6 +19,7 @@ from bot.analytics import (
     Owners,
     Stalled,
     Summary,
+    Totals,
     Unmapped,
 )
 from bot.i18n import t
@@ -136,17 +137,24 @@ def as_of_line(title: str, result_as_of: Any, style: Style) -> str:
 @renderer(Forecast)
 def _forecast(result: Forecast, style: Style) -> str:
     lang = style.language
-    rows = [[t("forecast.overdue", lang), str(result.overdue.count),
-             style.money(result.overdue.amount), style.money(result.overdue.weighted)]]  # fmt: skip
-    rows += [[month_name(m.month, lang), str(m.count), style.money(m.amount),
-              style.money(m.weighted)] for m in result.months]  # fmt: skip
-    for key, totals in (("forecast.later", result.later), ("forecast.no_date", result.no_date)):
-        rows.append([t(key, lang), str(totals.count), style.money(totals.amount),
-                     style.money(totals.weighted)])  # fmt: skip
-    rows.append([t("open.total", lang), str(result.open.count), style.money(result.open.amount),
-                 style.money(result.open.weighted)])  # fmt: skip
-    cols = ("col.month", "col.deals", "col.amount", "col.weighted")
-    body = table([t(c, lang) for c in cols], rows, right=(1, 2, 3))
+
+    def row(label: str, count: int, amount: float, weighted: float, low: float | None,
+            high: float | None) -> list[str]:  # fmt: skip
+        shown = (t("range", lang, low=style.money(low), high=style.money(high))
+                 if low is not None and high is not None else "")  # fmt: skip
+        return [label, str(count), style.money(amount), style.money(weighted), shown]
+
+    def bucket(label: str, totals: Totals) -> list[str]:
+        return row(label, totals.count, totals.amount, totals.weighted, totals.low, totals.high)
+
+    rows = [bucket(t("forecast.overdue", lang), result.overdue)]
+    rows += [row(month_name(m.month, lang), m.count, m.amount, m.weighted, m.low, m.high)
+             for m in result.months]  # fmt: skip
+    rows.append(bucket(t("forecast.later", lang), result.later))
+    rows.append(bucket(t("forecast.no_date", lang), result.no_date))
+    rows.append(bucket(t("open.total", lang), result.open))
+    cols = ("col.month", "col.deals", "col.amount", "col.weighted", "col.range")
+    body = table([t(c, lang) for c in cols], rows, right=(1, 2, 3, 4))
     return "\n".join([as_of_line(t("forecast.title", lang), result.as_of, style), "", body])
 
 

@@ -1,0 +1,213 @@
+"""Calibration: the stage probabilities checked against the agency's own closed deals.
+
+Per open stage, `won` of `closed` deals that reached it; the calibrated probability is the
+posterior mean with the configured probability as a Beta prior worth `prior_weight` deals:
+100 × (won + w × configured / 100) / (closed + w). With a few dozen closed deals it stays near
+the configured value; it follows the history as the history grows.
+
+The back-test replays time: each closed deal that reached a stage is predicted once for it with
+the configured probability and with the calibrated one computed only from deals that had closed
+strictly before it entered the stage, and both predictions get a Brier score. "Reached" is the
+funnel's rule (a won deal reached every open stage, any other deal the open stages up to the
+furthest its history went); "entered" is the first time the deal was in that stage or a later one;
+"closed" is when it entered its current outcome stage.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import accumulate
+
+from bot.analytics.core import Context
+from bot.pipeline import Pipeline
+from bot.store import Store
+
+#: Scored (deal, stage) pairs below which the back-test cannot recommend the calibrated values.
+MIN_SCORED = 10
+
+
+@dataclass
+class CalibrationRow:
+    key: str
+    label: str
+    configured: float
+    won: int
+    closed: int
+    observed: float | None  # 100 × won / closed; None when nothing closed
+    calibrated: float
+    n_scored: int
+    brier_stage: float | None
+    brier_calibrated: float | None
+
+
+@dataclass
+class Calibration:
+    as_of: datetime
+    stages: list[CalibrationRow]
+    recommended: str  # "calibrated" | "stage"
+    prior_weight: float
+    n_scored: int = 0
+    brier_stage: float | None = None  # over every scored deal and stage together
+    brier_calibrated: float | None = None
+    in_use: str = "stage"  # what `[forecast] probabilities` says now
+
+
+@dataclass
+class ClosedDeal:
+    """What the back-test knows of one closed deal."""
+
+    id: str
+    won: bool
+    closed_at: str  # stored UTC timestamp: sorts as text
+    reached: set[str] = field(default_factory=set)  # open stage keys
+    entered: dict[str, str] = field(default_factory=dict)  # open stage key → first entry
+
+
+def posterior(won: int, closed: int, configured: float, weight: float) -> float | None:
+    """The Beta-prior posterior mean in percent; None when there is neither history nor prior."""
+    if closed + weight <= 0:
+        return None
+    return 100 * (won + weight * configured / 100) / (closed + weight)
+
+
+def reached_stages(pipeline: Pipeline, stage: str | None, visited: int) -> list[str]:
+    """The open stages a deal reached, by the funnel's rule (see `conversion.reached_counts`)."""
+    positions = [i for i, s in enumerate(pipeline.stages) if s.is_open]
+    current = pipeline.by_key.get(stage or "")
+    if current is not None and current.outcome == "won":
+        hit = positions
+    elif current is None:
+        hit = [i for i in positions if visited >> i & 1]
+    else:
+        furthest = max((i for i in positions if visited >> i & 1), default=-1)
+        hit = [i for i in positions if i <= furthest]
+    return [pipeline.stages[i].key for i in hit]
+
+
+def outcome_counts(
+    store: Store, pipeline: Pipeline, before: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per open stage, (won, closed) among the live deals that reached it and are now won or
+    lost; with `before` (a stored timestamp), only those that closed strictly before it.
+    One GROUP BY over the deals' `visited` bits: no stage history is read."""
+    outcomes = {s.key: s.outcome for s in pipeline.stages if s.outcome}
+    counts = {s.key: [0, 0] for s in pipeline.open_stages}
+    if not outcomes:
+        return {k: (0, 0) for k in counts}
+    marks = ",".join("?" * len(outcomes))
+    where = "removed = 0 AND stage IN (" + marks + ")"
+    params: list[str] = list(outcomes)
+    if before is not None:
+        where += " AND stage_entered < ?"
+        params.append(before)
+    for stage, visited, n in store.conn.execute(
+        f"SELECT stage, visited, COUNT(*) FROM deals WHERE {where} GROUP BY stage, visited", params
+    ):
+        won = outcomes[stage] == "won"
+        for key in reached_stages(pipeline, stage, int(visited or 0)):
+            counts[key][1] += n
+            if won:
+                counts[key][0] += n
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def calibrated_probabilities(
+    store: Store, pipeline: Pipeline, weight: float, before: str | None = None
+) -> dict[str, float]:
+    """Open stage → calibrated percent (the configured one where it cannot be computed)."""
+    counts = outcome_counts(store, pipeline, before)
+    out: dict[str, float] = {}
+    for stage in pipeline.open_stages:
+        won, closed = counts[stage.key]
+        value = posterior(won, closed, stage.probability, weight)
+        out[stage.key] = stage.probability if value is None else value
+    return out
+
+
+def closed_deals(store: Store, pipeline: Pipeline) -> list[ClosedDeal]:
+    """Every live closed deal with the open stages it reached and when it entered each: one
+    query for the deals, one GROUP BY for the first time each was in each stage."""
+    outcomes = {s.key: s.outcome for s in pipeline.stages if s.outcome}
+    if not outcomes:
+        return []
+    marks = ",".join("?" * len(outcomes))
+    deals: dict[str, ClosedDeal] = {}
+    for deal_id, stage, entered, visited in store.conn.execute(
+        "SELECT id, stage, stage_entered, visited FROM deals "
+        f"WHERE removed = 0 AND stage IN ({marks}) AND stage_entered IS NOT NULL",
+        list(outcomes),
+    ):
+        deal = ClosedDeal(deal_id, outcomes[stage] == "won", entered)
+        deal.reached = set(reached_stages(pipeline, stage, int(visited or 0)))
+        deals[deal_id] = deal
+    position = {s.key: i for i, s in enumerate(pipeline.stages)}
+    open_keys = [(s.key, position[s.key]) for s in pipeline.open_stages]
+    firsts = store.first_entries(list(outcomes))
+    for deal_id, to_stage, first in firsts:
+        found = deals.get(deal_id)
+        where = position.get(to_stage) if to_stage else None
+        if found is None or where is None:
+            continue
+        entered = found.entered
+        for key, at_position in open_keys:  # entering a stage enters every one before it
+            if at_position <= where and (key not in entered or first < entered[key]):
+                entered[key] = first
+    return list(deals.values())
+
+
+def backtest(
+    deals: Iterable[ClosedDeal], stage: str, configured: float, weight: float
+) -> tuple[int, float, float]:
+    """(n scored, Σ squared error with `configured`, Σ squared error with the calibrated value
+    known when each deal entered `stage`), over the closed deals that reached it."""
+    scored = sorted((d for d in deals if stage in d.reached and stage in d.entered),
+                    key=lambda d: d.closed_at)  # fmt: skip
+    times = [d.closed_at for d in scored]
+    wins = [0, *accumulate(1 if d.won else 0 for d in scored)]
+    fixed = configured / 100
+    sum_stage = sum_calibrated = 0.0
+    for deal in scored:
+        known = bisect_left(times, deal.entered[stage])  # closed strictly before it entered
+        value = posterior(wins[known], known, configured, weight)
+        predicted = fixed if value is None else value / 100
+        outcome = 1.0 if deal.won else 0.0
+        sum_stage += (fixed - outcome) ** 2
+        sum_calibrated += (predicted - outcome) ** 2
+    return len(scored), sum_stage, sum_calibrated
+
+
+def calibration(store: Store, ctx: Context, weight: float, in_use: str = "stage") -> Calibration:
+    """One row per open stage, the back-test's Brier scores and the recommendation."""
+    pipeline = ctx.pipeline
+    deals = closed_deals(store, pipeline)
+    rows: list[CalibrationRow] = []
+    total_n, total_stage, total_calibrated = 0, 0.0, 0.0
+    for stage in pipeline.open_stages:
+        reached = [d for d in deals if stage.key in d.reached]
+        won = sum(1 for d in reached if d.won)
+        closed = len(reached)
+        value = posterior(won, closed, stage.probability, weight)
+        n, sum_stage, sum_calibrated = backtest(reached, stage.key, stage.probability, weight)
+        total_n, total_stage = total_n + n, total_stage + sum_stage
+        total_calibrated += sum_calibrated
+        rows.append(CalibrationRow(
+            stage.key, stage.label(ctx.language), float(stage.probability), won, closed,
+            _pct(100 * won / closed) if closed else None,
+            _pct(stage.probability if value is None else value), n,
+            _brier(sum_stage, n), _brier(sum_calibrated, n),
+        ))  # fmt: skip
+    better = total_n > 0 and total_calibrated < total_stage
+    recommended = "calibrated" if better and total_n >= MIN_SCORED else "stage"
+    return Calibration(ctx.now, rows, recommended, weight, total_n, _brier(total_stage, total_n),
+                       _brier(total_calibrated, total_n), in_use)  # fmt: skip
+
+
+def _pct(value: float) -> float:
+    return round(value, 2)
+
+
+def _brier(total: float, n: int) -> float | None:
+    return round(total / n, 6) if n else None
