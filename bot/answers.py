@@ -31,9 +31,22 @@ class Reply:
         return render(self.result, style_for(self.settings))
 
 
-def context_for(settings: Settings, now: datetime, user: str | None = None) -> Context:
-    """The analytics context of one question (`user`: the Slack user asking, for `mine`)."""
+def context_for(
+    settings: Settings, now: datetime, user: str | None = None, store: Store | None = None
+) -> Context:
+    """The analytics context of one question (`user`: the Slack user asking, for `mine`).
+
+    With `[forecast] probabilities = "calibrated"` and the `store`, deals without their own
+    probability are weighted with the stage probabilities calibrated on the store's history.
+    """
     config = settings.config
+    calibrated = None
+    if store is not None and config.forecast.probabilities == "calibrated":
+        from bot.analytics.calibration import calibrated_probabilities
+
+        calibrated = calibrated_probabilities(
+            store, settings.pipeline, config.forecast.prior_weight
+        )
     return Context(
         pipeline=settings.pipeline,
         tz=settings.tz,
@@ -47,6 +60,9 @@ def context_for(settings: Settings, now: datetime, user: str | None = None) -> C
             source_name(raw) for raw in config.sources if "next_step" in (raw.get("fields") or {})
         ),
         days_off=settings.days_off,
+        calibrated=calibrated,
+        prior_weight=config.forecast.prior_weight,
+        probabilities=config.forecast.probabilities,
     )
 
 
@@ -63,5 +79,5 @@ def ask(settings: Settings, store: Store, question: str | Query, now: datetime,
     Raises `UnknownQuery` for words that name no query, or arguments an answer cannot use.
     """
     query = parse(question) if isinstance(question, str) else question
-    ctx = context_for(settings, now, user)
+    ctx = context_for(settings, now, user, store)
     return Reply(query, answer(query, store, ctx), settings, ctx)

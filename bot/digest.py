@@ -67,7 +67,7 @@ class Digest:
 
 
 def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
-    ctx = context_for(settings, now)
+    ctx = context_for(settings, now, store=store)
     pipeline = settings.pipeline
     since = ctx.now - WEEK
     before = store.stage_totals_at(since)

@@ -210,6 +210,98 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.amount": {"en": "Amount", "fr": "Montant"},
     "col.weighted": {"en": "Weighted", "fr": "Pondéré"},
     "col.range": {"en": "Likely range (P10–P90)", "fr": "Fourchette probable (P10–P90)"},
+    "col.configured": {"en": "Configured", "fr": "Configurée"},
+    "col.history": {"en": "Your history", "fr": "Votre historique"},
+    "col.observed": {"en": "Observed", "fr": "Observée"},
+    "col.calibrated": {"en": "Calibrated", "fr": "Calibrée"},
+    "col.forecast_then": {"en": "Forecast on the 1st", "fr": "Prévu le 1er"},
+    "col.won": {"en": "Won", "fr": "Gagné"},
+    "col.in_range": {"en": "In range", "fr": "Dans la fourchette"},
+    "calibration.title": {
+        "en": "Stage probabilities against your history",
+        "fr": "Probabilités d'étape face à votre historique",
+    },
+    "calibration.line": {
+        "en": "{stage}: configured {configured}, your history {won} won of {closed} closed → "
+        "{calibrated}",
+        "fr": "{stage} : configuré {configured}, votre historique {won} gagnées sur {closed} "
+        "conclues → {calibrated}",
+    },
+    "calibration.history": {
+        "en": "{won} won of {closed} closed",
+        "fr": "{won} gagnées sur {closed} conclues",
+    },
+    "calibration.explain": {
+        "en": "Calibrated = your won deals plus the configured probability counted as {weight} "
+        "deals, over your closed deals plus {weight}: with little history it stays near what "
+        "you configured.",
+        "fr": "Calibrée = vos affaires gagnées plus la probabilité configurée comptée pour "
+        "{weight} affaires, sur vos affaires conclues plus {weight} : avec peu d'historique elle "
+        "reste proche de ce que vous avez configuré.",
+    },
+    "calibration.backtest": {
+        "en": "Tested in time order on {n} passages of closed deals through a stage (each "
+        "judged with only what was known then): Brier score {stage} with the configured "
+        "probabilities, {calibrated} with the calibrated ones (0 is perfect, lower is better).",
+        "fr": "Testé dans l'ordre chronologique sur {n} passages d'affaires conclues par une étape "
+        "(chacune jugée avec ce qu'on savait alors) : score de Brier {stage} avec les "
+        "probabilités configurées, {calibrated} avec les calibrées (0 = parfait, plus bas = "
+        "mieux).",
+    },
+    "calibration.backtest_none": {
+        "en": "No closed deal to test the probabilities against yet.",
+        "fr": "Aucune affaire conclue pour tester les probabilités pour l'instant.",
+    },
+    "calibration.recommend.calibrated": {
+        "en": "Recommendation: use the calibrated probabilities (`probabilities = "
+        '"calibrated"` under `[forecast]` in pipeline.toml).',
+        "fr": "Recommandation : utilisez les probabilités calibrées (`probabilities = "
+        '"calibrated"` sous `[forecast]` dans pipeline.toml).',
+    },
+    "calibration.recommend.stage": {
+        "en": "Recommendation: keep the configured probabilities{reason}.",
+        "fr": "Recommandation : gardez les probabilités configurées{reason}.",
+    },
+    "calibration.too_few": {
+        "en": " (too little history: {n} passages tested, {min} needed)",
+        "fr": " (trop peu d'historique : {n} passages testés, il en faut {min})",
+    },
+    "calibration.in_use.stage": {
+        "en": "Weighted amounts use the configured probabilities now.",
+        "fr": "Les montants pondérés utilisent aujourd'hui les probabilités configurées.",
+    },
+    "calibration.in_use.calibrated": {
+        "en": "Weighted amounts use the calibrated probabilities now.",
+        "fr": "Les montants pondérés utilisent aujourd'hui les probabilités calibrées.",
+    },
+    "accuracy.title": {"en": "Forecast accuracy", "fr": "Précision des prévisions"},
+    "accuracy.summary": {
+        "en": "Average gap between forecast and won (MAE): {mae} · won within the likely range: "
+        "{within} month(s) of {n}",
+        "fr": "Écart moyen entre prévu et gagné (MAE) : {mae} · gagné dans la fourchette "
+        "probable : {within} mois sur {n}",
+    },
+    "accuracy.lookahead": {
+        "en": "* some close dates have no history going back that far: today's value was used, "
+        "so that month's forecast may look better than it was.",
+        "fr": "* certaines dates de clôture n'ont pas d'historique aussi ancien : leur valeur "
+        "d'aujourd'hui a servi, la prévision de ce mois peut paraître meilleure qu'elle ne "
+        "l'était.",
+    },
+    "accuracy.yes": {"en": "yes", "fr": "oui"},
+    "accuracy.no": {"en": "no", "fr": "non"},
+    "digest.accuracy": {
+        "en": "Last month ({month}): forecast {forecast} on the 1st (likely {low} – {high}), "
+        "won {won}.",
+        "fr": "Le mois dernier ({month}) : {forecast} prévus le 1er (probablement {low} – "
+        "{high}), {won} gagnés.",
+    },
+    "digest.calibration": {
+        "en": "Your history forecasts better than the configured probabilities: see "
+        "`/pipeline calibration`.",
+        "fr": "Votre historique prévoit mieux que les probabilités configurées : voir "
+        "`/pipeline calibrage`.",
+    },
     "range": {"en": "{low} – {high}", "fr": "{low} – {high}"},
     "slack.range": {"en": "likely {low} – {high}", "fr": "probablement {low} – {high}"},
     "col.stalled": {"en": "Stalled", "fr": "Bloquées"},
@@ -510,6 +602,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "les statuts du gestionnaire de tâches qu'aucune étape ne reconnaît",
     },
     "help.help": {"en": "this list", "fr": "cette liste"},
+    "help.calibration": {
+        "en": "stage probabilities checked against your closed deals",
+        "fr": "les probabilités d'étape vérifiées sur vos affaires conclues",
+    },
+    "help.accuracy": {
+        "en": "past forecasts against what was won, month by month (default 6 months)",
+        "fr": "les prévisions passées face à ce qui a été gagné, mois par mois (6 mois par défaut)",
+    },
     # --- hygiene, holidays, snooze until, charts (issue 13) ---
     "help.hygiene": {
         "en": "open deals whose record needs tidying",

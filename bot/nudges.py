@@ -260,7 +260,7 @@ def owner_of(deal: StalledDeal, message: Outgoing) -> str:
 def run_pass(settings: Settings, store: Store, client: WebClient, now: datetime, *,
              holder: str | None = None) -> PassResult:  # fmt: skip
     """One complete nudge pass under the `nudges` lease (raises `LeaseBusy`, `PassStopped`)."""
-    ctx = context_for(settings, now)
+    ctx = context_for(settings, now, store=store)
     with held(store, LEASE_JOB, LEASE_TTL, holder=holder) as lease:
         recipients = Recipients(settings.config.people, email_lookup(client))
         try:

@@ -174,6 +174,20 @@ def _hygiene(store: Store, ctx: Context, args: str) -> Any:
     return analytics.hygiene(store, ctx)
 
 
+def _calibration(store: Store, ctx: Context, args: str) -> Any:
+    from bot.analytics.calibration import calibration
+
+    return calibration(store, ctx, ctx.prior_weight, ctx.probabilities)
+
+
+def _accuracy(store: Store, ctx: Context, args: str) -> Any:
+    from bot.analytics.accuracy import accuracy
+
+    months = number_arg(args, 1, MAX_MONTHS, DEFAULT_MONTHS) or DEFAULT_MONTHS
+    return accuracy(store, ctx, months, prior_weight=ctx.prior_weight,
+                    probabilities=ctx.probabilities)  # fmt: skip
+
+
 def _help(store: Store, ctx: Context, args: str) -> Help:
     return Help(
         [(spec.usage, spec.french, t(spec.description, ctx.language)) for spec in QUERIES.values()]
@@ -198,6 +212,9 @@ QUERIES: dict[str, QuerySpec] = {
         QuerySpec("mine", "moi", "mine", "help.mine", _mine),
         QuerySpec("unmapped", "non-classés", "unmapped", "help.unmapped", _unmapped),
         QuerySpec("hygiene", "hygiène", "hygiene", "help.hygiene", _hygiene),
+        QuerySpec("calibration", "calibrage", "calibration", "help.calibration", _calibration),
+        QuerySpec("accuracy", "précision", "accuracy [MONTHS]", "help.accuracy", _accuracy, True,
+                  _needs_months),
         QuerySpec("help", "aide", "help", "help.help", _help),
     )
 }  # fmt: skip

@@ -257,6 +257,15 @@ def m007_field_changes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_field_changes_field_at ON field_changes(field, at, deal_id)")
 
 
+@migrations()
+def m008_forecast_indexes(db: sqlite_utils.Database) -> None:
+    """`accuracy`: the deals expected to close in a month, found by their close date (then
+    their stay at the month's start by the (deal_id, at) index)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_deals_expected_close ON deals(expected_close, removed)"
+    )
+
+
 #: Deal fields whose changes `field_changes` keeps, and how their values are typed.
 FIELD_TYPES: dict[str, type] = {
     "amount": float,
@@ -892,6 +901,57 @@ class Store:
                 list(current),
             )
         )
+
+    def open_at(self, moment: str, open_stages: Sequence[str], close_from: str,
+                close_before: str) -> list[dict[str, Any]]:  # fmt: skip
+        """Live deals in one of `open_stages` at `moment` (their stay then) that may have been
+        expected to close in [close_from, close_before) then: today's close date is in it, or
+        the close date has a history. Each with `stage_then`."""
+        if not open_stages:
+            return []
+        marks = ",".join("?" * len(open_stages))
+        columns = (
+            "d.id, d.amount, d.expected_close, d.probability, d.first_seen, d.started, d.source, "
+            "e.to_stage AS stage_then"
+        )
+        stay = (
+            f"e.deal_id = d.id AND e.to_stage IN ({marks}) AND e.at <= ? "
+            "AND (e.left_at IS NULL OR e.left_at > ?)"
+        )
+        return self.rows(
+            f"SELECT {columns} FROM deals d JOIN stage_events e ON {stay} "
+            "WHERE d.expected_close >= ? AND d.expected_close < ? AND d.removed = 0 "
+            f"UNION SELECT {columns} FROM (SELECT DISTINCT deal_id FROM field_changes "
+            "WHERE field = 'expected_close') f JOIN deals d ON d.id = f.deal_id "
+            f"JOIN stage_events e ON {stay} WHERE d.removed = 0",
+            (*open_stages, moment, moment, close_from, close_before, *open_stages, moment,
+             moment),
+        )  # fmt: skip
+
+    def won_between(self, won_stages: Sequence[str], start: str, end: str
+                    ) -> list[tuple[str, float | None]]:  # fmt: skip
+        """(deal_id, amount) of each live deal that reached a won stage in [start, end)."""
+        if not won_stages:
+            return []
+        marks = ",".join("?" * len(won_stages))
+        return list(
+            self.conn.execute(
+                "SELECT d.id, d.amount FROM deals d WHERE d.removed = 0 AND d.id IN "
+                f"(SELECT deal_id FROM stage_events WHERE to_stage IN ({marks}) "
+                "AND at >= ? AND at < ?)",
+                (*won_stages, start, end),
+            )
+        )
+
+    def mark_field_history(self, source: str) -> None:
+        """Remember that `source` gives the tool's own field history (not only snapshots)."""
+        self.set_meta(f"field_history:{source}", "tool")
+
+    def sources_with_field_history(self) -> set[str]:
+        return {
+            row[0].removeprefix("field_history:")
+            for row in self.conn.execute("SELECT key FROM meta WHERE key LIKE 'field_history:%'")
+        }
 
     def entered_between(self, stages: Sequence[str], start: datetime,
                         end: datetime) -> list[dict[str, Any]]:  # fmt: skip

@@ -128,6 +128,9 @@ def sync_source(
         result.warnings.extend(adapter.warnings)
         result.rows = adapter.rows
     values: dict[str, str | None] = {"last_attempt": iso(started)}
+    if result.ok and adapter.has_field_history:
+        with store.transaction():
+            store.mark_field_history(name)
     if result.ok:
         values.update(bookmark=iso(started), last_success=iso(started), last_error=None)
         if result.full:

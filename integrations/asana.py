@@ -134,6 +134,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         "name": str, "assignee": dict, "created_at": str, "modified_at": str, "due_on": str,
         "completed": bool, "memberships": [dict], "custom_fields": [dict], "permalink_url": str,
     }  # fmt: skip
+    has_field_history = True
 
     def connect(self) -> None:
         self.http = self.http_client(

@@ -228,6 +228,8 @@ class Adapter(ABC, Generic[S]):
     secret_names: ClassVar[tuple[str, ...]] = ()
     #: True when `Task.history` comes from the tool itself (real times of every move).
     has_history: ClassVar[bool] = False
+    #: True when `Task.field_history` comes from the tool itself (every change since creation).
+    has_field_history: ClassVar[bool] = False
     #: True when every fetch returns every live task (a sheet): each sync is then a full one,
     #: written in one transaction, and rows missing from it are marked removed.
     snapshot: ClassVar[bool] = False

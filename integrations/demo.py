@@ -12,7 +12,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from typing import Any, ClassVar
 
-from integrations.base import Adapter, SourceSettings, StatusChange, Task, register
+from integrations.base import (
+    Adapter,
+    FieldChange,
+    SourceSettings,
+    StatusChange,
+    Task,
+    register,
+)
 
 
 class DemoSettings(SourceSettings):
@@ -25,6 +32,7 @@ class DemoAdapter(Adapter[DemoSettings]):
     kind: ClassVar[str] = "demo"
     settings_model: ClassVar[type[SourceSettings]] = DemoSettings
     has_history: ClassVar[bool] = True
+    has_field_history: ClassVar[bool] = True
     snapshot: ClassVar[bool] = True
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
@@ -50,6 +58,11 @@ def demo_task(row: dict[str, Any], today: date) -> Task:
                                     from_status=previous))  # fmt: skip
         previous = status
     close = row.get("expected_close")
+    changes = [
+        FieldChange(moment(offset, hour), name, _value(name, before, today),
+                    _value(name, after, today))
+        for offset, hour, name, before, after in row.get("changes", [])
+    ]  # fmt: skip
     return Task(
         id=row["id"],
         title=row["title"],
@@ -66,4 +79,14 @@ def demo_task(row: dict[str, Any], today: date) -> Task:
         lost_reason=row.get("lost_reason"),
         url=row["url"],
         history=history,
+        field_history=changes,
     )
+
+
+def _value(name: str, value: Any, today: date) -> float | date | str | None:
+    """A field-history value of the demo file: close dates are day offsets, amounts numbers."""
+    if value is None:
+        return None
+    if name == "expected_close":
+        return today + timedelta(days=int(value))
+    return float(value) if name in ("amount", "probability") else str(value)

@@ -118,6 +118,7 @@ class JiraAdapter(Adapter[JiraSettings]):
     task_title_key = "key"
     task_shape = {"id": str, "fields": dict}
     task_noun = "issue"
+    has_field_history = True
 
     def connect(self) -> None:
         credentials = f"{self.secrets['JIRA_EMAIL']}:{self.secrets['JIRA_API_TOKEN']}"

@@ -154,6 +154,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         "url": str, "closed": bool, "customFieldItems": [dict],
     }  # fmt: skip
     task_noun = "card"
+    has_field_history = True
     #: Trello's maximum page of actions; a shorter page is the last one.
     actions_page_size: ClassVar[int] = 1000
     #: Cards per page (newest first); a shorter page is the last one.

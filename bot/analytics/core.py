@@ -74,6 +74,8 @@ class Context:
     people: Mapping[str, str] = field(default_factory=dict)  # `[people]`: owner → Slack user ID
     #: open stage → calibrated percent when `[forecast] probabilities = "calibrated"`
     calibrated: Mapping[str, float] | None = None
+    prior_weight: float = 10.0  # `[forecast] prior_weight`
+    probabilities: str = "stage"  # `[forecast] probabilities`
 
     @cached_property
     def weighting(self) -> Weighting:

@@ -31,7 +31,7 @@ def nudge(settings: Settings, args: argparse.Namespace) -> int:
     if getattr(args, "dry_run", False):
         store = open_store(settings)
         try:
-            ctx = context_for(settings, now)
+            ctx = context_for(settings, now, store=store)
             plan = plan_nudges(settings, store, ctx, Recipients(settings.config.people, None),
                                dry_run=True)  # fmt: skip
         finally:

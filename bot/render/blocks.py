@@ -32,10 +32,12 @@ from bot.analytics import (
     Totals,
     Unmapped,
 )
+from bot.analytics.accuracy import Accuracy
+from bot.analytics.calibration import Calibration
 from bot.home import Home, totals_of
 from bot.i18n import t
 from bot.query import Help
-from bot.render.money import days_text, money, month_name, percent, short_date
+from bot.render.money import days_text, money, month_name, number, percent, short_date
 from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listeners
     MAX_ACTION_ELEMENTS,
     MAX_BUTTON_TEXT,
@@ -587,6 +589,52 @@ def hygiene_blocks(result: Hygiene, style: BlockStyle) -> Blocks:
     blocks += [section(hygiene_line(deal, style)) for deal in shown]
     if more:
         blocks.append(more)
+    return blocks
+
+
+@renderer(Calibration)
+def calibration_blocks(result: Calibration, style: BlockStyle) -> Blocks:
+    """A line per stage in the sales manager's words, then the back-test and what to do."""
+    from bot.render.text import calibration_lines
+
+    lang = style.language
+    lines = calibration_lines(result, lang)
+    stages, rest = (
+        lines[: len(result.stages)],
+        [line for line in lines[len(result.stages) :] if line],
+    )
+    explain = t("calibration.explain", lang, weight=number(result.prior_weight, lang))
+    return [
+        header(t("calibration.title", lang)),
+        _as_of_line(result, style),
+        *_packed([esc(line) for line in stages], style, MAX_MESSAGE_BLOCKS - 6),
+        divider(),
+        section(esc("\n".join(rest))),
+        context(esc(explain)),
+    ]
+
+
+@renderer(Accuracy)
+def accuracy_blocks(result: Accuracy, style: BlockStyle) -> Blocks:
+    lang = style.language
+
+    def line(m: Any) -> str:
+        mark = " *" if m.lookahead else ""
+        within = "✅" if m.low <= m.won <= m.high else "❌"
+        facts = " · ".join((
+            labelled(t("col.forecast_then", lang), style.money(m.forecast), lang),
+            t("slack.range", lang, low=style.money(m.low), high=style.money(m.high)),
+            labelled(t("col.won", lang), style.money(m.won), lang),
+        ))  # fmt: skip
+        return f"{within} *{esc(month_name(m.month, lang))}{mark}* — {facts}"
+
+    blocks: Blocks = [header(t("accuracy.title", lang)), _as_of_line(result, style)]
+    blocks += _packed([line(m) for m in result.months], style, MAX_MESSAGE_BLOCKS - 5)
+    summary = t("accuracy.summary", lang, mae=style.money(result.mae),
+                within=result.within_range, n=len(result.months))  # fmt: skip
+    blocks += [divider(), section(esc(summary))]
+    if any(m.lookahead for m in result.months):
+        blocks.append(context(esc(t("accuracy.lookahead", lang))))
     return blocks
 
 

@@ -22,6 +22,8 @@ from bot.analytics import (
     Totals,
     Unmapped,
 )
+from bot.analytics.accuracy import Accuracy
+from bot.analytics.calibration import Calibration
 from bot.query import Help, Query
 from bot.render.registry import Registry
 
@@ -327,4 +329,55 @@ def _hygiene(result: Hygiene) -> dict[str, Any]:
             for d in result.deals
         ],
         "counts": dict(result.counts),
+    }
+
+
+@converter(Calibration)
+def _calibration(result: Calibration) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "stages": [
+            {
+                "key": r.key,
+                "label": r.label,
+                "configured": r.configured,
+                "won": r.won,
+                "closed": r.closed,
+                "observed": r.observed,
+                "calibrated": r.calibrated,
+                "n_scored": r.n_scored,
+                "brier_stage": r.brier_stage,
+                "brier_calibrated": r.brier_calibrated,
+            }
+            for r in result.stages
+        ],  # fmt: skip
+        "recommended": result.recommended,
+        "prior_weight": result.prior_weight,
+        "n_scored": result.n_scored,
+        "brier_stage": result.brier_stage,
+        "brier_calibrated": result.brier_calibrated,
+        "probabilities": result.in_use,
+    }
+
+
+@converter(Accuracy)
+def _accuracy(result: Accuracy) -> dict[str, Any]:
+    return {
+        "as_of": stamp(result.as_of),
+        "months": [
+            {
+                "month": m.month,
+                "forecast": m.forecast,
+                "low": m.low,
+                "high": m.high,
+                "won": m.won,
+                "lookahead": m.lookahead,
+                "count": m.count,
+                "won_count": m.won_count,
+            }
+            for m in result.months
+        ],  # fmt: skip
+        "mae": result.mae,
+        "within_range": result.within_range,
+        "probabilities": result.probabilities,
     }

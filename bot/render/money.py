@@ -71,11 +71,13 @@ def month_name(key: str, language: str) -> str:
     return f"{_MONTHS.get(language, _MONTHS['en'])[int(month) - 1]} {year}"
 
 
-def percent(fraction: float | None, language: str) -> str:
-    """`0.25` → `25%` / `25 %`; None → `—`."""
+def percent(fraction: float | None, language: str, decimals: int | None = None) -> str:
+    """`0.25` → `25%` / `25 %`; None → `—`; `decimals` fixes the digits after the mark."""
     if fraction is None:
         return "—"
-    value = number(fraction * 100, language, 0 if (fraction * 100).is_integer() else 1)
+    if decimals is None:
+        decimals = 0 if (fraction * 100).is_integer() else 1
+    value = number(fraction * 100, language, decimals)
     return f"{value}\u00a0%" if language == "fr" else f"{value}%"
 
 

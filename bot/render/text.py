@@ -22,9 +22,11 @@ from bot.analytics import (
     Totals,
     Unmapped,
 )
+from bot.analytics.accuracy import Accuracy
+from bot.analytics.calibration import MIN_SCORED, Calibration
 from bot.i18n import t
 from bot.query import Help
-from bot.render.money import days_text, money, month_name, percent, short_date
+from bot.render.money import days_text, money, month_name, number, percent, short_date
 from bot.render.registry import Registry
 
 MAX_ROWS = 25
@@ -365,3 +367,73 @@ def hygiene_counts(counts: Mapping[str, int], language: str, sep: str = " · ") 
         for code, n in counts.items()
         if n
     )
+
+
+def pct_text(value: float | None, language: str) -> str:
+    """A percentage with one decimal: `41,0 %` / `41.0%` (— when unknown)."""
+    return percent(None if value is None else value / 100, language, decimals=1)
+
+
+def calibration_lines(result: Calibration, language: str) -> list[str]:
+    """The sentences a sales manager reads: one per stage, the back-test, the recommendation."""
+    lines = [
+        t("calibration.line", language, stage=r.label, configured=pct_text(r.configured, language),
+          won=r.won, closed=r.closed, calibrated=pct_text(r.calibrated, language))
+        for r in result.stages
+    ]  # fmt: skip
+    lines.append("")
+    if result.n_scored:
+        lines.append(t("calibration.backtest", language, n=result.n_scored,
+                       stage=brier_text(result.brier_stage, language),
+                       calibrated=brier_text(result.brier_calibrated, language)))  # fmt: skip
+    else:
+        lines.append(t("calibration.backtest_none", language))
+    if result.recommended == "calibrated":
+        lines.append(t("calibration.recommend.calibrated", language))
+    else:
+        reason = ""
+        if result.n_scored < MIN_SCORED:
+            reason = t("calibration.too_few", language, n=result.n_scored, min=MIN_SCORED)
+        lines.append(t("calibration.recommend.stage", language, reason=reason))
+    lines.append(t(f"calibration.in_use.{result.in_use}", language))
+    return lines
+
+
+def brier_text(value: float | None, language: str) -> str:
+    return "—" if value is None else number(value, language, 4)
+
+
+@renderer(Calibration)
+def _calibration(result: Calibration, style: Style) -> str:
+    lang = style.language
+    rows = [
+        [r.label, pct_text(r.configured, lang),
+         t("calibration.history", lang, won=r.won, closed=r.closed),
+         pct_text(r.observed, lang), pct_text(r.calibrated, lang)]
+        for r in result.stages
+    ]  # fmt: skip
+    cols = ("col.stage", "col.configured", "col.history", "col.observed", "col.calibrated")
+    body = table([t(c, lang) for c in cols], rows, right=(1, 3, 4))
+    explain = t("calibration.explain", lang, weight=number(result.prior_weight, lang))
+    return "\n".join([as_of_line(t("calibration.title", lang), result.as_of, style), "", body,
+                      "", *calibration_lines(result, lang), explain])  # fmt: skip
+
+
+@renderer(Accuracy)
+def _accuracy(result: Accuracy, style: Style) -> str:
+    lang = style.language
+    yes, no = t("accuracy.yes", lang), t("accuracy.no", lang)
+    rows = [
+        [month_name(m.month, lang) + (" *" if m.lookahead else ""), style.money(m.forecast),
+         t("range", lang, low=style.money(m.low), high=style.money(m.high)), style.money(m.won),
+         yes if m.low <= m.won <= m.high else no]
+        for m in result.months
+    ]  # fmt: skip
+    cols = ("col.month", "col.forecast_then", "col.range", "col.won", "col.in_range")
+    lines = [as_of_line(t("accuracy.title", lang), result.as_of, style), "",
+             table([t(c, lang) for c in cols], rows, right=(1, 2, 3)), "",
+             t("accuracy.summary", lang, mae=style.money(result.mae),
+               within=result.within_range, n=len(result.months))]  # fmt: skip
+    if any(m.lookahead for m in result.months):
+        lines.append(t("accuracy.lookahead", lang))
+    return "\n".join(lines)

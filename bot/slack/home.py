@@ -61,7 +61,7 @@ def build_view(deps: Deps, user: str) -> dict[str, Any]:
     try:
         store = deps.open_store()
         try:
-            data = gather(store, context_for(settings, deps.now(), user))
+            data = gather(store, context_for(settings, deps.now(), user, store))
         finally:
             store.close()
     except Exception as exc:  # the user sees what failed; the traceback goes to the log
