@@ -16,6 +16,8 @@ from slack_sdk import WebClient
 
 from bot import analytics
 from bot.analytics import Context, FunnelStage, Hygiene, MonthBucket, StalledDeal
+from bot.analytics.accuracy import AccuracyMonth, accuracy
+from bot.analytics.calibration import calibration
 from bot.answers import context_for
 from bot.i18n import t
 from bot.render.money import money, month_name, number, short_date
@@ -64,6 +66,8 @@ class Digest:
     forecast: list[MonthBucket] = field(default_factory=list)
     bottleneck: FunnelStage | None = None
     hygiene: Hygiene | None = None
+    last_month: AccuracyMonth | None = None  # last month's forecast on the 1st against won
+    recommend_calibrated: bool = False  # `calibration` recommends calibrated, not yet in use
 
 
 def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
@@ -103,7 +107,11 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         forecast=analytics.forecast(store, ctx, months=2).months,
         bottleneck=_bottleneck(store, ctx),
         hygiene=analytics.hygiene(store, ctx),
-    )
+        last_month=accuracy(store, ctx, 1, prior_weight=ctx.prior_weight,
+                            probabilities=ctx.probabilities).months[-1],
+        recommend_calibrated=ctx.probabilities != "calibrated"
+        and calibration(store, ctx, ctx.prior_weight).recommended == "calibrated",
+    )  # fmt: skip
 
 
 def _bottleneck(store: Store, ctx: Context) -> FunnelStage | None:
@@ -171,6 +179,14 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
           amount=money(m.amount, cur, lang), weighted=money(m.weighted, cur, lang))
         for m in digest.forecast
     )  # fmt: skip
+    month = digest.last_month
+    if month is not None:
+        forecast.append(t("digest.accuracy", lang, month=month_name(month.month, lang),
+                          forecast=money(month.forecast, cur, lang),
+                          low=money(month.low, cur, lang), high=money(month.high, cur, lang),
+                          won=money(month.won, cur, lang)))  # fmt: skip
+    if digest.recommend_calibrated:
+        forecast.append(t("digest.calibration", lang))
     out.append("\n".join(forecast))
 
     stalled = [t("digest.stalled", lang, count=digest.stalled_count)]
