@@ -195,18 +195,14 @@ def calibration(store: Store, ctx: Context, weight: float, in_use: str = "stage"
         total_calibrated += sum_calibrated
         rows.append(CalibrationRow(
             stage.key, stage.label(ctx.language), float(stage.probability), won, closed,
-            _pct(100 * won / closed) if closed else None,
-            _pct(stage.probability if value is None else value), n,
+            100 * won / closed if closed else None,
+            stage.probability if value is None else value, n,
             _brier(sum_stage, n), _brier(sum_calibrated, n),
         ))  # fmt: skip
     better = total_n > 0 and total_calibrated < total_stage
     recommended = "calibrated" if better and total_n >= MIN_SCORED else "stage"
     return Calibration(ctx.now, rows, recommended, weight, total_n, _brier(total_stage, total_n),
                        _brier(total_calibrated, total_n), in_use)  # fmt: skip
-
-
-def _pct(value: float) -> float:
-    return round(value, 2)
 
 
 def _brier(total: float, n: int) -> float | None:

@@ -91,7 +91,9 @@ def _gridded(deals: list[tuple[int, float]]) -> tuple[int, int]:
     start = max(0.0, mean - WINDOW_SIGMAS * sigma)
     end = min(float(total), mean + WINDOW_SIGMAS * sigma)
     size = GRID
-    step = max(1.0, (end - start) / (size - 1))
+    # a tenth of the grid is left free: rounding may carry the extreme sums past the window,
+    # and they must not wrap round onto the other end
+    step = max(1.0, (end - start) / (size * 0.9))
     groups: dict[float, dict[int, int]] = {}
     shift = 0.0
     for cents, p in deals:
@@ -108,7 +110,7 @@ def _gridded(deals: list[tuple[int, float]]) -> tuple[int, int]:
             for units, count in by_units.items():
                 log_char += count * table[(k * units) % size]
     mass = np.fft.ifft(np.exp(log_char)).real.clip(min=0)
-    first = math.floor((start - shift) / step)
+    first = math.floor((start - shift) / step) - size // 20
     order = (k + first) % size  # index of the grid sum `first + i` (modulo size)
     cumulative = np.cumsum(mass[order])
     cumulative /= cumulative[-1]
