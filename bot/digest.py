@@ -180,7 +180,7 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
         for m in digest.forecast
     )  # fmt: skip
     month = digest.last_month
-    if month is not None:
+    if month is not None and (month.count or month.won_count):  # nothing forecast nor won: no line
         forecast.append(t("digest.accuracy", lang, month=month_name(month.month, lang),
                           forecast=money(month.forecast, cur, lang),
                           low=money(month.low, cur, lang), high=money(month.high, cur, lang),

@@ -301,3 +301,28 @@ def test_accuracy_rebuilds_the_forecast_of_each_month_from_stage_and_field_histo
     assert set(body["months"][0]) >= {"month", "forecast", "low", "high", "won", "lookahead"}
     assert (body["mae"], body["within_range"]) == (6500.0, 2)
     assert json.loads(json.dumps(body)) == body
+
+
+def test_digest_says_last_month_and_when_calibration_recommends_it(tmp_path: Path) -> None:
+    """Twelve deals won straight from qualification, one after another in April (configured
+    10 %): the calibrated values, learning from each win, score better, so the digest says so;
+    and April's line: three of them were open on April 1st, expected in April (3 × 1,000 € ×
+    10 %), and all twelve were won in April."""
+    store = Store(tmp_path / "p.db")
+    deals = []
+    for n in range(12):
+        opened = f"2026-03-{28 + n % 3:02d}T09:00" if n < 3 else f"2026-04-{2 + n:02d}T09:00"
+        won = f"2026-04-{2 + n:02d}T15:00"
+        deals.append(task(f"W{n}", WON, (opened, Q), (won, WON), amount=1000.0,
+                          expected_close=date(2026, 4, 20)))  # fmt: skip
+    load(store, PIPELINE, deals, now=at("2026-03-25T10:00"))  # seen before April: dates known
+    from bot.digest import sections
+
+    settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")
+    digest = build_digest(settings, store, datetime(2026, 5, 4, 9, tzinfo=PARIS))
+    assert digest.last_month is not None and digest.recommend_calibrated
+    _, parts = sections(digest, settings)
+    text = "\n".join(parts)
+    assert ("Last month (Apr 2026): forecast €300 on the 1st (likely €0 – €1,000), won €12,000."
+            in text)  # fmt: skip
+    assert "Your history forecasts better than the configured probabilities" in text

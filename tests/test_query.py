@@ -13,7 +13,7 @@ FRENCH = {
     "résumé": "summary", "bloqués": "stalled", "prévision": "forecast", "entonnoir": "funnel",
     "charge": "owners", "perdus": "lost", "affaire": "deal", "changements": "changes",
     "étape": "stage", "responsable": "owner", "moi": "mine", "non-classés": "unmapped",
-    "aide": "help", "hygiène": "hygiene",
+    "aide": "help", "hygiène": "hygiene", "calibrage": "calibration", "précision": "accuracy",
 }  # fmt: skip
 
 
