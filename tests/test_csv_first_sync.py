@@ -9,13 +9,13 @@ Every row must be accounted for and the summary must match the sheet added up by
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import local_server
 from tests.test_cli import cli
 
 HEADER = ["Affaire", "Société", "Commercial", "Statut", "Montant HT", "Clôture prévue"]
@@ -199,11 +199,8 @@ class Published(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def published() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Published)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(Published) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", ["/excel.csv", "/google.csv"])

@@ -6,10 +6,9 @@ Google answers the published link with a redirect to its content host; a local s
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
+from tests.helpers import local_server
 
 SHEET = "Affaire,Montant,Étape,Responsable\r\nRefonte,12 000 €,appel et devis,Marie\r\n".encode()
 
@@ -47,11 +47,8 @@ class Sheets(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def sheets() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Sheets)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(Sheets) as url:
+        yield url
 
 
 FIELDS = {"title": "Affaire", "amount": "Montant", "status": "Étape", "owner": "Responsable"}
@@ -161,11 +158,8 @@ class Feeds(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def feeds() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(Feeds) as url:
+        yield url
 
 
 def sync_feed(store: Store, url: str, when: str = "2026-03-02T08:00:00", **source: object):  # type: ignore[no-untyped-def]
