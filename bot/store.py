@@ -324,6 +324,51 @@ def m008_stage_evidence(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
+@migrations()
+def m009_owner_spellings(db: sqlite_utils.Database) -> None:
+    """`deals.owner_raw`: the owner as the source wrote it; `deals.owner` becomes the one spelling
+    shown for every owner name that differs only in case, accents or spaces (`unify_owners`)."""
+    db.table("deals").add_column("owner_raw", str)
+    db.execute("UPDATE deals SET owner_raw = owner")
+    db.execute("CREATE INDEX idx_deals_owner_raw ON deals(owner_raw, owner, removed)")
+    unify_owners(db.conn)
+
+
+def owner_spellings(conn: sqlite3.Connection) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Per owner key (`normalise`d name), the spelling shown: the one most live deals use (then,
+    on a tie, one that is neither all lower nor all upper case, single-spaced, first in order);
+    and the (raw, shown) pairs of stored deals whose shown name is not that spelling yet."""
+    used: dict[str, dict[str, float]] = {}
+    shown_now: list[tuple[str, str | None]] = []
+    for raw, owner, count, live in conn.execute(
+        "SELECT owner_raw, owner, COUNT(*), TOTAL(removed = 0) FROM deals "
+        "WHERE owner_raw IS NOT NULL GROUP BY owner_raw, owner"
+    ):
+        spellings = used.setdefault(normalise(raw), {})
+        spellings[raw] = spellings.get(raw, 0) + live + count / 1e9  # removed ones break ties
+        shown_now.append((raw, owner))
+    best = {
+        key: min(spellings, key=lambda raw: (-spellings[raw], raw in (raw.lower(), raw.upper()),
+                                             raw != " ".join(raw.split()), raw))
+        for key, spellings in used.items()
+    }  # fmt: skip
+    stale = sorted({(raw, best[normalise(raw)]) for raw, owner in shown_now
+                    if owner != best[normalise(raw)]})  # fmt: skip
+    return best, stale
+
+
+def unify_owners(conn: sqlite3.Connection) -> int:
+    """Show every deal's owner with its key's chosen spelling (`owner_spellings`): the one rule
+    that makes "Marie Dupont" and "marie  dupont" one owner in every answer. Returns the number
+    of deals whose shown owner changed."""
+    _, stale = owner_spellings(conn)
+    before = conn.total_changes
+    conn.executemany(
+        "UPDATE deals SET owner = ?2 WHERE owner_raw = ?1 AND owner IS NOT ?2", stale
+    )
+    return conn.total_changes - before
+
+
 def search_key(title: str | None, client: str | None) -> str:
     """What `deal TEXT` searches: title and client, normalised, on two lines."""
     return f"{normalise(title or '')}\n{normalise(client or '')}"
@@ -492,7 +537,7 @@ class Store:
         if not batch:
             return
         columns = list(batch[0])
-        unknown = set(columns) - set(DEAL_COLUMNS) - {"search", "visited"}
+        unknown = set(columns) - set(DEAL_COLUMNS) - {"search", "visited", "owner_raw"}
         if unknown:
             raise ValueError(f"not deal columns: {', '.join(sorted(unknown))}")
         names = ", ".join(columns)
@@ -696,6 +741,14 @@ class Store:
             "UPDATE deals SET stage = ? WHERE status_norm IS ?",
             [(stage_of(norm), norm) for norm in norms],
         )
+
+    def owner_names(self) -> dict[str, str]:
+        """Owner key (`normalise`d name) → the spelling shown for it (see `owner_spellings`)."""
+        return owner_spellings(self.conn)[0]
+
+    def unify_owners(self) -> int:
+        """After a sync wrote deals: every deal's owner shown with its key's spelling."""
+        return unify_owners(self.conn)
 
     def ensure_mapping(self, pipeline: Pipeline) -> bool:
         """Re-map every stored deal when the stage mapping changed since last time."""

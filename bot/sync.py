@@ -98,13 +98,15 @@ def sync_source(
             # `[sources.fields] status` points the status at a custom field: the tool's own
             # history tells the moves of another field, so the engine keeps its own snapshots.
             own_history = "status" not in adapter.settings.fields
+            owners = store.owner_names()  # the spelling each owner is shown with, so far
             for batch in _batches(adapter.fetch(bookmark), BATCH_SIZE):
                 if not own_history:
                     for task in batch:
                         task.history = []
                 inner = nullcontext() if single_transaction else store.transaction()
                 with inner:
-                    _store_batch(store, pipeline, name, batch, started, result, first_sync)
+                    _store_batch(store, pipeline, name, batch, started, result, first_sync,
+                                 owners)  # fmt: skip
             if adapter.snapshot and not result.fetched and not allow_empty:
                 stored = store.live_count(name)
                 if stored:
@@ -117,6 +119,8 @@ def sync_source(
                 with nullcontext() if single_transaction else store.transaction():
                     unreadable = [f"{name}:{task_id}" for task_id in adapter.unreadable]
                     result.removed = store.mark_removed(name, iso(started), keep=unreadable)
+            with nullcontext() if single_transaction else store.transaction():
+                store.unify_owners()  # new deals may make another spelling the most used
     except (StoreLocked, sqlite3.Error):
         raise  # the database, not the source: every source would fail the same way
     except Exception as exc:  # noqa: BLE001 - one source's failure must never stop the others
@@ -173,6 +177,7 @@ def _store_batch(
     started: datetime,
     result: SyncResult,
     first_sync: bool,
+    owners: dict[str, str],
 ) -> None:
     seen_at = iso(started)
     ids = [f"{source}:{t.id}" for t in tasks]
@@ -200,7 +205,7 @@ def _store_batch(
             field_at = iso(min(task.stage_entered, started))
             if field_at != last[0]:
                 store.redate_latest(deal_id, last[0], field_at, "field")
-    rows = [_deal_row(deal_id, source, task, pipeline, seen_at, before.get(deal_id))
+    rows = [_deal_row(deal_id, source, task, pipeline, seen_at, before.get(deal_id), owners)
             for deal_id, task in zip(ids, tasks, strict=True)]  # fmt: skip
     store.upsert_deals(rows)
     store.add_status_changes(snapshots)
@@ -325,8 +330,12 @@ def _deal_row(
     pipeline: Pipeline,
     seen_at: str,
     before: dict[str, Any] | None,
+    owners: dict[str, str],
 ) -> dict[str, Any]:
+    """The stored row of a task. `owner` is the spelling shown for the task's owner (`owners`,
+    filled with this spelling for an owner not seen before), `owner_raw` the tool's own."""
     owner_email = task.owner_email
+    owner = owners.setdefault(normalise(task.owner), task.owner) if task.owner else None
     if not owner_email and task.owner and "@" in task.owner:
         owner_email = task.owner  # an owner written as an e-mail address is its own e-mail
     return {
@@ -336,7 +345,8 @@ def _deal_row(
         "title": task.title,
         "client": task.client,
         "contact": task.contact,
-        "owner": task.owner,
+        "owner": owner,
+        "owner_raw": task.owner,
         "owner_email": owner_email,
         "status": task.status,
         "status_norm": normalise(task.status) if task.status else None,

@@ -7,6 +7,7 @@ import json
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,3 +249,52 @@ def test_status_map_values_may_be_stage_labels_in_either_language(agency: Path) 
     config.write_text(config.read_text().replace('"Closing"', '"Négo"'), encoding="utf-8")
     refused = cli(agency, "check")
     assert refused.returncode == 2 and "'Négo'" in refused.stderr
+
+
+# --- one owner, however it is spelled -------------------------------------------------------------
+
+OWNERS_CSV = """id;title;client;owner;status;amount;stage_entered
+1;Refonte site;Dupain;marie dupont;Appel et devis;1000;2026-01-05
+2;Campagne SEO;Martin;Marie Dupont;Appel et devis;2000;2026-01-05
+3;Audit;Leroy;MARIE  DUPONT;balle dans le camp du client;3000;2026-01-05
+4;Logo;Fleurs;Marie Dupônt;Appel et devis;4000;2026-01-05
+5;Application;Clinique;Paul Durand;Appel et devis;5000;2026-01-05
+6;Newsletter;Librairie;marie dupont;Appel et devis;6000;2026-01-05
+7;Site vitrine;Hôtel;marie dupont;travail terminé;7000;2026-01-05
+"""
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_owner_spellings_are_one_owner_everywhere(tmp_path: Path, language: str) -> None:
+    (tmp_path / "deals.csv").write_text(OWNERS_CSV, encoding="utf-8")
+    (tmp_path / "pipeline.toml").write_text(
+        f'language = "{language}"\n[slack]\nchannel = "C0TEAM"\n[people]\n"Marie Dupont" = "U1"\n'
+        '[[sources]]\nkind = "csv"\npath = "deals.csv"\n', encoding="utf-8")  # fmt: skip
+    assert cli(tmp_path, "sync").returncode == 0
+    as_of = ["--as-of", "2026-01-20"]
+
+    def ask(*words: str) -> dict[str, Any]:
+        done = cli(tmp_path, "query", *words, "--json", *as_of, env={"PIPELINE_USER": "U1"})
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout))
+
+    # "marie dupont" is written on 3 live deals, the other spellings on one each
+    owners = ask("owners")["owners"]
+    assert [(o["owner"], o["open"], o["amount"]) for o in owners] == [
+        ("marie dupont", 5, 16000.0), ("Paul Durand", 1, 5000.0)]  # fmt: skip
+    for words in (("owner", "MARIE DUPONT"), ("mine",), ("owner", "dupont")):
+        deals = ask(*words)["deals"]
+        assert sorted(d["id"] for d in deals) == ["csv:1", "csv:2", "csv:3", "csv:4", "csv:6"]
+        assert {d["owner"] for d in deals} == {"marie dupont"}
+    nudges = cli(tmp_path, "nudge", "--dry-run", *as_of).stdout
+    assert nudges.count("U1") == 1 and "Dupônt" not in nudges and "Marie Dupont" not in nudges
+    assert all(title in nudges for title in ("Refonte site", "Audit", "Logo", "Newsletter"))
+    digest = cli(tmp_path, "digest", "--dry-run", *as_of).stdout
+    assert "marie dupont" in digest and "MARIE" not in digest and "Dupônt" not in digest
+    # two more rows spelled "Marie Dupont": now the most used spelling, shown everywhere
+    with (tmp_path / "deals.csv").open("a", encoding="utf-8") as sheet:
+        sheet.write("8;Intranet;Mairie;Marie Dupont;Appel et devis;100;2026-01-05\n")
+        sheet.write("9;Vidéo;Garage;Marie Dupont;Appel et devis;100;2026-01-05\n")
+    assert cli(tmp_path, "sync").returncode == 0
+    assert [o["owner"] for o in ask("owners")["owners"]] == ["Marie Dupont", "Paul Durand"]
+    assert {d["owner"] for d in ask("deal", "e")["deals"]} == {"Marie Dupont", "Paul Durand"}
