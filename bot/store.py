@@ -363,9 +363,7 @@ def unify_owners(conn: sqlite3.Connection) -> int:
     of deals whose shown owner changed."""
     _, stale = owner_spellings(conn)
     before = conn.total_changes
-    conn.executemany(
-        "UPDATE deals SET owner = ?2 WHERE owner_raw = ?1 AND owner IS NOT ?2", stale
-    )
+    conn.executemany("UPDATE deals SET owner = ?2 WHERE owner_raw = ?1 AND owner IS NOT ?2", stale)
     return conn.total_changes - before
 
 
