@@ -966,6 +966,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "ligne {row} ('{title}') : colonne '{column}' : {value} n'est pas un montant ; "
         "laissé vide",
     },
+    "sync.not_currency": {
+        "en": "{deal}: currency {value} is not a currency code (EUR, USD); the configured "
+        "currency is used",
+        "fr": "{deal} : la devise {value} n'est pas un code de devise (EUR, USD) ; la devise "
+        "configurée s'applique",
+    },
     "csv.not_currency": {
         "en": "row {row} ('{title}'): column '{column}': {value} is not a currency code (EUR, "
         "USD, €); the configured currency is used",

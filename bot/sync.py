@@ -33,6 +33,7 @@ from integrations.base import (
     adapter_class,
     validate_source,
 )
+from integrations.values import is_currency_code
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,11 @@ def _store_batch(
                 (deal_id, iso(change.at), change.from_status, change.to_status, "history")
             )
         result.warnings.extend(task.warnings)
+        if task.currency is not None and not is_currency_code(task.currency):
+            # whichever adapter read it: a currency is a code, never text for a message
+            result.warnings.append(Said("sync.not_currency", deal=deal_id,
+                                        value=repr(task.currency[:60])))  # fmt: skip
+            task.currency = None
     store.add_status_changes(changes)
     latest = store.latest_statuses(ids)
     snapshots: list[tuple[str, str, str | None, str, str]] = []

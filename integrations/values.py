@@ -55,9 +55,14 @@ def currency_code(text: str) -> str:
     """
     cleaned = text.strip()
     code = _CURRENCY_CODES.get(cleaned.lower(), cleaned.upper())
-    if not _ISO_CODE.fullmatch(code):
+    if not is_currency_code(code):
         raise ValueError(f"not a currency code: {text!r}")
     return code
+
+
+def is_currency_code(code: str) -> bool:
+    """Three capital letters, like ISO 4217 (`EUR`): what a deal's currency may hold."""
+    return bool(_ISO_CODE.fullmatch(code))
 
 
 def parse_number(text: str) -> float:

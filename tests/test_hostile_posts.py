@@ -93,7 +93,10 @@ class World:
 def world(tmp_path: Path, slack_api: SlackStandIn) -> Iterator[World]:
     settings = make_settings(tmp_path, slack_api, people=PEOPLE, slack={"channel": "C0TEAM"})
     store = Store(settings.db_path)
-    load(store, settings.pipeline, hostile_tasks(), now=at("2026-03-15T20:00"))
+    first = load(store, settings.pipeline, hostile_tasks(), now=at("2026-03-15T20:00"))
+    assert "t:h1: currency '<@U999EVIL>' is not a currency code (EUR, USD)" in "\n".join(
+        first.warnings
+    )
     load(store, settings.pipeline, hostile_tasks((WON, LOST)), now=at("2026-03-18T12:00"))
     yield World(settings, store, slack_api)
     store.close()
@@ -208,13 +211,18 @@ def test_digest_keeps_every_section_whole_and_escaped(world: World) -> None:
 
 
 def test_announcements_are_escaped_currency_included(world: World) -> None:
+    """The sync refused the currency `<@U999EVIL>` (configured EUR instead); one stored by an
+    older version is shown as the generic sign ¤, never as written."""
+    assert world.store.scalar("SELECT COUNT(*) FROM deals WHERE currency IS NOT NULL") == 0
+    world.store.conn.execute("UPDATE deals SET currency = '<@U999EVIL>' WHERE id = 't:l1'")
     posted = post_pending(world.settings, world.store, make_client(world.settings), NOW)
     sent = bodies(world.slack.called("chat.postMessage"))
     assert posted == len(sent) == 2
     assert_safe(sent, mentions=MENTIONS)
     text = dumped(sent)
     assert "U999EVIL>" not in text.replace("&lt;@U999EVIL&gt;", "")
-    assert "¤" in text  # the stored currency `<@U999EVIL>` is not a currency: generic sign
+    assert "€9,000" in text  # w1: the configured currency
+    assert "¤4,000" in text  # l1: the stored non-code
 
 
 def test_app_home_is_escaped_and_within_limits(world: World) -> None:
