@@ -7,14 +7,22 @@ tokens (needed only by `serve`, `nudge` and `digest`) are reported as informatio
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
-from bot.i18n import t
+from bot.i18n import localise, said_of, t
 from bot.settings import ConfigError, Settings, describe_error
 from bot.sheets import check_sheet
 from bot.terminal import echo
-from integrations.base import Adapter, SourceError, adapter_class, source_name, validate_source
+from integrations.base import (
+    Adapter,
+    SourceError,
+    TargetNotFound,
+    adapter_class,
+    source_name,
+    validate_source,
+)
 
 SLACK_TOKENS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
@@ -39,7 +47,53 @@ def validate_sources(settings: Settings) -> list[type[Adapter]]:
     return classes
 
 
-def run_check(settings: Settings) -> int:
+def check_tool(
+    settings: Settings,
+    raw: dict[str, Any],
+    secrets: dict[str, str],
+    http_options: dict[str, Any] | None = None,
+) -> int:
+    """One authenticated request for the source's board, project or list (`Adapter.probe`),
+    said in one line; nothing is written. Returns 1 when it needs attention (a refused token,
+    an unknown board, any other failure), else 0."""
+    from bot.sync import make_adapter
+    from integrations.http import AuthError, HttpError
+
+    lang, name, kind = settings.language, source_name(raw), str(raw.get("kind"))
+    try:
+        adapter = make_adapter(raw, secrets, base_dir=settings.base_dir,
+                               timezone=settings.config.timezone,
+                               http_options=http_options)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - check reports, it never stops on a source
+        echo(t("check.tool.failed", lang, name=name, kind=kind, error=localise(said_of(exc), lang)))
+        return 1
+    noun = t(f"check.target.{adapter.target_setting}", lang)
+    try:
+        title = adapter.probe()
+    except AuthError as exc:
+        echo(t("check.tool.refused", lang, name=name, kind=kind, status=exc.status,
+                names=" / ".join(adapter.secret_names)))  # fmt: skip
+        return 1
+    except (TargetNotFound, HttpError) as exc:
+        if isinstance(exc, HttpError) and exc.status not in (400, 404):
+            echo(t("check.tool.failed", lang, name=name, kind=kind, error=str(exc)))
+            return 1
+        detail = f"HTTP {exc.status}" if isinstance(exc, HttpError) else str(exc)
+        echo(t("check.tool.unknown", lang, name=name, kind=kind, noun=noun,
+                target=adapter.target, detail=detail, setting=adapter.target_setting))  # fmt: skip
+        return 1
+    except Exception as exc:  # noqa: BLE001 - check reports, it never stops on a source
+        echo(t("check.tool.failed", lang, name=name, kind=kind,
+                error=localise(said_of(exc), lang) or type(exc).__name__))  # fmt: skip
+        return 1
+    finally:
+        adapter.close()
+    echo(t("check.tool.ok", lang, name=name, kind=kind, noun=noun, title=title,
+            target=adapter.target))  # fmt: skip
+    return 0
+
+
+def run_check(settings: Settings, http_options: dict[str, Any] | None = None) -> int:
     from bot.store import Store
 
     attention = 0
@@ -60,7 +114,7 @@ def run_check(settings: Settings) -> int:
             attention += 1
             echo(t("check.missing", lang, name=name, kind=cls.kind, names=", ".join(missing)))
         else:
-            echo(t("check.credentials", lang, name=name, kind=cls.kind))
+            attention += check_tool(settings, raw, secrets, http_options)
     slack_missing = [s for s in SLACK_TOKENS if not secrets.get(s)]
     if slack_missing:
         echo(t("check.slack_info", lang, names=", ".join(slack_missing)))

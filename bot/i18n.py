@@ -41,10 +41,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Source '{name}' ({kind}) : il manque {names} (à définir dans l'environnement "
         "ou .env)",
     },
-    "check.credentials": {
-        "en": "Source '{name}' ({kind}): credentials present",
-        "fr": "Source '{name}' ({kind}) : identifiants présents",
+    "check.tool.ok": {
+        "en": "Source '{name}' ({kind}): {noun} « {title} » ({target}) answers with these "
+        "credentials",
+        "fr": "Source '{name}' ({kind}) : {noun} « {title} » ({target}) répond avec ces "
+        "identifiants",
     },
+    "check.tool.refused": {
+        "en": "Source '{name}' ({kind}): the token was refused (HTTP {status}): check {names}",
+        "fr": "Source '{name}' ({kind}) : le jeton a été refusé (HTTP {status}) : vérifiez {names}",
+    },
+    "check.tool.unknown": {
+        "en": "Source '{name}' ({kind}): no {noun} {target} there, or not visible with this token "
+        "({detail}): check `{setting}` in pipeline.toml",
+        "fr": "Source '{name}' ({kind}) : aucun(e) {noun} {target} à cette adresse, ou "
+        "invisible avec ce jeton ({detail}) : vérifiez `{setting}` dans pipeline.toml",
+    },
+    "check.tool.failed": {
+        "en": "Source '{name}' ({kind}): could not be read: {error}",
+        "fr": "Source '{name}' ({kind}) : lecture impossible : {error}",
+    },
+    "check.target.board": {"en": "board", "fr": "tableau"},
+    "check.target.project": {"en": "project", "fr": "projet"},
+    "check.target.list": {"en": "list", "fr": "liste"},
+    "check.target.database": {"en": "database", "fr": "base"},
+    "check.target.team": {"en": "team", "fr": "équipe"},
     "check.slack_info": {
         "en": "Slack (info): {names} not set; needed only by serve, nudge, digest and announce",
         "fr": "Slack (info) : {names} non défini(s) ; seuls serve, nudge, digest et announce "

@@ -129,6 +129,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     settings_model = AsanaSettings
     secret_names = ("ASANA_TOKEN",)
     has_history = True
+    target_setting = "project"
     task_id_key = "gid"
     task_shape = {
         "name": str, "assignee": dict, "created_at": str, "modified_at": str, "due_on": str,
@@ -143,6 +144,11 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             auth_hint="set ASANA_TOKEN (see README)",
         )
         self._sections: set[str] | None = None
+
+    def probe(self) -> str:
+        """`GET /projects/{gid}?opt_fields=name`: the project's name."""
+        body = self.http.get(f"/projects/{self.settings.project}", {"opt_fields": "name"})
+        return str((body.get("data") or {}).get("name") or self.settings.project)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every task of the project (since None), or those modified since `since`."""

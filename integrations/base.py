@@ -56,6 +56,10 @@ class MissingCredentials(SourceError):
     """A secret the source needs is not in the environment or `.env`."""
 
 
+class TargetNotFound(SourceError):
+    """The configured board, project or list is unknown to the tool, or hidden from the token."""
+
+
 class UnsupportedKind(SourceError):
     """The configured kind has no adapter in this installation."""
 
@@ -242,6 +246,9 @@ class Adapter(ABC, Generic[S]):
     task_shape: ClassVar[Mapping[str, type | tuple[type, ...] | list[type]]] = {}
     #: How warnings name one task of this tool ("card", "item", "page"…).
     task_noun: ClassVar[str] = "task"
+    #: The setting that names what the source reads ("board", "project", "list"…): `check`
+    #: names it so, with its value.
+    target_setting: ClassVar[str] = "board"
 
     settings: S
     #: a sheet's row accounting, once `fetch` has run (None for task managers)
@@ -379,6 +386,17 @@ class Adapter(ABC, Generic[S]):
             if self.progress:
                 self.progress(pages_read, yielded)
         return yielded
+
+    @property
+    def target(self) -> str:
+        """The configured board, project or list (the value of `target_setting`)."""
+        return str(getattr(self.settings, self.target_setting, "") or "")
+
+    def probe(self) -> str:
+        """One authenticated request for the configured board, project or list, writing
+        nothing: its name as the tool shows it. For `check`: a refused token raises `AuthError`,
+        an unknown or hidden target `TargetNotFound` (or the tool's own 400/404)."""
+        raise NotImplementedError(f"{self.kind} has no probe")
 
     @abstractmethod
     def fetch(self, since: datetime | None) -> Iterator[Task]:

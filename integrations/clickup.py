@@ -82,6 +82,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
     settings_model = ClickUpSettings
     secret_names = ("CLICKUP_TOKEN",)
     has_history = True
+    target_setting = "list"
     task_shape = {
         "name": str, "status": dict, "assignees": [dict], "url": str, "archived": bool,
         "date_created": (str, float), "date_updated": (str, float), "due_date": (str, float),
@@ -98,6 +99,11 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         self._checked_fields = False
 
     # -- fetch -------------------------------------------------------------------------------
+
+    def probe(self) -> str:
+        """`GET /list/{id}`: the list's name."""
+        found = self.client.get(f"/list/{self.settings.list}")
+        return str(found.get("name") or self.settings.list)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Tasks of the list: all live ones, or those updated since `since` (archived ones

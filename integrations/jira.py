@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
@@ -114,6 +115,7 @@ class JiraAdapter(Adapter[JiraSettings]):
     settings_model = JiraSettings
     secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
     has_history = True
+    target_setting = "project"
     task_id_key = "key"
     task_title_key = "key"
     task_shape = {"id": str, "fields": dict}
@@ -134,6 +136,20 @@ class JiraAdapter(Adapter[JiraSettings]):
         self._statuses: dict[str, str] | None = None
 
     # -- fetch -------------------------------------------------------------------------------
+
+    @property
+    def target(self) -> str:
+        return self.settings.project or self.settings.jql or ""
+
+    def probe(self) -> str:
+        """`GET /rest/api/3/project/{key}` (the project's name), or for a `jql` source one
+        search of one issue (Jira answers 400 to a filter it cannot run)."""
+        if self.settings.project:
+            found = self.client.get(f"/rest/api/3/project/{quote(self.settings.project.strip())}")
+            return str(found.get("name") or self.settings.project)
+        one = {"jql": self.settings.jql, "maxResults": 1, "fields": "summary"}
+        self.client.get("/rest/api/3/search/jql", one)
+        return "JQL"
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Issues of the project or filter: all of them, or those updated since `since`."""

@@ -41,6 +41,7 @@ from integrations.base import (
     SourceError,
     SourceSettings,
     StatusChange,
+    TargetNotFound,
     Task,
     register,
 )
@@ -81,6 +82,9 @@ ISSUES_QUERY = (
     f"history(first: {HISTORY_SIZE}) {{ {_HISTORY_FIELDS} }} }} "
     "pageInfo { hasNextPage endCursor } } }"
 )
+PROBE_QUERY = (
+    "query Probe($key: String!) { teams(filter: {key: {eq: $key}}) { nodes { id key name } } }"
+)
 HISTORY_QUERY = (
     "query DealHistory($id: String!, $first: Int, $after: String) { "
     f"issue(id: $id) {{ history(first: $first, after: $after) {{ {_HISTORY_FIELDS} }} }} }}"
@@ -115,6 +119,7 @@ class LinearAdapter(Adapter[LinearSettings]):
     settings_model = LinearSettings
     secret_names = ("LINEAR_API_KEY",)
     has_history = True
+    target_setting = "team"
     task_id_key = "identifier"
     task_title_key = "title"
     task_shape = {
@@ -134,6 +139,17 @@ class LinearAdapter(Adapter[LinearSettings]):
         self._found: set[str] = set()
 
     # -- fetch -------------------------------------------------------------------------------
+
+    def probe(self) -> str:
+        """`teams(filter: {key: {eq: team}}) { nodes { id key name } }`: the team's name."""
+        data = self._query(PROBE_QUERY, {"key": self.settings.team})
+        teams = [t for t in (data.get("teams") or {}).get("nodes") or [] if isinstance(t, Mapping)]
+        if not teams:
+            raise TargetNotFound(
+                f"source '{self.name}': Linear has no team with key {self.settings.team} visible "
+                "to LINEAR_API_KEY"
+            )
+        return str(teams[0].get("name") or self.settings.team)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Issues of the team: all live ones, or those updated since `since` (archived ones

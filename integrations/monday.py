@@ -48,6 +48,7 @@ from integrations.base import (
     SourceError,
     SourceSettings,
     StatusChange,
+    TargetNotFound,
     Task,
     id_from_url,
     register,
@@ -87,6 +88,7 @@ CHANGED_PAGE_QUERY = (
     f"items_page(limit: $limit, query_params: $params) {{ cursor items {{ {_ITEM_FIELDS} }} }} "
     "} }"
 )
+PROBE_QUERY = "query Probe($board: [ID!]) { boards(ids: $board) { id name } }"
 NEXT_PAGE_QUERY = (
     "query More($cursor: String!, $limit: Int!) { next_items_page(cursor: $cursor, limit: "
     f"$limit) {{ cursor items {{ {_ITEM_FIELDS} }} }} }}"
@@ -135,6 +137,18 @@ class MondayAdapter(Adapter[MondaySettings]):
         self._columns: dict[str, str] = {}  # deal field (or "status"/"owner"/"due") -> column id
 
     # -- fetch -------------------------------------------------------------------------------
+
+    def probe(self) -> str:
+        """`boards(ids: [board]) { id name }`: the board's name; monday answers an empty list
+        for a board that does not exist or that the token's user cannot see."""
+        data = self._query(PROBE_QUERY, {"board": [self.settings.board]})
+        boards = [b for b in data.get("boards") or [] if isinstance(b, Mapping)]
+        if not boards:
+            raise TargetNotFound(
+                f"source '{self.name}': monday board {self.settings.board} not found, or not "
+                "visible to the user whose token is MONDAY_TOKEN"
+            )
+        return str(boards[0].get("name") or self.settings.board)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Items of the board: all of them, or those updated since the day before `since`."""

@@ -91,6 +91,7 @@ class NotionAdapter(Adapter[NotionSettings]):
     settings_model = NotionSettings
     secret_names = ("NOTION_TOKEN",)
     has_history = False
+    target_setting = "database"
     task_title_key = "url"
     task_shape = {
         "properties": dict, "url": str, "created_time": str, "last_edited_time": str,
@@ -110,6 +111,12 @@ class NotionAdapter(Adapter[NotionSettings]):
         self._warned: set[str] = set()
 
     # -- fetch -------------------------------------------------------------------------------
+
+    def probe(self) -> str:
+        """`GET /databases/{id}`: the database's title (Notion answers 404 for a database not
+        shared with the integration as for one that does not exist)."""
+        found = self.client.get(f"/databases/{self.settings.database}")
+        return _text(found.get("title")).strip() or self.settings.database
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Pages of the database: all of them, or those edited since `since` (minus OVERLAP)."""

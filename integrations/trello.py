@@ -170,6 +170,11 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             auth_hint="set TRELLO_API_KEY and TRELLO_TOKEN (see README)",
         )
 
+    def probe(self) -> str:
+        """`GET /boards/{board}?fields=name`: the board's name."""
+        board = self.http.get(f"/boards/{self.settings.board}", {"fields": "name"})
+        return str(board.get("name") or self.settings.board)
+
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""
         full = since is None
