@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", parents=[common, as_of], help="answer a /pipeline question")
     query.add_argument("words", nargs="*", help="the question, e.g. stalled, deal Dupain")
     query.add_argument("--json", action="store_true", help="print the contract's JSON")
+    query.add_argument(
+        "--png",
+        metavar="PATH",
+        default=None,
+        help="also write the answer's chart: summary, forecast, funnel, owners",
+    )
     nudge = sub.add_parser("nudge", parents=[common, as_of], help="send stalled-deal nudges now")
     nudge.add_argument("--dry-run", action="store_true", help="print them, send nothing")
     digest = sub.add_parser("digest", parents=[common, as_of], help="post the weekly digest")
@@ -144,6 +150,7 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         question = parse(" ".join(args.words))
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
+    png = _png_path(question.name, args)
     now = as_of(settings, args)
     # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
     user = os.environ.get(USER_ENV) or None
@@ -154,11 +161,34 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         store.close()
+    if png is not None:  # the plotting library is imported only here, when a chart is asked
+        from bot.charts import chart_style, write_png
+
+        try:
+            write_png(reply.result, chart_style(settings), png)
+        except OSError as exc:
+            raise UsageError(f"--png: cannot write {png} ({exc.strerror or exc})") from None
     if args.json:
         echo(json.dumps(reply.json(), ensure_ascii=False, indent=2))
     else:
         echo(reply.text())
     return 0
+
+
+def _png_path(name: str, args: argparse.Namespace) -> Path | None:
+    """`--png PATH` checked before the database is opened: a query with a chart, a folder that
+    exists (exit 2 otherwise)."""
+    from bot.query import CHART_QUERIES, UnknownQuery
+
+    if args.png is None:
+        return None
+    if name not in CHART_QUERIES:
+        word = args.words[0] if args.words else name
+        raise UsageError(f"--png: {UnknownQuery('error.no_chart', word=word)}")
+    path = Path(args.png).expanduser()
+    if not path.parent.is_dir():
+        raise UsageError(f"--png: no such folder {path.parent} for {path.name}")
+    return path
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,12 +7,14 @@ today's amounts: the store keeps the history of stages, not of amounts. Built as
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import analytics
 from bot.analytics import Context, FunnelStage, Hygiene, MonthBucket, StalledDeal
@@ -36,6 +38,8 @@ from bot.render.mrkdwn import (
 from bot.render.text import hygiene_counts
 from bot.settings import Settings
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 WEEK = timedelta(days=7)
 LONGEST = 5
@@ -272,4 +276,33 @@ def post_digest(settings: Settings, store: Store, client: WebClient, now: dateti
     title, parts = sections(build_digest(settings, store, now), settings)
     response = client.chat_postMessage(channel=channel, **message(title, parts, settings.language),
                                        unfurl_links=False, unfurl_media=False)  # fmt: skip
-    return str(response.get("ts") or "")
+    ts = str(response.get("ts") or "")
+    try:  # the digest is out: a failed attachment must not make the scheduler post it again
+        attach_charts(settings, store, client, now, channel, ts)
+    except (SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        log.warning("digest posted to %s, but its charts could not be attached: %s", channel,
+                    error)  # fmt: skip
+    return ts
+
+
+def digest_charts(settings: Settings, store: Store, now: datetime) -> list[tuple[str, Any]]:
+    """The charts the digest attaches: (file name, `bot.charts.Chart`) of forecast and funnel."""
+    from bot.charts import chart_data, chart_style
+
+    ctx = context_for(settings, now)
+    style = chart_style(settings)
+    return [("forecast.png", chart_data(analytics.forecast(store, ctx), style)),
+            ("funnel.png", chart_data(analytics.funnel(store, ctx), style))]  # fmt: skip
+
+
+def attach_charts(settings: Settings, store: Store, client: WebClient, now: datetime,
+                  channel: str, ts: str) -> None:  # fmt: skip
+    """Upload the forecast and funnel charts in the digest's thread (Slack's two-step upload:
+    files.getUploadURLExternal, then files.completeUploadExternal)."""
+    from bot.charts import render_png
+
+    files = [{"content": render_png(chart), "filename": name, "title": chart.title}
+             for name, chart in digest_charts(settings, store, now)]  # fmt: skip
+    client.files_upload_v2(channel=channel, file_uploads=files, thread_ts=ts or None,
+                           initial_comment=t("digest.charts", settings.language))  # fmt: skip

@@ -660,6 +660,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hygiene.code.close_date_pushed": {"en": "Close date pushed", "fr": "Date repoussée"},
     "hygiene.code.no_next_step": {"en": "No next step", "fr": "Sans prochaine étape"},
     "col.problems": {"en": "Problems", "fr": "Problèmes"},
+    "chart.deals": {"en": "{n} deal(s)", "fr": "{n} affaire(s)"},
+    "chart.open_total": {
+        "en": "Open pipeline: {count} deal(s), {amount}, weighted {weighted}",
+        "fr": "Pipeline ouvert : {count} affaire(s), {amount}, pondéré {weighted}",
+    },
+    "chart.range": {
+        "en": "whiskers: likely range (P10–P90)",
+        "fr": "moustaches : fourchette probable (P10–P90)",
+    },
+    "chart.conversion": {"en": "{rate} go on to the next stage", "fr": "{rate} passent à la suite"},
+    "chart.bottleneck": {"en": "bottleneck", "fr": "goulot"},
+    "chart.owner_note": {
+        "en": "{n} open · {stalled} stalled",
+        "fr": "{n} en cours · {stalled} bloquée(s)",
+    },
+    "error.no_chart": {
+        "en": "'{word}' has no chart (charts: summary, forecast, funnel, owners)",
+        "fr": "« {word} » n'a pas de graphique (graphiques : résumé, prévision, entonnoir, charge)",
+    },
+    "slack.chart_failed": {
+        "en": "⚠️ The chart could not be uploaded ({error}).",
+        "fr": "⚠️ Le graphique n'a pas pu être envoyé ({error}).",
+    },
+    "digest.charts": {"en": "Forecast and funnel", "fr": "Prévision et entonnoir"},
     "hygiene.close_date_pushed": {
         "en": "close date pushed {times} times, {days} days in all",
         "fr": "date de clôture repoussée {times} fois, de {days} jours en tout",

@@ -23,6 +23,12 @@ from bot.pipeline import normalise
 from bot.store import Store
 
 PUBLIC_WORDS = ("public", "publique")
+#: `/pipeline forecast chart` (or `chart forecast`): the answer's picture too.
+CHART_WORDS = ("chart", "graph", "graphique", "graphe")
+#: The answers that have a picture (`bot/charts.py`).
+CHART_QUERIES = ("summary", "forecast", "funnel", "owners")
+#: Queries whose words are free text: a trailing "chart" there is part of the text.
+TEXT_QUERIES = ("deal", "stage", "owner")
 
 
 class UnknownQuery(ValueError):
@@ -46,6 +52,7 @@ class Query:
     name: str  # the canonical English name ("summary" for "résumé")
     args: str = ""
     public: bool = False
+    chart: bool = False  # the answer's picture is wanted too (only `CHART_QUERIES` have one)
 
 
 @dataclass(frozen=True)
@@ -229,17 +236,26 @@ def _synonyms() -> dict[str, str]:
 
 
 def parse(text: str) -> Query:
-    """`"stalled public"` → Query("stalled", public=True); empty text is the summary.
+    """`"stalled public"` → Query("stalled", public=True); empty text is the summary;
+    `chart` first or last asks for the picture too (`"forecast chart"`, `"chart funnel"`).
 
-    Raises `UnknownQuery` for an unknown word (suggesting the nearest query) or a bad argument.
+    Raises `UnknownQuery` for an unknown word (suggesting the nearest query), a bad argument, or
+    a chart of an answer that has none.
     """
     words = text.split()
-    public = False
-    if words and normalise(words[-1]).rstrip(".") in PUBLIC_WORDS:
-        public = True
+    public = chart = False
+    while words and _word(words[-1]) in (*PUBLIC_WORDS, *CHART_WORDS):
+        if _word(words[-1]) in PUBLIC_WORDS:
+            public = True
+        elif chart or len(words) == 1 or _word(words[0]) in CHART_WORDS:
+            chart = True  # "chart" alone, or already asked: the summary's picture
+        else:
+            break  # a trailing "chart" after a query's words: decided below
         words = words[:-1]
+    if words and _word(words[0]) in CHART_WORDS:
+        chart, words = True, words[1:]
     if not words:
-        return Query("summary", "", public)
+        return Query("summary", "", public, chart)
     synonyms = _synonyms()
     head = normalise(words[0])
     if head not in synonyms:
@@ -248,12 +264,20 @@ def parse(text: str) -> Query:
         guess = spelt[nearest[0]] if nearest else None
         raise UnknownQuery("error.unknown", guess, word=words[0], queries=", ".join(QUERIES))
     spec = QUERIES[synonyms[head]]
+    if len(words) > 1 and _word(words[-1]) in CHART_WORDS and spec.name not in TEXT_QUERIES:
+        chart, words = True, words[:-1]
+    if chart and spec.name not in CHART_QUERIES:
+        raise UnknownQuery("error.no_chart", word=words[0])
     args = " ".join(words[1:])
     if args and not spec.takes_args:
         raise UnknownQuery("error.no_args", word=words[0], args=args)
     if spec.check is not None:
         spec.check(words[0], args)
-    return Query(spec.name, args, public)
+    return Query(spec.name, args, public, chart)
+
+
+def _word(word: str) -> str:
+    return normalise(word).rstrip(".")
 
 
 def answer(query: Query, store: Store, ctx: Context) -> Any:

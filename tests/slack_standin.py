@@ -1,5 +1,9 @@
 """A local stand-in for the Slack Web API: a threaded HTTP server on 127.0.0.1.
 
+It also plays Slack's file upload flow: `files.getUploadURLExternal` answers an upload URL served
+here (`/upload/<file id>`, which keeps the bytes posted to it in `uploads`), and
+`files.completeUploadExternal` shares the files it names.
+
 It records every call (method, form/JSON body, headers), answers `{"ok": true}` with a few
 realistic fields, and can be told to answer a method with an error or with 429 + Retry-After.
 Point a `WebClient(base_url=standin.base_url)` (or `SLACK_API_URL`) at it.
@@ -33,6 +37,8 @@ class SlackStandIn:
     server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     ts_counter: int = 0
+    #: file id -> the bytes posted to its upload URL
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -54,6 +60,15 @@ class SlackStandIn:
         self.queue(method, {"ok": False, "error": "ratelimited"}, 429,
                    {"Retry-After": str(retry_after)})  # fmt: skip
 
+    def uploaded(self) -> list[tuple[dict[str, Any], list[bytes]]]:
+        """Each completed upload: the completeUploadExternal call's body and its files' bytes."""
+        out = []
+        for call in self.called("files.completeUploadExternal"):
+            listed = call.body.get("files")
+            files = json.loads(listed) if isinstance(listed, str) else list(listed or [])
+            out.append((call.body, [self.uploads[f["id"]] for f in files]))
+        return out
+
     def called(self, method: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.method == method]
@@ -67,6 +82,9 @@ class SlackStandIn:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
+                if self.path.startswith("/upload/"):  # the file's bytes, as Slack takes them
+                    self.upload(self.path.rsplit("/", 1)[-1], self.rfile.read(length))
+                    return
                 raw = self.rfile.read(length).decode()
                 kind = self.headers.get("Content-Type", "")
                 if "json" in kind:
@@ -83,6 +101,18 @@ class SlackStandIn:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def upload(self, file_id: str, data: bytes) -> None:
+                with standin.lock:
+                    known = file_id in standin.uploads
+                    if known:
+                        standin.uploads[file_id] = data
+                reply = f"OK - {len(data)}" if known else "unknown upload"
+                self.send_response(200 if known else 404)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply.encode())
 
             do_GET = do_POST  # noqa: N815
 
@@ -113,6 +143,21 @@ class SlackStandIn:
             return 200, {}, {"ok": True, "user": {"id": user}}
         if method == "conversations.open":
             return 200, {}, {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
+        if method == "files.getUploadURLExternal":
+            with self.lock:
+                file_id = f"F{len(self.uploads) + 1:04d}"
+                self.uploads[file_id] = b""
+            return 200, {}, {"ok": True, "file_id": file_id,
+                             "upload_url": f"{self.url}/upload/{file_id}"}  # fmt: skip
+        if method == "files.completeUploadExternal":
+            listed = body.get("files")
+            files = json.loads(listed) if isinstance(listed, str) else list(listed or [])
+            with self.lock:
+                missing = [f["id"] for f in files if not self.uploads.get(f["id"])]
+            if missing:
+                return 200, {}, {"ok": False, "error": "file_not_found"}
+            return 200, {}, {"ok": True, "files": [{"id": f["id"], "title": f.get("title")}
+                                                   for f in files]}  # fmt: skip
         if method in ("chat.postMessage", "chat.update"):
             channel = body.get("channel", "C0")
             return 200, {}, {"ok": True, "channel": channel, "ts": body.get("ts") or ts}

@@ -37,6 +37,7 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
 from bot.render.blocks import clip, esc, message, notice, style_for
+from bot.slack.charts import upload_chart, wants_chart
 from bot.store import Store, StoreLocked
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def cache_key(deps: Deps, version: Hashable, text: str, user: str | None) -> Has
         return None
     day = deps.now().astimezone(deps.settings.tz).date()
     who = user if query.name in USER_QUERIES else None
-    return (version, day, replace(query, public=False), who)
+    return (version, day, replace(query, public=False, chart=False), who)
 
 
 def _visibility(answer: Answer, text: str) -> dict[str, Any]:
@@ -259,7 +260,7 @@ def register(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline-answer")
     cache = AnswerCache(pool, DataVersion(deps.settings.db_path))
 
-    def pipeline_command(ack: Any, command: dict[str, Any], respond: Any) -> None:
+    def pipeline_command(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         text = str(command.get("text") or "").strip()
         user = command.get("user_id")
         key = cache_key(deps, cache.version(), text, user)
@@ -269,8 +270,10 @@ def register(
         except FutureTimeout:
             ack(notice(t("slack.working", deps.settings.language)))
             future.add_done_callback(lambda done: _deliver_late(done, respond, text, user))
-            return
-        ack(_visibility(answer, text))
+        else:
+            ack(_visibility(answer, text))
+        if wants_chart(text):  # drawn and uploaded beside the text answer, after the ack
+            pool.submit(upload_chart, deps, client, respond, text, command)
 
     app.command(COMMAND)(pipeline_command)
     if stop is not None:
