@@ -247,3 +247,19 @@ def test_digest_attaches_the_forecast_and_funnel_charts(tmp_path: Path,
     assert [f.body["filename"] for f in slack_api.called("files.getUploadURLExternal")] == [
         "forecast.png", "funnel.png"]  # fmt: skip
     assert all(png_size(data)[0] > 900 for data in files)
+
+
+def test_doc_examples_come_from_the_script(tmp_path: Path) -> None:
+    """docs/charts.md shows what scripts/make_doc_charts.py writes, one picture per chart."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from make_doc_charts import make
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    made = make(tmp_path)
+    page = (ROOT / "docs" / "charts.md").read_text(encoding="utf-8")
+    for path in made:
+        assert f"(charts/{path.name})" in page
+        committed = ROOT / "docs" / "charts" / path.name
+        assert png_size(committed.read_bytes()) == png_size(path.read_bytes())
+    assert {p.stem for p in made} >= {"summary", "forecast", "funnel", "owners"}
