@@ -853,6 +853,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": ", {n} ligne(s) remplacée(s) par une ligne plus basse de même identifiant ({rows})",
     },
     "skip.detail": {"en": "{reason}: {rows}", "fr": "{reason} : {rows}"},
+    "skip.separator": {"en": "; ", "fr": " ; "},
     "skip.empty": {"en": "empty", "fr": "vide"},
     "skip.above_header": {"en": "above the header", "fr": "au-dessus de l'en-tête"},
     "skip.no_title_status": {"en": "no title or status", "fr": "ni titre ni statut"},

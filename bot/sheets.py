@@ -37,7 +37,7 @@ def skipped_detail(rows: RowReport, language: str) -> str:
     by_reason: dict[str, list[int]] = {}
     for number, reason in rows.skipped:
         by_reason.setdefault(reason, []).append(number)
-    return "; ".join(
+    return t("skip.separator", language).join(
         t("skip.detail", language, reason=t(f"skip.{reason}", language), rows=ranges(numbers))
         for reason, numbers in by_reason.items()
     )

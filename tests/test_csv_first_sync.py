@@ -98,7 +98,7 @@ def test_init_check_sync_query_accounts_for_every_row(tmp_path: Path, export) ->
     check = cli(tmp_path, "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "  11 ligne(s) lue(s), 9 affaire(s) à enregistrer, 2 ligne(s) ignorée(s) " \
-           "(vide : 9; total : 12)" in check.stdout  # fmt: skip
+           "(vide : 9 ; total : 12)" in check.stdout  # fmt: skip
     assert ("  Colonnes utilisées : title ← 'Affaire', client ← 'Société', owner ← 'Commercial', "
             "status ← 'Statut', amount ← 'Montant HT', expected_close ← 'Clôture prévue'"
             ) in check.stdout  # fmt: skip
@@ -109,7 +109,7 @@ def test_init_check_sync_query_accounts_for_every_row(tmp_path: Path, export) ->
     sync = cli(tmp_path, "sync")
     assert sync.returncode == 0, sync.stdout + sync.stderr
     assert "  sheet : 11 ligne(s) lue(s), 9 affaire(s) enregistrée(s), 2 ligne(s) ignorée(s) " \
-           "(vide : 9; total : 12)" in sync.stdout  # fmt: skip
+           "(vide : 9 ; total : 12)" in sync.stdout  # fmt: skip
 
     assert_summary_matches_the_sheet(tmp_path)
 
@@ -213,5 +213,5 @@ def test_the_same_sheet_by_url_gives_the_same_answer(
     sync = cli(tmp_path, "sync")
     assert sync.returncode == 0, sync.stdout + sync.stderr
     assert "  sheet : 11 ligne(s) lue(s), 9 affaire(s) enregistrée(s), 2 ligne(s) ignorée(s) " \
-           "(vide : 9; total : 12)" in sync.stdout  # fmt: skip
+           "(vide : 9 ; total : 12)" in sync.stdout  # fmt: skip
     assert_summary_matches_the_sheet(tmp_path)
