@@ -121,7 +121,7 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
     else:
         echo(t("check.slack_ok", lang))
     if settings.db_path.exists():
-        from bot.analytics.statuses import unmapped
+        from bot.analytics.unmapped import unmapped
         from bot.answers import context_for
 
         store = Store(settings.db_path)

@@ -15,9 +15,9 @@ from typing import Any
 
 from bot import analytics
 from bot.analytics import Context
-from bot.analytics.by_month import DEFAULT_MONTHS, MAX_MONTHS
+from bot.analytics.changes import DEFAULT_DAYS, MAX_DAYS
 from bot.analytics.deals import known_owners
-from bot.analytics.recent import DEFAULT_DAYS, MAX_DAYS
+from bot.analytics.forecast import DEFAULT_MONTHS, MAX_MONTHS
 from bot.i18n import t
 from bot.pipeline import normalise
 from bot.store import Store

@@ -32,7 +32,7 @@ from bot.i18n import t
 from bot.nudges import run_pass
 from bot.settings import WEEKDAYS
 from bot.store import Store, iso
-from bot.sync_command import describe, sync_all
+from bot.sync_command import result_line, sync_all
 from integrations.kinds import source_name
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,9 @@ class Scheduler:
             return
         full = self._full_due(store, now)
         for result in sync_all(settings, store, full=full):
-            (log.info if result.ok else log.warning)("sync %s", describe(result, settings.language))
+            (log.info if result.ok else log.warning)(
+                "sync %s", result_line(result, settings.language)
+            )
         if settings.config.announce.won_lost and settings.config.slack.channel:
             posted = post_pending(settings, store, self.client(), now)
             if posted:

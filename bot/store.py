@@ -214,7 +214,7 @@ def m005_nudge_indexes(db: sqlite_utils.Database) -> None:
 def m006_query_indexes(db: sqlite_utils.Database) -> None:
     """Indexes for `changes` and `owner NAME` at 100,000 deals (see bench/queries.py).
 
-    `changes` (bot/analytics/recent.py): the events of a time window read from a covering `at`
+    `changes` (bot/analytics/changes.py): the events of a time window read from a covering `at`
     index alone (it replaces the plain one on `at`, its prefix; `id` right after `at` makes the
     newest-first order the index's own), and each event's deal looked up by key in a covering
     index, without reading the table row. `owner NAME` / `mine`: the open deals of a few owners,

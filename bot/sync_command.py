@@ -42,7 +42,7 @@ class Progress:
             self.stream.flush()
 
 
-def describe(result: SyncResult, language: str) -> str:
+def result_line(result: SyncResult, language: str) -> str:
     """The one-line result of a source, in `language`."""
     seconds = number(result.seconds, language, 1)
     if not result.ok:
@@ -121,7 +121,7 @@ def run_sync(
         store.close()
     language = settings.language
     for result in results:
-        echo(describe(result, language))
+        echo(result_line(result, language))
         if result.ok and result.rows is not None:
             echo(f"  {describe_rows(result.source, result.rows, language)}")
         for warning in result.warnings:

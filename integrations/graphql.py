@@ -37,7 +37,7 @@ def error_code(error: Mapping[str, Any]) -> str:
     return str(extensions.get("code") or error.get("code") or "")
 
 
-def describe(errors: list[dict[str, Any]]) -> str:
+def error_text(errors: list[dict[str, Any]]) -> str:
     """The vendor's messages, short: what the user needs to see in `sync`'s one line."""
     parts = []
     for error in errors:

@@ -160,7 +160,7 @@ class HttpClient:
         *,
         validate: Validator | None = None,
     ) -> Any:
-        return self._json(self.request("GET", path, params=params, validate=validate), "GET")
+        return self._decoded(self.request("GET", path, params=params, validate=validate), "GET")
 
     def post(
         self,
@@ -171,9 +171,9 @@ class HttpClient:
         validate: Validator | None = None,
     ) -> Any:
         response = self.request("POST", path, params=params, json=json, validate=validate)
-        return self._json(response, "POST")
+        return self._decoded(response, "POST")
 
-    def _json(self, response: requests.Response, method: str) -> Any:
+    def _decoded(self, response: requests.Response, method: str) -> Any:
         """The decoded body; a proxy's HTML page or a cut answer becomes an `HttpError`."""
         body = json_body(response)
         if body is None and response.content.strip() not in (b"", b"null"):

@@ -48,8 +48,8 @@ from integrations.base import (
 from integrations.deal_fields import RawValue, apply_value, find_by_name, read_time, wanted_fields
 from integrations.graphql import (
     GraphQLError,
-    describe,
     error_code,
+    error_text,
     errors_of,
     run_query,
 )
@@ -216,7 +216,7 @@ class LinearAdapter(Adapter[LinearSettings]):
             return AuthError(
                 self.name, "POST", "/graphql", 400, f"the key was refused; {AUTH_HINT}"
             )
-        return GraphQLError(f"source '{self.name}': Linear refused the query: {describe(errors)}")
+        return GraphQLError(f"source '{self.name}': Linear refused the query: {error_text(errors)}")
 
     def _more_history(self, issue_id: str, cursor: str) -> list[Any]:
         """The rest of one issue's history, for the few issues with more than HISTORY_SIZE."""

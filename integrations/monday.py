@@ -61,7 +61,7 @@ from integrations.deal_fields import (
     read_time,
     wanted_fields,
 )
-from integrations.graphql import GraphQLError, describe, error_code, errors_of, run_query
+from integrations.graphql import GraphQLError, error_code, error_text, errors_of, run_query
 from integrations.http import AuthError, RetryLater, json_body, paginate
 
 #: How warnings name one deal of this tool.
@@ -224,9 +224,9 @@ class MondayAdapter(Adapter[MondaySettings]):
         delay = _retry_in(errors)
         if delay is None:
             raise GraphQLError(
-                f"source '{self.name}': monday refused the query: {describe(errors)}"
+                f"source '{self.name}': monday refused the query: {error_text(errors)}"
             )
-        said = describe(errors)
+        said = error_text(errors)
         raise RetryLater(
             f"monday said {said}",
             delay,
@@ -304,7 +304,7 @@ class MondayAdapter(Adapter[MondaySettings]):
             # monday's own record of the move into the current label; most real values carry
             # only `{"index": N}` (automations, imports): the engine then falls back on the
             # item's `updated_at` (`last_modified`)
-            changed_at = _json(status.get("value")).get("changed_at")
+            changed_at = _column_value(status.get("value")).get("changed_at")
             entered = read_time(task, "status changed_at", changed_at, NOUN) if changed_at else None
             if task.status and entered:
                 task.history = [StatusChange(at=entered, to_status=task.status)]
@@ -337,7 +337,7 @@ def _retry_in(errors: list[dict[str, Any]]) -> float | None:
     return None
 
 
-def _json(raw: Any) -> dict[str, Any]:
+def _column_value(raw: Any) -> dict[str, Any]:
     """A column `value` (a JSON string, or null)."""
     if not isinstance(raw, str) or not raw:
         return {}
@@ -351,7 +351,7 @@ def _json(raw: Any) -> dict[str, Any]:
 def _plain(value: Mapping[str, Any]) -> RawValue:
     """A column value as text or a date string, by its column type."""
     if value.get("type") == "date":
-        parsed = _json(value.get("value"))
+        parsed = _column_value(value.get("value"))
         if parsed.get("date"):
             return str(parsed["date"])
     text = value.get("text")

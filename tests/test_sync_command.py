@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from bot.sync import SyncResult
-from bot.sync_command import Progress, describe
+from bot.sync_command import Progress, result_line
 
 
 class Terminal(io.StringIO):
@@ -34,12 +34,12 @@ def test_progress_is_silent_when_output_is_not_a_terminal() -> None:
 def test_one_line_result_names_every_figure() -> None:
     ok = SyncResult("agence", full=False, fetched=120, changed=5, stage_changes=2, removed=1,
                     warnings=["x"], seconds=1.25)  # fmt: skip
-    assert describe(ok, "en") == ("agence: incremental, 120 fetched, 5 changed, "
+    assert result_line(ok, "en") == ("agence: incremental, 120 fetched, 5 changed, "
                                   "2 stage change(s), 1 removed, 1 warning(s), 1.2 s")  # fmt: skip
-    assert describe(ok, "fr") == ("agence : incrémentale, 120 lue(s), 5 modifiée(s), 2 "
+    assert result_line(ok, "fr") == ("agence : incrémentale, 120 lue(s), 5 modifiée(s), 2 "
                                   "changement(s) d'étape, 1 retirée(s), 1 avertissement(s), "
                                   "1,2 s")  # fmt: skip
     failed = SyncResult("agence", full=True, error="source 'agence': GET /1/boards failed (HTTP 500)",
                         seconds=3.0)  # fmt: skip
-    assert describe(failed, "en").startswith("agence: FAILED after 3.0 s: source 'agence'")
-    assert describe(failed, "fr").startswith("agence : ÉCHEC après 3,0 s : source 'agence'")
+    assert result_line(failed, "en").startswith("agence: FAILED after 3.0 s: source 'agence'")
+    assert result_line(failed, "fr").startswith("agence : ÉCHEC après 3,0 s : source 'agence'")

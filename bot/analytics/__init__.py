@@ -3,8 +3,7 @@
 One module per answer; this package re-exports them so `from bot.analytics import ...` works.
 """
 
-from bot.analytics.by_month import Forecast, MonthBucket, forecast
-from bot.analytics.conversion import Funnel, FunnelStage, funnel
+from bot.analytics.changes import ChangeEvent, Changes, changes
 from bot.analytics.core import (
     NOT_QUIET,
     Context,
@@ -28,11 +27,12 @@ from bot.analytics.deals import (
     owned_by,
     search,
 )
+from bot.analytics.forecast import Forecast, MonthBucket, forecast
+from bot.analytics.funnel import Funnel, FunnelStage, funnel
 from bot.analytics.hygiene import Hygiene, HygieneDeal, Problem, hygiene
-from bot.analytics.losses import Lost, LostReason, lost
-from bot.analytics.recent import ChangeEvent, Changes, changes
-from bot.analytics.statuses import Unmapped, UnmappedStatus, unmapped
-from bot.analytics.workload import OwnerRow, Owners, owners
+from bot.analytics.lost import Lost, LostReason, lost
+from bot.analytics.owners import OwnerRow, Owners, owners
+from bot.analytics.unmapped import Unmapped, UnmappedStatus, unmapped
 
 __all__ = [
     "NOT_QUIET",

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.analytics.by_month import month_keys
 from bot.analytics.calibration import calibrated_probabilities
-from bot.analytics.core import Context, Weighting, money
+from bot.analytics.core import Context, Weighting, to_cents
+from bot.analytics.forecast import month_keys
 from bot.analytics.ranges import won_range
 from bot.clock import day_start
 from bot.store import Store, decode_value, iso
@@ -152,8 +152,8 @@ def accuracy(
         low, high = won_range(chances)
         won = store.won_between(won_keys, start, end)
         won_amount = sum(float(amount or 0) for _, amount in won)
-        rows.append(AccuracyMonth(key, money(forecast), money(low), money(high),
-                                  money(won_amount), lookahead, count, len(won)))  # fmt: skip
-    mae = money(sum(abs(r.forecast - r.won) for r in rows) / len(rows)) if rows else None
+        rows.append(AccuracyMonth(key, to_cents(forecast), to_cents(low), to_cents(high),
+                                  to_cents(won_amount), lookahead, count, len(won)))  # fmt: skip
+    mae = to_cents(sum(abs(r.forecast - r.won) for r in rows) / len(rows)) if rows else None
     within = sum(1 for r in rows if r.low <= r.won <= r.high)
     return Accuracy(ctx.now, rows, mae, within, probabilities)

@@ -257,7 +257,7 @@ def position_sql(ctx: Context, alias: str = "d") -> str:
     return f"(CASE {alias}.stage {whens} ELSE {len(ctx.pipeline.stages)} END)"
 
 
-def money(value: float | None) -> float:
+def to_cents(value: float | None) -> float:
     """Money in results: rounded to cents, 0 for nothing."""
     return round(value or 0.0, 2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.analytics.core import Context, money, open_keys_sql, stall_sql, weighted_sql
+from bot.analytics.core import Context, open_keys_sql, stall_sql, to_cents, weighted_sql
 from bot.store import Store
 
 #: Covers every column read; without statistics SQLite would rather walk the owner index (whole
@@ -39,7 +39,7 @@ def owners(store: Store, ctx: Context) -> Owners:
         params,
     )
     out = [
-        OwnerRow(row["owner"], int(row["n"]), money(row["amount"]), money(row["weighted"]),
+        OwnerRow(row["owner"], int(row["n"]), to_cents(row["amount"]), to_cents(row["weighted"]),
                  int(row["stalled"]))
         for row in rows
     ]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.analytics.core import Context, money, sql_text
+from bot.analytics.core import Context, sql_text, to_cents
 from bot.i18n import t
 from bot.pipeline import normalise
 from bot.store import Store
@@ -52,7 +52,7 @@ def lost(store: Store, ctx: Context) -> Lost:
         groups.values(), key=lambda r: (-r.count, -r.amount, r.reason is None, r.reason or "")
     )
     for reason in reasons:
-        reason.amount = money(reason.amount)
+        reason.amount = to_cents(reason.amount)
         reason.label = reason.reason or t("lost.no_reason", ctx.language)
     return Lost(ctx.now, reasons, sum(r.count for r in reasons),
-                money(sum(r.amount for r in reasons)))  # fmt: skip
+                to_cents(sum(r.amount for r in reasons)))  # fmt: skip

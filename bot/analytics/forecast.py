@@ -13,9 +13,9 @@ from datetime import date, datetime
 from bot.analytics.core import (
     Context,
     Totals,
-    money,
     open_keys_sql,
     probability_sql,
+    to_cents,
     weighted_sql,
 )
 from bot.analytics.ranges import won_range
@@ -84,8 +84,8 @@ def forecast(store: Store, ctx: Context, months: int = DEFAULT_MONTHS) -> Foreca
         low, high = ranges.get(key, (0.0, 0.0))
         if row is None:
             return Totals(low=0.0, high=0.0)
-        return Totals(int(row["count"]), money(row["amount"]), money(row["weighted"]),
-                      money(low), money(high))  # fmt: skip
+        return Totals(int(row["count"]), to_cents(row["amount"]), to_cents(row["weighted"]),
+                      to_cents(low), to_cents(high))  # fmt: skip
 
     buckets = []
     for key in shown:
@@ -95,10 +95,10 @@ def forecast(store: Store, ctx: Context, months: int = DEFAULT_MONTHS) -> Foreca
     low, high = won_range(deal for deals in chances.values() for deal in deals)
     overall = Totals(
         sum(int(r["count"]) for r in rows),
-        money(sum(r["amount"] for r in rows)),
-        money(sum(r["weighted"] for r in rows)),
-        money(low),
-        money(high),
+        to_cents(sum(r["amount"] for r in rows)),
+        to_cents(sum(r["weighted"] for r in rows)),
+        to_cents(low),
+        to_cents(high),
     )
     return Forecast(ctx.now, buckets, totals("overdue"), totals("no_date"), totals("later"),
                     months, overall)  # fmt: skip
