@@ -19,6 +19,7 @@ from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, blocks_of, deal_ids_in, load_agency, make_settings
+from tests.slack_check import assert_safe
 from tests.slack_standin import SlackStandIn
 
 
@@ -213,6 +214,7 @@ def test_team_channel_cut_at_block_limit(tmp_path, slack_api) -> None:
     (call,) = slack_api.called("chat.postMessage")
     blocks = blocks_of(call)
     assert len(blocks) <= 50
+    assert_safe([call.body])  # every limit, every text escaped
     shown = deal_ids_in(blocks)
     assert blocks[-1]["elements"][0]["text"] == f"… and {30 - len(shown)} more"
     assert result.deals == len(shown) == len(logged(store)) == 16  # 1 + 16 × 3 + 1 blocks

@@ -9,6 +9,7 @@ import pytest
 from bot.settings import Settings
 from bot.store import Store
 from tests.helpers import load, task
+from tests.slack_check import assert_safe
 from tests.slack_http import (
     NOW,
     FailingDeps,
@@ -121,6 +122,7 @@ def test_a_busy_owner_home_stays_within_100_blocks(tmp_path: Path, slack_api: Sl
         view = published_view(wait_for(lambda: slack_api.called("views.publish"), timeout=20)[0])
     assert len(view["blocks"]) <= 100
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b["type"] == "section")
+    assert_safe([view], mentions={"UMARIE"})
     text = block_texts(view["blocks"])
     assert "300 deal(s)" in text
     assert "… and 285 more. See them all with `/pipeline mine`." in text

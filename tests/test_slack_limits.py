@@ -15,6 +15,7 @@ from bot.render import text as text_render
 from bot.render.blocks import BlockStyle, fit, link, message
 from bot.store import Store
 from tests.helpers import load, task
+from tests.slack_check import assert_safe
 from tests.slack_http import NOW, block_texts, make_settings, send_command, serving
 from tests.slack_standin import SlackStandIn
 
@@ -72,6 +73,7 @@ def test_the_largest_answers_fit_in_one_message_and_say_how_many_more(
     body = answer.json()
     assert answer.status_code == 200
     assert_within_limits(body["blocks"])
+    assert_safe([body])  # the one checker: every limit, every text escaped
     text = block_texts(body["blocks"])
     assert title in text
     assert more in text
