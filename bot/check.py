@@ -115,6 +115,11 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
             echo(t("check.missing", lang, name=name, kind=cls.kind, names=", ".join(missing)))
         else:
             attention += check_tool(settings, raw, secrets, http_options)
+    for env_file in settings.env_files:
+        mode = env_file.stat().st_mode & 0o777
+        if mode & 0o077:  # group or others may read (or write) the tokens
+            attention += 1
+            echo(t("check.env_open", lang, path=env_file, mode=f"{mode:o}"))
     slack_missing = [s for s in SLACK_TOKENS if not secrets.get(s)]
     if slack_missing:
         echo(t("check.slack_info", lang, names=", ".join(slack_missing)))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.commands.common import as_of, open_store
-from bot.errors import StoreLocked, UsageError
+from bot.errors import StoreError, UsageError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import echo
 
@@ -102,13 +102,13 @@ def version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.redact import install_logging_filter
+
+    install_logging_filter()
     try:
         args = build_parser().parse_args(argv)
         return dispatch(args)
-    except UsageError as exc:
-        echo(f"pipeline-bot: {exc}", err=True)
-        return 2
-    except StoreLocked as exc:
+    except (UsageError, StoreError) as exc:
         echo(f"pipeline-bot: {exc}", err=True)
         return 2
     except ConfigError as exc:
@@ -132,13 +132,29 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         from bot.demo import demo_settings, run_demo
 
-        return run_demo(demo_settings(getattr(args, "config", None), getattr(args, "db", None)))
+        settings = demo_settings(getattr(args, "config", None), getattr(args, "db", None))
+        return with_store_errors(settings, lambda: run_demo(settings))
     settings = load_settings(getattr(args, "config", None), getattr(args, "db", None))
     module, _, func = COMMANDS[command].partition(":")
     run: Callable[[Settings, argparse.Namespace], int] = getattr(
         importlib.import_module(module), func
     )
-    return run(settings, args)
+    return with_store_errors(settings, lambda: run(settings, args))
+
+
+def with_store_errors(settings: Settings, command: Callable[[], int]) -> int:
+    """Run `command`; any failure of the database file (locked past the busy timeout, read-only,
+    corrupt, full, a folder) becomes one line naming the file and what to do (exit 2), wherever
+    in the command it happened."""
+    import sqlite3
+
+    from bot.store import store_error
+
+    try:
+        return command()
+    except (sqlite3.Error, StoreError) as exc:
+        failure = store_error(settings.db_path, exc)
+        raise UsageError(failure.localised(settings.language)) from None
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:

@@ -21,10 +21,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "init.written": {"en": "{name}: written", "fr": "{name} : écrit"},
     "init.next": {
-        "en": "Next: edit pipeline.toml ([[sources]]), copy .env.example to .env, then run "
+        "en": "Next: edit pipeline.toml ([[sources]]), `install -m 600 .env.example .env` (a "
+        ".env only you can read) and fill it in, then run `pipeline-bot check`.",
+        "fr": "Ensuite : complétez pipeline.toml ([[sources]]), `install -m 600 .env.example "
+        ".env` (un .env lisible par vous seul) et remplissez-le, puis lancez "
         "`pipeline-bot check`.",
-        "fr": "Ensuite : complétez pipeline.toml ([[sources]]), copiez .env.example en .env, "
-        "puis lancez `pipeline-bot check`.",
     },
     "check.valid": {"en": "Config: {where}: valid", "fr": "Configuration : {where} : valide"},
     "check.defaults": {
@@ -90,6 +91,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{n} point(s) demandent votre attention.",
     },
     "check.all_well": {"en": "All well.", "fr": "Tout va bien."},
+    "check.env_open": {
+        "en": "{path} holds tokens and other users can read it (mode {mode}): run "
+        "`chmod 600 {path}`",
+        "fr": "{path} contient des jetons et d'autres utilisateurs peuvent le lire (mode {mode}) "
+        ": lancez `chmod 600 {path}`",
+    },
     "sync.no_sources": {
         "en": "No source configured: add a [[sources]] table to pipeline.toml (see "
         "docs/sources.md).",
@@ -144,6 +151,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "affaire reste telle quelle",
     },
     "sync.warning": {"en": "  warning: {warning}", "fr": "  avertissement : {warning}"},
+    # --- the database file ------------------------------------------------------------------
+    "store.locked": {
+        "en": "the database {path} is locked by another pipeline-bot process (a sync?): try "
+        "again in a moment",
+        "fr": "la base {path} est verrouillée par un autre processus pipeline-bot (une "
+        "synchronisation ?) : réessayez dans un instant",
+    },
+    "store.readonly": {
+        "en": "the database {path} is read-only ({error}): give the user running pipeline-bot "
+        "write access to the file and its folder",
+        "fr": "la base {path} est en lecture seule ({error}) : donnez à l'utilisateur qui lance "
+        "pipeline-bot le droit d'écrire dans le fichier et son dossier",
+    },
+    "store.corrupt": {
+        "en": "the database {path} is damaged ({error}): restore it from a backup, or move it "
+        "aside and run `pipeline-bot sync --full` to rebuild it",
+        "fr": "la base {path} est endommagée ({error}) : restaurez-la depuis une sauvegarde, ou "
+        "mettez-la de côté et lancez `pipeline-bot sync --full` pour la reconstruire",
+    },
+    "store.full": {
+        "en": "the disk holding the database {path} is full ({error}): free some space, then "
+        "run the command again",
+        "fr": "le disque de la base {path} est plein ({error}) : libérez de la place, puis "
+        "relancez la commande",
+    },
+    "store.folder": {
+        "en": "the database {path} is a folder, not a file: point `db` (or --db, "
+        "$PIPELINE_DB) at a file such as {path}/pipeline.db",
+        "fr": "la base {path} est un dossier, pas un fichier : indiquez un fichier dans `db` "
+        "(ou --db, $PIPELINE_DB), par exemple {path}/pipeline.db",
+    },
+    "store.unopenable": {
+        "en": "cannot open the database {path} ({error}): check that its folder exists and that "
+        "the user running pipeline-bot may write there",
+        "fr": "impossible d'ouvrir la base {path} ({error}) : vérifiez que son dossier existe et "
+        "que l'utilisateur qui lance pipeline-bot peut y écrire",
+    },
+    "store.failed": {
+        "en": "the database {path} failed ({error}): check the file, or restore it from a backup",
+        "fr": "la base {path} a échoué ({error}) : vérifiez le fichier, ou restaurez-le depuis "
+        "une sauvegarde",
+    },
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {
         "en": "Working on it… the answer follows in a moment.",
@@ -157,6 +206,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The pipeline database is busy (a sync is writing to it): try again in a moment.",
         "fr": "La base du pipeline est occupée (une synchronisation écrit dedans) : réessayez "
         "dans un instant.",
+    },
+    "slack.db_broken": {
+        "en": "The pipeline database can't be read right now. It has been logged: tell whoever "
+        "runs pipeline-bot.",
+        "fr": "La base du pipeline est illisible pour le moment. C'est journalisé : prévenez la "
+        "personne qui gère pipeline-bot.",
     },
     "slack.failed": {
         "en": "Something went wrong while answering `{question}` ({error}). It has been logged: "

@@ -15,6 +15,7 @@ Setting the stop event lets the running job finish, then the thread ends.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,10 +29,11 @@ from bot.announce import post_pending
 from bot.clock import NO_DAYS_OFF, DaysOff
 from bot.deps import Deps
 from bot.digest import digest_channel, post_digest
+from bot.errors import StoreError
 from bot.i18n import t
 from bot.nudges import run_pass
 from bot.settings import WEEKDAYS
-from bot.store import Store, iso
+from bot.store import Store, iso, store_error
 from bot.sync_command import result_line, sync_all
 from integrations.kinds import source_name
 
@@ -157,6 +159,10 @@ class Scheduler:
                     store.release_lease(job, self.holder)
             finally:
                 store.close()
+        except (StoreError, sqlite3.Error) as exc:  # the database, not a bug: one line
+            failure = store_error(self.deps.settings.db_path, exc)
+            log.error("scheduled job %s failed: %s", name, failure)
+            return False
         except Exception:
             log.exception("scheduled job %s failed", name)
             return False

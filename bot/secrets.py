@@ -31,6 +31,12 @@ class Secrets(BaseSettings):
     monday_token: SecretStr | None = None
     linear_api_key: SecretStr | None = None
 
+    def model_post_init(self, context: object) -> None:
+        """Every secret value is blanked out of errors, logs and stored state from now on."""
+        from bot.redact import register
+
+        register(self.as_env().values())
+
     def as_env(self) -> dict[str, str]:
         """Secrets by their environment-variable name, for adapters (which know their names)."""
         out: dict[str, str] = {}

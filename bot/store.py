@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import StoreLocked
+from bot.errors import StoreError, StoreLocked
 from bot.pipeline import Pipeline, normalise
 
 if TYPE_CHECKING:
@@ -391,16 +391,23 @@ class Store:
     ):
         busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None,
-                               check_same_thread=False)  # fmt: skip
-        self.conn = conn
         self._db: sqlite_utils.Database | None = None
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000,
+                                   isolation_level=None, check_same_thread=False)  # fmt: skip
+        except (sqlite3.Error, OSError) as exc:
+            raise store_error(self.path, exc) from None
+        self.conn = conn
         deadline = time.monotonic() + busy_timeout_ms / 1000
-        self._while_locked(deadline, lambda: self._setup(busy_timeout_ms))
-        if migrate and not migrations.all_applied(conn):
-            self._while_locked(deadline, lambda: migrations.apply(self.db))
+        try:
+            self._while_locked(deadline, lambda: self._setup(busy_timeout_ms))
+            if migrate and not migrations.all_applied(conn):
+                self._while_locked(deadline, lambda: migrations.apply(self.db))
+        except sqlite3.Error as exc:
+            conn.close()
+            raise store_error(self.path, exc) from None
 
     @classmethod
     def open(cls, path: str | Path, pipeline: Pipeline) -> Store:
@@ -431,10 +438,7 @@ class Store:
                     raise
                 if time.monotonic() >= deadline:
                     self.conn.close()
-                    raise StoreLocked(
-                        f"the database {self.path} is locked by another pipeline-bot process "
-                        "(a sync?); try again in a moment"
-                    ) from exc
+                    raise StoreLocked(self.path, str(exc)) from exc
                 time.sleep(0.05)
 
     @property
@@ -451,18 +455,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One all-or-nothing write: an exception rolls every statement back."""
+        """One all-or-nothing write: an exception rolls every statement back.
+
+        SQLite may have rolled back already (a full disk does): an explicit ROLLBACK would then
+        fail with "no transaction is active" and hide the real error, so it is sent only when a
+        transaction is still open.
+        """
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreLocked(
-                f"the database {self.path} is locked by another pipeline-bot process ({exc}); "
-                "try again in a moment"
-            ) from exc
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from exc
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")
@@ -760,16 +767,21 @@ class Store:
 
     def save_sync_state(self, source: str, **values: str | None) -> None:
         """Record a sync's outcome. Only the table's own columns: a misspelt key is a bug to
-        hear about now, not a new column that silently holds what the next sync never reads."""
+        hear about now, not a new column that silently holds what the next sync never reads.
+        Secrets are masked out of what is stored (an error that echoes a URL would carry
+        Trello's key and token)."""
+        from bot.redact import redact
+
         unknown = sorted(set(values) - set(SYNC_STATE_COLUMNS))
         if unknown:
             raise ValueError(f"sync_state has no column {', '.join(unknown)}")
-        names = ["source", *values]
+        clean = {k: redact(v) if isinstance(v, str) else v for k, v in values.items()}
+        names = ["source", *clean]
         self.conn.execute(
             f"INSERT INTO sync_state ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
             f"ON CONFLICT(source) DO UPDATE SET "
-            + ", ".join(f"{name} = excluded.{name}" for name in values),
-            (source, *values.values()),
+            + ", ".join(f"{name} = excluded.{name}" for name in clean),
+            (source, *clean.values()),
         )
 
     def mark_removed(self, source: str, seen_before: str, keep: Sequence[str] = ()) -> int:
@@ -1056,6 +1068,29 @@ class _StageOf:
 
     def bit(self, stage: str | None) -> int:
         return self.bits.get(stage, 0) if stage else 0
+
+
+def store_error(path: Path, exc: BaseException) -> StoreError:
+    """The one-line `StoreError` for what SQLite (or the file system) said about `path`."""
+    if isinstance(exc, StoreError):
+        return exc
+    text = str(exc)
+    lowered = text.lower()
+    if path.is_dir():
+        kind = "folder"
+    elif isinstance(exc, sqlite3.OperationalError) and _is_locked(exc):
+        return StoreLocked(path, text)
+    elif "readonly" in lowered or "read-only" in lowered:
+        kind = "readonly"
+    elif "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        kind = "corrupt"
+    elif "full" in lowered:
+        kind = "full"
+    elif "unable to open" in lowered or isinstance(exc, OSError):
+        kind = "unopenable"
+    else:
+        kind = "failed"
+    return StoreError(path, kind, text)
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:

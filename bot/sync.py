@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StoreLocked
+from bot.errors import StoreError
 from bot.i18n import Said, said_of
 from bot.pipeline import Pipeline, normalise
-from bot.store import EVIDENCE, Store, encode_value, iso
+from bot.store import EVIDENCE, Store, encode_value, iso, store_error
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
@@ -79,6 +79,9 @@ def sync_source(
     A snapshot source (a sheet) that comes back with no deal at all while the store holds
     deals from it is refused, and nothing is removed: an empty export or an empty 200 is far
     likelier than an agency with no deal left. `allow_empty` accepts a truly emptied sheet.
+
+    A failure of the store itself (a full disk...) is recorded in the sync state when it can be,
+    then raised as `StoreError`: no other source can be written either.
     """
     started = now()
     clock = time.perf_counter()
@@ -89,6 +92,7 @@ def sync_source(
     if adapter.snapshot:
         bookmark, single_transaction = None, True
     result = SyncResult(source=name, full=bookmark is None)
+    failure: StoreError | None = None
     first_sync = not state.get("last_success")
     store.ensure_mapping(pipeline)
     outer: AbstractContextManager[None] = (
@@ -122,8 +126,9 @@ def sync_source(
                     result.removed = store.mark_removed(name, iso(started), keep=unreadable)
             with nullcontext() if single_transaction else store.transaction():
                 store.unify_owners()  # new deals may make another spelling the most used
-    except (StoreLocked, sqlite3.Error):
-        raise  # the database, not the source: every source would fail the same way
+    except (StoreError, sqlite3.Error) as exc:  # the database, not the source (a full disk…):
+        failure = store_error(store.path, exc)  # every source would fail the same way; raised
+        result.error = Said(f"store.{failure.kind}", path=failure.path, error=failure.detail)
     except Exception as exc:  # noqa: BLE001 - one source's failure must never stop the others
         record_failure(result, adapter.kind, exc)
         log.warning("sync of source '%s' failed: %s", name, result.error,
@@ -142,8 +147,13 @@ def sync_source(
             values["last_full"] = iso(started)
     else:
         values["last_error"] = result.error
-    with store.transaction():
-        store.save_sync_state(name, **values)
+    try:
+        with store.transaction():
+            store.save_sync_state(name, **values)
+    except (sqlite3.Error, StoreError) as exc:
+        raise failure if failure is not None else store_error(store.path, exc) from None
+    if failure is not None:
+        raise failure  # recorded in the sync state; the command still ends in one line
     result.seconds = time.perf_counter() - clock
     return result
 

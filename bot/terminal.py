@@ -3,7 +3,8 @@
 A sheet cell or a task title can hold escape sequences (`\\x1b[2J` clears the screen, OSC 8
 makes a hidden link, `\\x1b]0;…` retitles the window) or bidi overrides that reorder what is
 read. Sync warnings, query answers, dry runs and error lines print such text, so every terminal
-printer goes through `echo` (or `printable`), and the sequences are dropped whole.
+printer goes through `echo` (or `printable`), and the sequences are dropped whole. `echo` is
+also where the command line masks secrets on their way out (`bot.redact`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 import sys
 from typing import TextIO
+
+from bot.redact import redact
 
 #: CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ST`), other two-byte escapes, then any lone C0/C1
 #: control but tab and newline, and the bidi embedding/override/isolate characters.
@@ -29,6 +32,7 @@ def printable(text: str) -> str:
 
 
 def echo(text: object = "", *, err: bool = False, file: TextIO | None = None) -> None:
-    """`print` for anything that may hold text from a source or a user."""
+    """`print` for anything that may hold text from a source or a user; configured secrets
+    are masked too (an error that echoes a vendor's URL: see bot/redact.py)."""
     stream = file or (sys.stderr if err else sys.stdout)
-    print(printable(str(text)), file=stream)
+    print(printable(redact(str(text))), file=stream)

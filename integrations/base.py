@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -128,6 +129,10 @@ class Task:
     warnings: list[str] = field(default_factory=list)
 
 
+#: Hosts a `base_url` may reach over plain http.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 class SourceSettings(BaseModel):
     """The `[[sources]]` table of one source; each adapter subclasses it with its own keys."""
 
@@ -183,6 +188,23 @@ class SourceSettings(BaseModel):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _https_unless_local(cls, value: str | None) -> str | None:
+        """Tokens travel with every request (Trello's in the query string): plain http only to
+        this machine (a local test server or tunnel), never across a network."""
+        if value is None:
+            return value
+        parts = urlsplit(value.strip())
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+            return value
+        raise ValueError(
+            f"base_url must start with https:// (http:// only for localhost, 127.0.0.1 or ::1); "
+            f"got {value!r}"
+        )
 
     @property
     def source_name(self) -> str:

@@ -104,8 +104,8 @@ def test_init_in_an_empty_folder_speaks_french(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "pipeline.toml : écrit",
         ".env.example : écrit",
-        "Ensuite : complétez pipeline.toml ([[sources]]), copiez .env.example en .env, puis "
-        "lancez `pipeline-bot check`.",
+        "Ensuite : complétez pipeline.toml ([[sources]]), `install -m 600 .env.example .env` "
+        "(un .env lisible par vous seul) et remplissez-le, puis lancez `pipeline-bot check`.",
     ]
 
 

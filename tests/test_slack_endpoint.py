@@ -351,3 +351,18 @@ def test_health_is_503_when_the_database_is_missing_or_corrupt_and_docker_sees_i
     assert broken.status_code == 503
     assert broken.json()["ok"] is False and "error" in broken.json()["db"]
     assert docker_broken.returncode != 0
+
+
+def test_pipeline_on_a_corrupt_database_says_so_in_one_log_line(
+    tmp_path: Path, slack_api: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path, slack_api)
+    settings.db_path.write_bytes(b"not a database\n" * 300)
+    with serving(settings) as served:
+        caplog.clear()
+        answer = send_command(served, "summary")
+    assert answer.status_code == 200
+    assert "can't be read" in answer.text
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert str(settings.db_path) in errors[0].getMessage()

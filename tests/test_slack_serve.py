@@ -275,3 +275,34 @@ def test_a_100_mb_unsigned_body_is_refused_without_raising_the_servers_memory(
     assert status.startswith(b"HTTP/1.1 413")
     assert after["VmHWM"] - before["VmHWM"] < 5 * 1024  # peak resident memory: under 5 MB more
     assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+
+
+def test_a_broken_database_stops_serve_with_a_status_systemd_does_not_restart(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    from bot.slack.serve import STORE_UNUSABLE_EXIT
+
+    (tmp_path / "pipeline.db").write_bytes(b"not a database at all\n" * 100)
+    notify = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
+        systemd.bind(str(notify))
+        systemd.settimeout(10)
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack_api.base_url,
+            NOTIFY_SOCKET=str(notify),
+        )
+        done = run_serve(tmp_path, env, "--port", str(free_port()))
+        status = systemd.recv(4096).decode()
+    assert done.returncode == STORE_UNUSABLE_EXIT != 2
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    db = tmp_path / "pipeline.db"
+    assert line.startswith(f"pipeline-bot: la base {db} est endommagée")  # French by default
+    assert status == f"STATUS=stopped: {line.removeprefix('pipeline-bot: ')}"
+    unit = (ROOT / "deploy" / "pipeline-bot.service").read_text(encoding="utf-8")
+    prevented = next(r for r in unit.splitlines() if r.startswith("RestartPreventExitStatus="))
+    assert str(STORE_UNUSABLE_EXIT) in prevented.split("=", 1)[1].split()
+    assert "Restart=on-failure" in unit.splitlines()

@@ -34,7 +34,8 @@ def require_db(settings: Settings) -> None:
 
 def open_store(settings: Settings) -> Any:
     """The store of an existing database, re-mapped if the stage mapping changed since the last
-    command (a locked database raises `StoreLocked`, which `bot.cli.main` turns into one line)."""
+    command (a database that can't be used raises `StoreError`, which `bot.cli` turns into one
+    line)."""
     from bot.store import Store
 
     require_db(settings)

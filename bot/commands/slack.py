@@ -140,14 +140,18 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     """`pipeline-bot serve [--port N]`: Bolt, the HTTP server and the scheduler (imported here:
     no other command pays for them)."""
-    from bot.slack.serve import ServeError
+    from bot.redact import install_logging_filter, redact
+    from bot.slack.serve import ServeError, notify_systemd
     from bot.slack.serve import serve as run_server
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_logging_filter()  # after basicConfig: its handler gets the filter too
     try:
         return run_server(settings, getattr(args, "port", None))
     except ServeError as exc:
-        echo(f"pipeline-bot: {exc}", err=True)
+        message = redact(str(exc))
+        echo(f"pipeline-bot: {message}", err=True)
+        notify_systemd(f"STATUS=stopped: {message}")
         return exc.code

@@ -34,11 +34,12 @@ from slack_bolt import App
 
 from bot.answers import ask
 from bot.deps import Deps
+from bot.errors import StoreError, StoreLocked
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
 from bot.render.blocks import clip, esc, message, notice, style_for
 from bot.slack.charts import upload_chart, wants_chart
-from bot.store import Store, StoreLocked
+from bot.store import Store, store_error
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,13 @@ def answer_payload(deps: Deps, text: str, user: str | None) -> Answer:
     except UnknownQuery as exc:
         error = exc.localised(lang) if hasattr(exc, "localised") else str(exc)
         return Answer(notice(t("slack.unknown_query", lang, error=esc(error.rstrip(".")))))
-    except (StoreLocked, sqlite3.OperationalError) as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc):
-            return _failed(text, user, exc, lang)
-        log.warning("/pipeline %r from %s: database busy: %s", text, user, exc)
-        return Answer(notice(t("slack.db_busy", lang)))
+    except (StoreError, sqlite3.Error) as exc:
+        failure = store_error(settings.db_path, exc)
+        if isinstance(failure, StoreLocked):
+            log.warning("/pipeline %r from %s: database busy: %s", text, user, exc)
+            return Answer(notice(t("slack.db_busy", lang)))
+        log.error("/pipeline %r from %s: %s", text, user, failure)  # one line, no traceback
+        return Answer(notice(t("slack.db_broken", lang)))
     except Exception as exc:  # a bug: the user is told, the traceback is logged
         return _failed(text, user, exc, lang)
 
@@ -263,7 +266,12 @@ def register(
     def pipeline_command(ack: Any, command: dict[str, Any], respond: Any, client: Any) -> None:
         text = str(command.get("text") or "").strip()
         user = command.get("user_id")
-        key = cache_key(deps, cache.version(), text, user)
+        try:
+            version = cache.version()
+        except (StoreError, sqlite3.Error):  # a broken database: the answer says so, uncached
+            ack(_visibility(answer_payload(deps, text, user), text))
+            return
+        key = cache_key(deps, version, text, user)
         future = cache.get(key, lambda: answer_payload(deps, text, user))
         try:
             answer = future.result(timeout=budget)

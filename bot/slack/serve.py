@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
+import sqlite3
 import threading
 from types import FrameType
 from typing import Any
@@ -20,14 +22,18 @@ from slack_sdk.errors import SlackClientError
 
 from bot import scheduler
 from bot.deps import Deps
+from bot.errors import StoreError, StoreLocked
 from bot.settings import Settings
 from bot.slack.app import MissingSlackSecret, build_app, require_secret
 from bot.slack.wsgi import HttpServer, make_wsgi
-from bot.store import StoreLocked
+from bot.store import store_error
 
 log = logging.getLogger("bot.serve")
 
 DEFAULT_PORT = 3000
+#: `serve`'s exit status when the database can't be used (corrupt, read-only, full, a folder):
+#: deploy/pipeline-bot.service lists it in RestartPreventExitStatus, so no restart loop.
+STORE_UNUSABLE_EXIT = 3
 HOST_ENV = "PIPELINE_HOST"
 
 
@@ -54,6 +60,21 @@ def resolve_port(cli_port: int | None, environ: dict[str, str] | None = None) ->
     if not 0 <= port <= 65535:
         raise ServeError(f"{origin} must be between 0 and 65535, got {port}")
     return port
+
+
+def notify_systemd(state: str) -> None:
+    """Tell systemd (`systemctl status` shows it as "Status:") when it gave us a socket for it;
+    otherwise (Docker, a terminal) the line on stderr is what the operator sees."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]  # an abstract socket
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as conn:
+            conn.sendto(state.encode(), address)
+    except OSError as exc:
+        log.warning("cannot notify systemd: %s", exc)
 
 
 def _check_secrets(settings: Settings, socket_mode: bool) -> None:
@@ -87,8 +108,12 @@ def serve(settings: Settings, cli_port: int | None) -> int:
     _check_secrets(settings, socket_mode)  # before anything touches the database
     try:  # migrations and re-mapping now, not on the first question
         deps.open_store().close()
-    except StoreLocked as exc:
-        raise ServeError(str(exc), code=1) from None
+    except (sqlite3.Error, StoreError) as exc:
+        failure = store_error(settings.db_path, exc)
+        # locked: another process is busy with it, a restart later is right; anything else
+        # (corrupt, read-only, full, a folder) needs a person: a status systemd won't restart on
+        code = 1 if isinstance(failure, StoreLocked) else STORE_UNUSABLE_EXIT
+        raise ServeError(failure.localised(settings.language), code=code) from None
     stop = threading.Event()
     app = _start_app(settings, deps, socket_mode, stop)
     try:
