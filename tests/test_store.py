@@ -118,7 +118,8 @@ def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
             code = main(["--config", str(config), "--db", str(path), *command])
             err = capsys.readouterr().err
             assert code == 2, (command, err)
-            assert err.count("\n") == 1 and "locked by another pipeline-bot process" in err
+            assert err.count("\n") == 1
+            assert f"la base {path} est verrouillée par un autre processus pipeline-bot" in err
     finally:
         writer.execute("ROLLBACK")
         writer.close()
