@@ -38,6 +38,7 @@ def check(tmp_path: Path, kind: str, language: str = "en") -> int:
         f'language = "{language}"\n\n[[sources]]\nkind = "{kind}"\nname = "ventes"\n{table}\n'
     )
     (tmp_path / ".env").write_text(env + "\n")
+    (tmp_path / ".env").chmod(0o600)  # as documented: a .env others can read needs attention
     settings = load_settings(str(tmp_path / "pipeline.toml"), str(tmp_path / "pipeline.db"),
                              cwd=tmp_path)  # fmt: skip
     return run_check(settings, http_options={"sleep": lambda _: None})
