@@ -14,7 +14,9 @@ from tests.helpers import ask, at, deal, load, task
 PIPELINE = Pipeline(DEFAULT_STAGES)
 
 
-def sync_sheet(store: Store, path: Path, when: str) -> None:
+def sync_sheet(store: Store, path: Path, when: str, *rows: str) -> None:
+    """Write the sheet (`rows`, the first being the header) and sync it at `when` (UTC)."""
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(path)}, {},
                            timezone="Europe/Paris")  # fmt: skip
     result = sync_source(store, PIPELINE, adapter, now=lambda: at(when))
@@ -25,13 +27,9 @@ def test_a_sheet_without_since_column_says_its_ages_are_unknown_until_given_one(
     store: Store, tmp_path: Path
 ) -> None:
     sheet = tmp_path / "deals.csv"
-    sheet.write_text(
-        "id;title;client;status\n"
-        "1;Refonte site;Dupain;appel et devis\n"
-        "2;Audit SEO;Leroy;balle dans le camp du client\n",
-        encoding="utf-8",
-    )
-    sync_sheet(store, sheet, "2026-03-02T08:00:00")
+    sync_sheet(store, sheet, "2026-03-02T08:00:00", "id;title;client;status",
+               "1;Refonte site;Dupain;appel et devis",
+               "2;Audit SEO;Leroy;balle dans le camp du client")  # fmt: skip
     refonte = deal(store, "Refonte", "2026-03-09T12:00:00")
     assert refonte["stage_entered_from"] == "first_seen"
     assert refonte["stage_entered"] == "2026-03-02T09:00:00+01:00"
@@ -42,25 +40,17 @@ def test_a_sheet_without_since_column_says_its_ages_are_unknown_until_given_one(
     assert "2 affaire(s) ouverte(s) n'ont pas d'âge connu" in french
 
     # A move seen between two syncs dates the new stage from the sync that saw it.
-    sheet.write_text(
-        "id;title;client;status\n"
-        "1;Refonte site;Dupain;balle dans le camp du client\n"
-        "2;Audit SEO;Leroy;balle dans le camp du client\n",
-        encoding="utf-8",
-    )
-    sync_sheet(store, sheet, "2026-03-05T08:00:00")
+    sync_sheet(store, sheet, "2026-03-05T08:00:00", "id;title;client;status",
+               "1;Refonte site;Dupain;balle dans le camp du client",
+               "2;Audit SEO;Leroy;balle dans le camp du client")  # fmt: skip
     refonte = deal(store, "Refonte", "2026-03-09T12:00:00")
     assert (refonte["stage"], refonte["stage_entered_from"], refonte["idle_days"]) == (
         "negotiation", "observed", 4)  # fmt: skip
 
     # The user adds a "since" column: the deal whose age was unknown gets it, at the next sync.
-    sheet.write_text(
-        "id;title;client;status;stage_entered\n"
-        "1;Refonte site;Dupain;balle dans le camp du client;\n"
-        "2;Audit SEO;Leroy;balle dans le camp du client;10/01/2026\n",
-        encoding="utf-8",
-    )
-    sync_sheet(store, sheet, "2026-03-06T08:00:00")
+    sync_sheet(store, sheet, "2026-03-06T08:00:00", "id;title;client;status;stage_entered",
+               "1;Refonte site;Dupain;balle dans le camp du client;",
+               "2;Audit SEO;Leroy;balle dans le camp du client;10/01/2026")  # fmt: skip
     audit = deal(store, "Audit", "2026-03-09T12:00:00")
     assert audit["stage_entered_from"] == "field"
     assert audit["stage_entered"].startswith("2026-01-10")
