@@ -70,7 +70,7 @@ class Chart:
     currency: str
     notes: list[str] = field(default_factory=list)  # one per category, beside its bars
     footer: str = ""
-    split_after: int | None = None  # a line after this category (open stages | outcomes)
+    split_after: int | None = None  # a second panel after this category (open | outcomes)
 
     def value_text(self, value: float) -> str:
         if self.money:
@@ -228,81 +228,107 @@ BUILDERS: Sequence[tuple[type, Callable[[Any, ChartStyle], Chart]]] = (
 
 
 def render_png(chart: Chart) -> bytes:
-    """The chart as PNG bytes (matplotlib, Agg backend: no display needed)."""
+    """The chart as PNG bytes (matplotlib, Agg backend: no display needed).
+
+    A chart with `split_after` (the summary: open stages, then won and lost) is drawn as two
+    panels, each with its own scale, so a year of lost deals does not flatten the open pipeline.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
 
     count = max(len(chart.categories), 1)
     series = len(chart.bars)
     height = min(1.8 + count * (0.25 + 0.25 * series), 14.0) if chart.horizontal else 5.0
     figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
     figure.suptitle(chart.title, fontsize=15, fontweight="bold", x=0.01, ha="left")
-    axes.set_title(chart.subtitle, fontsize=10, color="#444444", loc="left")
+    split = chart.split_after
+    if chart.horizontal and split is not None and 0 <= split < len(chart.categories) - 1:
+        groups = [list(range(split + 1)), list(range(split + 1, len(chart.categories)))]
+    else:
+        groups = [list(range(len(chart.categories)))]
+    panels = figure.subplots(len(groups), 1, squeeze=False,
+                             height_ratios=[len(g) for g in groups])[:, 0]  # fmt: skip
+    for number, (axes, rows) in enumerate(zip(panels, groups, strict=True)):
+        first, last = number == 0, number == len(groups) - 1
+        _panel(axes, chart, rows)
+        if first:
+            axes.set_title(chart.subtitle, fontsize=10, color="#444444", loc="left")
+            if series > 1:
+                axes.legend(loc="lower right" if chart.horizontal else "upper right",
+                            frameon=False)  # fmt: skip
+        else:
+            axes.set_title(t("chart.outcomes", chart.language), fontsize=9, color="#444444",
+                           loc="left")  # fmt: skip
+        if last and chart.footer:  # as the axis label: the layout keeps room under the ticks
+            axes.set_xlabel(chart.footer, loc="left", fontsize=9, color="#333333", labelpad=10)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": "pipeline-bot"})
+    return buffer.getvalue()
+
+
+def _panel(axes: Any, chart: Chart, rows: list[int]) -> None:
+    """Draw the categories `rows` of `chart` on `axes`, with their own scale."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    series = len(chart.bars)
     width = 0.8 / series
-    positions = list(range(len(chart.categories)))
-    peak = max([0.0, *(v for b in chart.bars for v in (b.high or b.values))])
+    positions = list(range(len(rows)))
+    categories = [chart.categories[r] for r in rows]
+    notes = [chart.notes[r] for r in rows] if chart.notes else []
+    peak = max([0.0, *(v for b in chart.bars for r in rows for v in
+                       ((b.high or b.values)[r], b.values[r]))])  # fmt: skip
     for index, bars in enumerate(chart.bars):
         offset = (index - (series - 1) / 2) * width
         where = [p + offset for p in positions]
-        colour: Any = bars.colours or bars.colour
+        values = [bars.values[r] for r in rows]
+        colour: Any = [bars.colours[r] for r in rows] if bars.colours else bars.colour
         options: dict[str, Any] = {"color": colour, "label": bars.name}
-        if bars.low is not None and bars.high is not None:
-            below = [max(v - lo, 0.0) for v, lo in zip(bars.values, bars.low, strict=True)]
-            above = [max(hi - v, 0.0) for v, hi in zip(bars.values, bars.high, strict=True)]
+        low = [bars.low[r] for r in rows] if bars.low is not None else None
+        high = [bars.high[r] for r in rows] if bars.high is not None else None
+        if low is not None and high is not None:
+            below = [max(v - lo, 0.0) for v, lo in zip(values, low, strict=True)]
+            above = [max(hi - v, 0.0) for v, hi in zip(values, high, strict=True)]
             options.update({"xerr" if chart.horizontal else "yerr": [below, above],
                             "capsize": 4, "ecolor": "#222222"})  # fmt: skip
         if chart.horizontal:
-            drawn = axes.barh(where, bars.values, height=width, **options)
+            drawn = axes.barh(where, values, height=width, **options)
         else:
-            drawn = axes.bar(where, bars.values, width=width, **options)
-        values = [chart.value_text(v) for v in bars.values]
-        if bars.high is None:
-            axes.bar_label(drawn, labels=values, padding=3, fontsize=8, color="#222222")
+            drawn = axes.bar(where, values, width=width, **options)
+        texts = [chart.value_text(v) for v in values]
+        if high is None:
+            axes.bar_label(drawn, labels=texts, padding=3, fontsize=8, color="#222222")
             continue
         # a range: the value on the bar's top left, the range's ends right of the whisker caps
-        for x, value, low, high in zip(where, bars.values, bars.low or [], bars.high, strict=True):
+        for x, value, bottom, top in zip(where, values, low or [], high, strict=True):
             at = (value, x) if chart.horizontal else (x, value)
             axes.annotate(chart.value_text(value), at, xytext=(-6, 3), textcoords="offset points",
                           ha="right", va="bottom", fontsize=8, color="#222222")  # fmt: skip
-            if high > 0 and not chart.horizontal:
-                for end in (low, high) if low > 0 else (high,):
+            if top > 0 and not chart.horizontal:
+                for end in (bottom, top) if bottom > 0 else (top,):
                     axes.annotate(chart.value_text(end), (x, end), xytext=(6, 0),
                                   textcoords="offset points", ha="left", va="center",
                                   fontsize=7, color="#444444")  # fmt: skip
     axis = axes.xaxis if chart.horizontal else axes.yaxis
     axis.set_major_formatter(FuncFormatter(lambda v, _: chart.value_text(v)))
+    axis.set_major_locator(MaxNLocator(nbins=6, integer=True))  # money ticks never crowd
     if chart.horizontal:
-        axes.set_yticks(positions, chart.categories)
+        axes.set_yticks(positions, categories)
         axes.invert_yaxis()  # pipeline order from the top
         axes.set_xlim(0, peak * 1.25 if peak else 1)
-        if chart.notes:
-            for p, note in zip(positions, chart.notes, strict=True):
-                axes.annotate(note, (0, p), xytext=(-6, -11), textcoords="offset points",
-                              ha="right", va="center", fontsize=7.5, color="#555555",
-                              annotation_clip=False)  # fmt: skip
+        for p, note in zip(positions, notes, strict=True):
+            axes.annotate(note, (0, p), xytext=(-6, -11), textcoords="offset points",
+                          ha="right", va="center", fontsize=7.5, color="#555555",
+                          annotation_clip=False)  # fmt: skip
     else:
-        axes.set_xticks(positions, chart.categories)
+        labels = (
+            [f"{c}\n{n}" for c, n in zip(categories, notes, strict=True)] if notes else categories
+        )
+        axes.set_xticks(positions, labels)
         axes.set_ylim(0, peak * 1.18 if peak else 1)
-        if chart.notes:
-            labels = [f"{c}\n{n}" for c, n in zip(chart.categories, chart.notes, strict=True)]
-            axes.set_xticks(positions, labels)
-    if chart.split_after is not None and 0 <= chart.split_after < count - 1:
-        edge = chart.split_after + 0.5
-        line = axes.axhline if chart.horizontal else axes.axvline
-        line(edge, color="#888888", linestyle="--", linewidth=0.8)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x" if chart.horizontal else "y", color="#dddddd", linewidth=0.8)
     axes.set_axisbelow(True)
-    if series > 1:
-        axes.legend(loc="lower right" if chart.horizontal else "upper right", frameon=False)
-    if chart.footer:  # as the axis label: the layout keeps room for it under the ticks
-        axes.set_xlabel(chart.footer, loc="left", fontsize=9, color="#333333", labelpad=10)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": "pipeline-bot"})
-    return buffer.getvalue()
 
 
 def write_png(result: object, style: ChartStyle, path: Path) -> Chart:

@@ -726,6 +726,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "chart.conversion": {"en": "{rate} go on to the next stage", "fr": "{rate} passent à la suite"},
     "chart.bottleneck": {"en": "bottleneck", "fr": "goulot"},
+    "chart.outcomes": {
+        "en": "Closed deals: won and lost (their own scale)",
+        "fr": "Affaires conclues : gagnées et perdues (échelle à part)",
+    },
     "chart.owner_note": {
         "en": "{n} open · {stalled} stalled",
         "fr": "{n} en cours · {stalled} bloquée(s)",

@@ -7,6 +7,8 @@ owners charts in French (the default language) and the forecast in English.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -30,15 +32,17 @@ def make(out: Path = OUT) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.db"
-        run_demo(demo_settings(None, str(db)), datetime(2026, 11, 27, 11, tzinfo=UTC))
+        with contextlib.redirect_stdout(io.StringIO()):  # the demo's own printout
+            run_demo(demo_settings(None, str(db)), datetime(2026, 11, 27, 11, tzinfo=UTC))
         for words, name, language in CHARTS:
             config = Path(folder) / f"{language}.toml"
             text = demo_config_path().read_text(encoding="utf-8")
             config.write_text(text.replace('language = "fr"', f'language = "{language}"'),
                               encoding="utf-8")  # fmt: skip
             path = out / f"{name}.png"
-            code = main(["--config", str(config), "--db", str(db), "query", words, "--png",
-                         str(path), "--as-of", AS_OF])  # fmt: skip
+            with contextlib.redirect_stdout(io.StringIO()):  # the text answer
+                code = main(["--config", str(config), "--db", str(db), "query", words, "--png",
+                             str(path), "--as-of", AS_OF])  # fmt: skip
             if code != 0:
                 raise SystemExit(f"query {words} --png failed ({code})")
             written.append(path)
