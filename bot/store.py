@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -803,6 +803,30 @@ class Store:
                 (source,),
             )
         return cursor.rowcount
+
+    def adopt_ids(self, renames: Mapping[str, str]) -> int:
+        """Give stored deals new ids (old -> new), where the old one exists and the new one does
+        not: every table naming a deal follows, so the deal keeps its history. Why: a source's
+        identity rule changed (sheets: title alone, then client + title). Returns how many."""
+        names = [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]  # fmt: skip
+        tables = [name for name in names
+                  if any(col[1] == "deal_id" for col in self.conn.execute(
+                      f"PRAGMA table_info({name})"))]  # fmt: skip
+        done = 0
+        for old, new in renames.items():
+            exists = self.conn.execute(
+                "SELECT (SELECT COUNT(*) FROM deals WHERE id = ?), "
+                "(SELECT COUNT(*) FROM deals WHERE id = ?)", (old, new)).fetchone()  # fmt: skip
+            if tuple(exists) != (1, 0):
+                continue
+            task_id = new.split(":", 1)[1]
+            self.conn.execute("UPDATE deals SET id = ?, task_id = ? WHERE id = ?",
+                              (new, task_id, old))  # fmt: skip
+            for table in tables:
+                self.conn.execute(f"UPDATE {table} SET deal_id = ? WHERE deal_id = ?", (new, old))
+            done += 1
+        return done
 
     def live_count(self, source: str) -> int:
         """How many deals of `source` are live (not removed)."""

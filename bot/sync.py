@@ -193,6 +193,12 @@ def _store_batch(
     seen_at = iso(started)
     ids = [f"{source}:{t.id}" for t in tasks]
     before = store.deals_by_ids(ids)
+    formerly: dict[str, str] = {}  # old id -> new id; the first task to claim an old id has it
+    for deal_id, task in zip(ids, tasks, strict=True):
+        if task.formerly and deal_id not in before:
+            formerly.setdefault(f"{source}:{task.formerly}", deal_id)
+    if formerly and store.adopt_ids(formerly):
+        before = store.deals_by_ids(ids)
     changes: list[tuple[str, str, str | None, str, str]] = []
     for deal_id, task in zip(ids, tasks, strict=True):
         for change in task.history:

@@ -127,6 +127,9 @@ class Task:
     #: the sync engine records what it sees change between two syncs)
     field_history: list[FieldChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the id this task had under an older identity rule of its source: a stored deal still
+    #: under that id (and none under `id`) takes `id`, keeping its history
+    formerly: str | None = None
 
 
 #: Hosts a `base_url` may reach over plain http.

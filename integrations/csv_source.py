@@ -506,6 +506,11 @@ class SheetReader:
             return None
         task = _task(task_id, values, number, columns, self.tz)
         task.warnings[:0] = notes
+        if not values.get("id") and normalise(title) != title:
+            # Before client + title, a sheet without ids knew a row by its title alone: that
+            # deal takes the new id and keeps its history. A title that is its own normal form
+            # ("logo") could be another row's new id, so it is never taken over.
+            task.formerly = title
         return task
 
 

@@ -327,3 +327,37 @@ def test_a_one_cell_first_row_stays_the_header_when_the_next_row_names_no_title(
     assert run(store, path).ok
     assert store.rows("SELECT title FROM deals ORDER BY title") == [
         {"title": "Logo"}, {"title": "Site vitrine"}]  # fmt: skip
+
+
+def test_deals_stored_under_the_old_title_identity_keep_their_history(
+    store: Store, tmp_path: Path
+) -> None:
+    """Before client + title, a sheet without ids knew its rows by title alone ("sheet:Site
+    vitrine"): the next sync moves those deals to their new ids instead of removing them and
+    starting their ages again."""
+    from tests.helpers import ListAdapter, task
+
+    old = ListAdapter("sheet", [task("Site vitrine", "appel et devis", title="Site vitrine"),
+                                task("logo", "écarté", title="logo")])  # fmt: skip
+    sync_source(store, PIPELINE, old, now=lambda: datetime(2026, 11, 2, 8, tzinfo=UTC))
+    nudged = "INSERT INTO nudges (deal_id, day, owner, recipient, sent_at) VALUES (?, ?, ?, ?, ?)"
+    store.conn.execute(nudged, ("sheet:Site vitrine", "2026-11-20", "Marie", "U1", "x"))
+    path = excel(tmp_path / "deals.csv", [
+        "Affaire;Société;Statut",
+        "Site vitrine;Dupain;balle dans le camp du client",
+        "Site vitrine;Martin;appel et devis",
+        "logo;Dupain;écarté",
+    ])  # fmt: skip
+    result = run(store, path)
+    assert result.ok, result.error
+    live = store.rows("SELECT id, first_seen FROM deals WHERE removed = 0 ORDER BY id")
+    assert live == [
+        {"id": "sheet:dupain/logo", "first_seen": "2026-12-01T08:00:00+00:00"},
+        {"id": "sheet:dupain/site vitrine", "first_seen": "2026-11-02T08:00:00+00:00"},
+        {"id": "sheet:martin/site vitrine", "first_seen": "2026-12-01T08:00:00+00:00"},
+    ]
+    assert [(e["from_stage"], e["to_stage"]) for e in store.history("sheet:dupain/site vitrine")] \
+        == [(None, "meeting"), ("meeting", "negotiation")]  # fmt: skip
+    assert store.scalar("SELECT deal_id FROM nudges") == "sheet:dupain/site vitrine"
+    # "logo" is its own normal form, so it could be a new id: never taken over, only removed
+    assert store.rows("SELECT id FROM deals WHERE removed = 1") == [{"id": "sheet:logo"}]
