@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,6 +52,8 @@ QUERIES = [
     "stage négociations",
     "owner marie",
     "unmapped",
+    "calibration",
+    "accuracy",
 ]
 
 WORDS = (
@@ -187,7 +189,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
         }
         | {"Dupain", "Dupâin"}
     )
-    deal_rows, change_rows, event_rows, quiet_rows = [], [], [], []
+    deal_rows, change_rows, event_rows, quiet_rows, field_rows = [], [], [], [], []
     for i in range(deals):
         steps = max(1, int(rng.gauss(per_deal, 2)))
         # a walk through the stages: mostly forward, sometimes back; then won, lost or open
@@ -217,6 +219,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
         deal_id = f"bench:{i}"
         removed = 1 if rng.random() < 0.01 else 0
         visited, previous_status, previous_stage = 0, None, None
+        firsts: dict[int, str] = {}  # pipeline position → first time there
         for k, (stage, moment) in enumerate(zip(path_keys, moments, strict=True)):
             if k and stage == previous_stage:
                 continue
@@ -227,6 +230,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
                 event_rows[-1][6] = at
             event_rows.append([deal_id, at, previous_stage, stage, status, "bench", None, removed])
             visited |= bit[stage]
+            firsts.setdefault(keys.index(stage), at)
             previous_status, previous_stage = status, stage
         stage: str | None = previous_stage
         status = previous_status
@@ -238,6 +242,12 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
             event_rows[-1][6] = at
             event_rows.append([deal_id, at, previous_stage, None, status, "bench", None, removed])
             entered = at
+        later, entries = "", []  # per position: first time there or in a later stage
+        for position in reversed(range(len(keys))):
+            here = firsts.get(position, "")
+            later = min(filter(None, (here, later)), default="")
+            entries.append(later)
+        entered_at = "|".join(reversed(entries))
         owner, email = rng.choice(owners) if rng.random() < 0.95 else (None, None)
         title = f"{rng.choice(WORDS)} {rng.choice(WORDS).lower()} {i}"
         client = f"{rng.choice(CLIENTS)} {rng.choice(surnames)}"
@@ -281,8 +291,18 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
                 iso(end),
                 search_key(title, client),
                 visited,
+                entered_at,
             )
         )
+        if close is not None and rng.random() < 0.1:  # its close date was pushed once or twice
+            day, pushed = date.fromisoformat(close), []
+            for _ in range(rng.randint(1, 2)):
+                before = day - timedelta(days=rng.randint(7, 45))
+                pushed.append((before.isoformat(), day.isoformat()))
+                day = before
+            for k, (old, new) in enumerate(reversed(pushed)):
+                at = first + (moments[-1] - first) * (k + 1) / (len(pushed) + 1)
+                field_rows.append((deal_id, iso(at), "expected_close", old, new, "tool", None))
         if stage in open_keys and rng.random() < 0.01:
             quiet_rows.append(
                 (deal_id, "snooze", stage, "U1", iso(end), iso(NOW + timedelta(days=2)))
@@ -292,7 +312,7 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
             "INSERT INTO deals(id, source, task_id, title, client, contact, owner, owner_email,"
             " status, status_norm, stage, amount, currency, probability, started,"
             " expected_close, stage_entered, next_step, lost_reason, url, removed, first_seen,"
-            " last_seen, updated, search, visited) VALUES (" + ",".join("?" * 26) + ")",
+            " last_seen, updated, search, visited, entered) VALUES (" + ",".join("?" * 27) + ")",
             deal_rows,
         )
         conn.executemany(
@@ -310,6 +330,8 @@ def build(path: Path, deals: int, events: int, seed: int) -> None:
             "INSERT INTO quiet(deal_id, kind, stage, by_user, at, until) VALUES (?, ?, ?, ?, ?, ?)",
             quiet_rows,
         )
+        store.add_field_changes(field_rows)
+        store.mark_field_history("bench")
         store.set_meta("mapping", pipeline.fingerprint())
     # no ANALYZE: users' databases have no statistics either, so neither has the benchmark's
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -413,7 +435,54 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
             [f"Marie {n}" for n in NAMES[:4]],
         ).fetchall()
 
+    def calibration(conn: sqlite3.Connection) -> Any:
+        """What any calibration must read: closed deals' stages reached, and when each closed
+        deal first entered each stage (the back-test's clock)."""
+        closed = "('won', 'lost')"
+        return (
+            conn.execute(
+                f"SELECT stage, visited, COUNT(*) FROM deals WHERE removed = 0 AND stage IN "
+                f"{closed} GROUP BY stage, visited"
+            ).fetchall(),
+            conn.execute(
+                "SELECT id, stage, stage_entered, visited FROM deals WHERE removed = 0 AND "
+                f"stage IN {closed}"
+            ).fetchall(),
+            conn.execute(
+                "SELECT e.deal_id, e.to_stage, MIN(e.at) FROM deals d JOIN stage_events e ON "
+                f"e.deal_id = d.id WHERE d.removed = 0 AND d.stage IN {closed} "
+                "GROUP BY e.deal_id, e.to_stage"
+            ).fetchall(),
+        )
+
+    def accuracy(conn: sqlite3.Connection) -> Any:
+        """Per month: the deals open at its start expected in it (today's close date, or one
+        with a history), and the deals won in it."""
+        out = []
+        months = ["2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+        for this, after in zip(months, months[1:], strict=False):
+            start = iso(datetime.fromisoformat(f"{this}-01T00:00").replace(tzinfo=PARIS))
+            end = iso(datetime.fromisoformat(f"{after}-01T00:00").replace(tzinfo=PARIS))
+            stay = (f"e.deal_id = d.id AND e.to_stage IN {OPEN} AND e.at <= ? AND "
+                    "(e.left_at IS NULL OR e.left_at > ?)")  # fmt: skip
+            out.append(conn.execute(
+                f"SELECT d.id, d.amount, d.expected_close, d.probability, e.to_stage FROM deals d "
+                f"JOIN stage_events e ON {stay} WHERE d.expected_close >= ? AND "
+                "d.expected_close < ? AND d.removed = 0 UNION SELECT d.id, d.amount, "
+                "d.expected_close, d.probability, e.to_stage FROM (SELECT DISTINCT deal_id FROM "
+                "field_changes WHERE field = 'expected_close') f JOIN deals d ON d.id = f.deal_id "
+                f"JOIN stage_events e ON {stay} WHERE d.removed = 0",
+                (start, start, f"{this}-01", f"{after}-01", start, start),
+            ).fetchall())  # fmt: skip
+            out.append(conn.execute(
+                "SELECT id, amount FROM deals WHERE removed = 0 AND id IN (SELECT deal_id FROM "
+                "stage_events WHERE to_stage = 'won' AND at >= ? AND at < ?)", (start, end),
+            ).fetchall())  # fmt: skip
+        return out
+
     return {
+        "calibration": calibration,
+        "accuracy": accuracy,
         "summary": lambda conn: (
             conn.execute(
                 f"SELECT stage, COUNT(*), TOTAL(amount), TOTAL(amount * {PROB} / 100) "

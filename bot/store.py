@@ -257,15 +257,6 @@ def m007_field_changes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_field_changes_field_at ON field_changes(field, at, deal_id)")
 
 
-@migrations()
-def m008_forecast_indexes(db: sqlite_utils.Database) -> None:
-    """`accuracy`: the deals expected to close in a month, found by their close date (then
-    their stay at the month's start by the (deal_id, at) index)."""
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS idx_deals_expected_close ON deals(expected_close, removed)"
-    )
-
-
 #: Deal fields whose changes `field_changes` keeps, and how their values are typed.
 FIELD_TYPES: dict[str, type] = {
     "amount": float,
@@ -365,6 +356,25 @@ def unify_owners(conn: sqlite3.Connection) -> int:
     before = conn.total_changes
     conn.executemany("UPDATE deals SET owner = ?2 WHERE owner_raw = ?1 AND owner IS NOT ?2", stale)
     return conn.total_changes - before
+
+
+@migrations()
+def m010_forecast_indexes(db: sqlite_utils.Database) -> None:
+    """`accuracy`: the deals expected to close in a month, found by their close date (then
+    their stay at the month's start by the (deal_id, at) index)."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_deals_expected_close ON deals(expected_close, removed)"
+    )
+
+
+@migrations()
+def m011_stage_entries(db: sqlite_utils.Database) -> None:
+    """`deals.entered`: per stage, in pipeline order, when the deal was first in that stage or
+    a later one (`|`-separated stored timestamps, empty when never): calibration's back-test
+    clock, read from the deal row instead of a million stage events. The mapping is forgotten
+    so the next command derives it."""
+    db.table("deals").add_column("entered", str)
+    db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
 def search_key(title: str | None, client: str | None) -> str:
@@ -694,7 +704,9 @@ class Store:
         end is always known before it is written.
         """
         events: list[list[Any]] = []
-        entered: list[tuple[str, str | None, int, str]] = []
+        entered: list[tuple[str, str | None, int, str, str]] = []
+        positions = len(stage_of.bits)
+        firsts: list[str | None] = [None] * positions
         written = 0
         current_deal: str | None = None
         current_stage: str | None = None
@@ -704,7 +716,13 @@ class Store:
 
         def flush_deal() -> None:
             if current_deal is not None and first_at is not None:
-                entered.append((first_at, first_from, visited, current_deal))
+                reached, earliest = [], None  # first time in each stage or a later one
+                for first in reversed(firsts):
+                    if first is not None and (earliest is None or first < earliest):
+                        earliest = first
+                    reached.append(earliest or "")
+                entries = "|".join(reversed(reached))
+                entered.append((first_at, first_from, visited, entries, current_deal))
 
         for deal_id, at, status, norm, source, removed, origin in cursor:
             stage = stage_of(norm)
@@ -715,6 +733,7 @@ class Store:
                     events.clear()
                 current_deal, current_stage, first_at, visited = deal_id, stage, at, 0
                 first_from = origin
+                firsts = [None] * positions
                 events.append([deal_id, at, None, stage, status, source, None, removed or 0])
             elif stage != current_stage:
                 events[-1][6] = at
@@ -722,10 +741,14 @@ class Store:
                                removed or 0])  # fmt: skip
                 current_stage, first_at, first_from = stage, at, origin
             visited |= stage_of.bit(stage)
+            where = stage_of.position(stage)
+            if where is not None and firsts[where] is None:
+                firsts[where] = at
         flush_deal()
         written += self._insert_events(events)
         self.conn.executemany(
-            "UPDATE deals SET stage_entered = ?, stage_entered_from = ?, visited = ? WHERE id = ?",
+            "UPDATE deals SET stage_entered = ?, stage_entered_from = ?, visited = ?, entered = ? "
+            "WHERE id = ?",
             entered,
         )
         return written
@@ -973,47 +996,46 @@ class Store:
         )
         return {stage: (count, total) for stage, count, total in rows}
 
-    def first_entries(self, current: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(deal_id, stage, first time in it) for every stage of every live deal whose current
-        stage is one of `current` (the closed deals, for calibration)."""
-        if not current:
-            return []
-        marks = ",".join("?" * len(current))
+    def closed_deal_rows(self, outcomes: Sequence[str]) -> list[tuple[str, str, int, str]]:
+        """(stage, closed at, visited, entered) of every live deal now in one of `outcomes`."""
+        marks = ",".join("?" * len(outcomes))
         return list(
             self.conn.execute(
-                "SELECT e.deal_id, e.to_stage, MIN(e.at) FROM deals d "
-                "JOIN stage_events e ON e.deal_id = d.id "
-                f"WHERE d.removed = 0 AND d.stage IN ({marks}) AND e.to_stage IS NOT NULL "
-                "GROUP BY e.deal_id, e.to_stage",
-                list(current),
+                "SELECT stage, stage_entered, visited, entered FROM deals "
+                f"WHERE removed = 0 AND stage IN ({marks}) AND stage_entered IS NOT NULL",
+                list(outcomes),
             )
         )
 
     def open_at(self, moment: str, open_stages: Sequence[str], close_from: str,
                 close_before: str) -> list[dict[str, Any]]:  # fmt: skip
-        """Live deals in one of `open_stages` at `moment` (their stay then) that may have been
-        expected to close in [close_from, close_before) then: today's close date is in it, or
-        the close date has a history. Each with `stage_then`."""
+        """Live deals in one of `open_stages` at `moment` (their stay then) whose close date may
+        have been in [close_from, close_before) then: today's is, or one its history went
+        from or to is (a past value is always one of those). Each with `stage_then`."""
         if not open_stages:
             return []
-        marks = ",".join("?" * len(open_stages))
+        params = {f"s{i}": key for i, key in enumerate(open_stages)}
+        marks = ",".join(f":{k}" for k in params)
         columns = (
             "d.id, d.amount, d.expected_close, d.probability, d.first_seen, d.started, d.source, "
             "e.to_stage AS stage_then"
         )
         stay = (
-            f"e.deal_id = d.id AND e.to_stage IN ({marks}) AND e.at <= ? "
-            "AND (e.left_at IS NULL OR e.left_at > ?)"
+            f"e.deal_id = d.id AND e.to_stage IN ({marks}) AND e.at <= :at "
+            "AND (e.left_at IS NULL OR e.left_at > :at)"
         )
+        in_month = "{0} >= :lo AND {0} < :hi"
         return self.rows(
-            f"SELECT {columns} FROM deals d JOIN stage_events e ON {stay} "
-            "WHERE d.expected_close >= ? AND d.expected_close < ? AND d.removed = 0 "
+            # by close date (m008): SQLite, without statistics, would walk a `removed` index
+            f"SELECT {columns} FROM deals d INDEXED BY idx_deals_expected_close "
+            f"JOIN stage_events e ON {stay} "
+            f"WHERE {in_month.format('d.expected_close')} AND d.removed = 0 "
             f"UNION SELECT {columns} FROM (SELECT DISTINCT deal_id FROM field_changes "
-            "WHERE field = 'expected_close') f JOIN deals d ON d.id = f.deal_id "
+            f"WHERE field = 'expected_close' AND ({in_month.format('from_value')} OR "
+            f"{in_month.format('to_value')})) f JOIN deals d ON d.id = f.deal_id "
             f"JOIN stage_events e ON {stay} WHERE d.removed = 0",
-            (*open_stages, moment, moment, close_from, close_before, *open_stages, moment,
-             moment),
-        )  # fmt: skip
+            {**params, "at": moment, "lo": close_from, "hi": close_before},
+        )
 
     def won_between(self, won_stages: Sequence[str], start: str, end: str
                     ) -> list[tuple[str, float | None]]:  # fmt: skip
@@ -1092,6 +1114,10 @@ class _StageOf:
 
     def bit(self, stage: str | None) -> int:
         return self.bits.get(stage, 0) if stage else 0
+
+    def position(self, stage: str | None) -> int | None:
+        bit = self.bit(stage)
+        return bit.bit_length() - 1 if bit else None
 
 
 def store_error(path: Path, exc: BaseException) -> StoreError:

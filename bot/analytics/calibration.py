@@ -15,11 +15,8 @@ furthest its history went); "entered" is the first time the deal was in that sta
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate
 
 from bot.analytics.core import Context
 from bot.pipeline import Pipeline
@@ -53,17 +50,6 @@ class Calibration:
     brier_stage: float | None = None  # over every scored deal and stage together
     brier_calibrated: float | None = None
     in_use: str = "stage"  # what `[forecast] probabilities` says now
-
-
-@dataclass
-class ClosedDeal:
-    """What the back-test knows of one closed deal."""
-
-    id: str
-    won: bool
-    closed_at: str  # stored UTC timestamp: sorts as text
-    reached: set[str] = field(default_factory=set)  # open stage keys
-    entered: dict[str, str] = field(default_factory=dict)  # open stage key → first entry
 
 
 def posterior(won: int, closed: int, configured: float, weight: float) -> float | None:
@@ -127,70 +113,79 @@ def calibrated_probabilities(
     return out
 
 
-def closed_deals(store: Store, pipeline: Pipeline) -> list[ClosedDeal]:
-    """Every live closed deal with the open stages it reached and when it entered each: one
-    query for the deals, one GROUP BY for the first time each was in each stage."""
+def closed_deals(store: Store, pipeline: Pipeline) -> ClosedDeals:
+    """Every live closed deal as columns: won, when it closed, and per stage whether it reached
+    it and when it entered it (`deals.entered`, derived with the stage events)."""
     outcomes = {s.key: s.outcome for s in pipeline.stages if s.outcome}
+    found = ClosedDeals([], [], [], [])
     if not outcomes:
-        return []
-    marks = ",".join("?" * len(outcomes))
-    deals: dict[str, ClosedDeal] = {}
-    for deal_id, stage, entered, visited in store.conn.execute(
-        "SELECT id, stage, stage_entered, visited FROM deals "
-        f"WHERE removed = 0 AND stage IN ({marks}) AND stage_entered IS NOT NULL",
-        list(outcomes),
-    ):
-        deal = ClosedDeal(deal_id, outcomes[stage] == "won", entered)
-        deal.reached = set(reached_stages(pipeline, stage, int(visited or 0)))
-        deals[deal_id] = deal
-    position = {s.key: i for i, s in enumerate(pipeline.stages)}
-    open_keys = [(s.key, position[s.key]) for s in pipeline.open_stages]
-    firsts = store.first_entries(list(outcomes))
-    for deal_id, to_stage, first in firsts:
-        found = deals.get(deal_id)
-        where = position.get(to_stage) if to_stage else None
-        if found is None or where is None:
-            continue
-        entered = found.entered
-        for key, at_position in open_keys:  # entering a stage enters every one before it
-            if at_position <= where and (key not in entered or first < entered[key]):
-                entered[key] = first
-    return list(deals.values())
+        return found
+    reached_of: dict[tuple[str, int], set[str]] = {}
+    keys = [s.key for s in pipeline.stages]
+    for stage, closed_at, visited, entered in store.closed_deal_rows(list(outcomes)):
+        key = (stage, int(visited or 0))
+        if key not in reached_of:
+            reached_of[key] = set(reached_stages(pipeline, stage, key[1]))
+        found.won.append(outcomes[stage] == "won")
+        found.closed_at.append(closed_at)
+        found.reached.append(reached_of[key])
+        times = (entered or "").split("|")
+        found.entered.append(times if len(times) == len(keys) else [""] * len(keys))
+    return found
+
+
+@dataclass
+class ClosedDeals:
+    """The closed deals, column by column (a hundred thousand of them stay cheap)."""
+
+    won: list[bool]
+    closed_at: list[str]  # stored UTC timestamps: they sort as text
+    reached: list[set[str]]  # open stage keys
+    entered: list[list[str]]  # per pipeline position: first time there or later ("" never)
 
 
 def backtest(
-    deals: Iterable[ClosedDeal], stage: str, configured: float, weight: float
-) -> tuple[int, float, float]:
-    """(n scored, Σ squared error with `configured`, Σ squared error with the calibrated value
-    known when each deal entered `stage`), over the closed deals that reached it."""
-    scored = sorted((d for d in deals if stage in d.reached and stage in d.entered),
-                    key=lambda d: d.closed_at)  # fmt: skip
-    times = [d.closed_at for d in scored]
-    wins = [0, *accumulate(1 if d.won else 0 for d in scored)]
-    fixed = configured / 100
-    sum_stage = sum_calibrated = 0.0
-    for deal in scored:
-        known = bisect_left(times, deal.entered[stage])  # closed strictly before it entered
-        value = posterior(wins[known], known, configured, weight)
-        predicted = fixed if value is None else value / 100
-        outcome = 1.0 if deal.won else 0.0
-        sum_stage += (fixed - outcome) ** 2
-        sum_calibrated += (predicted - outcome) ** 2
-    return len(scored), sum_stage, sum_calibrated
+    deals: ClosedDeals, position: int, stage: str, configured: float, weight: float
+) -> tuple[int, int, float, float]:
+    """(won, n scored, Σ squared error with `configured`, Σ squared error with the calibrated
+    value known when each deal entered `stage`), over the closed deals that reached it. Vector
+    arithmetic: each deal's prior closed deals are found by a binary search over close times."""
+    import numpy as np
+
+    chosen = [i for i, reached in enumerate(deals.reached)
+              if stage in reached and deals.entered[i][position]]  # fmt: skip
+    if not chosen:
+        return 0, 0, 0.0, 0.0
+    closed = np.array([deals.closed_at[i] for i in chosen])
+    entered = np.array([deals.entered[i][position] for i in chosen])
+    outcome = np.array([deals.won[i] for i in chosen], dtype=float)
+    order = np.argsort(closed, kind="stable")
+    wins = np.concatenate(([0.0], np.cumsum(outcome[order])))
+    before = np.searchsorted(closed[order], entered, side="left")  # closed strictly before
+    prior = weight * configured / 100
+    with np.errstate(invalid="ignore", divide="ignore"):
+        predicted = np.where(before + weight > 0, (wins[before] + prior) / (before + weight),
+                             configured / 100)  # fmt: skip
+    sum_stage = float(((configured / 100 - outcome) ** 2).sum())
+    sum_calibrated = float(((predicted - outcome) ** 2).sum())
+    return int(outcome.sum()), len(chosen), sum_stage, sum_calibrated
 
 
 def calibration(store: Store, ctx: Context, weight: float, in_use: str = "stage") -> Calibration:
     """One row per open stage, the back-test's Brier scores and the recommendation."""
     pipeline = ctx.pipeline
     deals = closed_deals(store, pipeline)
+    position = {s.key: i for i, s in enumerate(pipeline.stages)}
     rows: list[CalibrationRow] = []
     total_n, total_stage, total_calibrated = 0, 0.0, 0.0
     for stage in pipeline.open_stages:
-        reached = [d for d in deals if stage.key in d.reached]
-        won = sum(1 for d in reached if d.won)
+        reached = [i for i, keys in enumerate(deals.reached) if stage.key in keys]
+        won = sum(1 for i in reached if deals.won[i])
         closed = len(reached)
         value = posterior(won, closed, stage.probability, weight)
-        n, sum_stage, sum_calibrated = backtest(reached, stage.key, stage.probability, weight)
+        _, n, sum_stage, sum_calibrated = backtest(
+            deals, position[stage.key], stage.key, stage.probability, weight
+        )
         total_n, total_stage = total_n + n, total_stage + sum_stage
         total_calibrated += sum_calibrated
         rows.append(CalibrationRow(

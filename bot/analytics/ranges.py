@@ -17,10 +17,12 @@ import math
 from collections.abc import Iterable
 
 LOW, HIGH = 0.10, 0.90
-#: Largest number of distinct sums (in cents) the exact dynamic programme keeps.
+#: Largest number of distinct sums (in cents) the exact dynamic programme keeps, and the most
+#: deals it is tried on (beyond, distinct amounts make it outgrow the limit anyway).
 EXACT_LIMIT = 1 << 14
+EXACT_MAX_DEALS = 40
 #: Grid steps across the window of likely sums for large sets.
-GRID = 1 << 14
+GRID = 1 << 13
 #: Half-width of that window, in standard deviations (beyond it: less than 1e-20 of the mass).
 WINDOW_SIGMAS = 12.0
 
@@ -41,7 +43,7 @@ def won_range(deals: Iterable[tuple[float, float]], exact_limit: int = EXACT_LIM
             uncertain.append((cents, p))
     if not uncertain:
         return certain / 100, certain / 100
-    found = _exact(uncertain, exact_limit)
+    found = _exact(uncertain, exact_limit) if len(uncertain) <= EXACT_MAX_DEALS else None
     low, high = found if found is not None else _gridded(uncertain)
     return (certain + low) / 100, (certain + high) / 100
 
