@@ -20,7 +20,7 @@ import pytest
 from bot.analytics import Context
 from bot.analytics.accuracy import accuracy
 from bot.analytics.calibration import calibration
-from bot.analytics.ranges import won_range
+from bot.analytics.ranges import GRID, won_range
 from bot.answers import ask
 from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
@@ -211,7 +211,7 @@ def test_ranges_match_brute_force_enumeration_up_to_12_deals() -> None:
 
 
 def test_the_gridded_range_agrees_with_brute_force_within_its_step() -> None:
-    """Past a few thousand distinct totals, amounts are rounded to a grid (1/16,384 of the span):
+    """Past a few thousand distinct totals, amounts are rounded to a grid (`GRID` steps):
     forced here on 12 deals, each percentile found is a true percentile of the exact
     distribution once moved by at most the rounding of every deal (12 grid steps)."""
     rng = random.Random(7)
@@ -226,7 +226,7 @@ def test_the_gridded_range_agrees_with_brute_force_within_its_step() -> None:
                 chance *= probability / 100 if won else 1 - probability / 100
             total = sum(a for won, (a, _) in zip(wins, deals, strict=True) if won)
             mass[total] = mass.get(total, 0.0) + chance
-        slack = 12 * sum(a for a, _ in deals) / ((1 << 14) * 0.9)
+        slack = 12 * sum(a for a, _ in deals) / (GRID * 0.9)
 
         def below(x: float, mass: dict[float, float] = mass) -> float:
             return sum(m for v, m in mass.items() if v <= x)
