@@ -377,6 +377,13 @@ def m011_stage_entries(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
+@migrations()
+def m012_row_fingerprint(db: sqlite_utils.Database) -> None:
+    """`deals.fingerprint`: what the deal's row or task said at the last sync (bot/sync.py), so a
+    re-sync skips the deals that did not change (no upsert through the indexes, no rebuild)."""
+    db.execute("ALTER TABLE deals ADD COLUMN fingerprint TEXT")
+
+
 def search_key(title: str | None, client: str | None) -> str:
     """What `deal TEXT` searches: title and client, normalised, on two lines."""
     return f"{normalise(title or '')}\n{normalise(client or '')}"
@@ -552,7 +559,9 @@ class Store:
         if not batch:
             return
         columns = list(batch[0])
-        unknown = set(columns) - set(DEAL_COLUMNS) - {"search", "visited", "owner_raw"}
+        unknown = (
+            set(columns) - set(DEAL_COLUMNS) - {"search", "visited", "owner_raw", "fingerprint"}
+        )
         if unknown:
             raise ValueError(f"not deal columns: {', '.join(sorted(unknown))}")
         names = ", ".join(columns)
@@ -807,16 +816,47 @@ class Store:
             (source, *clean.values()),
         )
 
+    def fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
+        """The stored fingerprint of each live deal of `ids` that has one (looked up by key)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for deal_id, fingerprint, removed in self.conn.execute(
+                f"SELECT id, fingerprint, removed FROM deals WHERE id IN ({marks})", chunk
+            ):
+                if fingerprint is not None and not removed:
+                    out[deal_id] = fingerprint
+        return out
+
+    def forget_unchanged(self) -> None:
+        """Start a sync: no deal seen unchanged yet."""
+        self._unchanged_table()
+        self.conn.execute("DELETE FROM temp.unchanged")
+
+    def _unchanged_table(self) -> None:
+        """A temporary table of this connection: ids only, however big the source."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged(id TEXT PRIMARY KEY)")
+
+    def note_unchanged(self, ids: Sequence[str]) -> None:
+        """Deals this sync saw as they were (not written: their `last_seen` stays)."""
+        if ids:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO temp.unchanged(id) VALUES (?)", ((i,) for i in ids)
+            )
+
     def mark_removed(self, source: str, seen_before: str, keep: Sequence[str] = ()) -> int:
         """After a complete full sync: deals of `source` not seen in it are gone upstream; those
-        in `keep` (listed by the tool but unreadable) count as seen."""
+        in `keep` (listed by the tool but unreadable) count as seen, and so do those noted
+        unchanged (`note_unchanged`: not written, their `last_seen` stays)."""
+        self._unchanged_table()
         for chunk in _chunks(keep, 500):
             marks = ",".join("?" * len(chunk))
             self.conn.execute(
                 f"UPDATE deals SET last_seen = ? WHERE id IN ({marks})", (seen_before, *chunk)
             )
         cursor = self.conn.execute(
-            "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ?",
+            "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ? "
+            "AND id NOT IN (SELECT id FROM temp.unchanged)",
             (source, seen_before),
         )
         if cursor.rowcount:

@@ -9,6 +9,8 @@ decided at the end of a complete full sync: incremental feeds cannot see deletio
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import logging
 import sqlite3
 import time
@@ -30,6 +32,7 @@ from integrations.base import (
     RowReport,
     SourceError,
     Task,
+    Unparsed,
     adapter_class,
     validate_source,
 )
@@ -49,6 +52,8 @@ class SyncResult:
     source: str
     full: bool
     fetched: int = 0
+    #: deals written (the others were unchanged since the last sync: same fingerprint)
+    written: int = 0
     changed: int = 0
     stage_changes: int = 0
     removed: int = 0
@@ -104,13 +109,14 @@ def sync_source(
             # history tells the moves of another field, so the engine keeps its own snapshots.
             own_history = "status" not in adapter.settings.fields
             owners = store.owner_names()  # the spelling each owner is shown with, so far
-            for batch in _batches(adapter.fetch(bookmark), BATCH_SIZE):
-                if not own_history:
-                    for task in batch:
-                        task.history = []
+            prints = Fingerprints(adapter)
+            store.forget_unchanged()
+            for batch in _batches(adapter.fetch_rows(bookmark), BATCH_SIZE):
                 inner = nullcontext() if single_transaction else store.transaction()
                 with inner:
-                    _store_batch(store, pipeline, name, batch, started, result, first_sync,
+                    result.fetched += len(batch)
+                    ids, tasks = _changed(store, name, batch, prints, own_history)
+                    _store_batch(store, pipeline, name, ids, tasks, started, result, first_sync,
                                  owners)  # fmt: skip
             if adapter.snapshot and not result.fetched and not allow_empty:
                 stored = store.live_count(name)
@@ -169,8 +175,64 @@ def record_failure(result: SyncResult, kind: str, exc: Exception) -> None:
                         error=f"{type(exc).__name__} ({exc})")  # fmt: skip
 
 
-def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
-    batch: list[Task] = []
+class Fingerprints:
+    """The fingerprint stored with a deal: what its row or task said, and the code that read it.
+
+    The same fingerprint at the next sync means the deal would be written exactly as it is, so it
+    is skipped (not upserted, its stage events not rebuilt). The code is part of it: a new version
+    of the parser or of the engine re-reads every row once.
+    """
+
+    MODULES = ("integrations.base", "integrations.values", "integrations.deal_fields",
+               "bot.store", __name__)  # fmt: skip
+
+    def __init__(self, adapter: Adapter):
+        code = hashlib.blake2b(digest_size=16)
+        for name in (type(adapter).__module__, *self.MODULES):
+            path = getattr(importlib.import_module(name), "__file__", None)
+            if path:
+                code.update(Path(path).read_bytes())
+        self.code = code
+
+    def of(self, item: Task | Unparsed) -> str | None:
+        """None when the item must be processed whatever was stored (it has warnings)."""
+        if isinstance(item, Unparsed):
+            raw = item.fingerprint
+        else:
+            raw = None if item.warnings else repr(item)
+        if raw is None:
+            return None
+        digest = self.code.copy()
+        digest.update(raw.encode())
+        return digest.hexdigest()
+
+
+def _changed(store: Store, source: str, batch: list[Task | Unparsed], prints: Fingerprints,
+             own_history: bool) -> tuple[list[str], list[Task]]:  # fmt: skip
+    """The deals of a batch that changed since the last sync, parsed (the rest only noted as
+    seen, for the removal check of a full sync)."""
+    ids = [f"{source}:{item.id}" for item in batch]
+    stored = store.fingerprints(ids)
+    changed_ids: list[str] = []
+    tasks: list[Task] = []
+    unchanged: list[str] = []
+    for deal_id, item in zip(ids, batch, strict=True):
+        if isinstance(item, Task) and not own_history:
+            item.history = []
+        fingerprint = prints.of(item)
+        if fingerprint is not None and stored.get(deal_id) == fingerprint:
+            unchanged.append(deal_id)
+            continue
+        task = item.parse() if isinstance(item, Unparsed) else item
+        task.fingerprint = None if task.warnings else fingerprint
+        changed_ids.append(deal_id)
+        tasks.append(task)
+    store.note_unchanged(unchanged)
+    return changed_ids, tasks
+
+
+def _batches(tasks: Iterable[Task | Unparsed], size: int) -> Iterator[list[Task | Unparsed]]:
+    batch: list[Task | Unparsed] = []
     for task in tasks:
         batch.append(task)
         if len(batch) >= size:
@@ -184,14 +246,16 @@ def _store_batch(
     store: Store,
     pipeline: Pipeline,
     source: str,
+    ids: list[str],
     tasks: list[Task],
     started: datetime,
     result: SyncResult,
     first_sync: bool,
     owners: dict[str, str],
 ) -> None:
+    if not ids:
+        return
     seen_at = iso(started)
-    ids = [f"{source}:{t.id}" for t in tasks]
     before = store.deals_by_ids(ids)
     formerly: dict[str, str] = {}  # old id -> new id; the first task to claim an old id has it
     for deal_id, task in zip(ids, tasks, strict=True):
@@ -233,7 +297,7 @@ def _store_batch(
     store.add_status_changes(snapshots)
     _record_field_changes(store, ids, tasks, rows, before, seen_at)
     store.rebuild_stage_events(pipeline, ids)
-    result.fetched += len(tasks)
+    result.written += len(rows)
     reached: list[tuple[str, str]] = []
     outcomes = _outcome_keys(pipeline)
     open_stages = {s.key for s in pipeline.open_stages}
@@ -385,6 +449,7 @@ def _deal_row(
         "first_seen": before["first_seen"] if before else seen_at,
         "last_seen": seen_at,
         "updated": iso(task.last_modified) if task.last_modified else None,
+        "fingerprint": task.fingerprint,
     }
 
 

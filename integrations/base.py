@@ -130,6 +130,21 @@ class Task:
     #: the id this task had under an older identity rule of its source: a stored deal still
     #: under that id (and none under `id`) takes `id`, keeping its history
     formerly: str | None = None
+    #: set by the sync engine: what it stores to recognise the same task at the next sync
+    fingerprint: str | None = None
+
+
+@dataclass
+class Unparsed:
+    """A row read but not parsed yet (a sheet's line): its task id, a fingerprint of its raw
+    cells, and `parse()` for its Task. The sync engine parses only the rows whose fingerprint
+    differs from the one stored at the last sync, so an unchanged sheet costs a read and a hash
+    per row. `fingerprint` is None for a row that must always be processed (its warnings are
+    reported at every sync)."""
+
+    id: str
+    fingerprint: str | None
+    parse: Callable[[], Task]
 
 
 #: Hosts a `base_url` may reach over plain http.
@@ -426,6 +441,11 @@ class Adapter(ABC, Generic[S]):
     @abstractmethod
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Yield the tasks changed since `since` (every live task when None), page by page."""
+
+    def fetch_rows(self, since: datetime | None) -> Iterator[Task | Unparsed]:
+        """What the sync engine reads: `fetch`, unless the adapter can fingerprint a row before
+        parsing it (a sheet yields `Unparsed` rows)."""
+        yield from self.fetch(since)
 
     def close(self) -> None:
         """Release the connections of every client built by `http_client`."""

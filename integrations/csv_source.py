@@ -29,6 +29,7 @@ import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import IO, ClassVar
@@ -46,6 +47,7 @@ from integrations.base import (
     SourceError,
     SourceSettings,
     Task,
+    Unparsed,
     register,
 )
 from integrations.http import HttpClient, HttpError
@@ -252,11 +254,19 @@ class CsvAdapter(Adapter[CsvSettings]):
         self.rows = self.sheet.rows
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
+        for row in self._unparsed():
+            yield row.parse()
+
+    def fetch_rows(self, since: datetime | None) -> Iterator[Task | Unparsed]:
+        """Rows parsed only if the sync engine asks (their fingerprint changed)."""
+        yield from self._unparsed()
+
+    def _unparsed(self) -> Iterator[Unparsed]:
         self.sheet = Sheet()
         self.rows = self.sheet.rows
         with self._open() as (stream, charset):
             reader = SheetReader(self.settings, self.sheet)
-            yield from reader.tasks(stream, charset)
+            yield from reader.unparsed(stream, charset)
         for note in self.sheet.notes:
             self._warn(note)
 
@@ -362,8 +372,16 @@ class SheetReader:
         self.row = 1
 
     def tasks(self, stream: IO[bytes], charset: str | None = None) -> Iterator[Task]:
-        """Decode, find the header and yield each row's task (a problem with the sheet as a
-        whole raises `SourceError` before the first task, so nothing of it is written).
+        """Each row's task (see `unparsed`)."""
+        for row in self.unparsed(stream, charset):
+            yield row.parse()
+
+    def unparsed(self, stream: IO[bytes], charset: str | None = None) -> Iterator[Unparsed]:
+        """Decode, find the header and yield each row, its cells' fingerprint and how to parse
+        it (a problem with the sheet as a whole raises `SourceError` before the first row, so
+        nothing of it is written). The fingerprint covers the source's settings and the header
+        (a renamed column or another timezone reads the same cells differently); a row with
+        notes has none, so its warnings are reported at every sync.
 
         With an id column the sheet is read twice (a seekable stream: a file, or the
         downloaded copy): the first pass finds the last row of each id, so a repeated id
@@ -382,6 +400,8 @@ class SheetReader:
                 return
             start, header, rows = found
             columns = self._columns(header)
+            context = "\x1e".join([self.settings.model_dump_json(), *header]).encode()
+            salt = hashlib.blake2b(context, digest_size=16).hexdigest()
             winners: dict[str, int] = {}
             if "id" in columns.index:
                 winners = self._last_row_of_each_id(stream, start, columns.index["id"])
@@ -389,9 +409,9 @@ class SheetReader:
                 rows = ((n, c) for n, c in self._records(stream) if n > start)
             identity = Identity(winners, sheet.rows, sheet.notes)
             for self.row, cells in rows:
-                task = self._row(self.row, cells, columns, identity)
-                if task is not None:
-                    yield task
+                row = self._row(self.row, cells, columns, identity, salt)
+                if row is not None:
+                    yield row
         except UnicodeDecodeError as exc:
             line, byte = _bad_byte(stream, sheet.encoding, exc)
             said = Said("csv.undecodable", source=self.source, line=line, byte=byte,
@@ -475,8 +495,8 @@ class SheetReader:
         return columns
 
     def _row(
-        self, number: int, cells: list[str], columns: Columns, identity: Identity
-    ) -> Task | None:
+        self, number: int, cells: list[str], columns: Columns, identity: Identity, salt: str
+    ) -> Unparsed | None:
         rows = self.sheet.rows
         rows.read += 1
         if not any(cell.strip() for cell in cells):
@@ -504,14 +524,9 @@ class SheetReader:
         task_id = identity.of(number, values, notes)
         if task_id is None:
             return None
-        task = _task(task_id, values, number, columns, self.tz)
-        task.warnings[:0] = notes
-        if not values.get("id") and normalise(title) != title:
-            # Before client + title, a sheet without ids knew a row by its title alone: that
-            # deal takes the new id and keeps its history. A title that is its own normal form
-            # ("logo") could be another row's new id, so it is never taken over.
-            task.formerly = title
-        return task
+        fingerprint = None if notes else salt + "\x1f".join(cells)
+        parse = partial(_noted_task, task_id, values, number, columns, self.tz, notes, title)
+        return Unparsed(task_id, fingerprint, parse)
 
 
 class Identity:
@@ -569,6 +584,19 @@ class Identity:
 
 def _digest(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _noted_task(task_id: str, row: dict[str, str], number: int, columns: Columns, tz: ZoneInfo,
+                notes: list[str], title: str) -> Task:  # fmt: skip
+    """A row's task, the row's own notes (untitled, cut cells…) first among its warnings."""
+    task = _task(task_id, row, number, columns, tz)
+    task.warnings[:0] = notes
+    if not row.get("id") and normalise(title) != title:
+        # Before client + title, a sheet without ids knew a row by its title alone: that
+        # deal takes the new id and keeps its history. A title that is its own normal form
+        # ("logo") could be another row's new id, so it is never taken over.
+        task.formerly = title
+    return task
 
 
 def _task(task_id: str, row: dict[str, str], number: int, columns: Columns, tz: ZoneInfo) -> Task:
