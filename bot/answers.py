@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,13 @@ class Reply:
         from bot.render.json_out import to_json
 
         return to_json(self.query, self.result, self.context.now)
+
+    def write_json(self, write: Callable[[str], object], indent: int | None = None) -> None:
+        """The JSON written as it is built (see `json_out.write_json`): for long answers."""
+        from bot.render.json_out import to_json, write_json
+
+        write_json(to_json(self.query, self.result, self.context.now, lazy=True), write,
+                   indent=indent)  # fmt: skip
 
     def text(self) -> str:
         from bot.render.text import render

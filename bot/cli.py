@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -19,7 +18,7 @@ from typing import NoReturn
 from bot.commands.common import as_of, open_store
 from bot.errors import StoreError, UsageError
 from bot.settings import ConfigError, Settings, load_settings
-from bot.terminal import echo
+from bot.terminal import echo, printable
 
 #: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
 USER_ENV = "PIPELINE_USER"
@@ -185,7 +184,10 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"--png: cannot write {png} ({exc.strerror or exc})") from None
     if args.json:
-        echo(json.dumps(reply.json(), ensure_ascii=False, indent=2))
+        # indented for a person at a terminal; compact (C encoder, streamed) for a program;
+        # either way without escape sequences or control characters (`printable`)
+        reply.write_json(lambda text: sys.stdout.write(printable(text)),
+                         indent=2 if sys.stdout.isatty() else None)  # fmt: skip
     else:
         echo(reply.text())
     return 0

@@ -104,19 +104,13 @@ class Context:
         return LocalStamps(self.tz)
 
     def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
-        """`idle_days` for many stored timestamps: the day count is worked out once per local
-        date (a long list has a few hundred distinct dates, not thousands)."""
-        tz, fromiso, days_since = self.tz, datetime.fromisoformat, self.days_since
-        by_day: dict[date, int] = {}
+        """`idle_days` for many stored timestamps: the local date is read from the per-hour table
+        of `LocalStamps` and the day count worked out once per date (a long list has a few
+        hundred distinct dates, not thousands), no datetime per row."""
+        stamp, idle_of_stamp = self.stamper(), self.idle_days_of_stamp()
 
         def idle(stage_entered: str | None) -> int | None:
-            if not stage_entered:
-                return None
-            day = fromiso(stage_entered).astimezone(tz).date()
-            found = by_day.get(day)
-            if found is None:
-                found = by_day[day] = days_since(day)
-            return found
+            return idle_of_stamp(stamp(stage_entered)) if stage_entered else None
 
         return idle
 

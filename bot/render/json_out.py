@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -49,11 +50,62 @@ def maybe_stamp(moment: datetime | None) -> str | None:
     return stamp(moment) if moment else None
 
 
-def to_json(query: Query, result: Any, as_of: datetime | None = None) -> dict[str, Any]:
-    """The answer's JSON; every answer carries `query` and `as_of` (the contract), `help` too."""
+def to_json(query: Query, result: Any, as_of: datetime | None = None, *,
+            lazy: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The answer's JSON; every answer carries `query` and `as_of` (the contract), `help` too.
+
+    `lazy`: long lists (deals, events) stay iterators, each item built as it is written
+    (`write_json`), so a list of a million deals is never a million dicts at once.
+    """
     body = CONVERTERS[type(result)](result) if type(result) in CONVERTERS else _plain(result)
+    if not lazy:
+        body = {k: list(v) if isinstance(v, Iterator) else v for k, v in body.items()}
     stamped = {"as_of": stamp(as_of)} if as_of is not None and "as_of" not in body else {}
     return {"query": query.name, **stamped, **body}
+
+
+#: Items of a long list encoded per write (one string of a few hundred kB at a time).
+CHUNK = 2000
+
+
+def write_json(body: dict[str, Any], write: Callable[[str], object], *,
+               indent: int | None = None) -> None:  # fmt: skip
+    """Write an answer's JSON (`to_json`, lazy or not) through `write` (e.g. `out.write`).
+
+    Indented for a person at a terminal; otherwise compact, with CPython's C encoder (an `indent`
+    turns it off: 3× slower on long lists) and long lists written a chunk of items at a time
+    instead of as one string as big as the answer.
+    """
+    if indent is not None:
+        plain = {k: list(v) if isinstance(v, Iterator) else v for k, v in body.items()}
+        write(json.dumps(plain, ensure_ascii=False, indent=indent) + "\n")
+        return
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    write("{")
+    for n, (key, value) in enumerate(body.items()):
+        write(f"{', ' if n else ''}{encode(key)}: ")
+        if isinstance(value, Iterator) or (isinstance(value, list) and len(value) > CHUNK):
+            _write_items(value, write, encode)
+        else:
+            write(encode(value))
+    write("}\n")
+
+
+def _write_items(items: Iterator[Any] | list[Any], write: Callable[[str], object],
+                 encode: Callable[[Any], str]) -> None:  # fmt: skip
+    """`[item, item, ...]`, encoded a chunk at a time (one C-encoder call per chunk)."""
+    write("[")
+    chunk: list[Any] = []
+    first = True
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            write(("" if first else ", ") + encode(chunk)[1:-1])
+            first = False
+            chunk.clear()
+    if chunk:
+        write(("" if first else ", ") + encode(chunk)[1:-1])
+    write("]")
 
 
 def _plain(result: Any) -> dict[str, Any]:
@@ -91,7 +143,7 @@ def _summary(result: Summary) -> dict[str, Any]:
 def _stalled(result: Stalled) -> dict[str, Any]:
     return {
         "as_of": stamp(result.as_of),
-        "deals": [
+        "deals": (
             {
                 "id": d.id,
                 "title": d.title,
@@ -106,7 +158,7 @@ def _stalled(result: Stalled) -> dict[str, Any]:
                 "label": d.stage_label,
             }
             for d in result.deals
-        ],  # fmt: skip
+        ),  # fmt: skip
     }
 
 
@@ -264,7 +316,7 @@ def _deal_search(result: DealSearch) -> dict[str, Any]:
     return {
         "as_of": stamp(result.as_of),
         "text": result.text,
-        "deals": [deal_json(d, history=True) for d in result.deals],
+        "deals": (deal_json(d, history=True) for d in result.deals),
     }
 
 
@@ -273,7 +325,7 @@ def _deal_list(result: DealList) -> dict[str, Any]:
     return {
         "as_of": stamp(result.as_of),
         "matched": result.subject,
-        "deals": [deal_json(d) for d in result.deals],
+        "deals": (deal_json(d) for d in result.deals),
     }
 
 
@@ -283,7 +335,7 @@ def _changes(result: Changes) -> dict[str, Any]:
         "as_of": stamp(result.as_of),
         "since": stamp(result.since),
         "days": result.days,
-        "events": [
+        "events": (
             {
                 "at": e.stamp,
                 "deal": e.deal,
@@ -296,7 +348,7 @@ def _changes(result: Changes) -> dict[str, Any]:
                 "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
             }
             for e in result.events
-        ],  # fmt: skip
+        ),  # fmt: skip
     }
 
 
