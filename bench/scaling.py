@@ -409,10 +409,12 @@ def startup(work: Path) -> Run:
     """The fixed cost of a command: `query help` (no database work) as a whole process."""
     folder = work / "startup"
     folder.mkdir(parents=True, exist_ok=True)
-    config = write_config(folder, folder / "none.csv")
-    argv = [sys.executable, "-m", "bot.cli", "--config", str(config), "--db",
-            str(folder / "bot.db"), "query", "help"]  # fmt: skip
-    return median_run(argv, folder, 5)
+    empty = folder / "none.csv"
+    empty.write_text(";".join(HEADER) + "\n", encoding="utf-8")
+    config = write_config(folder, empty)
+    cli = [sys.executable, "-m", "bot.cli", "--config", str(config), "--db", str(folder / "bot.db")]
+    run_once([*cli, "sync"], folder)
+    return median_run([*cli, "query", "help"], folder, 5)
 
 
 # --------------------------------------------------------------------------- the table
