@@ -8,6 +8,8 @@ they stay `SecretStr` and never reach a log. Plain settings are *not* read from 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -15,10 +17,8 @@ from dataclasses import replace
 from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Literal, cast
+from zoneinfo import ZoneInfo
 
 from bot.clock import DaysOff
 from bot.pipeline import (
@@ -27,11 +27,10 @@ from bot.pipeline import (
     Pipeline,
     Stage,
     normalise,
-    stage_key_for,
 )
-from integrations.kinds import KNOWN_KINDS, source_name
 
 if TYPE_CHECKING:
+    from bot.config_schema import PipelineConfig
     from bot.secrets import Secrets
 
 CONFIG_ENV = "PIPELINE_CONFIG"
@@ -49,32 +48,6 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StageConfig(_Strict):
-    key: Annotated[str, Field(min_length=1)]
-    label: Localised | None = None
-    probability: Annotated[float, Field(ge=0, le=100)]
-    stall_days: Annotated[int, Field(ge=0)] = 0
-    next_step: Localised = ""
-    outcome: Literal["won", "lost"] | None = None
-    waiting_on: Literal["client"] | None = None
-
-    def to_stage(self) -> Stage:
-        labels = _localised(self.label) or {"en": self.key}
-        return Stage(
-            key=self.key,
-            labels=labels,
-            probability=self.probability,
-            stall_days=self.stall_days,
-            next_steps=_localised(self.next_step),
-            outcome=self.outcome,
-            waiting_on=self.waiting_on,
-        )
-
-
 def _localised(value: Localised | None) -> dict[str, str]:
     if value is None or value == "":
         return {}
@@ -83,106 +56,17 @@ def _localised(value: Localised | None) -> dict[str, str]:
     return {str(lang): text for lang, text in value.items()}
 
 
-def _hhmm(value: str) -> str:
-    hours, _, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-        raise ValueError(f"must be a time HH:MM, got {value!r}")
-    return f"{int(hours):02d}:{int(minutes):02d}"
-
-
-def _weekday(value: str) -> str:
-    day = value.strip().lower()[:3]
-    if day not in WEEKDAYS:
-        raise ValueError(f"must be one of {', '.join(WEEKDAYS)}, got {value!r}")
-    return day
-
-
-#: "09:30": a local time of day, normalised to two-digit hours.
-LocalTime = Annotated[str, AfterValidator(_hhmm)]
-#: "mon" … "sun" (longer names are cut to three letters).
-Weekday = Annotated[str, AfterValidator(_weekday)]
-
-
-class SlackConfig(_Strict):
-    channel: str | None = None
-    allowed_channels: list[str] = []
-    allowed_users: list[str] = []
-
-
-class NudgesConfig(_Strict):
-    at: LocalTime = "09:30"
-    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
-    max_per_owner: Annotated[int, Field(ge=1)] = 10
-    snooze_days: Annotated[int, Field(ge=1)] = 3
-    #: a country code whose public holidays are not working days ("" none); None: "FR" when
-    #: `language = "fr"`, else none (see `Settings.holidays`)
-    holidays: str | None = None
-
-    @field_validator("holidays")
-    @classmethod
-    def _known_country(cls, value: str | None) -> str | None:
-        """Checked only when set: the library is imported for it, not for the default."""
-        if not value or not value.strip():
-            return value
-        import holidays
-
-        code = value.strip().upper()
-        if code not in holidays.list_supported_countries():
-            raise ValueError(
-                'unknown country code for public holidays (e.g. "FR", "BE", "CH"; "" for none)'
-            )
-        return code
-
-
-class DigestConfig(_Strict):
-    day: Weekday = "mon"
-    at: LocalTime = "09:00"
-    channel: str | None = None
-
-
-class SyncConfig(_Strict):
-    every_minutes: Annotated[int, Field(ge=1)] = 15
-
-
-class AnnounceConfig(_Strict):
-    won_lost: bool = True
-
-
-class ForecastConfig(_Strict):
-    """`[forecast]`: which probability open deals without their own are weighted with, and how
-    many deals' worth the configured stage probability weighs in calibration."""
-
-    probabilities: Literal["stage", "calibrated"] = "stage"
-    prior_weight: Annotated[float, Field(ge=0)] = 10
-
-
-class PipelineConfig(_Strict):
-    """Everything `pipeline.toml` may hold; defaults are the contract's."""
-
-    timezone: str = "Europe/Paris"
-    language: Literal["en", "fr"] = "fr"
-    currency: str = "EUR"
-    stall_counting: Literal["calendar", "business"] = "calendar"
-    db: str | None = None
-    stages: list[StageConfig] | None = None
-    status_map: dict[str, str] = {}
-    sources: list[dict[str, Any]] = []
-    people: dict[str, str] = {}
-    slack: SlackConfig = SlackConfig()
-    nudges: NudgesConfig = NudgesConfig()
-    digest: DigestConfig = DigestConfig()
-    sync: SyncConfig = SyncConfig()
-    announce: AnnounceConfig = AnnounceConfig()
-    forecast: ForecastConfig = ForecastConfig()
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
-        return value
+def stage_from_config(stage: Any) -> Stage:
+    """A `[[stages]]` table, validated (`StageConfig`) or read back from the cache, as a Stage."""
+    return Stage(
+        key=stage.key,
+        labels=_localised(stage.label) or {"en": stage.key},
+        probability=stage.probability,
+        stall_days=stage.stall_days,
+        next_steps=_localised(stage.next_step),
+        outcome=stage.outcome,
+        waiting_on=stage.waiting_on,
+    )
 
 
 class Settings:
@@ -289,7 +173,7 @@ def load_settings(
     if path is not None:
         label = path.name
         raw = read_toml(path)
-    config = validate_config(raw, label)
+    config = validated(raw, label)
     base_dir = path.resolve().parent if path else cwd
     env_files = [p for p in (base_dir / ".env", cwd / ".env") if p.exists()]
     settings = Settings(config=config, env_files=tuple(dict.fromkeys(env_files)), config_path=path,
@@ -317,85 +201,6 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path.name}: malformed TOML: {exc}"]) from None
 
 
-def validate_config(raw: dict[str, Any], label: str = "pipeline.toml") -> PipelineConfig:
-    """Validate the TOML structure, then the cross-field rules; every problem on its own line."""
-    try:
-        config = PipelineConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError([describe_error(label, err) for err in exc.errors()]) from None
-    problems = [f"{label}: {p}" for p in _cross_checks(config)]
-    if problems:
-        raise ConfigError(problems)
-    return config
-
-
-def describe_error(label: str, err: Any) -> str:
-    """One pydantic error as one line: where (`stages[1].probability`) and what is wrong."""
-    where = (
-        "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(
-            "."
-        )
-        or "top level"
-    )
-    message = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        message = "unknown key (check its spelling)"
-    elif err["type"] == "literal_error":
-        message = f"{message}, got {err.get('input')!r}"
-    elif "input" in err and err["type"] not in ("missing",):
-        message = f"{message} (got {err['input']!r})"
-    return f"{label}: {where}: {message}"
-
-
-def _cross_checks(config: PipelineConfig) -> list[str]:
-    problems: list[str] = []
-    stages = config.stages
-    keys = [s.key for s in stages] if stages is not None else [s.key for s in DEFAULT_STAGES]
-    if stages is not None:
-        seen: set[str] = set()
-        for stage in stages:
-            if stage.key in seen:
-                problems.append(f"stages: duplicate stage key '{stage.key}'")
-            seen.add(stage.key)
-        outcomes = {s.outcome for s in stages}
-        for outcome in ("won", "lost"):
-            if outcome not in outcomes:
-                problems.append(f'stages: no stage has outcome = "{outcome}"')
-        outcome_seen = False
-        for stage in stages:
-            if stage.outcome:
-                outcome_seen = True
-            elif outcome_seen:
-                problems.append(
-                    f"stages: open stage '{stage.key}' comes after an outcome stage; "
-                    "list open stages first, then outcomes"
-                )
-    stage_list = [s.to_stage() for s in stages] if stages is not None else DEFAULT_STAGES
-    for status, stage_name in config.status_map.items():
-        if stage_key_for(stage_name, stage_list) is None:
-            problems.append(
-                f"status_map: '{status}' maps to unknown stage '{stage_name}' "
-                f"(a stage key or label: {', '.join(keys)})"
-            )
-    names: set[str] = set()
-    for index, source in enumerate(config.sources):
-        kind = source.get("kind")
-        if kind not in KNOWN_KINDS or kind == "demo":
-            known = ", ".join(k for k in KNOWN_KINDS if k != "demo")
-            problems.append(f"sources[{index}]: unknown source kind {kind!r} (one of: {known})")
-            continue
-        if kind == "jira" and not source.get("base_url"):
-            problems.append(
-                f"sources[{index}]: a jira source needs base_url, your site's address "
-                '(e.g. base_url = "https://your-agency.atlassian.net"): Jira has no default'
-            )
-        name = source_name(source)
-        if name in names:
-            problems.append(f"sources[{index}]: duplicate source name '{name}'")
-        names.add(name)
-    return problems
-
-
 def person_index(people: dict[str, str]) -> dict[str, str]:
     """`[people]` keyed by normalised name/e-mail, for case- and accent-blind look-ups."""
     return {normalise(name): user for name, user in people.items()}
@@ -413,10 +218,111 @@ def slack_user(index: Mapping[str, str], owner: str | None, email: str | None) -
     return None
 
 
+#: Names of bot.config_schema still importable from here (imported, with pydantic, only then).
+SCHEMA_NAMES = (
+    "AnnounceConfig",
+    "DigestConfig",
+    "ForecastConfig",
+    "NudgesConfig",
+    "PipelineConfig",
+    "SlackConfig",
+    "StageConfig",
+    "SyncConfig",
+    "describe_error",
+    "validate_config",
+)
+
+
 def __getattr__(name: str) -> Any:
-    """`from bot.settings import Secrets` still works, importing pydantic-settings only then."""
+    """`from bot.settings import Secrets` (or `validate_config`, `PipelineConfig`…) still works,
+    importing pydantic-settings (or pydantic) only then."""
     if name == "Secrets":
         from bot.secrets import Secrets
 
         return Secrets
+    if name in SCHEMA_NAMES:
+        from bot import config_schema
+
+        return getattr(config_schema, name)
     raise AttributeError(name)
+
+
+# --- the validated-config cache ---------------------------------------------------------------
+
+
+def validated(raw: dict[str, Any], label: str) -> PipelineConfig:
+    """`validate_config(raw)`, read back from the cache when this very config was validated before
+    by this very code: a command then never imports pydantic (a tenth of a second of start-up,
+    more than the rest of a `query`). An invalid config is never cached: it is validated, and
+    its problems listed, every time."""
+    path = _cache_file(raw)
+    if path is not None and path.exists():
+        try:
+            return cast("PipelineConfig", _cached_config(json.loads(path.read_bytes())))
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # unreadable: validated and written again below
+    from bot.config_schema import validate_config
+
+    config = validate_config(raw, label)
+    if path is not None:
+        _write_cache(path, config)
+    return config
+
+
+#: The code that turns a TOML table into a validated config: part of the cache key.
+SCHEMA_FILES = ("bot/config_schema.py", "bot/settings.py", "bot/pipeline.py",
+                "integrations/kinds.py")  # fmt: skip
+
+
+def _cache_file(raw: dict[str, Any]) -> Path | None:
+    """`~/.cache/pipeline-bot/config-<key>.json`: the key hashes the config and the schema's code
+    (None: a config that is not plain JSON data, e.g. a TOML date, is not cached)."""
+    try:
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    key = hashlib.blake2b(text.encode(), digest_size=16)
+    here = Path(__file__).parent.parent
+    for name in SCHEMA_FILES:
+        key.update((here / name).read_bytes())
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(home) / "pipeline-bot" / f"config-{key.hexdigest()}.json"
+
+
+def _write_cache(path: Path, config: PipelineConfig) -> None:
+    """Written whole or not at all (a temporary file renamed); a read-only home skips it."""
+    from pydantic import BaseModel
+
+    # the tables (`[nudges]`, `[digest]`…) by name, so reading back needs no model
+    tables = [name for name, value in config if isinstance(value, BaseModel)]
+    try:
+        text = json.dumps({"tables": tables, "values": config.model_dump()}, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return  # a value JSON cannot hold: this config is validated every time
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        return  # no cache: validated every time
+
+
+class _Table:
+    """A config table read back from the cache: its values as attributes, as the model has them."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+class _CachedStage(_Table):
+    def to_stage(self) -> Stage:
+        return stage_from_config(self)
+
+
+def _cached_config(cached: dict[str, Any]) -> _Table:
+    values = cached["values"]
+    tables = {name: _Table(values[name]) for name in cached["tables"]}
+    stages = values["stages"]
+    listed = None if stages is None else [_CachedStage(stage) for stage in stages]
+    return _Table({**values, **tables, "stages": listed})
