@@ -111,8 +111,9 @@ class LazyMigrations:
 migrations = LazyMigrations("pipeline-bot")
 
 
-#: What `save_sync_state` may write (m001's `sync_state` table).
-SYNC_STATE_COLUMNS = ("bookmark", "last_success", "last_attempt", "last_full", "last_error")
+#: What `save_sync_state` may write (m001's `sync_state` table, m009's `source_print`).
+SYNC_STATE_COLUMNS = ("bookmark", "last_success", "last_attempt", "last_full", "last_error",
+                      "source_print")  # fmt: skip
 
 
 @migrations()
@@ -380,8 +381,10 @@ def m011_stage_entries(db: sqlite_utils.Database) -> None:
 @migrations()
 def m012_row_fingerprint(db: sqlite_utils.Database) -> None:
     """`deals.fingerprint`: what the deal's row or task said at the last sync (bot/sync.py), so a
-    re-sync skips the deals that did not change (no upsert through the indexes, no rebuild)."""
+    re-sync skips the deals that did not change (no upsert through the indexes, no rebuild);
+    `sync_state.source_print`: the same for a whole sheet file, and how many deals it gave."""
     db.execute("ALTER TABLE deals ADD COLUMN fingerprint TEXT")
+    db.execute("ALTER TABLE sync_state ADD COLUMN source_print TEXT")
 
 
 def search_key(title: str | None, client: str | None) -> str:

@@ -110,28 +110,30 @@ def sync_source(
             own_history = "status" not in adapter.settings.fields
             owners = store.owner_names()  # the spelling each owner is shown with, so far
             prints = Fingerprints(adapter)
-            store.forget_unchanged()
-            for batch in _batches(adapter.fetch_rows(bookmark), BATCH_SIZE):
-                inner = nullcontext() if single_transaction else store.transaction()
-                with inner:
-                    result.fetched += len(batch)
-                    ids, tasks = _changed(store, name, batch, prints, own_history)
-                    _store_batch(store, pipeline, name, ids, tasks, started, result, first_sync,
-                                 owners)  # fmt: skip
-            if adapter.snapshot and not result.fetched and not allow_empty:
-                stored = store.live_count(name)
-                if stored:
-                    raise SourceError(Said("sync.empty_refused", source=name, n=stored))
-            if result.full and adapter.unidentified:
-                # a task without an id could be any stored deal: none is told gone this time
-                result.warnings.append(Said("sync.unidentified", source=name,
-                                            n=adapter.unidentified))  # fmt: skip
-            elif result.full:
+            whole = prints.of_source(adapter) if result.full else None
+            if not _replayed(state.get("source_print"), whole, adapter, result):
+                store.forget_unchanged()
+                for batch in _batches(adapter.fetch_rows(bookmark), BATCH_SIZE):
+                    inner = nullcontext() if single_transaction else store.transaction()
+                    with inner:
+                        result.fetched += len(batch)
+                        ids, tasks = _changed(store, name, batch, prints, own_history)
+                        _store_batch(store, pipeline, name, ids, tasks, started, result, first_sync,
+                                     owners)  # fmt: skip
+                if adapter.snapshot and not result.fetched and not allow_empty:
+                    stored = store.live_count(name)
+                    if stored:
+                        raise SourceError(Said("sync.empty_refused", source=name, n=stored))
+                if result.full and adapter.unidentified:
+                    # a task without an id could be any stored deal: none is told gone this time
+                    result.warnings.append(Said("sync.unidentified", source=name,
+                                                n=adapter.unidentified))  # fmt: skip
+                elif result.full:
+                    with nullcontext() if single_transaction else store.transaction():
+                        unreadable = [f"{name}:{task_id}" for task_id in adapter.unreadable]
+                        result.removed = store.mark_removed(name, iso(started), keep=unreadable)
                 with nullcontext() if single_transaction else store.transaction():
-                    unreadable = [f"{name}:{task_id}" for task_id in adapter.unreadable]
-                    result.removed = store.mark_removed(name, iso(started), keep=unreadable)
-            with nullcontext() if single_transaction else store.transaction():
-                store.unify_owners()  # new deals may make another spelling the most used
+                    store.unify_owners()  # new deals may make another spelling the most used
     except (StoreError, sqlite3.Error) as exc:  # the database, not the source (a full disk…):
         failure = store_error(store.path, exc)  # every source would fail the same way; raised
         result.error = Said(f"store.{failure.kind}", path=failure.path, error=failure.detail)
@@ -151,6 +153,7 @@ def sync_source(
         values.update(bookmark=iso(started), last_success=iso(started), last_error=None)
         if result.full:
             values["last_full"] = iso(started)
+        values["source_print"] = _source_print(whole, result)
     else:
         values["last_error"] = result.error
     try:
@@ -194,6 +197,15 @@ class Fingerprints:
                 code.update(Path(path).read_bytes())
         self.code = code
 
+    def of_source(self, adapter: Adapter) -> str | None:
+        """The whole source's fingerprint (`Adapter.source_fingerprint`) with the code's."""
+        whole = adapter.source_fingerprint() if adapter.snapshot else None
+        if whole is None:
+            return None
+        digest = self.code.copy()
+        digest.update(whole.encode())
+        return digest.hexdigest()
+
     def of(self, item: Task | Unparsed) -> str | None:
         """None when the item must be processed whatever was stored (it has warnings)."""
         if isinstance(item, Unparsed):
@@ -205,6 +217,28 @@ class Fingerprints:
         digest = self.code.copy()
         digest.update(raw.encode())
         return digest.hexdigest()
+
+
+def _replayed(stored: str | None, whole: str | None, adapter: Adapter,
+              result: SyncResult) -> bool:  # fmt: skip
+    """True when the whole source is byte for byte the one the last sync read whole and clean
+    (no warning, no skipped row): every deal is as stored, nothing is read, written or removed;
+    the result says what that sync read."""
+    if whole is None or not stored or stored.split()[0] != whole:
+        return False
+    result.fetched = int(stored.split()[1])
+    if adapter.rows is not None:
+        adapter.rows.read = adapter.rows.stored = result.fetched
+    return True
+
+
+def _source_print(whole: str | None, result: SyncResult) -> str | None:
+    """What `_replayed` needs next time: only for a clean read (its warnings are reported at
+    every sync, so a source with any is always read)."""
+    rows = result.rows
+    if whole is None or result.warnings or (rows is not None and (rows.skipped or rows.repeated)):
+        return None
+    return f"{whole} {result.fetched}"
 
 
 def _changed(store: Store, source: str, batch: list[Task | Unparsed], prints: Fingerprints,

@@ -442,6 +442,11 @@ class Adapter(ABC, Generic[S]):
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Yield the tasks changed since `since` (every live task when None), page by page."""
 
+    def source_fingerprint(self) -> str | None:
+        """A fingerprint of the whole source when it can be had without reading it as rows (a
+        sheet file's bytes); None otherwise. The same at the next full sync: nothing to read."""
+        return None
+
     def fetch_rows(self, since: datetime | None) -> Iterator[Task | Unparsed]:
         """What the sync engine reads: `fetch`, unless the adapter can fingerprint a row before
         parsing it (a sheet yields `Unparsed` rows)."""

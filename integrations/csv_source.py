@@ -257,6 +257,19 @@ class CsvAdapter(Adapter[CsvSettings]):
         for row in self._unparsed():
             yield row.parse()
 
+    def source_fingerprint(self) -> str | None:
+        """The file's bytes and this source's settings, hashed (a URL: None, read as rows)."""
+        if not self.settings.path:
+            return None
+        digest = hashlib.blake2b(self.settings.model_dump_json().encode(), digest_size=16)
+        try:
+            with Path(self.settings.path).open("rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+        except OSError:
+            return None  # reading it as rows reports the problem
+        return digest.hexdigest()
+
     def fetch_rows(self, since: datetime | None) -> Iterator[Task | Unparsed]:
         """Rows parsed only if the sync engine asks (their fingerprint changed)."""
         yield from self._unparsed()

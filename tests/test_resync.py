@@ -41,6 +41,7 @@ def sync_csv(store: Store, csv: Path, rows: list[str], when: str, wipe: bool) ->
     csv.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
     if wipe:
         store.conn.execute("UPDATE deals SET fingerprint = NULL")
+        store.conn.execute("UPDATE sync_state SET source_print = NULL")
     adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(csv)}, {},
                            timezone="Europe/Paris")  # fmt: skip
     moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
@@ -102,6 +103,29 @@ def test_resync_writes_only_changed_rows_and_stores_the_same(tmp_path: Path) -> 
     assert (removal.written, removal.removed) == (ALWAYS_WRITTEN, 1)
     assert ours.scalar("SELECT removed FROM deals WHERE id = 'sheet:9'") == 0  # back again
     assert (back.written, again.written) == (ALWAYS_WRITTEN + 1, ALWAYS_WRITTEN)
+    ours.close()
+    full.close()
+
+
+def test_an_unchanged_clean_sheet_is_not_read_again(tmp_path: Path) -> None:
+    """No warning, no skipped row: the same file is recognised whole (nothing read or written)."""
+    ours, full = Store(tmp_path / "ours.db"), Store(tmp_path / "full.db")
+    rows = clean_rows()
+    moved = [r.replace("2250 €", "9000 €") for r in rows]
+    results, writes = [], []
+    for when, sheet in (("2026-03-02T08:00:00", rows), ("2026-03-03T08:00:00", rows),
+                        ("2026-03-04T08:00:00", moved), ("2026-03-05T08:00:00", moved)):  # fmt: skip
+        before, changes = contents(ours), ours.conn.total_changes
+        results.append(sync_csv(ours, tmp_path / "ours.csv", sheet, when, wipe=False))
+        writes.append(ours.conn.total_changes - changes)
+        reference = sync_csv(full, tmp_path / "full.csv", sheet, when, wipe=True)
+        assert comparable(contents(ours)) == comparable(contents(full)), when
+        assert (results[-1].fetched, results[-1].rows) == (reference.fetched, reference.rows)
+        if results[-1].written == 0:
+            assert contents(ours) == before  # not a byte written, last_seen included
+    assert [r.written for r in results] == [40, 0, 1, 0]
+    # SQLite's own count: an unchanged sheet writes one row, its sync state (when it was synced)
+    assert (writes[1], writes[3]) == (1, 1) and writes[2] > 1
     ours.close()
     full.close()
 
