@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import analytics
-from bot.analytics import Context, FunnelStage, Hygiene, MonthBucket, StalledDeal
+from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.analytics.accuracy import AccuracyMonth, accuracy
 from bot.analytics.calibration import calibration
 from bot.answers import context_for
@@ -69,7 +69,8 @@ class Digest:
     longest: list[StalledDeal]
     forecast: list[MonthBucket] = field(default_factory=list)
     bottleneck: FunnelStage | None = None
-    hygiene: Hygiene | None = None
+    #: open deals with a problem, and how many have each (see docs/hygiene.md)
+    tidy: tuple[int, dict[str, int]] | None = None
     last_month: AccuracyMonth | None = None  # last month's forecast on the 1st against won
     recommend_calibrated: bool = False  # `calibration` recommends calibrated, not yet in use
 
@@ -96,7 +97,7 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         reasons[(deal["lost_reason"] or "").strip() or None].append(float(deal["amount"] or 0))
     lost_reasons = sorted(((r, len(a), round(sum(a), 2)) for r, a in reasons.items()),
                           key=lambda x: (-x[1], -x[2], x[0] or ""))  # fmt: skip
-    stalled = analytics.stalled(store, ctx).deals
+    stalled_count, longest = analytics.longest_stalled(store, ctx, LONGEST)
     return Digest(
         as_of=ctx.now,
         since=since,
@@ -106,11 +107,11 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         won=won,
         lost=lost,
         lost_reasons=lost_reasons,
-        stalled_count=len(stalled),
-        longest=stalled[:LONGEST],
+        stalled_count=stalled_count,
+        longest=longest,
         forecast=analytics.forecast(store, ctx, months=2).months,
         bottleneck=_bottleneck(store, ctx),
-        hygiene=analytics.hygiene(store, ctx),
+        tidy=analytics.problem_counts(store, ctx),
         last_month=accuracy(store, ctx, 1, prior_weight=ctx.prior_weight,
                             probabilities=ctx.probabilities).months[-1],
         recommend_calibrated=ctx.probabilities != "calibrated"
@@ -195,7 +196,7 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
 
     stalled = [t("digest.stalled", lang, count=digest.stalled_count)]
     # what to fix, beside what is stuck
-    tidy = [_hygiene_line(digest.hygiene, lang)] if digest.hygiene is not None else []
+    tidy = [_hygiene_line(digest.tidy, lang)] if digest.tidy is not None else []
     if digest.longest:
         stalled.append(t("digest.longest", lang))
         room = MAX_SECTION_TEXT - sum(len(line) + 1 for line in (*stalled, *tidy))
@@ -212,12 +213,13 @@ def sections(digest: Digest, settings: Settings) -> tuple[str, list[str]]:
     return title, out
 
 
-def _hygiene_line(found: Hygiene, language: str) -> str:
+def _hygiene_line(found: tuple[int, dict[str, int]], language: str) -> str:
     """Open deals to tidy up, counted per problem code (see docs/hygiene.md)."""
-    if not found.deals:
+    count, counts = found
+    if not count:
         return t("hygiene.digest.none", language)
-    codes = esc(hygiene_counts(found.counts, language))
-    return t("hygiene.digest", language, n=len(found.deals), codes=codes)
+    codes = esc(hygiene_counts(counts, language))
+    return t("hygiene.digest", language, n=count, codes=codes)
 
 
 #: Deals listed under "won" and "lost" before "… and N more": the section stays whole (a section

@@ -1,4 +1,4 @@
-"""The digest's figures match the plain SQL they replaced, on a seeded pipeline of 400 deals.
+"""The digest's figures match the plain SQL and full lists they replaced, on 400 seeded deals.
 
 `stage_totals_at` (stays) and `entered_between` (events, then deals by key) were rewritten to grow
 linearly; this checks them against the straightforward queries the digest used before, on a
@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import analytics
+from bot.answers import context_for
 from bot.clock import parse_as_of
 from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STATUS_MAP
@@ -81,4 +83,15 @@ def test_digest_matches_the_plain_queries(tmp_path: Path) -> None:
         expected = old_entered_between(store, keys, since, iso(now))
         assert len(expected) > 10
         assert got == expected
+
+    # the count and the five longest stalled, and the hygiene counts, as the full lists give them
+    ctx = context_for(settings, now)
+    stalled = analytics.stalled(store, ctx).deals
+    assert len(stalled) > 20 and len({d.idle_days for d in stalled[:6]}) < 6  # ties at the top
+    assert (digest.stalled_count, digest.longest) == (len(stalled), stalled[:5])
+    for limit in range(1, 40):  # wherever the cut falls among deals idle as long
+        assert analytics.longest_stalled(store, ctx, limit) == (len(stalled), stalled[:limit])
+    tidy = analytics.hygiene(store, ctx)
+    assert len(tidy.deals) > 10
+    assert digest.tidy == (len(tidy.deals), tidy.counts)
     store.close()

@@ -12,6 +12,7 @@ from bot.analytics.core import (
     StalledDeal,
     Summary,
     Totals,
+    longest_stalled,
     stalled,
     summary,
 )
@@ -29,7 +30,7 @@ from bot.analytics.deals import (
 )
 from bot.analytics.forecast import Forecast, MonthBucket, forecast
 from bot.analytics.funnel import Funnel, FunnelStage, funnel
-from bot.analytics.hygiene import Hygiene, HygieneDeal, Problem, hygiene
+from bot.analytics.hygiene import Hygiene, HygieneDeal, Problem, hygiene, problem_counts
 from bot.analytics.lost import Lost, LostReason, lost
 from bot.analytics.owners import OwnerRow, Owners, owners
 from bot.analytics.unmapped import Unmapped, UnmappedStatus, unmapped
@@ -73,6 +74,8 @@ __all__ = [
     "owned_by",
     "owners",
     "search",
+    "problem_counts",
+    "longest_stalled",
     "stalled",
     "summary",
     "unmapped",

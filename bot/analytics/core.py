@@ -425,6 +425,31 @@ STALLED_COLUMNS = (
 def stalled(store: Store, ctx: Context) -> Stalled:
     """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out."""
     sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    make = _stalled_deal(ctx)
+    deals = [make(row) for row in store.conn.execute(sql, params)]
+    deals.sort(key=lambda d: (-d.idle_days, d.id))
+    return Stalled(as_of=ctx.now, deals=deals)
+
+
+def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[StalledDeal]]:
+    """How many deals are stalled, and the first `limit` of `stalled(...)`: the rows come oldest
+    stay first (idle days only fall), so only those up to the `limit`-th's idle day count become
+    objects, not every stalled deal."""
+    count = sum(_stalled_counts(store, ctx, iso(ctx.now)).values())
+    sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    make = _stalled_deal(ctx)
+    taken: list[StalledDeal] = []
+    for row in store.conn.execute(f"SELECT * FROM ({sql}) ORDER BY stage_entered", params):
+        deal = make(row)
+        if len(taken) >= limit and deal.idle_days < taken[-1].idle_days:
+            break
+        taken.append(deal)
+    taken.sort(key=lambda d: (-d.idle_days, d.id))
+    return count, taken[:limit]
+
+
+def _stalled_deal(ctx: Context) -> Callable[[tuple[Any, ...]], StalledDeal]:
+    """A row of `STALLED_COLUMNS` → StalledDeal (what depends on the stage worked out once)."""
     language = ctx.language
     per_stage = {
         stage.key: (stage.stall_days, stage.next_step(language), stage.waiting_on,
@@ -432,14 +457,12 @@ def stalled(store: Store, ctx: Context) -> Stalled:
         for stage in ctx.pipeline.open_stages
     }  # fmt: skip
     idle_of = ctx.idle_days_of_stored()
-    deals: list[StalledDeal] = []
-    append = deals.append
-    for deal_id, title, client, owner, email, key, entered, amount, url, step in store.conn.execute(
-        sql, params
-    ):
+
+    def make(row: tuple[Any, ...]) -> StalledDeal:
+        deal_id, title, client, owner, email, key, entered, amount, url, step = row
         stall_days, default_step, waiting_on, label = per_stage[key]
         idle = idle_of(entered) or 0
-        append(StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
-                           url, step or default_step, waiting_on, {}, label))  # fmt: skip
-    deals.sort(key=lambda d: (-d.idle_days, d.id))
-    return Stalled(as_of=ctx.now, deals=deals)
+        return StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
+                           url, step or default_step, waiting_on, {}, label)  # fmt: skip
+
+    return make

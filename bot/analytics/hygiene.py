@@ -10,7 +10,7 @@ their own row; pushed close dates come from the field history the store keeps.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -144,6 +144,36 @@ def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -
     lang = ctx.language
     today = ctx.today
     pushed = close_date_pushes(store)
+    labels = {s.key: s.label(lang) for s in ctx.pipeline.open_stages}
+    deals: list[HygieneDeal] = []
+    for row, expected, codes in _with_problems(store, ctx, pushed, deal_ids):
+        deal_id, title, client, owner, email, stage, amount, _, url, _, _ = row
+        problems = [_problem(code, expected, pushed.get(deal_id), today, lang) for code in codes]
+        label = labels.get(stage, stage)
+        deals.append(HygieneDeal(deal_id, title, client, owner, email, stage, label, amount,
+                                 expected, url, problems))  # fmt: skip
+    deals.sort(key=lambda d: (-len(d.problems), -(d.amount or 0.0), d.id))
+    return Hygiene(ctx.now, deals, count_codes(deals))
+
+
+def problem_counts(store: Store, ctx: Context) -> tuple[int, dict[str, int]]:
+    """How many open deals have a problem, and how many have each (`count_codes`): the digest's
+    line, without a deal object or a translated text per row."""
+    counts = dict.fromkeys(CODES, 0)
+    found = 0
+    for _, _, codes in _with_problems(store, ctx, close_date_pushes(store), None):
+        found += 1
+        for code in codes:
+            counts[code] += 1
+    return found, counts
+
+
+def _with_problems(store: Store, ctx: Context, pushed: Mapping[str, Pushes],
+                   deal_ids: Sequence[str] | None
+                   ) -> Iterator[tuple[tuple[Any, ...], date | None, list[str]]]:  # fmt: skip
+    """(row, expected close, problem codes in `CODES` order) of each open deal with a problem;
+    `pushed`: `close_date_pushes`."""
+    today = ctx.today
     with_step = sorted(next_step_sources(store, ctx))
     marks = ",".join("?" * len(with_step)) or "NULL"
     rows = store.conn.execute(
@@ -163,32 +193,40 @@ def hygiene(store: Store, ctx: Context, deal_ids: Sequence[str] | None = None) -
             *([] if deal_ids is None else [json.dumps(deal_ids)]),
         ),  # fmt: skip
     )
-    labels = {s.key: s.label(lang) for s in ctx.pipeline.open_stages}
     steps = set(with_step)
-    deals: list[HygieneDeal] = []
-    for deal_id, title, client, owner, email, stage, amount, close, url, source, step in rows:
+    for row in rows:
+        deal_id, _, _, owner, email, _, amount, close, _, source, step = row
         expected = _day(close)
-        problems: list[Problem] = []
+        codes: list[str] = []
         if not amount:
-            problems.append(Problem("no_amount", t("hygiene.no_amount", lang)))
+            codes.append("no_amount")
         if expected is None:
-            problems.append(Problem("no_close_date", t("hygiene.no_close_date", lang)))
+            codes.append("no_close_date")
         if not (owner or "").strip() and not (email or "").strip():
-            problems.append(Problem("no_owner", t("hygiene.no_owner", lang)))
+            codes.append("no_owner")
         if expected is not None and expected < today:
-            late, day = (today - expected).days, expected.isoformat()
-            detail = t("hygiene.overdue", lang, date=day, days=late)
-            problems.append(Problem("overdue", detail, {"expected_close": day, "days_late": late}))
+            codes.append("overdue")
         if deal_id in pushed:
-            push = pushed[deal_id]
-            detail = t("hygiene.close_date_pushed", lang, times=push.times, days=push.days)
-            values = {"times": push.times, "days": push.days}
-            problems.append(Problem("close_date_pushed", detail, values))
+            codes.append("close_date_pushed")
         if source in steps and not (step or "").strip():
-            problems.append(Problem("no_next_step", t("hygiene.no_next_step", lang)))
-        if problems:
-            label = labels.get(stage, stage)
-            deals.append(HygieneDeal(deal_id, title, client, owner, email, stage, label, amount,
-                                     expected, url, problems))  # fmt: skip
-    deals.sort(key=lambda d: (-len(d.problems), -(d.amount or 0.0), d.id))
-    return Hygiene(ctx.now, deals, count_codes(deals))
+            codes.append("no_next_step")
+        if codes:
+            yield row, expected, codes
+
+
+def _problem(code: str, expected: date | None, push: Pushes | None, today: date,
+             lang: str) -> Problem:  # fmt: skip
+    """A problem code with its text (and the numbers of an overdue or pushed close date)."""
+    if code == "overdue" and expected is not None:
+        late, day = (today - expected).days, expected.isoformat()
+        detail = t("hygiene.overdue", lang, date=day, days=late)
+        return Problem("overdue", detail, {"expected_close": day, "days_late": late})
+    if code == "close_date_pushed" and push is not None:
+        detail = t("hygiene.close_date_pushed", lang, times=push.times, days=push.days)
+        return Problem("close_date_pushed", detail, {"times": push.times, "days": push.days})
+    return Problem(code, t(_TEXTS[code], lang))
+
+
+#: The text of each problem that says no number.
+_TEXTS = {"no_amount": "hygiene.no_amount", "no_close_date": "hygiene.no_close_date",
+          "no_owner": "hygiene.no_owner", "no_next_step": "hygiene.no_next_step"}  # fmt: skip
