@@ -111,7 +111,7 @@ class LazyMigrations:
 migrations = LazyMigrations("pipeline-bot")
 
 
-#: What `save_sync_state` may write (m001's `sync_state` table, m009's `source_print`).
+#: What `save_sync_state` may write (m001's `sync_state` table, m012's `source_print`).
 SYNC_STATE_COLUMNS = ("bookmark", "last_success", "last_attempt", "last_full", "last_error",
                       "source_print")  # fmt: skip
 
