@@ -9,6 +9,7 @@ also where the command line masks secrets on their way out (`bot.redact`).
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from typing import TextIO
@@ -36,3 +37,18 @@ def echo(text: object = "", *, err: bool = False, file: TextIO | None = None) ->
     are masked too (an error that echoes a vendor's URL: see bot/redact.py)."""
     stream = file or (sys.stderr if err else sys.stdout)
     print(printable(redact(str(text))), file=stream)
+
+
+class PrintableFormatter(logging.Formatter):
+    """`serve`'s log lines through `printable`: a deal's title in a warning can't drive the
+    terminal or journal viewer either."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+def log_to_stderr(level: int = logging.INFO) -> None:
+    """Log lines to stderr, each through `printable` (what `serve` uses)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])

@@ -61,3 +61,21 @@ def test_sync_warnings_and_every_printed_answer_hold_no_escape(
     for raw in ("\x1b", "\x07", "\x08", "\u202e"):
         assert raw not in text
     assert "pwned" not in text.replace("]0;pwned", "")  # only inside the warning's inert repr
+
+
+def test_log_lines_go_through_printable_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve` logs warnings naming deals and owners: the same filter applies."""
+    import logging
+
+    from bot.terminal import PrintableFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(levelname)s: %(message)s"))
+    logger = logging.getLogger("tests.terminal")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("nudge to %s failed: %s", f"Bob {NASTY}", "channel_not_found")
+    finally:
+        logger.removeHandler(handler)
+    assert capsys.readouterr().err == "WARNING: nudge to Bob Refonte failed: channel_not_found\n"

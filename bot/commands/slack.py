@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.lease import LeaseBusy
 from bot.nudges import PassStopped, Recipients, describe_plan, plan_nudges, run_pass
 from bot.settings import Settings
-from bot.terminal import echo
+from bot.terminal import echo, log_to_stderr
 
 
 def nudge(settings: Settings, args: argparse.Namespace) -> int:
@@ -144,10 +144,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack.serve import ServeError, notify_systemd
     from bot.slack.serve import serve as run_server
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    install_logging_filter()  # after basicConfig: its handler gets the filter too
+    log_to_stderr(logging.INFO)
+    install_logging_filter()  # after the handler exists: it gets the filter too
     try:
         return run_server(settings, getattr(args, "port", None))
     except ServeError as exc:
