@@ -743,6 +743,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "⚠️ Le graphique n'a pas pu être envoyé ({error}).",
     },
     "digest.charts": {"en": "Forecast and funnel", "fr": "Prévision et entonnoir"},
+    "digest.dry_charts": {
+        "en": "Attached in its thread: the forecast and funnel charts (forecast.png, funnel.png).",
+        "fr": "En pièces jointes dans son fil : les graphiques prévision et entonnoir "
+        "(forecast.png, funnel.png).",
+    },
     "hygiene.close_date_pushed": {
         "en": "close date pushed {times} times, {days} days in all",
         "fr": "date de clôture repoussée {times} fois, de {days} jours en tout",

@@ -74,6 +74,7 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
             store.close()
         echo("\n\n".join([title, *parts]))
         echo()
+        echo(t("digest.dry_charts", lang))
         echo(t("digest.dry", lang, channel=channel or "—"))
         return 0
     if not channel:
