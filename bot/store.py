@@ -374,7 +374,8 @@ def m011_stage_entries(db: sqlite_utils.Database) -> None:
     a later one (`|`-separated stored timestamps, empty when never): calibration's back-test
     clock, read from the deal row instead of a million stage events. The mapping is forgotten
     so the next command derives it."""
-    db.table("deals").add_column("entered", str)
+    if "entered" not in db.table("deals").columns_dict:  # a pre-release build may have it
+        db.table("deals").add_column("entered", str)
     db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 

@@ -156,8 +156,9 @@ def backtest(
               if stage in reached and deals.entered[i][position]]  # fmt: skip
     if not chosen:
         return 0, 0, 0.0, 0.0
-    closed = np.array([deals.closed_at[i] for i in chosen])
-    entered = np.array([deals.entered[i][position] for i in chosen])
+    # as bytes: stored timestamps are ASCII, and numpy compares bytes several times faster
+    closed = np.array([deals.closed_at[i] for i in chosen], dtype="S")
+    entered = np.array([deals.entered[i][position] for i in chosen], dtype="S")
     outcome = np.array([deals.won[i] for i in chosen], dtype=float)
     order = np.argsort(closed, kind="stable")
     wins = np.concatenate(([0.0], np.cumsum(outcome[order])))
