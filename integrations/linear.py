@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -38,6 +38,7 @@ from pydantic import field_validator
 
 from integrations.base import (
     Adapter,
+    FieldChange,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -69,8 +70,9 @@ OVERLAP = timedelta(minutes=5)
 #: When the rate limit lifts: epoch milliseconds, on Linear's RATELIMITED answers (HTTP 400).
 AUTH_HINT = "set LINEAR_API_KEY (a personal API key, see README)"
 
-_HISTORY_FIELDS = "nodes { createdAt fromState { name } toState { name } } " + (
-    "pageInfo { hasNextPage endCursor }"
+_HISTORY_FIELDS = (
+    "nodes { createdAt fromState { name } toState { name } fromDueDate toDueDate "
+    "fromAssignee { name } toAssignee { name } } pageInfo { hasNextPage endCursor }"
 )
 ISSUES_QUERY = (
     "query Deals($filter: IssueFilter, $first: Int, $after: String, $includeArchived: Boolean) { "
@@ -257,7 +259,8 @@ class LinearAdapter(Adapter[LinearSettings]):
             if value is not None:
                 self._found.add(deal)
                 apply_value(task, deal, name, value, NOUN)
-        if task.expected_close is None and node.get("dueDate"):
+        due_is_close = task.expected_close is None
+        if due_is_close and node.get("dueDate"):
             apply_value(task, "expected_close", "dueDate", str(node["dueDate"]), NOUN)
 
         if not task.removed:
@@ -267,6 +270,7 @@ class LinearAdapter(Adapter[LinearSettings]):
             if info.get("hasNextPage") and info.get("endCursor") and node.get("id"):
                 entries += self._more_history(str(node["id"]), str(info["endCursor"]))
             task.history = _history(task, entries)
+            task.field_history = _field_history(task, entries, due_is_close=due_is_close)
         return task
 
 
@@ -290,6 +294,40 @@ def _described(description: Any) -> list[tuple[str, RawValue]]:
         if match and not match.group(2).startswith("//"):  # "Voir https://…" is a link
             found.append((match.group(1).strip(), match.group(2).strip().strip("*").strip()))
     return found
+
+
+def _field_history(task: Task, entries: list[Any], *, due_is_close: bool) -> list[FieldChange]:
+    """Owner and close-date changes from the issue history Linear keeps (`fromAssignee` /
+    `toAssignee`, `fromDueDate` / `toDueDate`). The due date is the deal's close date only when
+    no description line or label gave one (`due_is_close`); amounts live in labels and
+    descriptions, whose history Linear does not keep, so those are seen between syncs."""
+    changes: list[FieldChange] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        at = read_time(task, "history.createdAt", entry.get("createdAt"), NOUN)
+        if at is None:
+            continue
+        before, after = _name(entry.get("fromAssignee")), _name(entry.get("toAssignee"))
+        if before != after:
+            changes.append(FieldChange(at, "owner", before, after))
+        if due_is_close and ("fromDueDate" in entry or "toDueDate" in entry):
+            was, now = _day(entry.get("fromDueDate")), _day(entry.get("toDueDate"))
+            if was != now:
+                changes.append(FieldChange(at, "expected_close", was, now))
+    return sorted(changes, key=lambda change: change.at)
+
+
+def _name(user: Any) -> str | None:
+    return str(user["name"]) if isinstance(user, Mapping) and user.get("name") else None
+
+
+def _day(value: Any) -> date | None:
+    """A Linear `TimelessDate` ("2026-03-31"), None when empty or unreadable."""
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _history(task: Task, entries: list[Any]) -> list[StatusChange]:

@@ -13,7 +13,7 @@ import pydantic
 import pytest
 
 from bot.store import Store
-from integrations.base import MissingCredentials, StatusChange, validate_source
+from integrations.base import FieldChange, MissingCredentials, StatusChange, validate_source
 from integrations.graphql import GraphQLError
 from integrations.http import AuthError
 from integrations.linear import (
@@ -102,10 +102,20 @@ def test_full_sync_maps_fields_and_state_history(cassette: Cassette) -> None:
         StatusChange(utc("2026-02-03T13:30:00"), "balle dans le camp du client", "appel et devis"),
     ]
     assert dupain.warnings == [] and not dupain.removed
+    # The due date is the close date here: its change in Linear's history is field history.
+    assert dupain.field_history == [
+        FieldChange(utc("2026-01-25T10:00:00"), "expected_close", date(2026, 3, 15),
+                    date(2026, 3, 31)),
+    ]  # fmt: skip
 
     martin = deals["SAL-2"]
     assert (martin.owner, martin.amount, martin.probability) == ("Karim Benali", 8500.0, 80.0)
     assert martin.expected_close == date(2026, 4, 15)  # "15/04/2026" wins over dueDate
+    # A description line gives the close date, so the due date's change is not its history;
+    # the owner's change is.
+    assert martin.field_history == [
+        FieldChange(utc("2026-02-01T11:00:00"), "owner", "Julie Moreau", "Karim Benali"),
+    ]
     assert [(c.at, c.to_status) for c in martin.history] == [
         (utc("2026-01-05T10:02:40"), "appel et devis"),
         (utc("2026-01-15T15:05:12"), "balle dans le camp du client"),
