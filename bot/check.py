@@ -129,15 +129,18 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
         from bot.analytics.unmapped import unmapped
         from bot.answers import context_for
 
-        store = Store(settings.db_path)
+        store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
         try:
-            store.ensure_mapping(settings.pipeline)
             # the very list `query unmapped` gives, empty statuses included
             unclaimed = unmapped(store, context_for(settings, datetime.now(UTC))).statuses
             deals = store.scalar("SELECT COUNT(*) FROM deals WHERE removed = 0")
+            hidden = store.hidden_sources()
         finally:
             store.close()
         echo(t("check.database", lang, path=settings.db_path, n=deals))
+        for source, count in hidden:
+            attention += 1
+            echo(t("check.hidden_source", lang, source=source, n=count))
         if unclaimed:
             attention += 1
             echo(t("check.unmapped", lang))

@@ -22,4 +22,5 @@ class Deps:
     now: Callable[[], datetime] = field(default=_utc_now)
 
     def open_store(self) -> Store:
-        return Store.open(self.settings.db_path, self.settings.pipeline)
+        return Store.open(self.settings.db_path, self.settings.pipeline,
+                          self.settings.source_names)  # fmt: skip

@@ -97,6 +97,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "{path} contient des jetons et d'autres utilisateurs peuvent le lire (mode {mode}) "
         ": lancez `chmod 600 {path}`",
     },
+    "check.hidden_source": {
+        "en": "source '{source}' in the database is not in the config; renamed? Its {n} deal(s) "
+        "are kept but left out of every answer (name it again in [[sources]] to bring them "
+        "back)",
+        "fr": "la source '{source}' de la base n'est pas dans la configuration ; renommée ? Ses "
+        "{n} affaire(s) sont gardées mais écartées de toutes les réponses (remettez ce nom dans "
+        "[[sources]] pour les retrouver)",
+    },
     "sync.no_sources": {
         "en": "No source configured: add a [[sources]] table to pipeline.toml (see "
         "docs/sources.md).",

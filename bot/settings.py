@@ -113,6 +113,11 @@ class Settings:
         return self.config.language
 
     @property
+    def source_names(self) -> tuple[str, ...]:
+        """The names of the configured `[[sources]]` (their deals are the only ones answered)."""
+        return tuple(source_name(raw) for raw in self.config.sources)
+
+    @property
     def holidays(self) -> str:
         """The country whose public holidays are days off: `[nudges] holidays`, else "FR" for a
         French-language config, else none ("")."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_MS = 15_000
+#: `deals.removed` (and `stage_events.removed`) of a deal whose source is no longer in the config:
+#: kept, but out of every answer like a removed one (1), until the source is configured again.
+HIDDEN = 2
 
 DEAL_COLUMNS: dict[str, type] = {
     "id": str,
@@ -431,11 +434,16 @@ class Store:
             raise store_error(self.path, exc) from None
 
     @classmethod
-    def open(cls, path: str | Path, pipeline: Pipeline) -> Store:
-        """The store for a command or a Slack request: migrated, and re-mapped when the stage
-        mapping changed since the last use (a locked database raises `StoreLocked`)."""
+    def open(
+        cls, path: str | Path, pipeline: Pipeline, sources: Collection[str] | None = None
+    ) -> Store:
+        """The store for a command or a Slack request: migrated, re-mapped when the stage
+        mapping changed since the last use, and, given the configured `sources`, with the deals
+        of any other source kept out (`ensure_sources`). A locked database raises `StoreLocked`."""
         store = cls(path)
         store.ensure_mapping(pipeline)
+        if sources is not None:
+            store.ensure_sources(sources)
         return store
 
     def _setup(self, busy_timeout_ms: int) -> None:
@@ -790,6 +798,47 @@ class Store:
     def unify_owners(self) -> int:
         """After a sync wrote deals: every deal's owner shown with its key's spelling."""
         return unify_owners(self.conn)
+
+    def ensure_sources(self, sources: Collection[str]) -> bool:
+        """Keep out of every answer the deals of a source the config no longer names (renamed
+        or removed), and bring them back when it names it again; no source configured at all
+        (the demo, a database read without its config) hides nothing.
+
+        The one filter for every answer: such deals are flagged `removed = HIDDEN`, and every
+        query reads `removed = 0`. Nothing is deleted. Done only when the configured names
+        changed since the last command (their fingerprint is kept in `meta`)."""
+        names = sorted(set(sources))
+        fingerprint = "\n".join(names)
+        if self.meta("sources") == fingerprint:
+            return False
+        marks = ",".join("?" * len(names))
+        with self.transaction():
+            for table in ("deals", "stage_events"):
+                if names:
+                    self.conn.execute(
+                        f"UPDATE {table} SET removed = {HIDDEN} WHERE removed = 0 "
+                        f"AND source NOT IN ({marks})",
+                        names,
+                    )
+                    self.conn.execute(
+                        f"UPDATE {table} SET removed = 0 WHERE removed = {HIDDEN} "
+                        f"AND source IN ({marks})",
+                        names,
+                    )
+                else:
+                    self.conn.execute(f"UPDATE {table} SET removed = 0 WHERE removed = {HIDDEN}")
+            self.set_meta("sources", fingerprint)
+        return True
+
+    def hidden_sources(self) -> list[tuple[str, int]]:
+        """(source, deals) of the sources the config does not name (see `ensure_sources`)."""
+        return [
+            (row[0], int(row[1]))
+            for row in self.conn.execute(
+                f"SELECT source, COUNT(*) FROM deals WHERE removed = {HIDDEN} GROUP BY source "
+                "ORDER BY source"
+            )
+        ]
 
     def ensure_mapping(self, pipeline: Pipeline) -> bool:
         """Re-map every stored deal when the stage mapping changed since last time."""

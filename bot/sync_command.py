@@ -113,7 +113,8 @@ def run_sync(
     if not settings.config.sources:
         echo(t("sync.no_sources", settings.language))
         return 1
-    store = Store(settings.db_path)
+    # a source renamed or dropped from the config: its deals kept, out of every answer
+    store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
     try:
         results = sync_all(settings, store, names=names, full=full, progress_stream=sys.stderr,
                            allow_empty=allow_empty)  # fmt: skip

@@ -298,3 +298,47 @@ def test_owner_spellings_are_one_owner_everywhere(tmp_path: Path, language: str)
     assert cli(tmp_path, "sync").returncode == 0
     assert [o["owner"] for o in ask("owners")["owners"]] == ["Marie Dupont", "Paul Durand"]
     assert {d["owner"] for d in ask("deal", "e")["deals"]} == {"Marie Dupont", "Paul Durand"}
+
+
+# --- a source renamed or dropped from the config ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("fr", "la source 'csv' de la base n'est pas dans la configuration ; renommée ?"),
+     ("en", "source 'csv' in the database is not in the config; renamed?")],
+)  # fmt: skip
+def test_a_renamed_source_is_said_and_its_old_deals_count_nowhere(
+    agency: Path, language: str, said: str
+) -> None:
+    config = agency / "pipeline.toml"
+    config.write_text(f'language = "{language}"\n' + config.read_text(), encoding="utf-8")
+    assert cli(agency, "sync").returncode == 0
+    as_of = ("--as-of", "2027-02-01")
+
+    def ask(*words: str) -> dict[str, Any]:
+        done = cli(agency, "query", *words, "--json", *as_of)
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout))
+
+    before = {words: ask(*words) for words in (("summary",), ("stalled",), ("forecast",),
+                                               ("owners",), ("unmapped",))}  # fmt: skip
+    assert before[("summary",)]["open"]["count"] == 3
+    config.write_text(config.read_text().replace('kind = "csv"', 'kind = "csv"\nname = "ventes"'))
+    # renamed, not synced yet: the old name's deals are out of every answer, and check says so
+    assert ask("summary")["open"]["count"] == 0 and ask("owners")["owners"] == []
+    assert ask("stalled")["deals"] == [] and ask("unmapped")["statuses"] == []
+    checked = cli(agency, "check")
+    assert checked.returncode == 1 and said in checked.stdout, checked.stdout
+    nudges = cli(agency, "nudge", "--dry-run", *as_of).stdout
+    assert "Refonte site" not in nudges
+    assert cli(agency, "sync").returncode == 0
+    # synced under its new name: the pipeline is the sheet's, not doubled
+    for words, answer in before.items():
+        again = ask(*words)
+        assert json.dumps(again).replace("ventes:", "csv:") == json.dumps(answer), words
+    assert {d["source"] for d in ask("deal", "e")["deals"]} == {"ventes"}
+    assert said in cli(agency, "check").stdout  # still there, still said, never deleted
+    config.write_text(config.read_text().replace('name = "ventes"', 'name = "csv"'))
+    assert {d["source"] for d in ask("deal", "e")["deals"]} == {"csv"}  # back as it was
+    assert "'ventes'" in cli(agency, "check").stdout

@@ -39,4 +39,4 @@ def open_store(settings: Settings) -> Any:
     from bot.store import Store
 
     require_db(settings)
-    return Store.open(settings.db_path, settings.pipeline)
+    return Store.open(settings.db_path, settings.pipeline, settings.source_names)
