@@ -805,29 +805,27 @@ class Store:
         (the demo, a database read without its config) hides nothing.
 
         The one filter for every answer: such deals are flagged `removed = HIDDEN`, and every
-        query reads `removed = 0`. Nothing is deleted. Done only when the configured names
-        changed since the last command (their fingerprint is kept in `meta`)."""
-        names = sorted(set(sources))
-        fingerprint = "\n".join(names)
-        if self.meta("sources") == fingerprint:
+        query reads `removed = 0`. Nothing is deleted. The sources the store knows are those of
+        `sync_state` (a few rows) and the hidden ones are kept in `meta`, so an unchanged config
+        costs two tiny reads and writes nothing."""
+        configured = set(sources)
+        known = {row[0] for row in self.conn.execute("SELECT source FROM sync_state")}
+        hidden = set(filter(None, (self.meta("hidden_sources") or "").split("\n")))
+        wanted = known - configured if configured else set()
+        if wanted == hidden:
             return False
-        marks = ",".join("?" * len(names))
         with self.transaction():
-            for table in ("deals", "stage_events"):
-                if names:
+            for names, flag, to in ((wanted - hidden, 0, HIDDEN), (hidden - wanted, HIDDEN, 0)):
+                if not names:
+                    continue
+                marks = ",".join("?" * len(names))
+                for table in ("deals", "stage_events"):
                     self.conn.execute(
-                        f"UPDATE {table} SET removed = {HIDDEN} WHERE removed = 0 "
-                        f"AND source NOT IN ({marks})",
-                        names,
-                    )
-                    self.conn.execute(
-                        f"UPDATE {table} SET removed = 0 WHERE removed = {HIDDEN} "
+                        f"UPDATE {table} SET removed = {to} WHERE removed = {flag} "
                         f"AND source IN ({marks})",
-                        names,
+                        sorted(names),
                     )
-                else:
-                    self.conn.execute(f"UPDATE {table} SET removed = 0 WHERE removed = {HIDDEN}")
-            self.set_meta("sources", fingerprint)
+            self.set_meta("hidden_sources", "\n".join(sorted(wanted)))
         return True
 
     def hidden_sources(self) -> list[tuple[str, int]]:
