@@ -28,6 +28,7 @@ from bot.pipeline import (
     Stage,
     normalise,
 )
+from integrations.kinds import source_name
 
 if TYPE_CHECKING:
     from bot.config_schema import PipelineConfig
