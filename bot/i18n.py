@@ -135,6 +135,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "source '{source}' : {n} tâche(s) sans identifiant ; aucune affaire n'est marquée "
         "retirée à cette synchronisation",
     },
+    "http.failed": {
+        "en": "source '{source}': {where} failed ({code}): {detail}",
+        "fr": "source '{source}' : {where} a échoué ({code}) : {detail}",
+    },
+    "http.no_answer": {"en": "no answer", "fr": "pas de réponse"},
+    "http.still_failing": {
+        "en": "{reason}; still failing after {attempts} attempts and {waited} s of waiting",
+        "fr": "{reason} ; toujours en échec après {attempts} tentative(s) et {waited} s d'attente",
+    },
+    "http.refused": {
+        "en": "the credentials were refused{hint}",
+        "fr": "les identifiants ont été refusés{hint}",
+    },
+    "http.not_json": {"en": "the answer is not JSON", "fr": "la réponse n'est pas du JSON"},
+    "http.timed_out": {"en": "timed out", "fr": "délai dépassé"},
+    "http.connection_failed": {"en": "connection failed", "fr": "connexion impossible"},
     "adapter.not_object": {
         "en": "source '{source}': a {noun} that is not an object ({what}) was skipped",
         "fr": "source '{source}' : un élément ({noun}) qui n'est pas un objet ({what}) a été "
@@ -1138,7 +1154,12 @@ def said_of(error: BaseException) -> str:
 
 def localise(text: str, language: str) -> str:
     """`text` in `language` when it is a `Said`; any other text is printed as it is."""
-    return t(text.key, language, **text.values) if isinstance(text, Said) else str(text)
+    if not isinstance(text, Said):
+        return str(text)
+    values = {
+        k: localise(v, language) if isinstance(v, Said) else v for k, v in text.values.items()
+    }
+    return t(text.key, language, **values)
 
 
 def t(key: str, language: str, **values: object) -> str:

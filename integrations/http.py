@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bot.i18n import Said
 from integrations.base import SourceError
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ class HttpError(SourceError):
         self.source, self.method, self.path, self.status = source, method, path, status
         self.headers: Mapping[str, str] = headers or {}
         where = f"{method} {path}"
-        code = f"HTTP {status}" if status is not None else "no answer"
-        super().__init__(f"source '{source}': {where} failed ({code}): {detail}")
+        code = f"HTTP {status}" if status is not None else Said("http.no_answer")
+        super().__init__(Said("http.failed", source=source, where=where, code=code, detail=detail))
 
 
 class AuthError(HttpError):
@@ -178,9 +179,7 @@ class HttpClient:
         body = json_body(response)
         if body is None and response.content.strip() not in (b"", b"null"):
             shown = urlsplit(response.url or "").path
-            raise HttpError(
-                self.source, method, shown, response.status_code, "the answer is not JSON"
-            )
+            raise HttpError(self.source, method, shown, response.status_code, Said("http.not_json"))
         return body
 
     def request(
@@ -223,7 +222,9 @@ class HttpClient:
                 return response
             except (requests.ConnectionError, requests.Timeout) as exc:
                 verdict = RetryLater(
-                    "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                    Said("http.timed_out")
+                    if isinstance(exc, requests.Timeout)
+                    else Said("http.connection_failed")
                 )
             except RetryLater as told:
                 verdict = told
@@ -247,9 +248,11 @@ class HttpClient:
         for budget in budgets:
             budget.attempts += 1
             if budget.attempts > self.max_retries or budget.waited + delay > self.max_total_wait:
-                detail = (
-                    f"{verdict.reason}; still failing after {budget.attempts} attempts and "
-                    f"{budget.waited:.0f} s of waiting"
+                detail = Said(
+                    "http.still_failing",
+                    reason=verdict.reason,
+                    attempts=budget.attempts,
+                    waited=f"{budget.waited:.0f}",
                 )
                 if verdict.final is not None:
                     raise verdict.final(detail)
@@ -283,7 +286,7 @@ class HttpClient:
                 method,
                 shown,
                 status,
-                f"the credentials were refused{hint}",
+                Said("http.refused", hint=hint),
                 response.headers,
             )
         if status >= 400:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -126,3 +127,27 @@ def test_a_refusal_keeps_its_status_and_headers_for_the_caller() -> None:
         http.get("/tasks")
     assert caught.value.status == 404 and caught.value.headers["X-Request-Id"] == "abc"
     assert waits == []
+
+
+def test_a_failure_is_said_in_french_for_a_french_agency() -> None:
+    from bot.i18n import localise, said_of
+
+    refused = client([answer(401)], [])
+    refused.auth_hint = "set ASANA_TOKEN"
+    with pytest.raises(HttpError) as caught:
+        refused.get("/tasks")
+    french = localise(said_of(caught.value), "fr")
+    assert french == (
+        "source 'agence' : GET /api/1.0/tasks a échoué (HTTP 401) : les identifiants ont été "
+        "refusés; set ASANA_TOKEN"
+    )
+    busy = client([answer(503), answer(503)], [])
+    busy.max_retries = 1
+    with pytest.raises(HttpError) as caught:
+        busy.get("/tasks")
+    assert re.fullmatch(
+        r"source 'agence' : GET /api/1\.0/tasks a échoué \(HTTP 503\) : HTTP 503 ; toujours "
+        r"en échec après 2 tentative\(s\) et [01] s d'attente",
+        localise(said_of(caught.value), "fr"),
+    )
+    assert "still failing after 2 attempts" in str(caught.value)  # English stays English
