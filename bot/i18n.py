@@ -135,6 +135,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "source '{source}' : {n} tâche(s) sans identifiant ; aucune affaire n'est marquée "
         "retirée à cette synchronisation",
     },
+    "field.unreadable": {
+        "en": "{label}: field '{field}' value '{value}' is not {what}; left empty",
+        "fr": "{label} : champ '{field}' : la valeur '{value}' n'est pas {what} ; laissé vide",
+    },
+    "field.bad_time": {
+        "en": "{label}: {name} = {value} could not be read ({error})",
+        "fr": "{label} : {name} = {value} illisible ({error})",
+    },
+    "field.what.amount": {"en": "an amount", "fr": "un montant"},
+    "field.what.currency": {
+        "en": "a currency code (EUR, USD, €)",
+        "fr": "un code de devise (EUR, USD, €)",
+    },
+    "field.what.probability": {"en": "a probability", "fr": "une probabilité"},
+    "field.what.date": {"en": "a date", "fr": "une date"},
+    "field.what.datetime": {"en": "a date and time", "fr": "une date et une heure"},
+    "field.what.readable": {"en": "readable", "fr": "lisible"},
     "http.failed": {
         "en": "source '{source}': {where} failed ({code}): {detail}",
         "fr": "source '{source}' : {where} a échoué ({code}) : {detail}",

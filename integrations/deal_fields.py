@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
+from bot.i18n import Said
 from integrations.base import SourceSettings, Task
 from integrations.values import (
     currency_code,
@@ -81,13 +82,14 @@ def find_due(
 
 
 #: How a warning names what a value should have been.
+#: What a deal field's value should have been, for the warning (an i18n key each).
 _WHAT = {
-    "amount": "an amount",
-    "currency": "a currency code (EUR, USD, €)",
-    "probability": "a probability",
-    "expected_close": "a date",
-    "stage_entered": "a date and time",
-    "started": "a date and time",
+    "amount": "field.what.amount",
+    "currency": "field.what.currency",
+    "probability": "field.what.probability",
+    "expected_close": "field.what.date",
+    "stage_entered": "field.what.datetime",
+    "started": "field.what.datetime",
 }
 
 
@@ -107,11 +109,11 @@ def apply_value(
     except ValueError:
         shown = _as_text(raw)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        what = _WHAT.get(deal_field, "readable")
+        what = Said(_WHAT.get(deal_field, "field.what.readable"))
         task.warnings.append(
-            f"{task_label(task, noun)}: field '{display_name}' value '{shown}' is not {what}; "
-            "left empty"
-        )
+            Said("field.unreadable", label=task_label(task, noun), field=display_name,
+                 value=shown, what=what)
+        )  # fmt: skip
 
 
 def apply_custom_fields(
@@ -203,6 +205,7 @@ def read_time(task: Task, name: str, value: Any, noun: str = "task") -> datetime
         return parse_datetime(str(value))
     except ValueError as exc:
         task.warnings.append(
-            f"{task_label(task, noun)}: {name} = {value!r} could not be read ({exc})"
-        )
+            Said("field.bad_time", label=task_label(task, noun), name=name, value=repr(value),
+                 error=str(exc))
+        )  # fmt: skip
         return None

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.i18n import localise
 from integrations.asana import AsanaAdapter, AsanaSettings, asana_time
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
@@ -107,6 +108,10 @@ def test_full_sync(cassette: Cassette) -> None:
         "task 'Identité visuelle - Studio Lumière' (1209876543210102): field 'Montant' "
         "value 'abc' is not an amount; left empty"
     ]
+    assert localise(lumiere.warnings[0], "fr") == (  # what `sync` prints for a French agency
+        "task 'Identité visuelle - Studio Lumière' (1209876543210102) : champ 'Montant' : la "
+        "valeur 'abc' n'est pas un montant ; laissé vide"
+    )
     assert lumiere.probability == 40.0
     assert lumiere.expected_close == date(2026, 5, 15)  # the date custom field
 

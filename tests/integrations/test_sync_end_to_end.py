@@ -75,7 +75,9 @@ def test_trello_sync_into_sqlite(
     with cassette("trello/full_sync.yaml"):
         out = run_sync(config, db, capsys)
     assert "agence : complète, 5 lue(s)" in out
-    assert "'Montant' value 'abc' is not an amount" in out  # the unreadable cell is reported
+    assert (
+        "champ 'Montant' : la valeur 'abc' n'est pas un montant" in out
+    )  # the unreadable cell is reported
 
     rows = deals(db)
     dupain = rows["agence:69806790a1b2c3d4e5f60001"]
