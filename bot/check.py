@@ -47,6 +47,14 @@ def validate_sources(settings: Settings) -> list[type[Adapter]]:
     return classes
 
 
+#: How patient `check`'s one request is: a refused or silent host ends in seconds.
+PROBE_HTTP_OPTIONS: dict[str, Any] = {
+    "max_retries": 1,
+    "max_total_wait": 5.0,
+    "timeout": (5.0, 10.0),
+}
+
+
 def check_tool(
     settings: Settings,
     raw: dict[str, Any],
@@ -60,10 +68,12 @@ def check_tool(
     from integrations.http import AuthError, HttpError
 
     lang, name, kind = settings.language, source_name(raw), str(raw.get("kind"))
+    # A person is waiting for this answer: one retry and a few seconds, not a sync's patience.
+    options = {**PROBE_HTTP_OPTIONS, **(http_options or {})}
     try:
         adapter = make_adapter(raw, secrets, base_dir=settings.base_dir,
                                timezone=settings.config.timezone,
-                               http_options=http_options)  # fmt: skip
+                               http_options=options)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - check reports, it never stops on a source
         echo(t("check.tool.failed", lang, name=name, kind=kind, error=localise(said_of(exc), lang)))
         return 1
@@ -76,7 +86,8 @@ def check_tool(
         return 1
     except (TargetNotFound, HttpError) as exc:
         if isinstance(exc, HttpError) and exc.status not in (400, 404):
-            echo(t("check.tool.failed", lang, name=name, kind=kind, error=str(exc)))
+            echo(t("check.tool.failed", lang, name=name, kind=kind,
+                    error=localise(said_of(exc), lang)))  # fmt: skip
             return 1
         detail = f"HTTP {exc.status}" if isinstance(exc, HttpError) else str(exc)
         echo(t("check.tool.unknown", lang, name=name, kind=kind, noun=noun,

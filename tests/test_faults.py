@@ -328,8 +328,11 @@ def test_https_or_this_machine_is_accepted(tmp_path: Path, url: str) -> None:
         f'language = "en"\n[[sources]]\nkind = "trello"\nboard = "b"\nbase_url = "{url}"\n',
         encoding="utf-8",
     )
-    done = cli(tmp_path, "check", env={"TRELLO_API_KEY": KEY, "TRELLO_TOKEN": TOKEN})
+    # No credentials: the config is validated and no request is made (a test never reaches
+    # api.trello.com, and check would otherwise probe each of these hosts).
+    done = cli(tmp_path, "check")
     assert "invalid config" not in done.stderr
+    assert "TRELLO_API_KEY" in done.stdout  # it got past the config, to the credentials
 
 
 def test_check_warns_about_a_env_others_can_read(agency: Path) -> None:
@@ -344,3 +347,36 @@ def test_check_warns_about_a_env_others_can_read(agency: Path) -> None:
     assert f"chmod 600 {env_file}" in opened.stdout
     assert closed.returncode == 0, closed.stdout
     assert "other users can read" not in closed.stdout
+
+
+def test_check_asks_an_unanswering_tool_once_more_then_says_so(tmp_path: Path) -> None:
+    """`check` is for a person waiting at a terminal: a tool answering 503 is asked twice (one
+    retry), then named in one line, not retried for the two minutes a sync may wait."""
+    hits: list[str] = []
+
+    class Busy(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        (tmp_path / "pipeline.toml").write_text(
+            'language = "fr"\n[[sources]]\nkind = "trello"\nboard = "b"\n'
+            f'base_url = "http://127.0.0.1:{server.server_port}/1"\n',
+            encoding="utf-8",
+        )
+        done = cli(tmp_path, "check", env={"TRELLO_API_KEY": KEY, "TRELLO_TOKEN": TOKEN})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(hits) == 2
+    assert done.returncode == 1
+    assert "a échoué (HTTP 503)" in done.stdout and "toujours en échec après 2" in done.stdout
+    assert KEY not in done.stdout + done.stderr
