@@ -35,6 +35,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.queries import CLIENTS, WORDS  # noqa: E402 - the same agency vocabulary
+
 PARIS = ZoneInfo("Europe/Paris")
 
 #: (status, share): the agency's statuses (bot.pipeline.DEFAULT_STATUS_MAP) and a few unmapped
@@ -52,25 +57,6 @@ STATUSES = (
 OPEN_STATUSES = {s for s, _ in STATUSES[:4]}
 FIRST = ("Marie", "Paul", "Élodie", "Jean", "Sophie", "Luc", "Camille", "Hugo", "Léa", "Nina")
 LAST = ("Dupain", "Leroy", "Aubert", "Martin")  # 40 managers
-WORDS = (
-    "Refonte",
-    "Site",
-    "Application",
-    "Logo",
-    "Boutique",
-    "Charte",
-    "Audit",
-    "Campagne",
-    "Vidéo",
-    "Intranet",
-    "Newsletter",
-    "Identité",
-    "Stratégie",
-    "Salon",
-    "Brochure",
-)
-CLIENTS = ("Boulangerie", "Garage", "Café", "Hôtel", "Cabinet", "Mairie", "Librairie", "Fleurs",
-           "Pharmacie", "Atelier", "Studio", "Maison", "Ferme", "Clinique", "École")  # fmt: skip
 TOWNS = ("Lyon", "Nantes", "Lille", "Rennes", "Dijon", "Tours", "Brest", "Metz", "Nîmes", "Pau",
          "Caen", "Reims", "Angers", "Annecy", "Arles", "Vannes", "Niort", "Albi")  # fmt: skip
 REASONS = ("Prix trop élevé", "Concurrent choisi", "Projet abandonné", "Pas de budget", "")

@@ -61,9 +61,20 @@ class Bot:
 
     def click(self, action_id: str, deal: str, *, user: str = "UALICE", channel: str = "DALICE",
               signature: str | None = None) -> int:  # fmt: skip
-        blocks = blocks_of(self.nudge)
-        block = next(b for b in blocks if b.get("block_id") == f"nudge:{deal}")
-        button = next(e for e in block["elements"] if e["action_id"] == action_id)
+        """Click the deal's button `action_id` in the nudge, as Slack posts it."""
+        block, element = self.element(deal, lambda e: e["action_id"] == action_id)
+        action = {"type": "button", "action_id": action_id, "block_id": block["block_id"],
+                  "value": element.get("value"), "action_ts": "1700000001.0"}  # fmt: skip
+        return self.act(action, user=user, channel=channel, signature=signature)
+
+    def element(self, deal: str, wanted: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The deal's block in the nudge and its first element for which `wanted` is true."""
+        block = next(b for b in blocks_of(self.nudge) if b.get("block_id") == f"nudge:{deal}")
+        return block, next(e for e in block["elements"] if wanted(e))
+
+    def act(self, action: dict[str, Any], *, user: str = "UALICE", channel: str = "DALICE",
+            signature: str | None = None) -> int:  # fmt: skip
+        """POST a signed `block_actions` payload carrying `action` on the nudge; the HTTP status."""
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "team_id": "T1"},
@@ -74,11 +85,10 @@ class Bot:
                           "channel_id": channel, "is_ephemeral": False},
             "channel": {"id": channel, "name": "directmessage"},
             "message": {"type": "message", "ts": "1700000000.000001",
-                        "text": self.nudge.body["text"], "blocks": blocks},
+                        "text": self.nudge.body["text"], "blocks": blocks_of(self.nudge)},
             "response_url": f"{self.slack.url}/respond/response_url",
             "trigger_id": "1.2.3",
-            "actions": [{"type": "button", "action_id": action_id, "block_id": block["block_id"],
-                         "value": button.get("value"), "action_ts": "1700000001.0"}],
+            "actions": [action],
         }  # fmt: skip
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         stamp = str(int(time.time()))

@@ -4,19 +4,14 @@ payloads over real HTTP (Bolt + WSGI), as Slack sends a datepicker pick (no `val
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
 from tests.agency import blocks_of
 from tests.slack_standin import SlackStandIn
-from tests.test_buttons import SECRET, Bot, make_bot, note_of, replies, updates, wait_for
+from tests.test_buttons import Bot, make_bot, note_of, replies, updates, wait_for
 
 
 @pytest.fixture
@@ -26,37 +21,10 @@ def bot(tmp_path: Path, slack_api: SlackStandIn) -> Iterator[Bot]:
 
 def pick(bot: Bot, deal: str, day: str, *, user: str = "UALICE") -> int:
     """Pick `day` in the deal's date picker of the nudge, as Slack posts it."""
-    blocks = blocks_of(bot.nudge)
-    block = next(b for b in blocks if b.get("block_id") == f"nudge:{deal}")
-    picker = next(e for e in block["elements"] if e["type"] == "datepicker")
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "team": {"id": "T1", "domain": "agence"},
-        "container": {"type": "message", "message_ts": "1700000000.000001",
-                      "channel_id": "DALICE", "is_ephemeral": False},
-        "channel": {"id": "DALICE", "name": "directmessage"},
-        "message": {"type": "message", "ts": "1700000000.000001",
-                    "text": bot.nudge.body["text"], "blocks": blocks},
-        "response_url": f"{bot.slack.url}/respond/response_url",
-        "trigger_id": "1.2.3",
-        "actions": [{"type": "datepicker", "action_id": picker["action_id"],
-                     "block_id": block["block_id"], "selected_date": day,
-                     "action_ts": "1700000001.0"}],
-    }  # fmt: skip
-    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    stamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
-    request = urllib.request.Request(
-        f"{bot.url}/slack/events",
-        data=body.encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded",
-                 "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return int(response.status)
+    block, picker = bot.element(deal, lambda e: e["type"] == "datepicker")
+    action = {"type": "datepicker", "action_id": picker["action_id"], "block_id": block["block_id"],
+              "selected_date": day, "action_ts": "1700000001.0"}  # fmt: skip
+    return bot.act(action, user=user)
 
 
 def test_every_nudged_deal_has_a_date_picker_beside_the_snooze_button(bot: Bot) -> None:
