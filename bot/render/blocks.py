@@ -283,6 +283,12 @@ def _cut_deals(
     return items[:limit], context(f"{more}. {hint}")
 
 
+def _deal_sections(items: list[Any], limit: int, style: BlockStyle, hint: str, line: Any) -> Blocks:
+    """One section per deal (`line(deal, style)`), cut at `limit` with "… and N more"."""
+    shown, more = _cut_deals(items, limit, style, hint)
+    return [section(line(deal, style)) for deal in shown] + ([more] if more else [])
+
+
 @renderer(Stalled)
 def stalled_blocks(result: Stalled, style: BlockStyle) -> Blocks:
     lang = style.language
@@ -292,10 +298,8 @@ def stalled_blocks(result: Stalled, style: BlockStyle) -> Blocks:
         header(t("slack.stalled_head", lang, n=len(result.deals))),
         _as_of_line(result, style),
     ]
-    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
-    blocks += [section(stalled_line(deal, style)) for deal in shown]
-    if more:
-        blocks.append(more)
+    blocks += _deal_sections(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang),
+                             stalled_line)  # fmt: skip
     return blocks
 
 
@@ -350,9 +354,8 @@ def deal_list_blocks(result: DealList, style: BlockStyle) -> Blocks:
     if not result.deals:
         return [*blocks, section(t("list.none", lang))]
     blocks.append(section(_totals(totals_of(result.deals), style)))
-    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
-    blocks += [section(deal_line(deal, style)) for deal in shown]
-    return [*blocks, more] if more else blocks
+    return blocks + _deal_sections(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang),
+                                   deal_line)  # fmt: skip
 
 
 @renderer(DealSearch)
@@ -585,10 +588,8 @@ def hygiene_blocks(result: Hygiene, style: BlockStyle) -> Blocks:
         section(f"*{t('hygiene.count', lang, n=len(result.deals))}*\n"
                 f"{esc(hygiene_counts(result.counts, lang))}"),
     ]  # fmt: skip
-    shown, more = _cut_deals(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang))
-    blocks += [section(hygiene_line(deal, style)) for deal in shown]
-    if more:
-        blocks.append(more)
+    blocks += _deal_sections(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang),
+                             hygiene_line)  # fmt: skip
     return blocks
 
 
@@ -652,23 +653,17 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
         blocks += [header(t("home.open", lang))]
         if home.open_deals:
             blocks.append(section(_totals(home.open, style)))
-            shown, more = _cut_deals(home.open_deals, HOME_DEALS, style, see_all)
-            blocks += [section(deal_line(d, style)) for d in shown]
-            blocks += [more] if more else []
+            blocks += _deal_sections(home.open_deals, HOME_DEALS, style, see_all, deal_line)
         else:
             blocks.append(section(t("home.open.none", lang)))
         blocks += [divider(), header(t("home.stalled", lang))]
         if home.stalled:
-            stalled, more = _cut_deals(home.stalled, HOME_DEALS, style, see_all)
-            blocks += [section(deal_line(d, style)) for d in stalled]
-            blocks += [more] if more else []
+            blocks += _deal_sections(home.stalled, HOME_DEALS, style, see_all, deal_line)
         else:
             blocks.append(section(t("home.stalled.none", lang)))
         blocks += [divider(), header(t("home.hygiene", lang))]
         if home.tidy:
-            tidy, more = _cut_deals(home.tidy, HOME_DEALS, style, see_all)
-            blocks += [section(hygiene_line(d, style)) for d in tidy]
-            blocks += [more] if more else []
+            blocks += _deal_sections(home.tidy, HOME_DEALS, style, see_all, hygiene_line)
         else:
             blocks.append(section(t("home.hygiene.none", lang)))
     if home.team is not None:
