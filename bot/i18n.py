@@ -156,6 +156,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "source '{source}': {where} failed ({code}): {detail}",
         "fr": "source '{source}' : {where} a échoué ({code}) : {detail}",
     },
+    "write.read_only": {
+        "en": "source '{source}' is read-only: change the deal in the sheet itself",
+        "fr": "la source « {source} » est en lecture seule : modifiez l'affaire dans le tableur",
+    },
+    "webhooks.unsupported": {
+        "en": "source '{source}' cannot send change notifications: polling keeps it up to date",
+        "fr": "la source « {source} » ne peut pas envoyer de notifications : la synchronisation "
+        "périodique la tient à jour",
+    },
     "http.no_answer": {"en": "no answer", "fr": "pas de réponse"},
     "http.still_failing": {
         "en": "{reason}; still failing after {attempts} attempts and {waited} s of waiting",

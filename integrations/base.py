@@ -134,6 +134,31 @@ class Task:
     fingerprint: str | None = None
 
 
+@dataclass(frozen=True)
+class DealUpdate:
+    """One structured change asked from Slack, in the tool's own terms (a status label the tool
+    knows, a date, short texts): adapters write exactly these fields, never free text beyond them.
+    Fields left None are not touched."""
+
+    status: str | None = None
+    lost_reason: str | None = None
+    next_step: str | None = None
+    expected_close: date | None = None
+
+
+class WriteRefused(SourceError):
+    """The tool refused a change asked from Slack (no transition to that status, no permission,
+    still rate-limited after the retries): shown to the clicker only; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A change notification the tool was asked to send, as its API lists it."""
+
+    id: str
+    url: str
+
+
 @dataclass
 class Unparsed:
     """A row read but not parsed yet (a sheet's line): its task id, a fingerprint of its raw
@@ -451,6 +476,34 @@ class Adapter(ABC, Generic[S]):
         """What the sync engine reads: `fetch`, unless the adapter can fingerprint a row before
         parsing it (a sheet yields `Unparsed` rows)."""
         yield from self.fetch(since)
+
+    #: True when the adapter implements `write` (sheets are read-only: no Slack controls).
+    writable: ClassVar[bool] = False
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """Apply `update` to the task `task_id` in the tool, through the same HTTP client,
+        retries and error classification as reading. Raises `WriteRefused` when the tool says
+        no (the message, a `Said`, is for the clicker)."""
+        raise WriteRefused(Said("write.read_only", source=self.name))
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """True when `body` (the raw bytes) carries the tool's valid signature made with
+        `secret`; `callback_url` is the URL as registered (Trello signs it with the body)."""
+        return False
+
+    def register_webhook(self, url: str) -> Webhook:
+        """Ask the tool to notify `url` of changes to the configured board/project/list."""
+        raise WriteRefused(Said("webhooks.unsupported", source=self.name))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """The notifications registered for this source's target."""
+        raise WriteRefused(Said("webhooks.unsupported", source=self.name))
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """Stop the notification `webhook_id`."""
+        raise WriteRefused(Said("webhooks.unsupported", source=self.name))
 
     def close(self) -> None:
         """Release the connections of every client built by `http_client`."""
