@@ -160,6 +160,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "source '{source}' is read-only: change the deal in the sheet itself",
         "fr": "la source « {source} » est en lecture seule : modifiez l'affaire dans le tableur",
     },
+    "write.forbidden": {
+        "en": "source '{source}' refused the change (HTTP {status}): the token may read but not "
+        "write; give it the right to edit (see docs/webhooks.md)",
+        "fr": "la source « {source} » a refusé la modification (HTTP {status}) : le jeton peut "
+        "lire mais pas écrire ; donnez-lui le droit de modifier (voir docs/webhooks.md)",
+    },
+    "write.rate_limited": {
+        "en": "source '{source}' is still asking to slow down: nothing was changed, try again in "
+        "a minute",
+        "fr": "la source « {source} » demande encore de ralentir : rien n'a été modifié, "
+        "réessayez dans une minute",
+    },
+    "write.failed": {
+        "en": "source '{source}' refused the change: {error}",
+        "fr": "la source « {source} » a refusé la modification : {error}",
+    },
+    "write.unknown_status": {
+        "en": "source '{source}' has no status « {status} » in {where} (it has: {known}): "
+        "nothing was changed; set the stage's `status` in pipeline.toml",
+        "fr": "la source « {source} » n'a pas de statut « {status} » dans {where} (elle a : "
+        "{known}) : rien n'a été modifié ; indiquez le `status` de l'étape dans pipeline.toml",
+    },
+    "write.comment.lost_reason": {
+        "en": "Lost reason: {value}",
+        "fr": "Raison de la perte : {value}",
+    },
+    "write.comment.next_step": {
+        "en": "Next step: {value}",
+        "fr": "Prochaine étape : {value}",
+    },
     "webhooks.unsupported": {
         "en": "source '{source}' cannot send change notifications: polling keeps it up to date",
         "fr": "la source « {source} » ne peut pas envoyer de notifications : la synchronisation "

@@ -144,6 +144,8 @@ class DealUpdate:
     lost_reason: str | None = None
     next_step: str | None = None
     expected_close: date | None = None
+    #: the language of what the tool is given as text (a comment): the configured one
+    language: str = "fr"
 
 
 class WriteRefused(SourceError):
