@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import requests
@@ -55,6 +55,7 @@ from integrations.graphql import (
     run_query,
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
+from integrations.values import utc_iso
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -183,7 +184,7 @@ class LinearAdapter(Adapter[LinearSettings]):
             return {"filter": team, "first": PAGE_SIZE, "includeArchived": False}
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
-        start = (since - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
+        start = utc_iso(since - OVERLAP)
         return {
             "filter": {"updatedAt": {"gt": start}, **team},
             "first": PAGE_SIZE,

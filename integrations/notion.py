@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import field_validator
@@ -48,6 +48,7 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
+from integrations.values import utc_iso
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -133,7 +134,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         if since is not None:
             if since.tzinfo is None:
                 raise ValueError("since must be timezone-aware")
-            start = (since - OVERLAP).astimezone(UTC).isoformat().replace("+00:00", "Z")
+            start = utc_iso(since - OVERLAP)
             body["filter"] = {
                 "timestamp": "last_edited_time",
                 "last_edited_time": {"on_or_after": start},

@@ -192,6 +192,19 @@ def parse_datetime(text: str | None, tz: tzinfo = UTC) -> datetime | None:
     return value
 
 
+def utc_iso(moment: datetime, *, millis: bool = False) -> str:
+    """`moment` in UTC, ISO 8601 ending in `Z`, as the tools' filters take it: with `millis`
+    the way Trello and Asana write times (`2026-03-02T08:00:00.000Z`), else as `isoformat`
+    writes it (`2026-03-02T08:00:00Z`). A naive moment is refused: it would be read as this
+    machine's local time."""
+    if moment.tzinfo is None:
+        raise ValueError("a timezone-aware datetime is required")
+    utc = moment.astimezone(UTC)
+    if millis:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.isoformat().replace("+00:00", "Z")
+
+
 def from_unix_ms(value: str | int | None) -> datetime | None:
     """ClickUp-style timestamps: unix milliseconds, as a string or a number."""
     if value in (None, ""):

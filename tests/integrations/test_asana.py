@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import localise
-from integrations.asana import AsanaAdapter, AsanaSettings, asana_time
+from integrations.asana import AsanaAdapter, AsanaSettings
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
+from integrations.values import utc_iso
 from tests.integrations.support import Cassette, build, by_id, utc
 
 MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
@@ -67,7 +68,7 @@ def test_settings_defaults_and_registry() -> None:
     assert settings.base_url == "https://app.asana.com/api/1.0"
     assert settings.status_field is None
     assert AsanaAdapter.secret_names == ("ASANA_TOKEN",) and AsanaAdapter.has_history
-    assert asana_time(datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))) == (
+    assert utc_iso(datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris")), millis=True) == (
         "2026-03-02T08:00:00.000Z"
     )
 
@@ -78,7 +79,7 @@ def test_full_sync(cassette: Cassette) -> None:
     with cassette("asana/full_sync.yaml", match_on=MATCH) as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-    assert adapter.http.requests_made == 2  # 1 page of tasks + 1 batch of 4 story requests
+    assert adapter.client.requests_made == 2  # 1 page of tasks + 1 batch of 4 story requests
     assert progress == [(1, 4)]
     assert set(tasks) == {T1, T2, T3, T4}
 
@@ -138,7 +139,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
         assert cass.all_played
         sent = dict(cass.requests[0].query)
     assert sent["modified_since"] == "2026-03-02T08:00:00.000Z"
-    assert adapter.http.requests_made == 2
+    assert adapter.client.requests_made == 2
     assert set(tasks) == {T1, T5}
 
     dupain = tasks[T1]
@@ -159,7 +160,7 @@ def test_second_page_of_tasks_and_of_stories(cassette: Cassette) -> None:
         assert cass.all_played
         assert "offset" in dict(cass.requests[3].query)
     # page 1 + its batch + T1's second story page, page 2 + its batch
-    assert adapter.http.requests_made == 5
+    assert adapter.client.requests_made == 5
     assert progress == [(1, 2), (2, 4)]
     assert set(tasks) == {T1, T2, T3, T4}
     # T1's last move is on its second story page.
@@ -182,7 +183,7 @@ def test_server_errors_outer_and_inside_the_batch(cassette: Cassette, sleeps: li
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
     assert len(sleeps) == 2  # the whole batch once, T2's story request once
-    assert adapter.http.requests_made == 4
+    assert adapter.client.requests_made == 4
     assert tasks[T2].history == [
         StatusChange(utc("2026-02-10T11:20:00"), QUALIF, None),
         StatusChange(utc("2026-02-12T16:00:00"), DEVIS, QUALIF),
@@ -243,10 +244,10 @@ def test_a_story_request_failing_429_500_429_inside_batches_stops_at_one_wait_ca
     # 1-2 s), 429 (Retry-After 6). The client's one policy charges every wait to T2's budget:
     # 4 + 2 + 6 > 10, so the sync stops there instead of sleeping outside the cap.
     adapter = make_adapter(sleeps=sleeps)
-    adapter.http.max_total_wait = 10.0
+    adapter.client.max_total_wait = 10.0
     with cassette("asana/batch_retry_cap.yaml", match_on=MATCH), pytest.raises(HttpError) as caught:
         list(adapter.fetch(None))
     assert sleeps[0] == 4.0 and 1.0 <= sleeps[1] <= 2.0 and len(sleeps) == 2
-    assert adapter.http.requests_made == 4  # tasks page + 3 batches; the 4th batch never sent
+    assert adapter.client.requests_made == 4  # tasks page + 3 batches; the 4th batch never sent
     message = str(caught.value)
     assert "still failing after 3 attempts" in message and FAKE_TOKEN not in message

@@ -16,7 +16,8 @@ from bot.store import Store
 from bot.sync import sync_source
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError
-from integrations.trello import TrelloAdapter, TrelloSettings, card_created, trello_time
+from integrations.trello import TrelloAdapter, TrelloSettings, card_created
+from integrations.values import utc_iso
 from tests.integrations.support import PIPELINE, Cassette, build, by_id, utc
 
 FAKE_KEY = "fake-trello-key-0123456789abcdef"
@@ -72,7 +73,9 @@ def test_settings_defaults_and_registry() -> None:
 
 def test_card_creation_time_comes_from_the_id() -> None:
     assert card_created(C1) == utc("2026-02-02T09:00:00")
-    assert trello_time(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)) == "2026-03-02T09:00:00.000Z"
+    assert (
+        utc_iso(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), millis=True) == "2026-03-02T09:00:00.000Z"
+    )
 
 
 def test_field_history_from_update_actions(cassette: Cassette, tmp_path: Path) -> None:
@@ -111,7 +114,7 @@ def test_full_sync(cassette: Cassette) -> None:
     with cassette("trello/full_sync.yaml") as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-    assert adapter.http.requests_made == 3  # board, actions, cards
+    assert adapter.client.requests_made == 3  # board, actions, cards
     assert set(tasks) == {C1, C2, C3, C4, C5}
     assert progress == [(1, 0), (2, 0), (3, 5)]
 
@@ -194,7 +197,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
     assert sent["since"] == "2026-03-02T08:00:00.000Z"
     # board, actions since, open cards, and each card archived since (read by itself; one of
     # them was deleted meanwhile: its 404 is skipped, the sync goes on)
-    assert adapter.http.requests_made == 5
+    assert adapter.client.requests_made == 5
     # Unchanged cards (C2, C5) and a card archived long ago are not yielded.
     assert set(tasks) == {C1, C3, C4, C6, C7}
 
@@ -225,7 +228,7 @@ def test_actions_on_a_second_page(cassette: Cassette, monkeypatch: pytest.Monkey
         assert cass.all_played
         befores = sorted(dict(r.query).get("before", "") for r in cass.requests)
     assert befores[-2:] == [C1, "698b14607e1d2c3b4a5f6003"]  # oldest card, oldest action
-    assert adapter.http.requests_made == 5
+    assert adapter.client.requests_made == 5
     assert progress == [(1, 0), (2, 0), (3, 0), (4, 3), (5, 5)]
     assert set(tasks) == {C1, C2, C3, C4, C5}
     # C1's creation and first move are on page 2, its last move on page 1: all three are kept.
@@ -244,7 +247,7 @@ def test_rate_limited_then_served(cassette: Cassette, sleeps: list[float]) -> No
         assert cass.all_played
     # No Retry-After on Trello's 429: one jittered backoff of 0.5-1 s, then the same request.
     assert len(sleeps) == 1 and 0.5 <= sleeps[0] <= 1.0
-    assert adapter.http.requests_made == 4
+    assert adapter.client.requests_made == 4
     assert set(tasks) == {C1, C2, C3, C4, C5}
     assert len(tasks[C1].history) == 3 and tasks[C1].amount == 12000.0
 
@@ -254,7 +257,7 @@ def test_server_error_then_served(cassette: Cassette, sleeps: list[float]) -> No
     with cassette("trello/server_error.yaml") as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
-    assert len(sleeps) == 1 and adapter.http.requests_made == 4
+    assert len(sleeps) == 1 and adapter.client.requests_made == 4
     assert set(tasks) == {C1, C2, C3, C4, C5}
     assert tasks[C5].history[-1] == StatusChange(utc("2026-02-27T17:00:00"), TRAVAIL, CONCLUSION)
 
