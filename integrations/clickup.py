@@ -33,6 +33,7 @@ from integrations.base import (
     SourceSettings,
     StatusChange,
     Task,
+    id_from_url,
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
@@ -63,15 +64,9 @@ class ClickUpSettings(SourceSettings):
     @field_validator("list")
     @classmethod
     def _list_id(cls, value: str) -> str:
-        value = value.strip()
-        found = _LIST_IN_URL.search(value)
-        if found:  # a list URL copied from the browser
-            value = found.group(1) or found.group(2)
-        if not value or "/" in value:
-            raise ValueError(
-                "list must be a ClickUp list id (the number after /li/ in the list's URL)"
-            )
-        return value
+        return id_from_url(
+            value, _LIST_IN_URL, "a ClickUp list id (the number after /li/ in the list's URL)"
+        )
 
 
 @register
