@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -45,7 +45,7 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
-from integrations.values import normalise, parse_datetime
+from integrations.values import normalise, parse_datetime, utc_iso
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 OVERLAP = timedelta(minutes=5)
@@ -115,14 +115,6 @@ class AsanaSettings(SourceSettings):
         return id_from_url(value, _PROJECT_IN_URL, "an Asana project gid or its URL")
 
 
-def asana_time(moment: datetime) -> str:
-    """A bookmark as Asana writes times (`2026-03-02T08:00:00.000Z`)."""
-    if moment.tzinfo is None:
-        raise ValueError("a timezone-aware datetime is required")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 @register
 class AsanaAdapter(Adapter[AsanaSettings]):
     kind = "asana"
@@ -138,7 +130,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     has_field_history = True
 
     def connect(self) -> None:
-        self.http = self.http_client(
+        self.client = self.http_client(
             DEFAULT_BASE_URL,
             headers={"Authorization": f"Bearer {self.secrets['ASANA_TOKEN']}"},
             auth_hint="set ASANA_TOKEN (see README)",
@@ -147,7 +139,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
 
     def probe(self) -> str:
         """`GET /projects/{gid}?opt_fields=name`: the project's name."""
-        body = self.http.get(f"/projects/{self.settings.project}", {"opt_fields": "name"})
+        body = self.client.get(f"/projects/{self.settings.project}", {"opt_fields": "name"})
         return str((body.get("data") or {}).get("name") or self.settings.project)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
@@ -158,10 +150,10 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             "opt_fields": TASK_FIELDS,
         }
         if since is not None:  # a little early: our clock is not Asana's (upserts absorb it)
-            params["modified_since"] = asana_time(since - OVERLAP)
+            params["modified_since"] = utc_iso(since - OVERLAP, millis=True)
 
         def page(offset: str | None) -> tuple[list[dict[str, Any]], str | None]:
-            body = self.http.get("/tasks", {**params, **({"offset": offset} if offset else {})})
+            body = self.client.get("/tasks", {**params, **({"offset": offset} if offset else {})})
             return body.get("data") or [], (body.get("next_page") or {}).get("offset")
 
         yielded = 0
@@ -196,7 +188,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                 raise HttpError(self.name, "POST", "/batch", None, "too many story pages")
             chunk, pending = pending[:BATCH_SIZE], pending[BATCH_SIZE:]
             actions = [self._story_action(gid, offset) for gid, offset, _ in chunk]
-            body = self.http.post("/batch", json={"data": {"actions": actions}})
+            body = self.client.post("/batch", json={"data": {"actions": actions}})
             results = body.get("data") or []
             if len(results) != len(chunk):
                 raise HttpError(
@@ -228,7 +220,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
                 verdict = RetryLater(
                     f"{len(again)} story request(s) of the batch failed", max(told, default=None)
                 )
-                self.http.wait_to_retry(verdict, None, "POST /batch", *(b for _, _, b in again))
+                self.client.wait_to_retry(verdict, None, "POST /batch", *(b for _, _, b in again))
                 pending = again + pending
         return found
 
@@ -319,7 +311,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         """The gids of the configured project's sections (`GET /projects/{gid}/sections`), read
         once, the first time a story's section names no project."""
         if self._sections is None:
-            body = self.http.get(
+            body = self.client.get(
                 f"/projects/{self.settings.project}/sections", {"opt_fields": "name"}
             )
             self._sections = {

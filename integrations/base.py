@@ -238,14 +238,15 @@ class SourceSettings(BaseModel):
     @classmethod
     def _https_unless_local(cls, value: str | None) -> str | None:
         """Tokens travel with every request (Trello's in the query string): plain http only to
-        this machine (a local test server or tunnel), never across a network."""
+        this machine (a local test server or tunnel), never across a network. Kept without a
+        trailing slash (a Jira site's links are built on it)."""
         if value is None:
             return value
         parts = urlsplit(value.strip())
-        if parts.scheme == "https" and parts.hostname:
-            return value
-        if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
-            return value
+        if (parts.scheme == "https" and parts.hostname) or (
+            parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        ):
+            return value.strip().rstrip("/")
         raise ValueError(
             f"base_url must start with https:// (http:// only for localhost, 127.0.0.1 or ::1); "
             f"got {value!r}"
@@ -318,6 +319,9 @@ class Adapter(ABC, Generic[S]):
     target_setting: ClassVar[str] = "board"
 
     settings: S
+    #: the tool's HTTP client, built in `connect()` by `self.client = self.http_client(...)`
+    #: (every adapter names it so; sheets and the demo have none)
+    client: HttpClient
     #: a sheet's row accounting, once `fetch` has run (None for task managers)
     rows: RowReport | None = None
 

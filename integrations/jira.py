@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
 from integrations.base import (
     TRACKED_FIELDS,
@@ -88,14 +88,6 @@ class JiraSettings(SourceSettings):
                 'base_url = "https://your-agency.atlassian.net" (Jira has no default)'
             )
         return data
-
-    @field_validator("base_url")
-    @classmethod
-    def _site_address(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(f"base_url must start with https:// (got {value!r})")
-        return value
 
     @model_validator(mode="after")
     def _project_or_jql(self) -> JiraSettings:

@@ -51,7 +51,7 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
-from integrations.values import normalise, parse_datetime
+from integrations.values import normalise, parse_datetime, utc_iso
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 
@@ -95,14 +95,6 @@ class TrelloSettings(SourceSettings):
     @classmethod
     def _board_id(cls, value: str) -> str:
         return id_from_url(value, _BOARD_IN_URL, "a Trello board id or its URL (trello.com/b/…)")
-
-
-def trello_time(moment: datetime) -> str:
-    """A bookmark in the form Trello writes dates (`2026-03-02T08:00:00.000Z`)."""
-    if moment.tzinfo is None:
-        raise ValueError("a timezone-aware datetime is required")
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def card_created(card_id: str) -> datetime | None:
@@ -161,7 +153,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     cards_page_size: ClassVar[int] = 1000
 
     def connect(self) -> None:
-        self.http = self.http_client(
+        self.client = self.http_client(
             DEFAULT_BASE_URL,
             auth_params={
                 "key": self.secrets["TRELLO_API_KEY"],
@@ -172,14 +164,14 @@ class TrelloAdapter(Adapter[TrelloSettings]):
 
     def probe(self) -> str:
         """`GET /boards/{board}?fields=name`: the board's name."""
-        board = self.http.get(f"/boards/{self.settings.board}", {"fields": "name"})
+        board = self.client.get(f"/boards/{self.settings.board}", {"fields": "name"})
         return str(board.get("name") or self.settings.board)
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""
         full = since is None
         since = since - OVERLAP if since is not None else None
-        board = self.http.get(
+        board = self.client.get(
             f"/boards/{self.settings.board}",
             {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},
         )
@@ -244,7 +236,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             return
         for card_id in sorted(ids):
             try:
-                yield self.http.get(f"/cards/{card_id}", self._card_params())
+                yield self.client.get(f"/cards/{card_id}", self._card_params())
             except HttpError as exc:
                 if exc.status != 404:
                     raise
@@ -263,10 +255,10 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             "limit": self.actions_page_size,
         }
         if since is not None:
-            params["since"] = trello_time(since)
+            params["since"] = utc_iso(since, millis=True)
         if before is not None:
             params["before"] = before
-        actions: list[dict[str, Any]] = self.http.get(
+        actions: list[dict[str, Any]] = self.client.get(
             f"/boards/{self.settings.board}/actions", params
         )
         more = len(actions) >= self.actions_page_size and actions
@@ -282,7 +274,8 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         params = {"filter": which, **self._card_params(), "limit": self.cards_page_size}
         if before is not None:
             params["before"] = before
-        cards: list[dict[str, Any]] = self.http.get(f"/boards/{self.settings.board}/cards", params)
+        path = f"/boards/{self.settings.board}/cards"
+        cards: list[dict[str, Any]] = self.client.get(path, params)
         if len(cards) != self.cards_page_size:
             return cards, None  # short page: the last; longer: `limit` ignored, all at once
         return cards, min(card["id"] for card in cards)
@@ -382,7 +375,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             return True
         text = card.get("dateLastActivity") or ""
         if len(text) == 24 and text.endswith("Z"):  # Trello's own format sorts as text: no parsing
-            return text >= trello_time(since)
+            return text >= utc_iso(since, millis=True)
         active = parse_datetime(text)
         return active is not None and active >= since
 
