@@ -182,6 +182,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la source « {source} » n'a pas de statut « {status} » dans {where} (elle a : "
         "{known}) : rien n'a été modifié ; indiquez le `status` de l'étape dans pipeline.toml",
     },
+    "write.no_field": {
+        "en": "no {tool} field « {field} » (for {deal_field}, in [sources.fields]): nothing "
+        "was changed",
+        "fr": "aucun champ {tool} « {field} » (pour {deal_field}, dans [sources.fields]) : "
+        "rien n'a été modifié",
+    },
+    "write.no_option": {
+        "en": "the {tool} field « {field} » has no option « {value} » (it has: {names}): "
+        "nothing was changed",
+        "fr": "le champ {tool} « {field} » n'a pas d'option « {value} » (il a : {names}) : "
+        "rien n'a été modifié",
+    },
     "write.comment.lost_reason": {
         "en": "Lost reason: {value}",
         "fr": "Raison de la perte : {value}",

@@ -159,6 +159,9 @@ class Webhook:
 
     id: str
     url: str
+    #: the signing secret when the tool makes one and hands it back at registration (ClickUp):
+    #: shown once, to put in the environment (`CLICKUP_WEBHOOK_SECRET`)
+    secret: str | None = None
 
 
 @dataclass

@@ -154,6 +154,15 @@ class HttpClient:
     def url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
 
+    def shown_path(self, url: str) -> str:
+        """The URL's path as messages show it: a credential in the path itself (Trello's
+        `/tokens/{token}/webhooks`) is masked like the query string's."""
+        shown = urlsplit(url).path
+        for value in self.auth_params.values():
+            if value:
+                shown = shown.replace(value, "…")
+        return shown
+
     def get(
         self,
         path: str,
@@ -171,14 +180,27 @@ class HttpClient:
         *,
         validate: Validator | None = None,
     ) -> Any:
-        response = self.request("POST", path, params=params, json=json, validate=validate)
-        return self._decoded(response, "POST")
+        return self.send("POST", path, json, params, validate=validate)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        validate: Validator | None = None,
+    ) -> Any:
+        """Any method (`PUT`, `PATCH`, `DELETE` for writes) under the same retry policy; the
+        decoded body, None when the tool answers no content (204)."""
+        response = self.request(method, path, params=params, json=json, validate=validate)
+        return self._decoded(response, method)
 
     def _decoded(self, response: requests.Response, method: str) -> Any:
         """The decoded body; a proxy's HTML page or a cut answer becomes an `HttpError`."""
         body = json_body(response)
         if body is None and response.content.strip() not in (b"", b"null"):
-            shown = urlsplit(response.url or "").path
+            shown = self.shown_path(response.url or "")
             raise HttpError(self.source, method, shown, response.status_code, Said("http.not_json"))
         return body
 
@@ -201,7 +223,7 @@ class HttpClient:
         is left to read (a download the caller reads under its own size and time limits).
         """
         url = self.url(path)
-        shown = urlsplit(url).path
+        shown = self.shown_path(url)
         query = {**dict(params or {}), **self.auth_params}
         budget = RetryBudget()
         while True:

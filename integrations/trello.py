@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import field_validator
@@ -36,10 +36,12 @@ from pydantic import field_validator
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
+    DealUpdate,
     FieldChange,
     SourceSettings,
     StatusChange,
     Task,
+    Webhook,
     id_from_url,
     register,
 )
@@ -47,11 +49,13 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
+    find_by_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
 from integrations.values import normalise, parse_datetime, utc_iso
+from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 
@@ -166,6 +170,107 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         """`GET /boards/{board}?fields=name`: the board's name."""
         board = self.client.get(f"/boards/{self.settings.board}", {"fields": "name"})
         return str(board.get("name") or self.settings.board)
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """Move the card to the list named `update.status`, set its due date, and put a lost
+        reason or next step in the custom field `[sources.fields]` names (else one comment).
+
+        Every name is looked up before anything is written, so an unknown list, field or option
+        is refused with nothing changed. Requests: `GET /boards/{board}/lists` (a move),
+        `GET /boards/{board}/customFields` (a named field), then `PUT /cards/{id}` with `idList`
+        and `due` as Trello documents them (query parameters), one
+        `PUT /cards/{id}/customField/{field}/item` per named field, and
+        `POST /cards/{id}/actions/comments`. Moving a card to the list it is in changes nothing.
+        """
+        plan = plan_write(self.settings, update)
+        card: dict[str, str] = {}
+        with refusals(self.name):
+            if update.status is not None:
+                card["idList"] = self._list_id(update.status)
+            items = self._field_items(plan.fields) if plan.fields else []
+            if plan.due is not None:  # noon UTC: the same calendar day from UTC-11 to UTC+11
+                card["due"] = f"{plan.due.isoformat()}T12:00:00.000Z"
+            if card:
+                self.client.send("PUT", f"/cards/{task_id}", params=card)
+            for field_id, item in items:
+                self.client.send("PUT", f"/cards/{task_id}/customField/{field_id}/item", item)
+            if plan.comment:
+                self.client.post(
+                    f"/cards/{task_id}/actions/comments", params={"text": plan.comment}
+                )
+
+    def _list_id(self, status: str) -> str:
+        """The id of the board's open list named `status`."""
+        lists = self.client.get(
+            f"/boards/{self.settings.board}/lists", {"filter": "open", "fields": "name"}
+        )
+        ids = {str(lst.get("name") or ""): str(lst["id"]) for lst in lists if lst.get("id")}
+        return ids[pick_status(self.name, status, ids, "Trello")]
+
+    def _field_items(
+        self, fields: Mapping[str, tuple[str, str | date]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(custom field id, item body) for each named field: a dropdown (`list`) takes the id
+        of the option of that name, a date field the date, any other the text."""
+        definitions = self.client.get(f"/boards/{self.settings.board}/customFields")
+        named = [(str(d.get("name") or ""), d) for d in definitions if d.get("id")]
+        items: list[tuple[str, dict[str, Any]]] = []
+        for deal, (name, value) in fields.items():
+            found = find_by_name(name, named)
+            if found is None:
+                raise no_field("Trello", name, deal)
+            if found.get("type") == "list":
+                options = [(str((o.get("value") or {}).get("text") or ""), str(o["id"]))
+                           for o in found.get("options") or [] if o.get("id")]  # fmt: skip
+                item: dict[str, Any] = {"idValue": pick_option("Trello", name, str(value), options)}
+            elif found.get("type") == "date" and isinstance(value, date):
+                item = {"value": {"date": f"{value.isoformat()}T12:00:00.000Z"}}
+            else:
+                item = {"value": {"text": str(value)}}
+            items.append((str(found["id"]), item))
+        return items
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def _board_id(self) -> str:
+        """The board's full id (a webhook's `idModel`; the setting may be its short link)."""
+        board = self.client.get(f"/boards/{self.settings.board}", {"fields": "id"})
+        return str(board["id"])
+
+    def register_webhook(self, url: str) -> Webhook:
+        """`POST /webhooks` on the board; Trello first checks that `url` answers a HEAD with
+        200, and refuses the webhook otherwise."""
+        with refusals(self.name):
+            made = self.client.post(
+                "/webhooks",
+                params={
+                    "idModel": self._board_id(),
+                    "callbackURL": url,
+                    "description": f"pipeline-bot: source '{self.name}'",
+                },
+            )
+        return Webhook(str(made["id"]), str(made.get("callbackURL") or url))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """The token's webhooks on this board (`GET /tokens/{token}/webhooks`: Trello lists
+        webhooks under the token that made them)."""
+        with refusals(self.name):
+            board = self._board_id()
+            found = self.client.get(f"/tokens/{self.secrets['TRELLO_TOKEN']}/webhooks")
+        return [
+            Webhook(str(hook["id"]), str(hook.get("callbackURL") or ""))
+            for hook in found
+            if isinstance(hook, Mapping) and hook.get("idModel") == board
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`DELETE /webhooks/{id}`."""
+        with refusals(self.name):
+            self.client.send("DELETE", f"/webhooks/{webhook_id}")
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
 
 from bot.i18n import Said, said_of, t
-from integrations.base import DealUpdate, SourceError, WriteRefused
+from integrations.base import DealUpdate, SourceError, SourceSettings, WriteRefused
 from integrations.deal_fields import find_by_name
 
 #: The deal fields a comment carries when the tool has no field named for them, in this order.
@@ -64,3 +66,46 @@ def comment_text(update: DealUpdate, fields: Iterable[str]) -> str:
         if name in fields and value:
             lines.append(t(f"write.comment.{name}", update.language, value=value))
     return "\n".join(lines)
+
+
+@dataclass
+class WritePlan:
+    """Where the values of one update go besides its status: the custom fields
+    `[sources.fields]` names, the task's due date, and one comment for the rest."""
+
+    #: deal field -> (the custom field's display name, the value)
+    fields: dict[str, tuple[str, str | date]] = field(default_factory=dict)
+    due: date | None = None
+    comment: str = ""
+
+
+def plan_write(settings: SourceSettings, update: DealUpdate) -> WritePlan:
+    """The contract's rule for every tool: a lost reason, a next step or a close date goes to
+    the field `[sources.fields]` names for it; else the close date to the due date and the
+    texts into one comment (`comment_text`)."""
+    plan = WritePlan()
+    for deal in (*COMMENTED, "expected_close"):
+        value = getattr(update, deal)
+        if value is not None and deal in settings.fields:
+            plan.fields[deal] = (settings.fields[deal], value)
+    if update.expected_close is not None and "expected_close" not in plan.fields:
+        plan.due = update.expected_close
+    plan.comment = comment_text(update, [f for f in COMMENTED if f not in plan.fields])
+    return plan
+
+
+def pick_option(tool: str, field_name: str, wanted: str, options: Iterable[tuple[str, str]]
+                ) -> str:  # fmt: skip
+    """The id of the dropdown option named `wanted` among `(name, id)` pairs (names matched as
+    statuses are); a value the field does not offer is refused rather than created."""
+    pairs = [(name, option_id) for name, option_id in options if name]
+    found = find_by_name(wanted, pairs)
+    if found is None:
+        raise WriteRefused(Said("write.no_option", tool=tool, field=field_name, value=wanted,
+                                names=", ".join(name for name, _ in pairs) or "—"))  # fmt: skip
+    return found
+
+
+def no_field(tool: str, field_name: str, deal_field: str) -> WriteRefused:
+    """The refusal for a `[sources.fields]` name the tool does not have."""
+    return WriteRefused(Said("write.no_field", tool=tool, field=field_name, deal_field=deal_field))
