@@ -182,6 +182,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la source « {source} » n'a pas de statut « {status} » dans {where} (elle a : "
         "{known}) : rien n'a été modifié ; indiquez le `status` de l'étape dans pipeline.toml",
     },
+    "write.no_transition": {
+        "en": "source '{source}': Jira has no transition from « {current} » to « {status} » for "
+        "{issue} (reachable from there: {names}): nothing was changed",
+        "fr": "source « {source} » : Jira n'a aucune transition de « {current} » vers "
+        "« {status} » pour {issue} (statuts accessibles : {names}) : rien n'a été modifié",
+    },
+    "webhooks.no_secret": {
+        "en": "set {name} first: {tool} signs its notifications with it, and serve refuses "
+        "unsigned ones",
+        "fr": "définissez d'abord {name} : {tool} signe ses notifications avec, et serve refuse "
+        "celles qui ne sont pas signées",
+    },
     "write.no_field": {
         "en": "no {tool} field « {field} » (for {deal_field}, in [sources.fields]): nothing "
         "was changed",

@@ -22,20 +22,24 @@ import base64
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import model_validator
 
+from bot.i18n import Said
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
+    DealUpdate,
     FieldChange,
     SourceSettings,
     StatusChange,
     Task,
+    Webhook,
+    WriteRefused,
     register,
 )
 from integrations.deal_fields import (
@@ -47,7 +51,8 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.http import paginate
-from integrations.values import parse_datetime
+from integrations.values import normalise, parse_datetime
+from integrations.writes import WritePlan, no_field, plan_write, refusals
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +179,128 @@ class JiraAdapter(Adapter[JiraSettings]):
                 tasks_yielded += 1
             if self.progress:
                 self.progress(pages, tasks_yielded)
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """Apply the transition that leads to `update.status`, then the due date and the fields
+        `[sources.fields]` names in one `PUT /rest/api/3/issue/{key}`, then one comment (ADF)
+        for a lost reason or next step with no field of its own.
+
+        The issue's status and its transitions are read first (`GET .../issue/{key}?fields=
+        status`, `GET .../transitions`): an issue already in that status is left alone, and a
+        status no transition reaches is refused naming the ones that are reachable, before
+        anything is written.
+        """
+        plan = plan_write(self.settings, update)
+        with refusals(self.name):
+            transition = self._transition(task_id, update.status) if update.status else None
+            fields = self._field_values(plan)
+            if transition is not None:
+                self.client.post(f"/rest/api/3/issue/{quote(task_id)}/transitions",
+                                 json={"transition": {"id": transition}})  # fmt: skip
+            if fields:
+                self.client.send("PUT", f"/rest/api/3/issue/{quote(task_id)}",
+                                 json={"fields": fields})  # fmt: skip
+            if plan.comment:
+                self.client.post(f"/rest/api/3/issue/{quote(task_id)}/comment",
+                                 json={"body": _adf(plan.comment)})  # fmt: skip
+
+    def _transition(self, key: str, status: str) -> str | None:
+        """The id of the transition from the issue's status to `status`; None when the issue
+        is in that status already."""
+        issue = self.client.get(f"/rest/api/3/issue/{quote(key)}", {"fields": "status"})
+        current = str(((issue.get("fields") or {}).get("status") or {}).get("name") or "")
+        if normalise(current) == normalise(status):
+            return None
+        listed = self.client.get(f"/rest/api/3/issue/{quote(key)}/transitions")
+        reachable = [
+            (str((t.get("to") or {}).get("name") or ""), str(t["id"]))
+            for t in listed.get("transitions") or []
+            if isinstance(t, Mapping) and t.get("id") and (t.get("to") or {}).get("name")
+        ]
+        found = find_by_name(status, reachable)
+        if found is None:
+            names = ", ".join(dict.fromkeys(name for name, _ in reachable)) or "—"
+            raise WriteRefused(Said("write.no_transition", source=self.name, issue=key,
+                                    current=current, status=status, names=names))  # fmt: skip
+        return found
+
+    def _field_values(self, plan: WritePlan) -> dict[str, Any]:
+        """`fields` of the issue update: `duedate`, and each named field in the form its type
+        takes (`GET /rest/api/3/field`): a paragraph field ADF, a select `{"value": ...}`, a
+        date `yyyy-MM-dd`, other text as it is."""
+        values: dict[str, Any] = {}
+        if plan.due is not None:
+            values["duedate"] = plan.due.isoformat()
+        if not plan.fields:
+            return values
+        listed = self.client.get("/rest/api/3/field")
+        candidates = [(str(f["name"]), f) for f in listed if isinstance(f, Mapping)
+                      and f.get("id") and f.get("name")]  # fmt: skip
+        for deal, (name, value) in plan.fields.items():
+            found = find_by_name(name, candidates)
+            if found is None:
+                raise no_field("Jira", name, deal)
+            schema = found.get("schema") or {}
+            text = value.isoformat() if isinstance(value, date) else str(value)
+            if str(schema.get("custom") or "").endswith(":textarea"):
+                values[str(found["id"])] = _adf(text)
+            elif schema.get("type") == "option":
+                values[str(found["id"])] = {"value": text}
+            elif schema.get("type") == "datetime":
+                values[str(found["id"])] = f"{text}T12:00:00.000+0000"
+            else:
+                values[str(found["id"])] = text
+        return values
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    @property
+    def _hook_name(self) -> str:
+        return f"pipeline-bot: source '{self.name}'"
+
+    def register_webhook(self, url: str) -> Webhook:
+        """An admin webhook (`POST /rest/webhooks/1.0/webhook`, the token's user must be a Jira
+        admin) for the issues of the project or the `jql`, signed with `JIRA_WEBHOOK_SECRET`
+        (Jira then sends `X-Hub-Signature`): without the secret, `serve` could verify nothing."""
+        secret = self.secrets.get("JIRA_WEBHOOK_SECRET")
+        if not secret:
+            raise WriteRefused(Said("webhooks.no_secret", name="JIRA_WEBHOOK_SECRET", tool="Jira"))
+        scope = _ORDER_BY.sub("", (self.settings.jql or "").strip()) or (
+            f"project = {_jql_value(self.settings.project or '')}"
+        )
+        hook = {
+            "name": self._hook_name,
+            "url": url,
+            "events": ["jira:issue_created", "jira:issue_updated", "jira:issue_deleted"],
+            "filters": {"issue-related-events-section": scope},
+            "excludeBody": False,
+            "secret": secret,
+        }
+        with refusals(self.name):
+            made = self.client.post("/rest/webhooks/1.0/webhook", json=hook)
+        return _webhook(made)
+
+    def list_webhooks(self) -> list[Webhook]:
+        """This source's admin webhooks (`GET /rest/webhooks/1.0/webhook`: the site's, by name
+        or by the callback `serve` answers for this source)."""
+        with refusals(self.name):
+            listed = self.client.get("/rest/webhooks/1.0/webhook")
+        mine = f"/webhooks/{self.name}"
+        return [
+            _webhook(hook)
+            for hook in listed
+            if isinstance(hook, Mapping)
+            and (hook.get("name") == self._hook_name or str(hook.get("url", "")).endswith(mine))
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`DELETE /rest/webhooks/1.0/webhook/{id}`."""
+        with refusals(self.name):
+            self.client.send("DELETE", f"/rest/webhooks/1.0/webhook/{quote(webhook_id)}")
 
     def build_jql(self, since: datetime | None, zone: tzinfo | None) -> str:
         """The search: everything on a full sync; on an incremental one, issues updated since
@@ -420,3 +547,19 @@ def _adf_text(node: Mapping[str, Any]) -> str:
         return str(node.get("text", ""))
     inner = "".join(_adf_text(child) for child in node.get("content") or [])
     return inner + "\n" if node.get("type") == "paragraph" else inner
+
+
+def _adf(text: str) -> dict[str, Any]:
+    """Text as an Atlassian Document Format document, one paragraph per line (what v3 wants
+    for a comment body or a paragraph field)."""
+    paragraphs = [
+        {"type": "paragraph", "content": [{"type": "text", "text": line}]}
+        for line in text.split("\n")
+        if line
+    ]
+    return {"type": "doc", "version": 1, "content": paragraphs}
+
+
+def _webhook(hook: Mapping[str, Any]) -> Webhook:
+    """An admin webhook as Jira answers it: its id is the last part of its `self` link."""
+    return Webhook(str(hook.get("self") or "").rstrip("/").rsplit("/", 1)[-1], str(hook["url"]))
