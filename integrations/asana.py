@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -30,10 +30,12 @@ from pydantic import field_validator
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
+    DealUpdate,
     FieldChange,
     SourceSettings,
     StatusChange,
     Task,
+    Webhook,
     id_from_url,
     register,
 )
@@ -41,11 +43,13 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
+    find_by_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
 from integrations.values import normalise, parse_datetime, utc_iso
+from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 OVERLAP = timedelta(minutes=5)
@@ -92,6 +96,17 @@ STORY_FIELDS = [
     "new_date_value.date",
     "assignee.name",
 ]
+#: What a write reads of the task first: where it is, and its custom fields with their options.
+WRITE_FIELDS = ",".join(
+    [
+        "memberships.project.gid",
+        "memberships.section.name",
+        "custom_fields.name",
+        "custom_fields.type",
+        "custom_fields.enum_value.name",
+        "custom_fields.enum_options.name",
+    ]
+)
 PAGE_SIZE = 100
 BATCH_SIZE = 10  # Asana's maximum number of actions in one batch request
 
@@ -141,6 +156,114 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         """`GET /projects/{gid}?opt_fields=name`: the project's name."""
         body = self.client.get(f"/projects/{self.settings.project}", {"opt_fields": "name"})
         return str((body.get("data") or {}).get("name") or self.settings.project)
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """Move the task to the section named `update.status` in the configured project
+        (`POST /sections/{gid}/addTask`; with `status_field`, set that enum field instead),
+        then `due_on` and the fields `[sources.fields]` names in one `PUT /tasks/{gid}`, then
+        one comment (`POST /tasks/{gid}/stories`) for a reason or next step with no field.
+
+        The task is read first (`GET /tasks/{gid}`: its section, its custom fields and their
+        options) and the project's sections when it must move, so an unknown name is refused
+        with nothing written, and a task already in that section is not moved again (Asana
+        would put it back on top of the section).
+        """
+        plan = plan_write(self.settings, update)
+        data: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        section: str | None = None
+        with refusals(self.name):
+            task: Mapping[str, Any] = {}
+            if update.status is not None or plan.fields:
+                answer = self.client.get(f"/tasks/{task_id}", {"opt_fields": WRITE_FIELDS})
+                task = answer.get("data") or {}
+            fields = [(str(f.get("name") or ""), f) for f in task.get("custom_fields") or []
+                      if isinstance(f, Mapping) and f.get("gid")]  # fmt: skip
+            if update.status is not None and self.settings.status_field:
+                self._status_value(update.status, fields, custom)
+            elif update.status is not None:
+                section = self._section_to(update.status, task)
+            for deal, (name, value) in plan.fields.items():
+                found = find_by_name(name, fields)
+                if found is None:
+                    raise no_field("Asana", name, deal)
+                custom[str(found["gid"])] = _custom_value(found, name, value)
+            if plan.due is not None:
+                data["due_on"] = plan.due.isoformat()
+            if custom:
+                data["custom_fields"] = custom
+            if section is not None:
+                self.client.post(f"/sections/{section}/addTask", json={"data": {"task": task_id}})
+            if data:
+                self.client.send("PUT", f"/tasks/{task_id}", json={"data": data})
+            if plan.comment:
+                self.client.post(f"/tasks/{task_id}/stories", json={"data": {"text": plan.comment}})
+
+    def _section_to(self, status: str, task: Mapping[str, Any]) -> str | None:
+        """The gid of the project's section named `status`; None when the task is in it."""
+        for membership in task.get("memberships") or []:
+            if (membership.get("project") or {}).get("gid") == self.settings.project:
+                current = (membership.get("section") or {}).get("name")
+                if current and normalise(current) == normalise(status):
+                    return None
+        body = self.client.get(
+            f"/projects/{self.settings.project}/sections", {"opt_fields": "name"}
+        )
+        sections = {str(s.get("name") or ""): str(s["gid"]) for s in body.get("data") or []
+                    if isinstance(s, Mapping) and s.get("gid")}  # fmt: skip
+        return sections[pick_status(self.name, status, sections, "Asana")]
+
+    def _status_value(
+        self, status: str, fields: list[tuple[str, Mapping[str, Any]]], custom: dict[str, Any]
+    ) -> None:
+        """`status_field` (an enum) set to the option named `status`, unless it is already."""
+        name = str(self.settings.status_field)
+        found = find_by_name(name, fields)
+        if found is None:
+            raise no_field("Asana", name, "status")
+        current = (found.get("enum_value") or {}).get("name")
+        if current and normalise(current) == normalise(status):
+            return
+        options = {str(o.get("name") or ""): str(o["gid"]) for o in found.get("enum_options") or []
+                   if o.get("gid")}  # fmt: skip
+        custom[str(found["gid"])] = options[pick_status(self.name, status, options, name)]
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """`POST /webhooks` on the project, for its tasks' events. Asana calls `url` with an
+        `X-Hook-Secret` handshake while this request waits, and `serve` keeps that secret."""
+        hook = {"resource": self.settings.project, "target": url,
+                "filters": [{"resource_type": "task"}]}  # fmt: skip
+        with refusals(self.name):
+            made = self.client.post("/webhooks", json={"data": hook})
+        data = made.get("data") or {}
+        return Webhook(str(data["gid"]), str(data.get("target") or url))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """`GET /webhooks?workspace=..&resource=<project>` (the workspace is the project's)."""
+        with refusals(self.name):
+            project = self.client.get(
+                f"/projects/{self.settings.project}", {"opt_fields": "workspace"}
+            )
+            workspace = ((project.get("data") or {}).get("workspace") or {}).get("gid")
+            listed = self.client.get(
+                "/webhooks", {"workspace": workspace, "resource": self.settings.project}
+            )
+        return [
+            Webhook(str(hook["gid"]), str(hook.get("target") or ""))
+            for hook in listed.get("data") or []
+            if isinstance(hook, Mapping) and hook.get("gid")
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`DELETE /webhooks/{gid}`."""
+        with refusals(self.name):
+            self.client.send("DELETE", f"/webhooks/{webhook_id}")
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every task of the project (since None), or those modified since `since`."""
@@ -362,6 +485,19 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         if initial and task.started and (not changes or task.started <= changes[0].at):
             changes.insert(0, StatusChange(task.started, initial))
         return changes
+
+
+def _custom_value(field: Mapping[str, Any], name: str, value: str | date) -> Any:
+    """A custom field's value as `PUT /tasks` takes it: an enum its option's gid, a date
+    `{"date": "yyyy-mm-dd"}`, text as it is."""
+    text = value.isoformat() if isinstance(value, date) else value
+    if field.get("type") == "enum":
+        options = [(str(o.get("name") or ""), str(o["gid"]))
+                   for o in field.get("enum_options") or [] if o.get("gid")]  # fmt: skip
+        return pick_option("Asana", name, text, options)
+    if field.get("type") == "date":
+        return {"date": text}
+    return text
 
 
 def _story_values(story: Mapping[str, Any], kind: str) -> tuple[RawValue, RawValue]:
