@@ -194,6 +194,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "définissez d'abord {name} : {tool} signe ses notifications avec, et serve refuse "
         "celles qui ne sont pas signées",
     },
+    "webhooks.which_team": {
+        "en": "this ClickUp token sees {names} as workspaces: set `team` (the workspace id) on "
+        "source '{source}' in pipeline.toml",
+        "fr": "ce jeton ClickUp voit comme espaces de travail : {names} ; indiquez `team` "
+        "(l'id de l'espace) pour la source « {source} » dans pipeline.toml",
+    },
     "write.no_field": {
         "en": "no {tool} field « {field} » (for {deal_field}, in [sources.fields]): nothing "
         "was changed",

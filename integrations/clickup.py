@@ -22,23 +22,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations.base import (
     Adapter,
+    DealUpdate,
     SourceSettings,
     StatusChange,
     Task,
+    Webhook,
+    WriteRefused,
     id_from_url,
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
 from integrations.http import HttpError, paginate
 from integrations.values import currency_code, from_unix_ms
+from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
@@ -52,6 +57,16 @@ OVERLAP = timedelta(minutes=5)
 #: a token revoked mid-sync still fails the sync on the next listing.
 NO_HISTORY_STATUSES = frozenset({400, 401, 403, 404})
 _LIST_IN_URL = re.compile(r"/li/(\d+)|/l/(?:li/)?(\d+)")
+#: The task events a webhook asks for: enough to see every move, edit and removal.
+WEBHOOK_EVENTS = [
+    "taskCreated",
+    "taskUpdated",
+    "taskDeleted",
+    "taskMoved",
+    "taskStatusUpdated",
+    "taskAssigneeUpdated",
+    "taskDueDateUpdated",
+]
 _NUMERIC_TYPES = frozenset({"number", "currency", "emoji", "progress", "formula"})
 
 
@@ -60,6 +75,9 @@ class ClickUpSettings(SourceSettings):
 
     base_url: str | None = DEFAULT_BASE_URL
     list: str
+    #: the workspace ("team" in API v2) webhooks are registered in; needed only when the token
+    #: sees several workspaces
+    team: str | None = None
 
     @field_validator("list")
     @classmethod
@@ -99,6 +117,103 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         """`GET /list/{id}`: the list's name."""
         found = self.client.get(f"/list/{self.settings.list}")
         return str(found.get("name") or self.settings.list)
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """Set the task's status (the list's own spelling of it) and due date in one
+        `PUT /task/{id}`, each field `[sources.fields]` names through
+        `POST /task/{id}/field/{field_id}`, and one comment (`POST /task/{id}/comment`) for a
+        reason or next step with no field.
+
+        The list's statuses (`GET /list/{id}`) and fields (`GET /list/{id}/field`) are read
+        first: an unknown status, field or option is refused with nothing written. Setting the
+        status a task already has changes nothing.
+        """
+        plan = plan_write(self.settings, update)
+        task: dict[str, Any] = {}
+        with refusals(self.name):
+            if update.status is not None:
+                listed = self.client.get(f"/list/{self.settings.list}")
+                names = [str(s.get("status") or "") for s in listed.get("statuses") or []
+                         if isinstance(s, Mapping)]  # fmt: skip
+                task["status"] = pick_status(self.name, update.status, names, "ClickUp")
+            values = self._field_values(plan.fields) if plan.fields else []
+            if plan.due is not None:
+                task["due_date"] = _noon_ms(plan.due)
+                task["due_date_time"] = False
+            if task:
+                self.client.send("PUT", f"/task/{task_id}", json=task)
+            for field_id, value in values:
+                self.client.post(f"/task/{task_id}/field/{field_id}", json=value)
+            if plan.comment:
+                comment = {"comment_text": plan.comment, "notify_all": False}
+                self.client.post(f"/task/{task_id}/comment", json=comment)
+
+    def _field_values(
+        self, fields: Mapping[str, tuple[str, str | date]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(field id, body) per named field: a drop-down takes its option's id, a date unix
+        milliseconds (no time), any other the text."""
+        listed = self.client.get(f"/list/{self.settings.list}/field")
+        known = [(str(f.get("name") or ""), f) for f in listed.get("fields") or []
+                 if isinstance(f, Mapping) and f.get("id")]  # fmt: skip
+        values: list[tuple[str, dict[str, Any]]] = []
+        for deal, (name, value) in fields.items():
+            found = find_by_name(name, known)
+            if found is None:
+                raise no_field("ClickUp", name, deal)
+            kind = found.get("type")
+            if kind == "drop_down":
+                options = [(str(o.get("name") or ""), str(o["id"]))
+                           for o in (found.get("type_config") or {}).get("options") or []
+                           if o.get("id")]  # fmt: skip
+                body: dict[str, Any] = {"value": pick_option("ClickUp", name, str(value), options)}
+            elif kind == "date" and isinstance(value, date):
+                body = {"value": _noon_ms(value), "value_options": {"time": False}}
+            else:
+                body = {"value": str(value)}
+            values.append((str(found["id"]), body))
+        return values
+
+    # -- webhooks ----------------------------------------------------------------------------
+
+    def _team(self) -> str:
+        """The workspace ("team") id: `team`, else the only one the token sees (`GET /team`)."""
+        if self.settings.team:
+            return self.settings.team
+        teams = [t for t in self.client.get("/team").get("teams") or [] if t.get("id")]
+        if len(teams) != 1:
+            names = ", ".join(f"{t.get('name')} ({t['id']})" for t in teams) or "—"
+            raise WriteRefused(Said("webhooks.which_team", names=names, source=self.name))
+        return str(teams[0]["id"])
+
+    def register_webhook(self, url: str) -> Webhook:
+        """`POST /team/{team}/webhook` for the list's task events. ClickUp answers with the
+        secret it signs notifications with: it must go in `CLICKUP_WEBHOOK_SECRET`."""
+        hook = {"endpoint": url, "events": WEBHOOK_EVENTS, "list_id": _number(self.settings.list)}
+        with refusals(self.name):
+            made = self.client.post(f"/team/{self._team()}/webhook", json=hook)
+        found = made.get("webhook") or {}
+        return Webhook(str(made.get("id") or found["id"]), str(found.get("endpoint") or url),
+                       secret=found.get("secret"))  # fmt: skip
+
+    def list_webhooks(self) -> list[Webhook]:
+        """The token's webhooks on this list (`GET /team/{team}/webhook`)."""
+        with refusals(self.name):
+            listed = self.client.get(f"/team/{self._team()}/webhook")
+        return [
+            Webhook(str(hook["id"]), str(hook.get("endpoint") or ""))
+            for hook in listed.get("webhooks") or []
+            if isinstance(hook, Mapping) and str(hook.get("list_id")) == self.settings.list
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`DELETE /webhook/{id}`."""
+        with refusals(self.name):
+            self.client.send("DELETE", f"/webhook/{webhook_id}")
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Tasks of the list: all live ones, or those updated since `since` (archived ones
@@ -217,6 +332,17 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             due = _ms(task, "due_date", raw["due_date"])
             task.expected_close = due.date() if due else None
         return task
+
+
+def _noon_ms(day: date) -> int:
+    """A date as ClickUp's unix milliseconds: noon UTC, the same calendar day from UTC-11 to
+    UTC+11 (and read back as that date)."""
+    return int(datetime.combine(day, time(12, 0), tzinfo=UTC).timestamp() * 1000)
+
+
+def _number(text: str) -> int | str:
+    """A list id as ClickUp's JSON writes it (a number), when it is one."""
+    return int(text) if text.isdigit() else text
 
 
 def _history(answer: Mapping[str, Any], created: datetime | None) -> list[StatusChange]:
