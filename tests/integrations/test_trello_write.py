@@ -187,3 +187,14 @@ def test_callback_that_fails_trellos_check_is_refused(cassette: Cassette) -> Non
                          "POST /1/webhooks a échoué (HTTP 400) : URL (")  # fmt: skip
     assert en.endswith("did not return 200 status code, got 404")
     assert SECRETS["TRELLO_TOKEN"] not in fr + en
+
+
+def test_listing_with_a_refused_token_does_not_show_it(cassette: Cassette) -> None:
+    adapter = trello()
+    with cassette("trello/webhooks_list_refused.yaml") as cass:
+        with pytest.raises(WriteRefused) as caught:
+            adapter.list_webhooks()
+        assert cass.all_played
+    fr, en = refusal(caught)
+    assert "HTTP 401" in fr and "HTTP 401" in en
+    assert SECRETS["TRELLO_TOKEN"] not in fr + en + repr(caught.value.__cause__)
