@@ -182,29 +182,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la source « {source} » n'a pas de statut « {status} » dans {where} (elle a : "
         "{known}) : rien n'a été modifié ; indiquez le `status` de l'étape dans pipeline.toml",
     },
+    "write.no_field": {
+        "en": "source '{source}' has no field « {name} » (for {field}): nothing was changed; "
+        "check [sources.fields] in pipeline.toml",
+        "fr": "la source « {source} » n'a pas de champ « {name} » (pour {field}) : rien n'a été "
+        "modifié ; vérifiez [sources.fields] dans pipeline.toml",
+    },
     "write.no_transition": {
         "en": "source '{source}': Jira has no transition from « {current} » to « {status} » for "
         "{issue} (reachable from there: {names}): nothing was changed",
         "fr": "source « {source} » : Jira n'a aucune transition de « {current} » vers "
         "« {status} » pour {issue} (statuts accessibles : {names}) : rien n'a été modifié",
     },
-    "webhooks.no_secret": {
-        "en": "set {name} first: {tool} signs its notifications with it, and serve refuses "
-        "unsigned ones",
-        "fr": "définissez d'abord {name} : {tool} signe ses notifications avec, et serve refuse "
-        "celles qui ne sont pas signées",
-    },
     "webhooks.which_team": {
         "en": "this ClickUp token sees {names} as workspaces: set `team` (the workspace id) on "
         "source '{source}' in pipeline.toml",
         "fr": "ce jeton ClickUp voit comme espaces de travail : {names} ; indiquez `team` "
         "(l'id de l'espace) pour la source « {source} » dans pipeline.toml",
-    },
-    "write.no_field": {
-        "en": "no {tool} field « {field} » (for {deal_field}, in [sources.fields]): nothing "
-        "was changed",
-        "fr": "aucun champ {tool} « {field} » (pour {deal_field}, dans [sources.fields]) : "
-        "rien n'a été modifié",
     },
     "write.no_option": {
         "en": "the {tool} field « {field} » has no option « {value} » (it has: {names}): "
@@ -224,6 +218,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "source '{source}' cannot send change notifications: polling keeps it up to date",
         "fr": "la source « {source} » ne peut pas envoyer de notifications : la synchronisation "
         "périodique la tient à jour",
+    },
+    "webhooks.secret_first": {
+        "en": "source '{source}': set {name} first (a long random string, in the environment or "
+        ".env): the tool signs its notifications with it and `serve` checks them",
+        "fr": "source « {source} » : définissez d'abord {name} (une longue chaîne aléatoire, "
+        "dans l'environnement ou .env) : l'outil signe ses notifications avec et `serve` les "
+        "vérifie",
     },
     "http.no_answer": {"en": "no answer", "fr": "pas de réponse"},
     "http.still_failing": {

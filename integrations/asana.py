@@ -190,7 +190,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             for deal, (name, value) in plan.fields.items():
                 found = find_by_name(name, fields)
                 if found is None:
-                    raise no_field("Asana", name, deal)
+                    raise no_field(self.name, name, deal)
                 custom[str(found["gid"])] = _custom_value(found, name, value)
             if plan.due is not None:
                 data["due_on"] = plan.due.isoformat()
@@ -224,7 +224,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         name = str(self.settings.status_field)
         found = find_by_name(name, fields)
         if found is None:
-            raise no_field("Asana", name, "status")
+            raise no_field(self.name, name, "status")
         current = (found.get("enum_value") or {}).get("name")
         if current and normalise(current) == normalise(status):
             return

@@ -164,7 +164,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         for deal, (name, value) in fields.items():
             found = find_by_name(name, known)
             if found is None:
-                raise no_field("ClickUp", name, deal)
+                raise no_field(self.name, name, deal)
             kind = found.get("type")
             if kind == "drop_down":
                 options = [(str(o.get("name") or ""), str(o["id"]))

@@ -243,7 +243,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         for deal, (name, value) in plan.fields.items():
             found = find_by_name(name, candidates)
             if found is None:
-                raise no_field("Jira", name, deal)
+                raise no_field(self.name, name, deal)
             schema = found.get("schema") or {}
             text = value.isoformat() if isinstance(value, date) else str(value)
             if str(schema.get("custom") or "").endswith(":textarea"):
@@ -268,7 +268,9 @@ class JiraAdapter(Adapter[JiraSettings]):
         (Jira then sends `X-Hub-Signature`): without the secret, `serve` could verify nothing."""
         secret = self.secrets.get("JIRA_WEBHOOK_SECRET")
         if not secret:
-            raise WriteRefused(Said("webhooks.no_secret", name="JIRA_WEBHOOK_SECRET", tool="Jira"))
+            raise WriteRefused(
+                Said("webhooks.secret_first", source=self.name, name="JIRA_WEBHOOK_SECRET")
+            )
         scope = _ORDER_BY.sub("", (self.settings.jql or "").strip()) or (
             f"project = {_jql_value(self.settings.project or '')}"
         )

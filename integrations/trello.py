@@ -222,7 +222,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         for deal, (name, value) in fields.items():
             found = find_by_name(name, named)
             if found is None:
-                raise no_field("Trello", name, deal)
+                raise no_field(self.name, name, deal)
             if found.get("type") == "list":
                 options = [(str((o.get("value") or {}).get("text") or ""), str(o["id"]))
                            for o in found.get("options") or [] if o.get("id")]  # fmt: skip

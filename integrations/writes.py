@@ -106,6 +106,6 @@ def pick_option(tool: str, field_name: str, wanted: str, options: Iterable[tuple
     return found
 
 
-def no_field(tool: str, field_name: str, deal_field: str) -> WriteRefused:
+def no_field(source: str, field_name: str, deal_field: str) -> WriteRefused:
     """The refusal for a `[sources.fields]` name the tool does not have."""
-    return WriteRefused(Said("write.no_field", tool=tool, field=field_name, deal_field=deal_field))
+    return WriteRefused(Said("write.no_field", source=source, name=field_name, field=deal_field))

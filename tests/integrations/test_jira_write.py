@@ -151,5 +151,5 @@ def test_no_webhook_without_its_secret(cassette: Cassette) -> None:
         adapter.register_webhook(HOOK_URL)
     assert cass.play_count == 0  # nothing was sent
     fr, en = refusal(caught)
-    assert fr.startswith("définissez d'abord JIRA_WEBHOOK_SECRET : Jira signe ses notifications")
-    assert en.startswith("set JIRA_WEBHOOK_SECRET first: Jira signs its notifications with it")
+    assert fr.startswith("source « ventes » : définissez d'abord JIRA_WEBHOOK_SECRET (une longue")
+    assert en.startswith("source 'ventes': set JIRA_WEBHOOK_SECRET first (a long random string")

@@ -198,3 +198,15 @@ def test_listing_with_a_refused_token_does_not_show_it(cassette: Cassette) -> No
     fr, en = refusal(caught)
     assert "HTTP 401" in fr and "HTTP 401" in en
     assert SECRETS["TRELLO_TOKEN"] not in fr + en + repr(caught.value.__cause__)
+
+
+def test_field_the_board_lacks_is_refused(cassette: Cassette) -> None:
+    adapter = trello({"next_step": "Étape suivante"})
+    sent = record_requests(adapter)
+    with cassette("trello/write_unknown_option.yaml"), pytest.raises(WriteRefused) as caught:
+        adapter.write(LUMIERE, DealUpdate(status="Écarté", next_step="Rappeler en mai"))
+    assert [r.method for r in sent] == ["GET", "GET"]  # looked up, nothing moved
+    fr, en = refusal(caught)
+    assert fr == ("la source « agence » n'a pas de champ « Étape suivante » (pour next_step) : "
+                  "rien n'a été modifié ; vérifiez [sources.fields] dans pipeline.toml")  # fmt: skip
+    assert en.startswith("source 'agence' has no field « Étape suivante » (for next_step)")
