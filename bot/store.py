@@ -879,36 +879,38 @@ class Store:
                     out[deal_id] = fingerprint
         return out
 
-    def forget_unchanged(self) -> None:
-        """Start a sync: no deal seen unchanged yet."""
-        self._unchanged_table()
-        self.conn.execute("DELETE FROM temp.unchanged")
+    def forget_seen(self) -> None:
+        """Start a sync: no deal seen yet."""
+        self._seen_table()
+        self.conn.execute("DELETE FROM temp.seen")
 
-    def _unchanged_table(self) -> None:
+    def _seen_table(self) -> None:
         """A temporary table of this connection: ids only, however big the source."""
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged(id TEXT PRIMARY KEY)")
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen(id TEXT PRIMARY KEY)")
 
-    def note_unchanged(self, ids: Sequence[str]) -> None:
-        """Deals this sync saw as they were (not written: their `last_seen` stays)."""
+    def note_seen(self, ids: Sequence[str]) -> None:
+        """Deals this sync saw, written or not (an unchanged one keeps its `last_seen`)."""
         if ids:
             self.conn.executemany(
-                "INSERT OR IGNORE INTO temp.unchanged(id) VALUES (?)", ((i,) for i in ids)
+                "INSERT OR IGNORE INTO temp.seen(id) VALUES (?)", ((i,) for i in ids)
             )
 
-    def mark_removed(self, source: str, seen_before: str, keep: Sequence[str] = ()) -> int:
-        """After a complete full sync: deals of `source` not seen in it are gone upstream; those
-        in `keep` (listed by the tool but unreadable) count as seen, and so do those noted
-        unchanged (`note_unchanged`: not written, their `last_seen` stays)."""
-        self._unchanged_table()
+    def mark_removed(self, source: str, seen_at: str, keep: Sequence[str] = ()) -> int:
+        """After a complete full sync: deals of `source` it did not see (`note_seen`) are gone
+        upstream; those in `keep` (listed by the tool but unreadable) count as seen, at
+        `seen_at`. By identity, not by time: a sync in the same second as the last one (whose
+        deals carry the same `last_seen`) still tells what is gone."""
+        self._seen_table()
         for chunk in _chunks(keep, 500):
             marks = ",".join("?" * len(chunk))
             self.conn.execute(
-                f"UPDATE deals SET last_seen = ? WHERE id IN ({marks})", (seen_before, *chunk)
+                f"UPDATE deals SET last_seen = ? WHERE id IN ({marks})", (seen_at, *chunk)
             )
+        self.note_seen(keep)
         cursor = self.conn.execute(
-            "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 AND last_seen < ? "
-            "AND id NOT IN (SELECT id FROM temp.unchanged)",
-            (source, seen_before),
+            "UPDATE deals SET removed = 1 WHERE source = ? AND removed = 0 "
+            "AND id NOT IN (SELECT id FROM temp.seen)",
+            (source,),
         )
         if cursor.rowcount:
             self.conn.execute(

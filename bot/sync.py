@@ -112,7 +112,7 @@ def sync_source(
             prints = Fingerprints(adapter)
             whole = prints.of_source(adapter) if result.full else None
             if not _replayed(state.get("source_print"), whole, adapter, result):
-                store.forget_unchanged()
+                store.forget_seen()
                 for batch in _batches(adapter.fetch_rows(bookmark), BATCH_SIZE):
                     inner = nullcontext() if single_transaction else store.transaction()
                     with inner:
@@ -243,25 +243,23 @@ def _source_print(whole: str | None, result: SyncResult) -> str | None:
 
 def _changed(store: Store, source: str, batch: list[Task | Unparsed], prints: Fingerprints,
              own_history: bool) -> tuple[list[str], list[Task]]:  # fmt: skip
-    """The deals of a batch that changed since the last sync, parsed (the rest only noted as
-    seen, for the removal check of a full sync)."""
+    """The deals of a batch that changed since the last sync, parsed (the rest not written);
+    every one noted as seen, for the removal check of a full sync."""
     ids = [f"{source}:{item.id}" for item in batch]
     stored = store.fingerprints(ids)
     changed_ids: list[str] = []
     tasks: list[Task] = []
-    unchanged: list[str] = []
+    store.note_seen(ids)
     for deal_id, item in zip(ids, batch, strict=True):
         if isinstance(item, Task) and not own_history:
             item.history = []
         fingerprint = prints.of(item)
         if fingerprint is not None and stored.get(deal_id) == fingerprint:
-            unchanged.append(deal_id)
             continue
         task = item.parse() if isinstance(item, Unparsed) else item
         task.fingerprint = None if task.warnings else fingerprint
         changed_ids.append(deal_id)
         tasks.append(task)
-    store.note_unchanged(unchanged)
     return changed_ids, tasks
 
 

@@ -76,6 +76,22 @@ def test_a_deal_gone_from_the_sheet_is_removed_not_kept_open(store: Store, tmp_p
     assert store.scalar("SELECT removed FROM deals WHERE id = 'sheet:2'") == 0
 
 
+def test_a_sync_in_the_same_second_as_the_last_still_removes_what_left_the_sheet(
+    store: Store, tmp_path: Path
+) -> None:
+    """Gone means "not seen by this sync", not "last seen before this second": a full sync run
+    a moment after the previous one (a script, a retry, `sync --full` right after `sync`)
+    removes a deal that left the sheet all the same."""
+    csv = tmp_path / "deals.csv"
+    write(csv, "1;A;X;M;appel et devis;1000;;;", "2;B;Y;M;appel et devis;2000;;;")
+    run(store, csv, "2026-03-02T08:00:00")
+    write(csv, "1;A;X;M;appel et devis;1000;;;")
+    result = run(store, csv, "2026-03-02T08:00:00")
+    assert result.removed == 1
+    assert store.rows("SELECT id, removed FROM deals ORDER BY id") == [
+        {"id": "sheet:1", "removed": 0}, {"id": "sheet:2", "removed": 1}]  # fmt: skip
+
+
 def test_unreadable_cells_are_reported_and_the_row_still_loads(
     store: Store, tmp_path: Path
 ) -> None:
