@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,3 +131,96 @@ def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(
+    folder: Path, *args: str, env: Mapping[str, str] | None = None, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`pipeline-bot ARGS` run in `folder` with the environment less any `PIPELINE_*`/`SLACK_*`
+    variable (plus `env`): exit status, stdout and stderr as a user sees them.
+
+    In this process by default (`bot.cli.main`, a fresh start's state for what a process would
+    not share: cwd, environment, logging's last resort on stderr, Python's default warning
+    filters, the secrets the redactor knows); `process=True` starts `python -m bot.cli` for
+    the tests that are about the process itself (entry point, imports, signals)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
+    clean.update(env or {})
+    if process:
+        clean["PYTHONPATH"] = str(ROOT)  # the checkout under test, whatever is pip-installed
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=folder, capture_output=True, text=True, timeout=120, env=clean,
+        )  # fmt: skip
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        _as_a_fresh_process(folder, clean),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = _exit_status(list(args))
+    return subprocess.CompletedProcess(
+        ["pipeline-bot", *args], code, _universal(out.getvalue()), _universal(err.getvalue())
+    )
+
+
+def _exit_status(argv: list[str]) -> int:
+    """What `sys.exit(main())` makes the exit status; an escaping exception is printed as the
+    interpreter would print it (a test then sees the traceback on stderr)."""
+    from bot.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except Exception:
+        traceback.print_exc()
+        return 1
+
+
+@contextmanager
+def _as_a_fresh_process(folder: Path, environ: Mapping[str, str]) -> Iterator[None]:
+    import bot.redact
+
+    root = logging.getLogger()
+    saved_env, saved_cwd, saved_handlers = dict(os.environ), os.getcwd(), root.handlers[:]
+    with bot.redact._lock:
+        saved_secrets = (set(bot.redact._values), bot.redact._pattern)
+        bot.redact._values.clear()
+        bot.redact._pattern = None
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(folder)
+    root.handlers = []  # no handler: warnings go to logging's last resort, on stderr
+    try:
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                             ResourceWarning):  # fmt: skip
+                warnings.simplefilter("ignore", category)  # the interpreter's defaults
+            warnings.showwarning = _print_warning
+            yield
+    finally:
+        root.handlers = saved_handlers
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        with bot.redact._lock:
+            bot.redact._values.clear()
+            bot.redact._values.update(saved_secrets[0])
+            bot.redact._pattern = saved_secrets[1]
+
+
+def _print_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                   file: Any = None, line: str | None = None) -> None:  # fmt: skip
+    sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def _universal(text: str) -> str:
+    """Newlines as `subprocess.run(text=True)` reads them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

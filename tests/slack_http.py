@@ -105,7 +105,7 @@ def serving(
     app = build_app(settings, deps, **build)
     server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0, policy=policy)
     stop = threading.Event()
-    thread = server.start_thread(stop)
+    thread = server.start_thread(stop, tick=0.02)
     try:
         yield Served(f"http://127.0.0.1:{server.port}", deps)
     finally:

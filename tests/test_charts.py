@@ -25,11 +25,11 @@ from bot.settings import load_settings
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
+from tests.helpers import ROOT, cli
 from tests.slack_http import make_settings, send_command, serving, wait_for
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_pipeline import agency as small_agency
 
-ROOT = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
 AS_OF = datetime(2026, 11, 27, 11, tzinfo=UTC)
 
@@ -41,14 +41,8 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(demo_config_path()), "--db", str(db),
-         *args],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return cli(db.parent, "--config", str(demo_config_path()), "--db", str(db), *args)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -62,7 +56,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 @pytest.mark.parametrize("words", ["", "forecast", "funnel", "owners", "résumé", "entonnoir"])
 def test_png_of_each_chart_on_the_demo(demo_db: Path, tmp_path: Path, words: str) -> None:
     path = tmp_path / "chart.png"
-    done = cli(demo_db, "query", *words.split(), "--png", str(path), "--as-of", "2026-11-27")
+    done = run(demo_db, "query", *words.split(), "--png", str(path), "--as-of", "2026-11-27")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()  # the text answer is printed as usual
     data = path.read_bytes()
@@ -78,7 +72,7 @@ def test_png_of_each_chart_on_the_demo(demo_db: Path, tmp_path: Path, words: str
 @pytest.mark.parametrize("words", ["stalled", "lost", "deal dupain", "hygiene"])
 def test_other_answers_have_no_chart(demo_db: Path, tmp_path: Path, words: str) -> None:
     path = tmp_path / "chart.png"
-    done = cli(demo_db, "query", *words.split(), "--png", str(path))
+    done = run(demo_db, "query", *words.split(), "--png", str(path))
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "has no chart" in done.stderr
     assert "charts: summary, forecast, funnel, owners" in done.stderr

@@ -1,16 +1,14 @@
-"""The command line end to end, in a subprocess, as a user runs it."""
+"""The command line end to end, as a user runs it: `bot.cli.main` in this process (see
+`tests.helpers.cli`), and the sheet-to-summary path and usage errors in a real process too."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import cli
 
 CSV = """id;title;client;owner;status;amount;probability;expected_close
 1;Refonte site;Dupain SARL;Marie Dupont;Appel et devis;12 000 €;;2026-12-15
@@ -22,17 +20,6 @@ CSV = """id;title;client;owner;status;amount;probability;expected_close
 """
 
 
-def cli(
-    folder: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
-    clean["PYTHONPATH"] = str(ROOT)  # the checkout under test, whatever is pip-installed
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=folder, capture_output=True, text=True, timeout=120, env={**clean, **(env or {})},
-    )  # fmt: skip
-
-
 @pytest.fixture
 def agency(tmp_path: Path) -> Path:
     (tmp_path / "deals.csv").write_text(CSV, encoding="utf-8")
@@ -40,11 +27,12 @@ def agency(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_sync_then_summary_matches_the_sheet_by_hand(agency: Path) -> None:
-    synced = cli(agency, "sync")
+@pytest.mark.parametrize("process", [False, True], ids=["in-process", "python -m bot.cli"])
+def test_sync_then_summary_matches_the_sheet_by_hand(agency: Path, process: bool) -> None:
+    synced = cli(agency, "sync", process=process)
     assert synced.returncode == 0, synced.stderr
     assert synced.stdout.startswith("csv : complète, 6 lue(s), 6 modifiée(s)")
-    answer = cli(agency, "query", "summary", "--json", "--as-of", "2026-11-27")
+    answer = cli(agency, "query", "summary", "--json", "--as-of", "2026-11-27", process=process)
     assert answer.returncode == 0, answer.stderr
     data = json.loads(answer.stdout)
     by_key = {s["key"]: s for s in data["stages"]}
@@ -110,8 +98,9 @@ def test_unknown_query_suggests_the_nearest(agency: Path) -> None:
 @pytest.mark.parametrize(
     "args", [["query", "--as-of", "hier"], ["sync", "--source", "nope"], ["frobnicate"]]
 )
-def test_bad_arguments_exit_2_with_one_line(agency: Path, args: list[str]) -> None:
-    result = cli(agency, *args)
+@pytest.mark.parametrize("process", [False, True], ids=["in-process", "python -m bot.cli"])
+def test_bad_arguments_exit_2_with_one_line(agency: Path, args: list[str], process: bool) -> None:
+    result = cli(agency, *args, process=process)
     assert result.returncode == 2, result.stdout
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import cli
 
 CSV = """id;title;client;owner;status;amount;probability;expected_close;stage_entered;lost_reason
 1;Refonte site;Boulangerie Dupâin;Marie Dupont;appel et devis;10 000 €;;01/04/2026;2026-03-10;
@@ -33,16 +31,9 @@ path = "deals.csv"
 """
 
 
-def cli(folder: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    if user:
-        env["PIPELINE_USER"] = user
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(folder / "pipeline.toml"),
-         "--db", str(folder / "p.db"), *args],
-        capture_output=True, text=True, cwd=folder, env=env, timeout=60,
-    )  # fmt: skip
+def run(folder: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+               *args, env={"PIPELINE_USER": user} if user else None)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +41,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli")
     (path / "deals.csv").write_text(CSV, encoding="utf-8")
     (path / "pipeline.toml").write_text(CONFIG, encoding="utf-8")
-    done = cli(path, "sync")
+    done = run(path, "sync")
     assert done.returncode == 0, done.stderr
     return path
 
 
 def query(folder: Path, *words: str, user: str | None = None) -> dict[str, Any]:
-    done = cli(folder, "query", *words, "--json", "--as-of", "2026-03-30", user=user)
+    done = run(folder, "query", *words, "--json", "--as-of", "2026-03-30", user=user)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
@@ -90,13 +81,13 @@ def test_user_mistakes_exit_2_with_one_line(folder: Path) -> None:
         (["changes", "abc"], "'changes' takes a number of days"),
         (["mine"], "set PIPELINE_USER"),
     ):
-        done = cli(folder, "query", *words)
+        done = run(folder, "query", *words)
         assert done.returncode == 2
         assert expected in done.stderr and "Traceback" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_text_output(folder: Path) -> None:
-    done = cli(folder, "query", "funnel", "--as-of", "2026-03-30")
+    done = run(folder, "query", "funnel", "--as-of", "2026-03-30")
     assert done.returncode == 0, done.stderr
     assert "Funnel" in done.stdout and "Meeting" in done.stdout

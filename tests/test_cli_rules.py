@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import ROOT, cli
 from tests.slack_standin import SlackStandIn
-from tests.test_cli import ROOT, cli
 
 
 def test_version_prints_the_projects_version(tmp_path: Path) -> None:

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import local_server
-from tests.test_cli import cli
+from tests.helpers import cli, local_server
 
 HEADER = ["Affaire", "Société", "Commercial", "Statut", "Montant HT", "Clôture prévue"]
 ROWS = [  # sheet row 2 onwards

@@ -14,9 +14,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,8 @@ from bot.redact import FILTER, install_logging_filter, redact
 from bot.settings import Secrets, validate_config
 from bot.store import Store
 from bot.sync import sync_source
-from tests.helpers import ListAdapter, at, load, task
+from tests.helpers import ListAdapter, at, cli, load, local_server, task
 from tests.slack_standin import SlackStandIn
-from tests.test_cli import cli
 
 CSV = "title,status,amount\nRefonte,Appel et devis,1000\nLogo,Écarté,500\n"
 COMMANDS = [
@@ -242,14 +240,8 @@ class EchoProxy(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def echo_proxy() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoProxy)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(EchoProxy) as base:
+        yield f"{base}/1"
 
 
 def test_trello_secrets_echoed_by_a_proxy_never_reach_output_logs_or_the_sync_state(
@@ -364,18 +356,12 @@ def test_check_asks_an_unanswering_tool_once_more_then_says_so(tmp_path: Path) -
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
+    with local_server(Busy) as base:
         (tmp_path / "pipeline.toml").write_text(
-            'language = "fr"\n[[sources]]\nkind = "trello"\nboard = "b"\n'
-            f'base_url = "http://127.0.0.1:{server.server_port}/1"\n',
+            f'language = "fr"\n[[sources]]\nkind = "trello"\nboard = "b"\nbase_url = "{base}/1"\n',
             encoding="utf-8",
         )
         done = cli(tmp_path, "check", env={"TRELLO_API_KEY": KEY, "TRELLO_TOKEN": TOKEN})
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(hits) == 2
     assert done.returncode == 1
     assert "a échoué (HTTP 503)" in done.stdout and "toujours en échec après 2" in done.stdout

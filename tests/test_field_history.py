@@ -4,9 +4,7 @@ tool's own history when it gives one, else as seen between two syncs; `deal --js
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,22 +13,16 @@ from zoneinfo import ZoneInfo
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from integrations.base import FieldChange
-from tests.helpers import at, load, task
+from tests.helpers import at, cli, load, task
 
-ROOT = Path(__file__).resolve().parent.parent
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close\n"
 CONFIG = 'timezone = "Europe/Paris"\nlanguage = "en"\n[[sources]]\nkind = "csv"\npath = "d.csv"\n'
 
 
-def cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(folder / "pipeline.toml"),
-         "--db", str(folder / "p.db"), *args],
-        capture_output=True, text=True, cwd=folder, env=env, timeout=60,
-    )  # fmt: skip
+def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+               *args)  # fmt: skip
 
 
 def sheet(folder: Path, *rows: str) -> None:
@@ -38,7 +30,7 @@ def sheet(folder: Path, *rows: str) -> None:
 
 
 def deal_json(folder: Path, words: str) -> dict[str, Any]:
-    done = cli(folder, "query", "deal", words, "--json", "--as-of", "2026-04-10")
+    done = run(folder, "query", "deal", words, "--json", "--as-of", "2026-04-10")
     assert done.returncode == 0, done.stderr
     deals = json.loads(done.stdout)["deals"]
     assert len(deals) == 1
@@ -49,7 +41,7 @@ def test_a_sheet_s_changes_are_seen_between_syncs_and_shown_in_deal_json(tmp_pat
     (tmp_path / "pipeline.toml").write_text(CONFIG, encoding="utf-8")
     sheet(tmp_path, "1;Refonte;Dupain;Marie;appel et devis;10 000 €;;30/04/2026",
           "2;Logo;Zoé;Paul;appel et devis;2000;25 %;")  # fmt: skip
-    assert cli(tmp_path, "sync").returncode == 0
+    assert run(tmp_path, "sync").returncode == 0
     first = deal_json(tmp_path, "Refonte")
     assert first["changes"] == []  # the first sight of a deal is not a change
     assert first["probability_from"] == "stage"
@@ -58,10 +50,10 @@ def test_a_sheet_s_changes_are_seen_between_syncs_and_shown_in_deal_json(tmp_pat
     # the close date slips a month, the amount grows, the owner changes; then a second slip
     sheet(tmp_path, "1;Refonte;Dupain;Paul;appel et devis;12 000 €;;31/05/2026",
           "2;Logo;Zoé;Paul;appel et devis;2000;25 %;")  # fmt: skip
-    assert cli(tmp_path, "sync").returncode == 0
+    assert run(tmp_path, "sync").returncode == 0
     sheet(tmp_path, "1;Refonte;Dupain;Paul;appel et devis;12 000 €;50;15/06/2026",
           "2;Logo;Zoé;Paul;appel et devis;2000;25 %;")  # fmt: skip
-    assert cli(tmp_path, "sync").returncode == 0
+    assert run(tmp_path, "sync").returncode == 0
     deal = deal_json(tmp_path, "Refonte")
     seen = [(c["field"], c["from"], c["to"], c["by"]) for c in deal["changes"]]
     assert sorted(seen[:3]) == [

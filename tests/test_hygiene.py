@@ -26,9 +26,6 @@ h11: 04-01, then 04-20 (+19): once is not "pushed". h12's from the tool's own fi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,9 +38,8 @@ from bot.settings import Settings, validate_config
 from bot.store import Store
 from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q
-from tests.helpers import at, load, task
+from tests.helpers import at, cli, load, task
 
-ROOT = Path(__file__).resolve().parent.parent
 WON = "travail terminé"
 
 
@@ -187,14 +183,10 @@ def test_text_and_blocks_name_every_problem(tmp_path: Path) -> None:
 def test_command_line_json(tmp_path: Path) -> None:
     _, store = build(tmp_path)
     store.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
-    env["PYTHONPATH"] = str(ROOT)
     (tmp_path / "pipeline.toml").write_text('language = "en"\n', encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(tmp_path / "pipeline.toml"), "--db",
-         str(tmp_path / "pipeline.db"), "query", "hygiène", "--json", "--as-of", "2026-03-30"],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
-    )  # fmt: skip
+    done = cli(tmp_path, "--config", str(tmp_path / "pipeline.toml"), "--db",
+               str(tmp_path / "pipeline.db"), "query", "hygiène", "--json", "--as-of", "2026-03-30")  # fmt: skip
+    assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
     assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h12", "t:h2", "p:h10", "crm:h6", "t:h5"]
     assert got["counts"]["no_amount"] == 2 and got["counts"]["close_date_pushed"] == 2

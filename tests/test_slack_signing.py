@@ -154,7 +154,7 @@ def test_socket_mode_http_port_serves_health_only(tmp_path: Path, slack_api: Sla
     app = build_app(settings, deps, socket_mode=True)
     server = HttpServer(make_wsgi(app, deps, events=False), host="127.0.0.1", port=0)
     stop = threading.Event()
-    thread = server.start_thread(stop)
+    thread = server.start_thread(stop, tick=0.02)
     try:
         base = f"http://127.0.0.1:{server.port}"
         before = len(slack_api.calls)

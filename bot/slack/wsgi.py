@@ -341,10 +341,12 @@ class HttpServer:
         self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         wasyncore.close_all(self._map)
 
-    def start_thread(self, stop: threading.Event) -> threading.Thread:
-        """Serve on a background thread (tests and the benchmark)."""
+    def start_thread(self, stop: threading.Event, *, tick: float = 0.2) -> threading.Thread:
+        """Serve on a background thread (tests and the benchmark); `stop` is seen within `tick`
+        seconds (the tests' servers stop many times: a short tick keeps that quick)."""
         thread = threading.Thread(
-            target=self.serve_until, args=(stop,), daemon=True, name="pipeline-http"
-        )
+            target=self.serve_until, args=(stop,), kwargs={"tick": tick}, daemon=True,
+            name="pipeline-http",
+        )  # fmt: skip
         thread.start()
         return thread

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from integrations.http import HttpClient, HttpError
+from tests.helpers import local_server
 
 SECRET = "tok-very-secret-123"
 
 
 class Slow(BaseHTTPRequestHandler):
-    """Stalls past the client's read timeout for the first `stalls` requests, then answers."""
+    """Stalls past the client's read timeout for the first `stalls` requests (until the test is
+    over: the client has long given up), then answers."""
 
     stalls = 0
     seen = 0
+    over = threading.Event()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         return
@@ -28,7 +30,7 @@ class Slow(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         type(self).seen += 1
         if type(self).seen <= type(self).stalls:
-            time.sleep(1.0)
+            type(self).over.wait(10)
         body = b'{"ok": true}'
         try:
             self.send_response(200)
@@ -43,11 +45,12 @@ class Slow(BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_server() -> Iterator[str]:
     Slow.seen = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    Slow.over = threading.Event()
+    with local_server(Slow) as base:
+        try:
+            yield base
+        finally:
+            Slow.over.set()
 
 
 def client(base: str, waits: list[float], retries: int = 3) -> HttpClient:
