@@ -13,12 +13,11 @@ Not stalled: a3 (qualification since 03-14), w1 (won), l1 (lost).
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from bot.settings import Secrets, Settings, validate_config
+from bot.settings import Settings
 from bot.store import Store
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 AS_OF = "2026-03-16"
 STALLED_ORDER = ["t:b1", "t:a1", "t:b2", "t:d1", "t:a2", "t:c1"]
@@ -27,7 +26,9 @@ PEOPLE = {"Alice Martin": "UALICE", "chloe durand": "UCHLOE"}
 EMAILS = {"bruno@agence.fr": "UBRUNO"}
 
 
-def config(**overrides: Any) -> dict[str, Any]:
+def agency_config(**overrides: Any) -> dict[str, Any]:
+    """The agency's config (English, its `[people]`, the team channel), with `overrides`: pass
+    it to `tests.slack_http.make_settings`."""
     raw: dict[str, Any] = {
         "language": "en",
         "people": dict(PEOPLE),
@@ -35,14 +36,6 @@ def config(**overrides: Any) -> dict[str, Any]:
     }
     raw.update(overrides)
     return raw
-
-
-def make_settings(tmp_path: Path, api_url: str | None = None, *, token: str | None = "xoxb-test",
-                  **overrides: Any) -> Settings:  # fmt: skip
-    secrets = Secrets(slack_bot_token=token, slack_api_url=api_url or "http://127.0.0.1:9/api/",
-                      slack_signing_secret="s3cret")  # type: ignore[arg-type]  # fmt: skip
-    return Settings(config=validate_config(config(**overrides)), secrets=secrets,
-                    db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
 
 
 def tasks() -> list[Any]:
@@ -75,7 +68,7 @@ def tasks() -> list[Any]:
     ]  # fmt: skip
 
 
-SYNCED = at("2026-03-15T20:00")
+SYNCED = utc("2026-03-15T20:00")
 
 
 def load_agency(settings: Settings, *, now: datetime | None = None) -> Store:

@@ -28,7 +28,7 @@ from bot.analytics import Context
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from integrations.base import Task
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 30, 12, 0, tzinfo=PARIS)
@@ -49,16 +49,16 @@ ELODIE = {"owner": "Élodie Roux"}
 def tasks() -> list[Task]:
     return [
         task("A", M, ("2026-03-02T09:00", Q), ("2026-03-10T09:00", M), title="Refonte site",
-             client="Boulangerie Dupâin", amount=10000, expected_close=at("2026-04-01").date(),
+             client="Boulangerie Dupâin", amount=10000, expected_close=utc("2026-04-01").date(),
              **MARIE),
         task("B", N, ("2026-03-01T09:00", Q), ("2026-03-05T09:00", M), ("2026-03-23T09:00", N),
              title="Application mobile", client="Garage Leroy", amount=20000, probability=25,
-             expected_close=at("2026-03-29").date(), **MARIE),
+             expected_close=utc("2026-03-29").date(), **MARIE),
         task("C", N, ("2026-03-10T09:00", Q), ("2026-03-24T09:00", N), title="Logo",
              client="Café Zoé", **PAUL),
         task("D", C, ("2026-03-12T09:00", Q), ("2026-03-16T09:00", M), ("2026-03-20T09:00", N),
              ("2026-03-27T23:30", C), title="Boutique en ligne", client="Fleurs Lila",
-             amount=5000, expected_close=at("2026-03-31").date(), **ELODIE),
+             amount=5000, expected_close=utc("2026-03-31").date(), **ELODIE),
         task("E", WON, ("2026-02-01T09:00", Q), ("2026-02-05T09:00", M),
              ("2026-02-20T09:00", WON), title="Site vitrine", client="Dupain & fils",
              amount=8000, probability=30, **MARIE),
@@ -72,7 +72,7 @@ def tasks() -> list[Task]:
              amount=1000, **PAUL),
         task("I", M, ("2026-03-16T10:00", Q), ("2026-03-20T10:00", "Qualification des prospects"),
              ("2026-03-26T10:00", M), title="Charte graphique", client="Cabinet Aubert",
-             amount=2000, expected_close=at("2026-09-30").date(), **PAUL),
+             amount=2000, expected_close=utc("2026-09-30").date(), **PAUL),
         task("J", Q, ("2026-03-01T09:00", Q), title="Audit SEO", client="Hôtel du Port",
              amount=1000),
         task("K", N, ("2026-03-01T09:00", Q), ("2026-03-02T09:00", M), ("2026-03-03T09:00", N),
@@ -82,7 +82,7 @@ def tasks() -> list[Task]:
 
 def build(store: Store) -> Context:
     """Load the fixture (synced on 2026-03-29) and snooze J until 2026-04-02 in its stage."""
-    load(store, PIPELINE, tasks(), now=at("2026-03-29T08:00"))
+    load(store, PIPELINE, tasks(), now=utc("2026-03-29T08:00"))
     store.conn.execute(
         "INSERT INTO quiet(deal_id, kind, stage, by_user, at, until) VALUES "
         "('t:J', 'snooze', 'qualification', 'U1', '2026-03-29T08:00:00+00:00', "

@@ -45,14 +45,10 @@ class ListAdapter(Adapter):
         yield from self.tasks
 
 
-def at(text: str) -> datetime:
-    """`at("2026-03-02T09:00")` (UTC unless an offset is given)."""
+def utc(text: str) -> datetime:
+    """`utc("2026-03-02T09:00")`: an aware datetime, UTC unless the text gives an offset."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-#: `utc("2026-03-02T09:00")`: the same helper under the name some tests read better with.
-utc = at
 
 
 def wait_for(
@@ -80,7 +76,7 @@ def task(
     history = []
     previous = None
     for when, to in moves:
-        history.append(StatusChange(at=at(when), to_status=to, from_status=previous))
+        history.append(StatusChange(at=utc(when), to_status=to, from_status=previous))
         previous = to
     fields.setdefault("title", f"Deal {task_id}")
     return Task(id=task_id, status=status, history=history, **fields)

@@ -26,19 +26,21 @@ from bot.settings import Secrets, Settings, validate_config
 from bot.slack.app import build_app
 from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store
-from tests.helpers import at, wait_for
+from tests.helpers import utc, wait_for
 from tests.slack_standin import Call, SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-NOW = at("2026-03-20T10:00")
+NOW = utc("2026-03-20T10:00")
 
 
-def make_settings(tmp_path: Path, slack_api: SlackStandIn, **config: Any) -> Settings:
-    """Settings with a test bot token and signing secret, Web API calls to the stand-in."""
+def make_settings(tmp_path: Path, slack_api: SlackStandIn | None = None, **config: Any) -> Settings:
+    """Settings as a command or the app builds them, the database in `tmp_path`: `config` over
+    English, the tests' bot token and signing secret, Web API calls to the stand-in (without
+    one, to a closed loopback port: nothing can reach Slack)."""
     secrets = Secrets(
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SECRET,
-        slack_api_url=slack_api.base_url,
+        slack_api_url=slack_api.base_url if slack_api else "http://127.0.0.1:9/api/",
     )  # type: ignore[call-arg]
     return Settings(
         config=validate_config({"language": "en", **config}),

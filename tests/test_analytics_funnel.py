@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.analytics import funnel
 from bot.store import Store
 from tests.analytics_fixture import NOW, PIPELINE, build, context
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 
 def test_funnel_worked_by_hand(store: Store) -> None:
@@ -41,7 +41,7 @@ def test_two_statuses_of_one_stage_are_one_stay(store: Store) -> None:
                                 ("2026-03-01T09:00", "client sur le point d'arriver"),
                                 ("2026-03-04T09:00", "Qualification des prospects"),
                                 ("2026-03-11T09:00", "appel et devis"))],
-         now=at("2026-03-12T09:00"))  # fmt: skip
+         now=utc("2026-03-12T09:00"))  # fmt: skip
     result = funnel(store, context())
     first = result.stages[0]
     assert (first.median_days, first.stays, first.reached) == (10.0, 1, 1)
@@ -54,7 +54,7 @@ def test_won_deal_reached_every_stage(store: Store) -> None:
     load(store, PIPELINE, [task("W", "travail terminé",
                                 ("2026-03-01T09:00", "client sur le point d'arriver"),
                                 ("2026-03-02T09:00", "travail terminé"))],
-         now=at("2026-03-03T09:00"))  # fmt: skip
+         now=utc("2026-03-03T09:00"))  # fmt: skip
     result = funnel(store, context(now=NOW))
     assert [s.reached for s in result.stages] == [1, 1, 1, 1]
     assert [s.conversion for s in result.stages] == [1.0, 1.0, 1.0, 1.0]

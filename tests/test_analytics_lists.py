@@ -18,7 +18,7 @@ from bot.analytics import (
 )
 from bot.store import Store
 from tests.analytics_fixture import PARIS, PIPELINE, build, context, tasks
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 
 def test_owners_worked_by_hand(store: Store) -> None:
@@ -41,7 +41,7 @@ def test_lost_reasons_group_spellings_and_no_reason(store: Store) -> None:
              lost_reason="prix trop eleve"),
         task("L2", "écarté", ("2026-03-01T09:00", "écarté"), amount=250.5, lost_reason=" "),
     ]  # fmt: skip
-    load(store, PIPELINE, more, source="u", now=at("2026-03-29T08:00"))
+    load(store, PIPELINE, more, source="u", now=utc("2026-03-29T08:00"))
     result = lost(store, ctx)
     # « Prix trop élevé » F 3 000 + « prix trop eleve » L1 500 → one group of 2, 3 500;
     # no reason: G (no amount) + L2 (a blank reason) 250.50
@@ -103,7 +103,7 @@ def test_changes_since_as_of_minus_days(store: Store) -> None:
              ("2026-03-25T09:00", "travail terminé"), title="Signée"),
     ]  # fmt: skip
     load(store, PIPELINE, [t for t in tasks() if t.id not in ("C",)] + more,
-         now=at("2026-03-29T16:00"))  # fmt: skip
+         now=utc("2026-03-29T16:00"))  # fmt: skip
     result = changes(store, ctx)
     # since = 2026-03-23 12:00 Paris (CET, 11:00 UTC): B's move at 03-23 09:00 UTC is before
     assert result.since.isoformat() == "2026-03-23T12:00:00+01:00"
@@ -123,13 +123,13 @@ def test_unmapped_statuses_and_removed_deals(store: Store) -> None:
     assert [(s.status, s.count) for s in unmapped(store, ctx).statuses] == [("En pause", 1)]
     # H leaves the sheet: the next (snapshot) sync marks it removed; it then counts nowhere,
     # not even in the funnel's stays (H's negotiation stay of 2 days goes)
-    load(store, PIPELINE, [t for t in tasks() if t.id != "H"], now=at("2026-03-29T09:00"))
+    load(store, PIPELINE, [t for t in tasks() if t.id != "H"], now=utc("2026-03-29T09:00"))
     assert unmapped(store, ctx).statuses == []
     assert summary(store, ctx).unmapped == 0
     negotiation = funnel(store, ctx).stages[2]
     assert (negotiation.reached, negotiation.stays) == (5, 2)
     # back on the sheet: counted again
-    load(store, PIPELINE, tasks(), now=at("2026-03-29T10:00"))
+    load(store, PIPELINE, tasks(), now=utc("2026-03-29T10:00"))
     assert funnel(store, ctx).stages[2].stays == 3
 
 

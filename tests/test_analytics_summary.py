@@ -8,7 +8,7 @@ from bot.analytics import Context, stalled, summary
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from tests.analytics_fixture import PARIS, build, context
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 
 def test_summary_by_stage_worked_by_hand(store: Store) -> None:
@@ -61,7 +61,7 @@ def _one(store: Store, entered: str, now: datetime, counting: str = "calendar") 
     """One deal in meeting since `entered` (UTC), and a context at `now`."""
     pipeline = Pipeline(DEFAULT_STAGES)
     load(store, pipeline, [task("X", "appel et devis", (entered, "appel et devis"))],
-         now=at(entered))  # fmt: skip
+         now=utc(entered))  # fmt: skip
     return Context(pipeline, PARIS, now, stall_counting=counting, language="en")
 
 

@@ -10,7 +10,7 @@ from bot.announce import MAX_PER_ROUND, post_pending
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 from tests.slack_http import NOW, make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -25,11 +25,11 @@ def bulk_move(
     store = Store(settings.db_path)
     open_ = [task(f"d{n:02d}", MEETING, ("2026-03-01T09:00", MEETING), amount=100)
              for n in range(40)]  # fmt: skip
-    load(store, settings.pipeline, open_, now=at("2026-03-15T20:00"))
+    load(store, settings.pipeline, open_, now=utc("2026-03-15T20:00"))
     moved = [task(f"d{n:02d}", WON if n < 25 else LOST, ("2026-03-01T09:00", MEETING),
                   ("2026-03-18T09:00", WON if n < 25 else LOST), amount=100)
              for n in range(40)]  # fmt: skip
-    load(store, settings.pipeline, moved, now=at("2026-03-18T12:00"))
+    load(store, settings.pipeline, moved, now=utc("2026-03-18T12:00"))
     return settings, store
 
 
@@ -72,7 +72,7 @@ def test_a_refused_post_keeps_the_rest_queued(
             slack_api.queue("chat.postMessage", {"ok": True, "channel": "C0TEAM", "ts": "1.1"})
         slack_api.queue("chat.postMessage", {"ok": False, "error": "not_in_channel"})
         assert post_pending(settings, store, make_client(settings), NOW) == refused_at - 1
-        left = store.pending_announcements(at("2026-03-10T00:00"))
+        left = store.pending_announcements(utc("2026-03-10T00:00"))
         assert len(left) == 40 - (refused_at - 1)
     finally:
         store.close()

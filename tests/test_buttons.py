@@ -32,11 +32,10 @@ from bot.slack import actions
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
-from tests.agency import AS_OF, blocks_of, load_agency, make_settings
+from tests.agency import AS_OF, agency_config, blocks_of, load_agency
 from tests.helpers import load, wait_for
+from tests.slack_http import SECRET, make_settings
 from tests.slack_standin import Call, SlackStandIn
-
-SECRET = "s3cret"
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -115,7 +114,7 @@ class Bot:
 
 def make_bot(tmp_path: Path, slack_api: SlackStandIn, **overrides: Any) -> Iterator[Bot]:
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url, **overrides)
+    settings = make_settings(tmp_path, slack_api, **agency_config(**overrides))
     store = load_agency(settings)
     run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
     nudge = slack_api.called("chat.postMessage")[0]  # Alice's: a1, a2
@@ -280,7 +279,7 @@ def test_link_button_is_acked(bot: Bot) -> None:
 
 
 def test_business_day_snooze_skips_the_weekend(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, stall_counting="business")
+    settings = make_settings(tmp_path, **agency_config(stall_counting="business"))
     store = load_agency(settings)
     friday = parse_as_of("2026-03-20T10:00", settings.tz)
     value = json.dumps({"deal": "t:a1", "stage": "meeting"})

@@ -25,8 +25,9 @@ from bot.settings import load_settings
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
-from tests.helpers import ROOT, cli
-from tests.slack_http import make_settings, send_command, serving, wait_for
+from tests.agency import agency_config
+from tests.helpers import ROOT, cli, wait_for
+from tests.slack_http import make_settings, send_command, serving
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_pipeline import agency as small_agency
 
@@ -227,7 +228,7 @@ def test_stalled_chart_is_a_clear_refusal(tmp_path: Path, slack_api: SlackStandI
 
 def test_digest_attaches_the_forecast_and_funnel_charts(tmp_path: Path,
                                                          slack_api: SlackStandIn) -> None:  # fmt: skip
-    settings = agency.make_settings(tmp_path, slack_api.base_url, digest={"channel": "CREVIEW"})
+    settings = make_settings(tmp_path, slack_api, **agency_config(digest={"channel": "CREVIEW"}))
     store = agency.load_agency(settings)
     now = datetime(2026, 3, 16, 11, tzinfo=UTC)
     ts = post_digest(settings, store, make_client(settings), now)

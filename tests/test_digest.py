@@ -11,12 +11,13 @@ from bot.clock import parse_as_of
 from bot.digest import build_digest, post_digest, sections
 from bot.slack_client import make_client
 from tests import agency
-from tests.agency import AS_OF, blocks_of, load_agency, make_settings
+from tests.agency import AS_OF, agency_config, blocks_of, load_agency
+from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
 
 def test_digest_figures(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     store = load_agency(settings)
     digest = build_digest(settings, store, parse_as_of(AS_OF, settings.tz))
     store.close()
@@ -38,7 +39,7 @@ def test_digest_figures(tmp_path: Path) -> None:
 
 
 def test_digest_text_english(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     store = load_agency(settings)
     title, parts = sections(build_digest(settings, store, parse_as_of(AS_OF, settings.tz)),
                             settings)  # fmt: skip
@@ -73,7 +74,7 @@ def test_digest_text_english(tmp_path: Path) -> None:
 
 
 def test_digest_text_french(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, language="fr")
+    settings = make_settings(tmp_path, **agency_config(language="fr"))
     store = load_agency(settings)
     title, parts = sections(build_digest(settings, store, parse_as_of(AS_OF, settings.tz)),
                             settings)  # fmt: skip
@@ -84,7 +85,7 @@ def test_digest_text_french(tmp_path: Path) -> None:
 
 
 def test_post_digest_to_the_digest_channel(tmp_path: Path, slack_api: SlackStandIn) -> None:
-    settings = make_settings(tmp_path, slack_api.base_url, digest={"channel": "CREVIEW"})
+    settings = make_settings(tmp_path, slack_api, **agency_config(digest={"channel": "CREVIEW"}))
     store = load_agency(settings)
     post_digest(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
@@ -103,7 +104,7 @@ def cli_args(tmp_path: Path, monkeypatch) -> list[str]:
     for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "PIPELINE_CONFIG", "PIPELINE_DB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     load_agency(settings).close()
     config = tmp_path / "pipeline.toml"
     config.write_text('language = "en"\n[slack]\nchannel = "C0TEAM"\n', encoding="utf-8")
@@ -148,7 +149,9 @@ def test_every_won_stage_counts_and_long_lists_are_cut(tmp_path: Path) -> None:
         {"key": "delivered", "probability": 100, "outcome": "won"},
         {"key": "lost", "probability": 0, "outcome": "lost"},
     ]
-    settings = make_settings(tmp_path, stages=stages, status_map={"livré": "delivered"})
+    settings = make_settings(
+        tmp_path, **agency_config(stages=stages, status_map={"livré": "delivered"})
+    )
     m, won, lost = "appel et devis", "travail en cours", "écarté"
     deals = [
         task("w1", won, ("2026-03-02T09:00", m), ("2026-03-12T09:00", won), amount=1000),

@@ -19,8 +19,9 @@ from bot.clock import parse_as_of
 from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STATUS_MAP
 from bot.store import Store, iso
-from tests.agency import make_settings
+from tests.agency import agency_config
 from tests.helpers import load, task
+from tests.slack_http import make_settings
 
 
 def old_stages_at(store: Store, moment: str) -> dict[str, str | None]:
@@ -47,7 +48,7 @@ def old_entered_between(store: Store, stages: list[str], start: str,
 
 
 def test_digest_matches_the_plain_queries(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     now = parse_as_of("2026-03-16", settings.tz)
     rng = random.Random(16)
     statuses = list(DEFAULT_STATUS_MAP)

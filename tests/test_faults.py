@@ -27,7 +27,7 @@ from bot.redact import FILTER, install_logging_filter, redact
 from bot.settings import Secrets, validate_config
 from bot.store import Store
 from bot.sync import sync_source
-from tests.helpers import ListAdapter, at, cli, load, local_server, task
+from tests.helpers import ListAdapter, cli, load, local_server, task, utc
 from tests.slack_standin import SlackStandIn
 
 CSV = "title,status,amount\nRefonte,Appel et devis,1000\nLogo,Écarté,500\n"
@@ -184,7 +184,7 @@ def test_a_full_disk_during_a_sync_records_the_real_error(tmp_path: Path) -> Non
         store,
         settings_pipeline,
         [task("d1", "Appel et devis", ("2026-03-01T09:00", "Appel et devis"))],
-        now=at("2026-03-02T09:00"),
+        now=utc("2026-03-02T09:00"),
     )
     pages = store.scalar("PRAGMA page_count")
     store.conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # SQLite's own SQLITE_FULL
@@ -194,7 +194,7 @@ def test_a_full_disk_during_a_sync_records_the_real_error(tmp_path: Path) -> Non
     ]
     with pytest.raises(StoreError) as raised:
         sync_source(
-            store, settings_pipeline, ListAdapter("t", many), now=lambda: at("2026-03-03T09:00")
+            store, settings_pipeline, ListAdapter("t", many), now=lambda: utc("2026-03-03T09:00")
         )
     store.close()
     assert raised.value.kind == "full"

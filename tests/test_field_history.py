@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from integrations.base import FieldChange
-from tests.helpers import at, cli, load, task
+from tests.helpers import cli, load, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close\n"
@@ -77,16 +77,16 @@ def test_the_tool_s_own_history_wins_over_snapshots(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     card = task("c1", "Appel et devis", ("2026-03-01T09:00", "Appel et devis"), amount=5000.0,
                 expected_close=date(2026, 4, 30))  # fmt: skip
-    load(store, PIPELINE, [card], now=at("2026-03-02T08:00"))
+    load(store, PIPELINE, [card], now=utc("2026-03-02T08:00"))
     # the tool says the close date moved on 03-10 (a real time, before the sync that sees it)
     card.expected_close = date(2026, 5, 31)
     card.field_history = [
-        FieldChange(at("2026-03-10T15:30"), "expected_close", date(2026, 4, 30), date(2026, 5, 31))
+        FieldChange(utc("2026-03-10T15:30"), "expected_close", date(2026, 4, 30), date(2026, 5, 31))
     ]
-    load(store, PIPELINE, [card], now=at("2026-03-12T08:00"))
+    load(store, PIPELINE, [card], now=utc("2026-03-12T08:00"))
     # the amount changed too, but the tool's history does not say so: a snapshot at sync time
     card.amount = 6000.0
-    load(store, PIPELINE, [card], now=at("2026-03-13T08:00"))
+    load(store, PIPELINE, [card], now=utc("2026-03-13T08:00"))
     rows = store.rows(
         "SELECT at, field, from_value, to_value, origin FROM field_changes ORDER BY at"
     )
@@ -97,17 +97,17 @@ def test_the_tool_s_own_history_wins_over_snapshots(tmp_path: Path) -> None:
          "to_value": "6000.0", "origin": "snapshot"},
     ]  # fmt: skip
     # a re-read of the same tool history adds nothing
-    load(store, PIPELINE, [card], now=at("2026-03-14T08:00"))
+    load(store, PIPELINE, [card], now=utc("2026-03-14T08:00"))
     assert store.scalar("SELECT COUNT(*) FROM field_changes") == 2
 
 
 def test_a_snapshot_gives_way_to_the_tool_s_record_of_the_same_move(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     card = task("c1", "Appel et devis", ("2026-03-01T09:00", "Appel et devis"), owner="Marie")
-    load(store, PIPELINE, [card], now=at("2026-03-02T08:00"))
+    load(store, PIPELINE, [card], now=utc("2026-03-02T08:00"))
     card.owner = "Paul"  # an incremental sync sees it changed, without the tool's history
-    load(store, PIPELINE, [card], now=at("2026-03-05T08:00"))
-    card.field_history = [FieldChange(at("2026-03-04T10:00"), "owner", "Marie", "Paul")]
-    load(store, PIPELINE, [card], now=at("2026-03-06T08:00"))  # a full sync brings the history
+    load(store, PIPELINE, [card], now=utc("2026-03-05T08:00"))
+    card.field_history = [FieldChange(utc("2026-03-04T10:00"), "owner", "Marie", "Paul")]
+    load(store, PIPELINE, [card], now=utc("2026-03-06T08:00"))  # a full sync brings the history
     rows = store.rows("SELECT at, origin FROM field_changes WHERE field = 'owner'")
     assert rows == [{"at": "2026-03-04T10:00:00+00:00", "origin": "tool"}]

@@ -26,7 +26,7 @@ from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import ForecastConfig, PipelineConfig, Settings
 from bot.store import Store
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 PARIS = ZoneInfo("Europe/Paris")
@@ -61,7 +61,7 @@ def history(store: Store) -> None:
         task("F", M, ("2026-03-10T09:00", M), amount=3_000.0, probability=50.0, owner="Marie",
              expected_close=date(2026, 4, 20)),
     ]  # fmt: skip
-    load(store, PIPELINE, tasks, now=at("2026-03-10T10:00"))
+    load(store, PIPELINE, tasks, now=utc("2026-03-10T10:00"))
 
 
 def test_calibration_counts_posterior_and_time_ordered_backtest(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_a_stage_nobody_closed_from_keeps_its_configured_probability(tmp_path: P
     load(store, PIPELINE, [
         task("B", LOST, ("2026-03-01T09:00", Q), ("2026-03-03T09:00", LOST)),
         task("E", M, ("2026-03-01T09:00", Q), ("2026-03-03T09:00", M)),
-    ], now=at("2026-03-10T10:00"))  # fmt: skip
+    ], now=utc("2026-03-10T10:00"))  # fmt: skip
     rows = {r.key: r for r in calibration(store, context(), 10).stages}
     assert (rows["qualification"].won, rows["qualification"].closed) == (0, 1)
     assert rows["qualification"].calibrated == pytest.approx(100 / 11)  # 100 × (0 + 1) / 11
@@ -241,7 +241,7 @@ def test_forecast_buckets_and_total_carry_the_range(tmp_path: Path) -> None:
         task("1", M, ("2026-03-01T09:00", M), amount=1000.0, expected_close=date(2026, 4, 10)),
         task("2", N, ("2026-03-01T09:00", N), amount=3000.0, expected_close=date(2026, 4, 20)),
         task("3", C, ("2026-03-01T09:00", C), amount=5000.0, expected_close=date(2026, 3, 2)),
-    ], now=at("2026-03-10T10:00"))  # fmt: skip
+    ], now=utc("2026-03-10T10:00"))  # fmt: skip
     settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")
     reply = ask(settings, store, "forecast 2", datetime(2026, 3, 20, 12, tzinfo=PARIS))
     body = reply.json()
@@ -271,15 +271,15 @@ def test_accuracy_rebuilds_the_forecast_of_each_month_from_stage_and_field_histo
     store = Store(tmp_path / "p.db")
     x_moves = [("2026-02-01T09:00", Q), ("2026-02-10T09:00", M)]
     x = task("X", M, *x_moves, amount=10_000.0, expected_close=date(2026, 3, 20))
-    load(store, PIPELINE, [x], source="crm", now=at("2026-02-20T10:00"))
+    load(store, PIPELINE, [x], source="crm", now=utc("2026-02-20T10:00"))
     x.expected_close = date(2026, 4, 10)
     w = task("W", Q, ("2026-03-10T09:00", Q), amount=2_000.0, expected_close=date(2026, 3, 28))
-    load(store, PIPELINE, [x, w], source="crm", now=at("2026-03-15T10:00"))
+    load(store, PIPELINE, [x, w], source="crm", now=utc("2026-03-15T10:00"))
     x = task("X", WON, *x_moves, ("2026-04-12T09:00", WON), amount=10_000.0,
              expected_close=date(2026, 4, 10))  # fmt: skip
-    load(store, PIPELINE, [x, w], source="crm", now=at("2026-04-12T10:00"))
+    load(store, PIPELINE, [x, w], source="crm", now=utc("2026-04-12T10:00"))
     y = task("Y", N, ("2026-02-15T09:00", N), amount=5_000.0, expected_close=date(2026, 3, 25))
-    load(store, PIPELINE, [y], source="sheet", now=at("2026-05-10T10:00"))
+    load(store, PIPELINE, [y], source="sheet", now=utc("2026-05-10T10:00"))
 
     result = accuracy(store, context("2026-05-15T12:00"), 2)
     march, april = result.months
@@ -315,7 +315,7 @@ def test_digest_says_last_month_and_when_calibration_recommends_it(tmp_path: Pat
         won = f"2026-04-{2 + n:02d}T15:00"
         deals.append(task(f"W{n}", WON, (opened, Q), (won, WON), amount=1000.0,
                           expected_close=date(2026, 4, 20)))  # fmt: skip
-    load(store, PIPELINE, deals, now=at("2026-03-25T10:00"))  # seen before April: dates known
+    load(store, PIPELINE, deals, now=utc("2026-03-25T10:00"))  # seen before April: dates known
     from bot.digest import sections
 
     settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")

@@ -19,8 +19,9 @@ from bot.settings import ConfigError, Settings, validate_config
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
-from tests.agency import load_agency, make_settings
+from tests.agency import agency_config, load_agency
 from tests.helpers import load, task
+from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
 FR = DaysOff("FR")
@@ -104,7 +105,9 @@ def nudged(tmp_path: Path, slack_api: SlackStandIn, days: list[str], **nudges: A
     """How many nudge messages the scheduler sends at 09:31 on each of `days` (digest moved to
     Sunday so only nudges are posted)."""
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url, nudges=nudges, digest={"day": "sun"})
+    settings = make_settings(
+        tmp_path, slack_api, **agency_config(nudges=nudges, digest={"day": "sun"})
+    )
     load_agency(settings).close()
     clock = Clock(settings, f"{days[0]}T09:31")
     scheduler = Scheduler(Deps(settings, now=clock), client_factory=lambda: make_client(settings),

@@ -29,7 +29,7 @@ from bot.nudges import run_pass
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc, wait_for
 from tests.slack_check import assert_safe, problems
 from tests.slack_http import (
     NOW,
@@ -40,7 +40,6 @@ from tests.slack_http import (
     send_command,
     send_event,
     serving,
-    wait_for,
 )
 from tests.slack_standin import Call, SlackStandIn
 
@@ -93,11 +92,11 @@ class World:
 def world(tmp_path: Path, slack_api: SlackStandIn) -> Iterator[World]:
     settings = make_settings(tmp_path, slack_api, people=PEOPLE, slack={"channel": "C0TEAM"})
     store = Store(settings.db_path)
-    first = load(store, settings.pipeline, hostile_tasks(), now=at("2026-03-15T20:00"))
+    first = load(store, settings.pipeline, hostile_tasks(), now=utc("2026-03-15T20:00"))
     assert "t:h1: currency '<@U999EVIL>' is not a currency code (EUR, USD)" in "\n".join(
         first.warnings
     )
-    load(store, settings.pipeline, hostile_tasks((WON, LOST)), now=at("2026-03-18T12:00"))
+    load(store, settings.pipeline, hostile_tasks((WON, LOST)), now=utc("2026-03-18T12:00"))
     yield World(settings, store, slack_api)
     store.close()
 
@@ -280,7 +279,7 @@ def test_button_replies_are_escaped_and_within_limits(world: World) -> None:
     moved = [t for t in hostile_tasks((WON, LOST)) if t.id != LONG_B]
     moved.append(task(LONG_B, "<!here> moved", ("2026-03-19T09:00", "<!here> moved"),
                       title="B", owner="Alice Hostile"))  # fmt: skip
-    load(world.store, world.settings.pipeline, moved, now=at("2026-03-19T12:00"))
+    load(world.store, world.settings.pipeline, moved, now=utc("2026-03-19T12:00"))
     b_block = next(
         b for b in blocks if "b" in json.loads(button(b, "followed_up")["value"])["deal"][-1]
     )

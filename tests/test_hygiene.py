@@ -38,7 +38,7 @@ from bot.settings import Settings, validate_config
 from bot.store import Store
 from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q
-from tests.helpers import at, cli, load, task
+from tests.helpers import cli, load, task, utc
 
 WON = "travail terminé"
 
@@ -69,13 +69,13 @@ def build(tmp_path: Path, language: str = "en") -> tuple[Settings, Store]:
         task("h9", "En pause", ("2026-03-05T09:00", "En pause"), title="Pause"),
         task("h12", N, ("2026-03-01T09:00", N), title="Intranet", amount=6000, **paul,
              expected_close=date(2026, 6, 30), field_history=[
-                 FieldChange(at("2026-03-02T09:00"), "expected_close", date(2026, 4, 1),
+                 FieldChange(utc("2026-03-02T09:00"), "expected_close", date(2026, 4, 1),
                              date(2026, 4, 20)),
-                 FieldChange(at("2026-03-12T09:00"), "expected_close", date(2026, 4, 20),
+                 FieldChange(utc("2026-03-12T09:00"), "expected_close", date(2026, 4, 20),
                              date(2026, 5, 20)),
-                 FieldChange(at("2026-03-20T09:00"), "expected_close", date(2026, 5, 20),
+                 FieldChange(utc("2026-03-20T09:00"), "expected_close", date(2026, 5, 20),
                              date(2026, 6, 30))]),
-    ], source="t", now=at("2026-03-29T08:00"))  # fmt: skip
+    ], source="t", now=utc("2026-03-29T08:00"))  # fmt: skip
     for synced, h10, h11 in (
         ("2026-03-01", (4, 1), (4, 1)),
         ("2026-03-10", (4, 15), (4, 20)),
@@ -87,13 +87,13 @@ def build(tmp_path: Path, language: str = "en") -> tuple[Settings, Store]:
                  expected_close=date(2026, *h10)),
             task("h11", M, ("2026-02-20T09:00", M), title="Photos", amount=4000, **marie,
                  expected_close=date(2026, *h11)),
-        ], source="p", now=at(f"{synced}T08:00"))  # fmt: skip
+        ], source="p", now=utc(f"{synced}T08:00"))  # fmt: skip
     load(store, settings.pipeline, [
         task("h6", M, ("2026-03-20T09:00", M), title="Charte", amount=2000,
              expected_close=date(2026, 5, 1), **paul),
         task("h7", M, ("2026-03-20T09:00", M), title="Site", amount=3000,
              expected_close=date(2026, 5, 1), next_step="Envoyer le devis", **paul),
-    ], source="crm", now=at("2026-03-29T08:00"))  # fmt: skip
+    ], source="crm", now=utc("2026-03-29T08:00"))  # fmt: skip
     return settings, store
 
 
@@ -143,7 +143,7 @@ def test_a_source_whose_deals_fill_a_next_step_has_the_field(tmp_path: Path) -> 
              expected_close=date(2026, 5, 1), owner="Zoé", next_step="Rappeler"),
         task("s2", M, ("2026-03-20T09:00", M), title="Sans", amount=1000,
              expected_close=date(2026, 5, 1), owner="Zoé"),
-    ], source="sheet", now=at("2026-03-29T08:00"))  # fmt: skip
+    ], source="sheet", now=utc("2026-03-29T08:00"))  # fmt: skip
     got = ask(settings, store, "hygiene", NOW).json()
     store.close()
     codes = {d["id"]: [p["code"] for p in d["problems"]] for d in got["deals"]}
@@ -199,7 +199,7 @@ def test_nothing_to_tidy(tmp_path: Path, language: str) -> None:
     load(store, settings.pipeline, [
         task("ok", M, ("2026-03-20T09:00", M), title="Complète", amount=1000,
              expected_close=date(2026, 5, 1), owner="Zoé"),
-    ], now=at("2026-03-29T08:00"))  # fmt: skip
+    ], now=utc("2026-03-29T08:00"))  # fmt: skip
     reply = ask(settings, store, "hygiene", NOW)
     store.close()
     assert reply.json()["deals"] == []

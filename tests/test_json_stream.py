@@ -11,14 +11,15 @@ import pytest
 from bot.answers import ask
 from bot.clock import parse_as_of
 from bot.render import json_out
-from tests.agency import AS_OF, load_agency, make_settings
+from tests.agency import AS_OF, agency_config, load_agency
+from tests.slack_http import make_settings
 
 
 @pytest.mark.parametrize("words", ["stalled", "changes 30", "stage meeting", "deal deal",
                                    "summary", "owners"])  # fmt: skip
 def test_streamed_json_is_the_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      words: str) -> None:  # fmt: skip
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     store = load_agency(settings)
     now = parse_as_of(AS_OF, settings.tz)
     whole = ask(settings, store, words, now).json()

@@ -18,15 +18,16 @@ from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
-from tests.agency import AS_OF, blocks_of, deal_ids_in, load_agency, make_settings
+from tests.agency import AS_OF, agency_config, blocks_of, deal_ids_in, load_agency
 from tests.slack_check import assert_safe
+from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture
 def setup(tmp_path: Path, slack_api: SlackStandIn) -> Iterator[tuple[Settings, Store]]:
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url)
+    settings = make_settings(tmp_path, slack_api, **agency_config())
     store = load_agency(settings)
     yield settings, store
     store.close()
@@ -102,7 +103,7 @@ def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
 
 
 def test_french_message(tmp_path: Path, slack_api: SlackStandIn) -> None:
-    settings = make_settings(tmp_path, slack_api.base_url, language="fr")
+    settings = make_settings(tmp_path, slack_api, **agency_config(language="fr"))
     store = load_agency(settings)
     run_pass(settings, store, make_client(settings), as_of(settings))
     store.close()
@@ -182,7 +183,7 @@ def test_channel_not_found_for_one_owner_does_not_stop_the_others(setup, slack_a
 
 
 def test_no_team_channel_owner_without_slack_is_reported_failed(tmp_path, slack_api) -> None:
-    settings = make_settings(tmp_path, slack_api.base_url, slack={})
+    settings = make_settings(tmp_path, slack_api, **agency_config(slack={}))
     store = load_agency(settings)
     result = run_pass(settings, store, make_client(settings), as_of(settings))
     store.close()
@@ -192,7 +193,7 @@ def test_no_team_channel_owner_without_slack_is_reported_failed(tmp_path, slack_
 
 def test_max_per_owner_then_and_n_more(tmp_path, slack_api) -> None:
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url, nudges={"max_per_owner": 1})
+    settings = make_settings(tmp_path, slack_api, **agency_config(nudges={"max_per_owner": 1}))
     store = load_agency(settings)
     run_pass(settings, store, make_client(settings), as_of(settings))
     bruno = slack_api.called("chat.postMessage")[1]
@@ -205,7 +206,7 @@ def test_max_per_owner_then_and_n_more(tmp_path, slack_api) -> None:
 def test_team_channel_cut_at_block_limit(tmp_path, slack_api) -> None:
     from tests.helpers import load, task
 
-    settings = make_settings(tmp_path, slack_api.base_url)
+    settings = make_settings(tmp_path, slack_api, **agency_config())
     store = Store(settings.db_path)
     many = [task(f"x{i:02d}", "appel et devis", ("2026-03-01T09:00", "appel et devis"),
                  owner=f"Owner {i:02d}") for i in range(30)]  # fmt: skip
@@ -258,7 +259,7 @@ def cli_env(tmp_path: Path, slack_api: SlackStandIn, monkeypatch) -> list[str]:
     for name in ("SLACK_BOT_TOKEN", "SLACK_API_URL", "PIPELINE_CONFIG", "PIPELINE_DB"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    settings = make_settings(tmp_path, slack_api.base_url)
+    settings = make_settings(tmp_path, slack_api, **agency_config())
     load_agency(settings).close()
     return ["--config", str(write_config(tmp_path)), "--db", str(settings.db_path)]
 

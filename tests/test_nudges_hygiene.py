@@ -18,8 +18,9 @@ from bot.digest import build_digest, sections
 from bot.nudges import run_pass
 from bot.slack_client import make_client
 from tests import agency
-from tests.agency import AS_OF, blocks_of, load_agency, make_settings
-from tests.helpers import at, load, task
+from tests.agency import AS_OF, agency_config, blocks_of, load_agency
+from tests.helpers import load, task, utc
+from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
 
@@ -35,12 +36,12 @@ def texts(blocks: list[dict]) -> str:
 def test_each_nudge_counts_its_owners_deals_with_problems(tmp_path: Path,
                                                           slack_api: SlackStandIn) -> None:  # fmt: skip
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url)
+    settings = make_settings(tmp_path, slack_api, **agency_config())
     store = load_agency(settings)
     load(store, settings.pipeline, [
         task("e1", "client sur le point d'arriver", ("2026-03-15T09:00", "client sur le point d'arriver"),
              title="Audit", owner="Eve Laurent", expected_close=date(2026, 6, 1)),
-    ], now=at("2026-03-15T20:00"))  # fmt: skip
+    ], source="crm", now=utc("2026-03-15T20:00"))  # fmt: skip
     run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
     by_channel = {
@@ -58,7 +59,7 @@ def test_each_nudge_counts_its_owners_deals_with_problems(tmp_path: Path,
 
 def test_french_nudge_line(tmp_path: Path, slack_api: SlackStandIn) -> None:
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url, language="fr")
+    settings = make_settings(tmp_path, slack_api, **agency_config(language="fr"))
     store = load_agency(settings)
     run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
@@ -68,7 +69,7 @@ def test_french_nudge_line(tmp_path: Path, slack_api: SlackStandIn) -> None:
 
 
 def test_digest_counts_problems_per_code(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, **agency_config())
     store = load_agency(settings)
     _, parts = sections(build_digest(settings, store, parse_as_of(AS_OF, settings.tz)), settings)
     store.close()
@@ -80,12 +81,12 @@ def test_digest_counts_problems_per_code(tmp_path: Path) -> None:
 def test_app_home_shows_the_users_own_deals_to_tidy(
     tmp_path: Path, slack_api: SlackStandIn
 ) -> None:
-    from tests.slack_http import block_texts, published_view, send_event, serving, wait_for
-    from tests.slack_http import make_settings as slack_settings
+    from tests.helpers import wait_for
+    from tests.slack_http import block_texts, published_view, send_event, serving
     from tests.test_slack_pipeline import PEOPLE
     from tests.test_slack_pipeline import agency as small_agency
 
-    settings = slack_settings(tmp_path, slack_api, people=PEOPLE)
+    settings = make_settings(tmp_path, slack_api, people=PEOPLE)
     small_agency(settings)  # Marie's a1 has no close date; Jean's a2 neither, but it is not hers
     event = {"type": "app_home_opened", "user": "UMARIE", "channel": "D1", "tab": "home"}
     with serving(settings) as served:

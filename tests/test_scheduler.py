@@ -23,8 +23,9 @@ from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
-from tests.agency import load_agency, make_settings
+from tests.agency import agency_config, load_agency
 from tests.helpers import utc
+from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -131,7 +132,7 @@ def make_scheduler(settings: Settings, clock: Clock, holder: str, **options: Any
 @pytest.fixture
 def agency_settings(tmp_path: Path, slack_api: SlackStandIn) -> Settings:
     slack_api.users_by_email.update(agency.EMAILS)
-    settings = make_settings(tmp_path, slack_api.base_url)
+    settings = make_settings(tmp_path, slack_api, **agency_config())
     load_agency(settings).close()
     return settings
 
@@ -248,8 +249,9 @@ def test_won_and_lost_announced_once_after_sync(tmp_path: Path, slack_api: Slack
     write_csv(csv, [("1", "Site", "Dupain", "appel et devis", ""),
                     ("2", "Logo", "Lemoine", "conclusion du contrat", ""),
                     ("3", "Old win", "Ancien", "travail terminé", "")])  # fmt: skip
-    settings = make_settings(tmp_path, slack_api.base_url,
-                             sources=[{"kind": "csv", "path": str(csv)}])  # fmt: skip
+    settings = make_settings(
+        tmp_path, slack_api, **agency_config(sources=[{"kind": "csv", "path": str(csv)}])
+    )
     now = datetime.now(UTC)
     scheduler = make_scheduler(settings, Clock(settings, now.isoformat()), "a:1:a")
     assert scheduler.run_job("sync", scheduler.sync_job)
@@ -275,8 +277,11 @@ def test_won_and_lost_announced_once_after_sync(tmp_path: Path, slack_api: Slack
 def test_announcements_off(tmp_path: Path, slack_api: SlackStandIn) -> None:
     csv = tmp_path / "deals.csv"
     write_csv(csv, [("1", "Site", "Dupain", "appel et devis", "")])
-    settings = make_settings(tmp_path, slack_api.base_url, announce={"won_lost": False},
-                             sources=[{"kind": "csv", "path": str(csv)}])  # fmt: skip
+    settings = make_settings(
+        tmp_path,
+        slack_api,
+        **agency_config(announce={"won_lost": False}, sources=[{"kind": "csv", "path": str(csv)}]),
+    )
     scheduler = make_scheduler(settings, Clock(settings, datetime.now(UTC).isoformat()), "a:1:a")
     scheduler.run_job("sync", scheduler.sync_job)
     write_csv(csv, [("1", "Site", "Dupain", "travail terminé", "")])
@@ -285,7 +290,9 @@ def test_announcements_off(tmp_path: Path, slack_api: SlackStandIn) -> None:
 
 
 def test_full_sync_once_a_day(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, sources=[{"kind": "csv", "path": "deals.csv"}])
+    settings = make_settings(
+        tmp_path, **agency_config(sources=[{"kind": "csv", "path": "deals.csv"}])
+    )
     clock = Clock(settings, "2026-03-16T10:00")
     scheduler = make_scheduler(settings, clock, "a:1:a")
     store = Store(settings.db_path)
@@ -300,7 +307,7 @@ def test_full_sync_once_a_day(tmp_path: Path) -> None:
 def test_french_announcement(tmp_path: Path) -> None:
     from bot.announce import announcement_text
 
-    settings = make_settings(tmp_path, language="fr")
+    settings = make_settings(tmp_path, **agency_config(language="fr"))
     deal = {"id": "t:1", "title": "Logo", "client": "Lemoine", "amount": 5000.0, "owner": "Alice",
             "url": "https://tasks.example/1", "outcome": "lost", "lost_reason": "Prix",
             "currency": None}  # fmt: skip
@@ -315,7 +322,9 @@ def test_french_announcement(tmp_path: Path) -> None:
 
 
 def test_digest_without_a_channel_is_skipped_not_retried(tmp_path, slack_api, caplog) -> None:
-    settings = make_settings(tmp_path, slack_api.base_url, slack={}, nudges={"days": ["sat"]})
+    settings = make_settings(
+        tmp_path, slack_api, **agency_config(slack={}, nudges={"days": ["sat"]})
+    )
     load_agency(settings).close()
     clock = Clock(settings, "2026-03-16T09:00:30")
     scheduler = make_scheduler(settings, clock, "a:1:a", retry_after=timedelta(0))

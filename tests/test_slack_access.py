@@ -11,6 +11,7 @@ import requests
 
 from bot.settings import Settings
 from bot.slack.access import is_allowed
+from tests.helpers import wait_for
 from tests.slack_http import (
     block_texts,
     make_settings,
@@ -19,7 +20,6 @@ from tests.slack_http import (
     send_event,
     serving,
     signed_headers,
-    wait_for,
 )
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_pipeline import PEOPLE, agency

@@ -8,7 +8,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.store import Store
-from tests.helpers import load, task
+from tests.helpers import load, task, wait_for
 from tests.slack_check import assert_safe
 from tests.slack_http import (
     NOW,
@@ -19,7 +19,6 @@ from tests.slack_http import (
     send_event,
     sentinel,
     serving,
-    wait_for,
 )
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_pipeline import PEOPLE, agency

@@ -14,7 +14,7 @@ import pytest
 from bot.settings import Settings
 from bot.slack import commands
 from bot.store import Store, StoreLocked
-from tests.helpers import load, task
+from tests.helpers import load, task, wait_for
 from tests.slack_http import (
     NOW,
     CountingDeps,
@@ -25,7 +25,6 @@ from tests.slack_http import (
     send_command,
     sentinel,
     serving,
-    wait_for,
 )
 from tests.slack_standin import SlackStandIn
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.agency import blocks_of
+from tests.helpers import wait_for
 from tests.slack_standin import SlackStandIn
-from tests.test_buttons import Bot, make_bot, note_of, replies, updates, wait_for
+from tests.test_buttons import Bot, make_bot, note_of, replies, updates
 
 
 @pytest.fixture

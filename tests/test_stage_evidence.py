@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
-from tests.helpers import ask, at, deal, load, task
+from tests.helpers import ask, deal, load, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 
@@ -19,7 +19,7 @@ def sync_sheet(store: Store, path: Path, when: str, *rows: str) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(path)}, {},
                            timezone="Europe/Paris")  # fmt: skip
-    result = sync_source(store, PIPELINE, adapter, now=lambda: at(when))
+    result = sync_source(store, PIPELINE, adapter, now=lambda: utc(when))
     assert result.ok, result.error
 
 
@@ -65,15 +65,15 @@ def test_first_sight_uses_last_modified_and_tool_history_beats_everything(store:
         # moved in the tool on 02-10: its own history dates the stage, whatever else it says
         task("H", "balle dans le camp du client", ("2026-01-05T09:00", "appel et devis"),
              ("2026-02-10T09:00", "balle dans le camp du client"),
-             stage_entered=at("2026-03-01T09:00"), last_modified=at("2026-03-01T10:00")),
+             stage_entered=utc("2026-03-01T09:00"), last_modified=utc("2026-03-01T10:00")),
         # no history of its current status: idle at least since its last modification
-        task("M", "appel et devis", last_modified=at("2026-02-01T10:00")),
+        task("M", "appel et devis", last_modified=utc("2026-02-01T10:00")),
         # a last-modified time in the future is no evidence
-        task("F", "appel et devis", last_modified=at("2026-04-01T10:00")),
+        task("F", "appel et devis", last_modified=utc("2026-04-01T10:00")),
     ]  # fmt: skip
     for item in tasks:
         item.title = f"Affaire {item.id}"
-    load(store, PIPELINE, tasks, now=at("2026-03-02T08:00"))
+    load(store, PIPELINE, tasks, now=utc("2026-03-02T08:00"))
     seen = {key: deal(store, f"Affaire {key}", "2026-03-09T12:00:00") for key in "HMF"}
     assert {k: (d["stage_entered_from"], d["idle_days"]) for k, d in seen.items()} == {
         "H": ("history", 27),
@@ -89,7 +89,7 @@ def test_old_databases_learn_the_evidence_of_their_stays(tmp_path: Path) -> None
     path = tmp_path / "old.db"
     store = Store(path)
     load(store, PIPELINE, [task("H", "appel et devis", ("2026-01-05T09:00", "appel et devis")),
-                           task("S", "appel et devis")], now=at("2026-03-02T08:00"))  # fmt: skip
+                           task("S", "appel et devis")], now=utc("2026-03-02T08:00"))  # fmt: skip
     store.conn.execute("UPDATE status_changes SET origin = CASE origin WHEN 'history' THEN "
                        "'tool' ELSE 'snapshot' END")  # fmt: skip
     store.conn.execute("UPDATE deals SET stage_entered_from = NULL")

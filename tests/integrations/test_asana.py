@@ -18,7 +18,8 @@ from integrations.asana import AsanaAdapter, AsanaSettings
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
 from integrations.values import utc_iso
-from tests.integrations.support import Cassette, build, by_id, utc
+from tests.helpers import utc
+from tests.integrations.support import Cassette, build, by_id
 
 MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
 

@@ -19,7 +19,8 @@ from bot.pipeline import normalise
 from bot.settings import Settings, validate_config
 from bot.store import Store
 from bot.sync import sync_source
-from tests.integrations.support import Cassette, utc
+from tests.helpers import utc
+from tests.integrations.support import Cassette
 
 STAGES = [
     {"key": "qualification", "probability": 10, "stall_days": 7},

@@ -14,7 +14,8 @@ import requests
 from integrations.base import StatusChange, validate_source
 from integrations.clickup import DEFAULT_BASE_URL, ClickUpAdapter, ClickUpSettings
 from integrations.http import AuthError
-from tests.integrations.support import Cassette, build, by_id, query, record_requests, utc
+from tests.helpers import utc
+from tests.integrations.support import Cassette, build, by_id, query, record_requests
 
 LIST = "901204567890"
 TOKEN = "pk_81234567_FAKE0TOKEN0FOR0TESTS0ONLY0XYZ"

@@ -18,7 +18,8 @@ from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.trello import TrelloAdapter, TrelloSettings, card_created
 from integrations.values import utc_iso
-from tests.integrations.support import PIPELINE, Cassette, build, by_id, utc
+from tests.helpers import utc
+from tests.integrations.support import PIPELINE, Cassette, build, by_id
 
 FAKE_KEY = "fake-trello-key-0123456789abcdef"
 FAKE_TOKEN = "fake-trello-token-ATTA0123456789abcdef"
