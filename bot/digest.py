@@ -109,7 +109,7 @@ def build_digest(settings: Settings, store: Store, now: datetime) -> Digest:
         lost_reasons=lost_reasons,
         stalled_count=stalled_count,
         longest=longest,
-        forecast=analytics.forecast(store, ctx, months=2).months,
+        forecast=analytics.forecast(store, ctx, months=2, ranges=False).months,
         bottleneck=_bottleneck(store, ctx),
         tidy=analytics.problem_counts(store, ctx),
         last_month=accuracy(store, ctx, 1, prior_weight=ctx.prior_weight,

@@ -62,8 +62,13 @@ def test_digest_matches_the_plain_queries(tmp_path: Path) -> None:
             moments.append(moments[-1])
         moves = [(m.isoformat(timespec="seconds"), rng.choice(statuses)) for m in moments]
         amount = None if rng.random() < 0.1 else float(rng.choice((1500, 2500, 9999.99, 12000)))
+        # blanks SQL's trim keeps and str.strip removes: the grouped hygiene counts must agree
+        owner = rng.choice((f"Owner {n % 7}",) * 6 + ("\t", "\u00a0 ", None))
+        step = rng.choice(("Rappeler", "", "\u2003", "\n", None))
+        close = (now + timedelta(days=rng.randint(-40, 60))).date() if rng.random() < 0.8 else None
         tasks.append(task(f"d{n}", moves[-1][1], *moves, amount=amount,
-                          removed=rng.random() < 0.05, owner=f"Owner {n % 7}"))  # fmt: skip
+                          removed=rng.random() < 0.05, owner=owner, next_step=step,
+                          expected_close=close))  # fmt: skip
     store = Store(settings.db_path)
     load(store, settings.pipeline, tasks, now=now)
     digest = build_digest(settings, store, now)
@@ -95,4 +100,22 @@ def test_digest_matches_the_plain_queries(tmp_path: Path) -> None:
     tidy = analytics.hygiene(store, ctx)
     assert len(tidy.deals) > 10
     assert digest.tidy == (len(tidy.deals), tidy.counts)
+    assert all(tidy.counts[code] > 3 for code in ("no_owner", "no_next_step", "overdue"))
+
+    # the digest's forecast lines without the ranges it does not print: the same buckets
+    full = analytics.forecast(store, ctx, months=2)
+    assert [(m.month, m.count, m.amount, m.weighted) for m in digest.forecast] == [
+        (m.month, m.count, m.amount, m.weighted) for m in full.months
+    ]
+    assert sum(m.count for m in full.months) > 10
+
+    # snoozed deals leave the stalled count (the counts read the index alone only when none is)
+    for deal in stalled[:3]:
+        store.add_quiet(deal.id, "snooze", deal.stage, "U1", now - timedelta(days=1),
+                        now + timedelta(days=2))  # fmt: skip
+    after = analytics.stalled(store, ctx).deals
+    assert len(after) == len(stalled) - 3
+    assert analytics.longest_stalled(store, ctx, 5) == (len(after), after[:5])
+    assert sum(s.stalled for s in analytics.summary(store, ctx).stages) == len(after)
+    assert build_digest(settings, store, now).stalled_count == len(after)
     store.close()

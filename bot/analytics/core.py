@@ -392,27 +392,38 @@ def stall_cutoffs(ctx: Context) -> list[tuple[str, str]]:
     return out
 
 
-def stalled_select(ctx: Context, columns: str, *, group_by: str = "") -> tuple[str, dict[str, Any]]:
+def stalled_select(ctx: Context, columns: str, *, group_by: str = "", quiet: bool = True
+                   ) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """`SELECT columns FROM deals d` of the live stalled deals: one SELECT per stage joined by
     UNION ALL, each a range scan of the (removed, stage, stage_entered) index, instead of one
-    OR'ed predicate that SQLite can only test row by row over every live deal."""
+    OR'ed predicate that SQLite can only test row by row over every live deal. `quiet=False`
+    leaves out the snoozed test: only when no quiet row is active (`any_quiet`)."""
     params: dict[str, Any] = {"now": iso(ctx.now)}
     selects = []
+    not_quiet = f" AND {NOT_QUIET}" if quiet else ""
     for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
         params[f"s{index}"], params[f"c{index}"] = key, cutoff
         selects.append(
             f"SELECT {columns} FROM deals d WHERE d.removed = 0 AND d.stage = :s{index} "
-            f"AND d.stage_entered < :c{index} AND {NOT_QUIET}{group_by}"
+            f"AND d.stage_entered < :c{index}{not_quiet}{group_by}"
         )
     if not selects:
         return f"SELECT {columns} FROM deals d WHERE 0{group_by}", params
     return " UNION ALL ".join(selects), params
 
 
+def any_quiet(store: Store, now: str) -> bool:
+    """Whether any deal is snoozed or followed up at `now` (a quiet row still running)."""
+    return store.scalar("SELECT 1 FROM quiet WHERE until > ? LIMIT 1", (now,)) is not None
+
+
 def _stalled_counts(store: Store, ctx: Context, now: str) -> dict[str, int]:
-    sql, params = stalled_select(
-        ctx, "d.stage AS stage, COUNT(*) AS n", group_by=" GROUP BY d.stage"
-    )
+    """Stalled deals per stage. With no quiet row running, the snoozed test is left out: the
+    counts are then read from the (removed, stage, stage_entered) index alone, without fetching
+    each deal's row for its id."""
+    sql, params = stalled_select(ctx, "d.stage AS stage, COUNT(*) AS n",
+                                 group_by=" GROUP BY d.stage",
+                                 quiet=any_quiet(store, now))  # fmt: skip
     return {row[0]: row[1] for row in store.conn.execute(sql, params)}
 
 
