@@ -210,10 +210,16 @@ def _png_path(name: str, args: argparse.Namespace) -> Path | None:
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.sync_command import run_sync
-
     if args.allow_empty and not args.full:
         raise UsageError("--allow-empty goes with --full: pipeline-bot sync --full --allow-empty")
+    if not args.source and not args.full:
+        from bot.replay import replay  # unchanged sheets: no adapter is even imported
+
+        done = replay(settings)
+        if done is not None:
+            return done
+    from bot.sync_command import run_sync
+
     return run_sync(settings, names=args.source, full=args.full, allow_empty=args.allow_empty)
 
 

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from bot.i18n import localise, t
 from bot.render.money import number
+from bot.replay import remember
 from bot.settings import Settings
 from bot.sheets import describe_rows
 from bot.store import Store, iso
@@ -118,6 +119,7 @@ def run_sync(
     try:
         results = sync_all(settings, store, names=names, full=full, progress_stream=sys.stderr,
                            allow_empty=allow_empty)  # fmt: skip
+        remember(settings, store, [r.source for r in results])
     finally:
         store.close()
     language = settings.language

@@ -9,11 +9,18 @@ rows (their `last_seen`, stage event ids and the sync's `written` count say so).
 
 from __future__ import annotations
 
+import os
+import re
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
+from bot.replay import replay
+from bot.settings import load_settings
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
 from tests.helpers import load, task
@@ -147,3 +154,81 @@ def test_resync_of_a_task_manager_skips_unchanged_tasks(tmp_path: Path) -> None:
     assert (moved.written, moved.changed) == (1, 1)
     assert store.scalar("SELECT amount FROM deals WHERE id = 't:t3'") == 450.0
     store.close()
+
+
+def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
+    clean["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=folder,
+                          capture_output=True, text=True, timeout=120, env=clean)  # fmt: skip
+
+
+def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of the file, rows in a fixed order."""
+    conn = sqlite3.connect(db)
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    out = {name: sorted(conn.execute(f'SELECT * FROM "{name}"'), key=repr) for name in names}
+    conn.close()
+    return out
+
+
+def _without_seconds(text: str) -> str:
+    return re.sub(r"\d+,\d s$", "S", text, flags=re.M)
+
+
+def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path: Path) -> None:
+    """`sync` of sheets identical to the last clean sync (file, config, code): the sync state
+    is recorded and the same lines printed as a full sync of them would, nothing else written;
+    a changed byte in the file or the config, or a sheet with a warning, go the normal
+    way (and the changes are read)."""
+    (tmp_path / "a.csv").write_text(HEADER + "".join(r + "\n" for r in clean_rows()), "utf-8")
+    (tmp_path / "b.csv").write_text(HEADER + "".join(r + "\n" for r in clean_rows()[:9]), "utf-8")
+    config = tmp_path / "pipeline.toml"
+    config.write_text('[[sources]]\nkind = "csv"\nname = "a"\npath = "a.csv"\n\n'
+                      '[[sources]]\nkind = "csv"\nname = "b"\npath = "b.csv"\n')  # fmt: skip
+    db = tmp_path / "pipeline.db"
+    first = _cli(tmp_path, "sync")
+    assert first.returncode == 0, first.stderr
+    assert replay(load_settings(str(config), str(db))) == 0  # recognised, and recorded once more
+    before = _tables(db)
+    again = _cli(tmp_path, "sync")
+    after = _tables(db)
+    assert again.returncode == 0, again.stderr
+    # the normal path's lines (`--source` never replays) for the same unchanged sheets
+    normal = _cli(tmp_path, "sync", "--source", "a", "--source", "b")
+    assert normal.returncode == 0, normal.stderr
+    assert _without_seconds(again.stdout) == _without_seconds(normal.stdout)
+    assert again.stdout.startswith("a : complète, 40 lue(s), 0 modifiée(s)")
+    assert "b : 9 ligne(s) lue(s), 9 affaire(s) enregistrée(s)" in again.stdout
+    assert {k: v for k, v in after.items() if k != "sync_state"} == {
+        k: v for k, v in before.items() if k != "sync_state"
+    }
+    columns = ("source", "last_attempt", "bookmark", "last_success", "last_full", "last_error",
+               "source_print")  # fmt: skip
+    state = sqlite3.connect(db).execute(f"SELECT {', '.join(columns)} FROM sync_state "
+                                        "ORDER BY source").fetchall()  # fmt: skip
+    was = {row[0]: row for row in before["sync_state"]}
+    for source, attempt, bookmark, success, full, error, source_print in state:
+        assert attempt == bookmark == success == full and attempt >= was[source][1]
+        assert error is None and source_print and source_print.endswith((" 40", " 9"))
+
+    # one byte of the file: read the normal way, the change stored
+    (tmp_path / "b.csv").write_text(
+        HEADER + "".join(r + "\n" for r in clean_rows()[:9]).replace("2250 €", "2251 €"), "utf-8"
+    )
+    assert replay(load_settings(str(config), str(db))) is None
+    changed = _cli(tmp_path, "sync")
+    assert "b : complète, 9 lue(s), 1 modifiée(s)" in changed.stdout, changed.stdout
+    amount = sqlite3.connect(db).execute("SELECT amount FROM deals WHERE id = 'b:5'").fetchone()
+    assert amount == (2251.0,)
+    assert replay(load_settings(str(config), str(db))) == 0  # that clean sync is the new reference
+    # the config: another delimiter reads other columns
+    config.write_text(config.read_text() + 'delimiter = ","\n')
+    assert replay(load_settings(str(config), str(db))) is None
+    # a row with a warning is reported at every sync: never replayed
+    config.write_text(config.read_text().replace('delimiter = ","\n', ""))
+    with (tmp_path / "a.csv").open("a", encoding="utf-8") as sheet:
+        sheet.write("41;;Nobody;Owner 1;appel et devis;500;;;\n")
+    assert "1 avertissement(s)" in _cli(tmp_path, "sync").stdout
+    assert replay(load_settings(str(config), str(db))) is None
+    assert "1 avertissement(s)" in _cli(tmp_path, "sync").stdout
