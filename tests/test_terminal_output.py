@@ -63,6 +63,23 @@ def test_sync_warnings_and_every_printed_answer_hold_no_escape(
     assert "pwned" not in text.replace("]0;pwned", "")  # only inside the warning's inert repr
 
 
+def test_printable_drops_every_control_character_wherever_it_stands() -> None:
+    """Each C0/C1 control (tab and newline kept) and bidi override, alone in a long clean text
+    (a JSON answer is a few hundred kB a chunk): found and dropped, the rest kept as it was."""
+    unit = "« Refonte Dupain » 12 000 € — prochaine étape\n\t"  # no letter after a control
+    clean = unit * 2000
+    controls = [chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+                                 *range(0x202A, 0x202F), *range(0x2066, 0x206A))]  # fmt: skip
+    assert printable(clean) == clean
+    for char in controls:
+        for text in (
+            char + clean,
+            clean[: len(unit) * 900] + char + clean[len(unit) * 900 :],
+            clean + char,
+        ):
+            assert printable(text) == clean, hex(ord(char))
+
+
 def test_log_lines_go_through_printable_too(capsys: pytest.CaptureFixture[str]) -> None:
     """`serve` logs warnings naming deals and owners: the same filter applies."""
     import logging
