@@ -325,8 +325,18 @@ def run_once(argv: list[str], cwd: Path) -> Run:
 
 
 def median_run(argv: list[str], cwd: Path, runs: int) -> Run:
-    got = [run_once(argv, cwd) for _ in range(runs)]
+    return _median([run_once(argv, cwd) for _ in range(runs)])
+
+
+def _median(got: list[Run]) -> Run:
     return Run(statistics.median(r.seconds for r in got), statistics.median(r.peak_mb for r in got))
+
+
+def paired(ours: list[str], bare: list[str], cwd: Path, runs: int) -> tuple[Run, Run]:
+    """Ours and its bare twin one after the other, `runs` times: on a shared machine both meet
+    the same load (a median of ours then a median of bare ones could straddle a burst)."""
+    got: list[tuple[Run, Run]] = [(run_once(ours, cwd), run_once(bare, cwd)) for _ in range(runs)]
+    return _median([a for a, _ in got]), _median([b for _, b in got])
 
 
 @dataclass
@@ -367,19 +377,19 @@ def measure_size(label: str, deals: int, work: Path, runs: int, seed: int) -> li
     for text in QUERIES:
         for mode in ("text", "json"):
             flag = ["--json"] if mode == "json" else []
-            ours = median_run([*cli, "query", *text.split(), *flag, "--as-of", as_of], folder,
-                              runs)  # fmt: skip
-            bare = median_run([py, "-c", bare_q, str(db), mode, json.dumps(statements[text])],
-                              folder, runs)  # fmt: skip
+            ours, bare = paired([*cli, "query", *text.split(), *flag, "--as-of", as_of],
+                                [py, "-c", bare_q, str(db), mode, json.dumps(statements[text])],
+                                folder, runs)  # fmt: skip
             add(f"query {text}{' --json' if flag else ''}", ours, bare)
     for command in ("nudge", "digest"):
-        ours = median_run([*cli, command, "--dry-run", "--as-of", as_of], folder, runs)
-        bare = median_run([py, "-c", bare_q, str(db), "text", json.dumps(statements[command])],
-                          folder, runs)  # fmt: skip
+        ours, bare = paired([*cli, command, "--dry-run", "--as-of", as_of],
+                            [py, "-c", bare_q, str(db), "text", json.dumps(statements[command])],
+                            folder, runs)  # fmt: skip
         add(f"{command} --dry-run", ours, bare)
     resync_bare = bare_resync_code()
-    ours = run_once([*cli, "sync"], folder)
-    bare = run_once([py, "-c", resync_bare, str(source), str(db)], folder)
+    # an unchanged sheet changes nothing but the sync's date: paired runs like the queries
+    ours, bare = paired([*cli, "sync"], [py, "-c", resync_bare, str(source), str(db)], folder,
+                        runs)  # fmt: skip
     add("re-sync unchanged", ours, bare)
     moved = folder / "moved.csv"
     count = change_rows(source, moved, 0.01, seed + 1)
