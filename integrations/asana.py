@@ -27,11 +27,13 @@ from typing import Any
 
 from pydantic import field_validator
 
+from integrations import signatures
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
     DealUpdate,
     FieldChange,
+    Handshake,
     SourceSettings,
     StatusChange,
     Task,
@@ -143,6 +145,23 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         "completed": bool, "memberships": [dict], "custom_fields": [dict], "permalink_url": str,
     }  # fmt: skip
     has_field_history = True
+
+    webhook_secret_name = "ASANA_WEBHOOK_SECRET"
+
+    def webhook_handshake(self, headers: Mapping[str, str], body: bytes) -> Handshake | None:
+        """Asana's set-up request carries `X-Hook-Secret` and expects it echoed: that value
+        signs every later notification of this webhook."""
+        secret = signatures.header(headers, "X-Hook-Secret")
+        if not secret:
+            return None
+        return Handshake(secret=secret, headers=(("X-Hook-Secret", secret),))
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`X-Hook-Signature`: hex HMAC-SHA256 of the body with the handshake's secret."""
+        given = signatures.header(headers, "X-Hook-Signature")
+        return signatures.hex_hmac_sha256(secret, body, given)
 
     def connect(self) -> None:
         self.client = self.http_client(

@@ -164,6 +164,17 @@ class Webhook:
     secret: str | None = None
 
 
+@dataclass(frozen=True)
+class Handshake:
+    """What a tool's set-up request for a notification expects back: Asana's `X-Hook-Secret`
+    echoed, Notion's `verification_token`, monday's `challenge`. `secret` is the signing secret
+    the tool chose (kept for that source) or None when the exchange hands over none."""
+
+    secret: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+
 @dataclass
 class Unparsed:
     """A row read but not parsed yet (a sheet's line): its task id, a fingerprint of its raw
@@ -495,12 +506,22 @@ class Adapter(ABC, Generic[S]):
         no (the message, a `Said`, is for the clicker)."""
         raise WriteRefused(Said("write.read_only", source=self.name))
 
+    #: The environment variable of the secret that signs this tool's notifications (None: the
+    #: tool sends none that can be checked). A secret the tool hands over at set-up (Asana's
+    #: handshake, Notion's verification token) is kept per source in the store as well.
+    webhook_secret_name: ClassVar[str | None] = None
+
     def verify_webhook(
         self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
     ) -> bool:
         """True when `body` (the raw bytes) carries the tool's valid signature made with
-        `secret`; `callback_url` is the URL as registered (Trello signs it with the body)."""
+        `secret`; `callback_url` is the URL as registered (Trello signs it with the body).
+        `headers` may be spelled in any case; never raises on what a client sent."""
         return False
+
+    def webhook_handshake(self, headers: Mapping[str, str], body: bytes) -> Handshake | None:
+        """The set-up exchange this request is, if it is one (it carries no signature yet)."""
+        return None
 
     def register_webhook(self, url: str) -> Webhook:
         """Ask the tool to notify `url` of changes to the configured board/project/list."""

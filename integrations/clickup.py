@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import field_validator
 
 from bot.i18n import Said
+from integrations import signatures
 from integrations.base import (
     Adapter,
     DealUpdate,
@@ -101,6 +102,16 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         "date_created": (str, float), "date_updated": (str, float), "due_date": (str, float),
         "custom_fields": [dict],
     }  # fmt: skip
+
+    webhook_secret_name = "CLICKUP_WEBHOOK_SECRET"
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`X-Signature`: hex HMAC-SHA256 of the body with the secret ClickUp returned when the
+        webhook was created."""
+        given = signatures.header(headers, "X-Signature")
+        return signatures.hex_hmac_sha256(secret, body, given)
 
     def connect(self) -> None:
         self.client = self.http_client(

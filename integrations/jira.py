@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import model_validator
 
 from bot.i18n import Said
+from integrations import signatures
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
@@ -118,6 +119,16 @@ class JiraAdapter(Adapter[JiraSettings]):
     task_shape = {"id": str, "fields": dict}
     task_noun = "issue"
     has_field_history = True
+
+    webhook_secret_name = "JIRA_WEBHOOK_SECRET"
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>` with the webhook's secret
+        (admin webhooks created with a secret)."""
+        given = signatures.header(headers, "X-Hub-Signature")
+        return signatures.hex_hmac_sha256(secret, body, given, prefix="sha256=")
 
     def connect(self) -> None:
         credentials = f"{self.secrets['JIRA_EMAIL']}:{self.secrets['JIRA_API_TOKEN']}"

@@ -29,13 +29,15 @@ client's retry and wait budget. Other GraphQL errors end the sync with the vendo
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from pydantic import field_validator
 
+from integrations import signatures
 from integrations.base import (
     Adapter,
     FieldChange,
@@ -131,6 +133,26 @@ class LinearAdapter(Adapter[LinearSettings]):
         "labels": dict, "history": dict,
     }  # fmt: skip
     task_noun = NOUN
+
+    webhook_secret_name = "LINEAR_WEBHOOK_SECRET"
+
+    #: Linear's advice: refuse a notification whose `webhookTimestamp` is older than a minute.
+    webhook_max_age_s: ClassVar[float] = 60.0
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`Linear-Signature`: hex HMAC-SHA256 of the body; and the body's `webhookTimestamp`
+        (epoch milliseconds) within a minute of now, so a captured notification can't be
+        replayed later."""
+        given = signatures.header(headers, "Linear-Signature")
+        if not signatures.hex_hmac_sha256(secret, body, given):
+            return False
+        payload = signatures.json_object(body)
+        stamp = payload.get("webhookTimestamp") if payload else None
+        if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+            return False
+        return abs(time.time() - stamp / 1000) <= self.webhook_max_age_s
 
     def connect(self) -> None:
         self.client = self.http_client(

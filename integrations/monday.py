@@ -43,8 +43,10 @@ from typing import Any
 import requests
 from pydantic import field_validator
 
+from integrations import signatures
 from integrations.base import (
     Adapter,
+    Handshake,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -127,6 +129,28 @@ class MondayAdapter(Adapter[MondaySettings]):
         "group": dict, "column_values": [dict],
     }  # fmt: skip
     task_noun = NOUN
+
+    webhook_secret_name = "MONDAY_WEBHOOK_SECRET"
+
+    def webhook_handshake(self, headers: Mapping[str, str], body: bytes) -> Handshake | None:
+        """monday checks a new webhook's URL by posting `{"challenge": ...}` and expecting the
+        same JSON back; echoing it changes nothing here."""
+        payload = signatures.json_object(body)
+        challenge = payload.get("challenge") if payload and len(payload) == 1 else None
+        if not isinstance(challenge, str):
+            return None
+        return Handshake(body=json.dumps({"challenge": challenge}).encode())
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`Authorization`: a JWT signed HS256 with the app's signing secret, unexpired, whose
+        audience (when it names one) is the callback URL. The JWT does not cover the body: the
+        body only triggers a sync, it is never trusted for data."""
+        token = signatures.header(headers, "Authorization")
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        return signatures.jwt_hs256_claims(token, secret, audience=callback_url) is not None
 
     def connect(self) -> None:
         self.client = self.http_client(

@@ -32,8 +32,10 @@ from typing import Any
 
 from pydantic import field_validator
 
+from integrations import signatures
 from integrations.base import (
     Adapter,
+    Handshake,
     SourceError,
     SourceSettings,
     Task,
@@ -99,6 +101,29 @@ class NotionAdapter(Adapter[NotionSettings]):
         "archived": bool, "in_trash": bool,
     }  # fmt: skip
     task_noun = NOUN
+
+    webhook_secret_name = "NOTION_WEBHOOK_SECRET"
+
+    def webhook_handshake(self, headers: Mapping[str, str], body: bytes) -> Handshake | None:
+        """Notion's first request holds only `verification_token`: pasted back in Notion, it
+        activates the subscription and signs every later event."""
+        payload = signatures.json_object(body)
+        token = payload.get("verification_token") if payload else None
+        if (
+            not isinstance(token, str)
+            or not token
+            or signatures.header(headers, "X-Notion-Signature")
+        ):
+            return None
+        return Handshake(secret=token)
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body>` keyed with the
+        subscription's verification token."""
+        given = signatures.header(headers, "X-Notion-Signature")
+        return signatures.hex_hmac_sha256(secret, body, given, prefix="sha256=")
 
     def connect(self) -> None:
         self.client = self.http_client(

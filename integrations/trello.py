@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from pydantic import field_validator
 
+from integrations import signatures
 from integrations.base import (
     TRACKED_FIELDS,
     Adapter,
@@ -155,6 +156,15 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     actions_page_size: ClassVar[int] = 1000
     #: Cards per page (newest first); a shorter page is the last one.
     cards_page_size: ClassVar[int] = 1000
+    webhook_secret_name = "TRELLO_API_SECRET"
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], body: bytes, callback_url: str, secret: str
+    ) -> bool:
+        """`X-Trello-Webhook`: base64 HMAC-SHA1, keyed with the app's API secret, of the body
+        followed by the callback URL exactly as it was registered."""
+        given = signatures.header(headers, "X-Trello-Webhook")
+        return signatures.base64_hmac_sha1(secret, body + callback_url.encode(), given)
 
     def connect(self) -> None:
         self.client = self.http_client(
