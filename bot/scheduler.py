@@ -124,8 +124,13 @@ class Scheduler:
             ),
             CalendarJob("digest", config.digest.at, [config.digest.day], self.digest_job),
         ]
+        #: one sync at a time in this process (the interval's and the webhooks'): the lease is
+        #: per process, so it alone would let this process's two threads sync at once
+        self._sync_lock = threading.Lock()
+        #: why the last `run_job` returned False: "busy" (another process) or "failed"
+        self.last_refusal = ""
         self.jobs = schedule.Scheduler()
-        self.jobs.every(config.sync.every_minutes).minutes.do(self.run_job, "sync", self.sync_job)
+        self.jobs.every(config.sync.every_minutes).minutes.do(self.run_sync)
 
     # -- plumbing --
 
@@ -144,6 +149,7 @@ class Scheduler:
 
         A failure is logged with its traceback and never escapes: the loop goes on.
         """
+        self.last_refusal = "failed"
         if self.stop_event.is_set():
             return False
         job = f"job:{name}"
@@ -152,6 +158,7 @@ class Scheduler:
             try:
                 if not lease.acquire(store, job, self.holder, JOB_TTL, self.deps.now):
                     log.info("%s: another process is running it, skipped here", name)
+                    self.last_refusal = "busy"
                     return False
                 try:
                     func(store, self.deps.now())
@@ -201,17 +208,35 @@ class Scheduler:
 
     # -- the jobs --
 
-    def sync_job(self, store: Store, now: datetime) -> None:
-        """Sync every source (full once a day: incremental feeds can't see deletions), then
-        announce the outcomes it queued."""
+    def run_sync(self) -> bool:
+        """The sync job under the lock and the lease; False when it did not run."""
+        with self._sync_lock:
+            return self.run_job("sync", self.sync_job)
+
+    def webhook_sync(self, name: str) -> bool:
+        """For `bot.webhooks.WebhookSyncs`: True once done or failed (a failure is logged,
+        polling will retry), False only while another process holds the sync."""
+        with self._sync_lock:
+            ran = self.run_job("sync", lambda store, now: self.sync_job(store, now, [name]))
+            return ran or self.last_refusal != "busy"
+
+    def sync_job(self, store: Store, now: datetime, names: Sequence[str] | None = None) -> None:
+        """Sync every source (full once a day: incremental feeds can't see deletions), or
+        `names` incrementally, then what follows any sync (`after_sync`)."""
         settings = self.deps.settings
         if not settings.config.sources:
             return
-        full = self._full_due(store, now)
-        for result in sync_all(settings, store, full=full):
+        full = names is None and self._full_due(store, now)
+        for result in sync_all(settings, store, names=names, full=full, now=self.deps.now):
             (log.info if result.ok else log.warning)(
                 "sync %s", result_line(result, settings.language)
             )
+        self.after_sync(store, now)
+
+    def after_sync(self, store: Store, now: datetime) -> None:
+        """What follows every sync, scheduled or asked for by a webhook: announce the won and
+        lost deals it queued. (The App Home is built fresh from the store at each opening.)"""
+        settings = self.deps.settings
         if settings.config.announce.won_lost and settings.config.slack.channel:
             posted = post_pending(settings, store, self.client(), now)
             if posted:
@@ -244,7 +269,7 @@ class Scheduler:
         """Sync once at start, then run due jobs until `stop_event` is set."""
         self.stop_event = stop_event
         log.info("scheduler started (holder %s)", self.holder)
-        self.run_job("sync", self.sync_job)
+        self.run_sync()
         while not stop_event.is_set():
             try:
                 self.check_calendar()

@@ -30,6 +30,14 @@ class Secrets(BaseSettings):
     notion_token: SecretStr | None = None
     monday_token: SecretStr | None = None
     linear_api_key: SecretStr | None = None
+    # what signs the tools' change notifications (`POST /webhooks/<source>`)
+    trello_api_secret: SecretStr | None = None
+    asana_webhook_secret: SecretStr | None = None
+    jira_webhook_secret: SecretStr | None = None
+    clickup_webhook_secret: SecretStr | None = None
+    notion_webhook_secret: SecretStr | None = None
+    monday_webhook_secret: SecretStr | None = None
+    linear_webhook_secret: SecretStr | None = None
 
     def model_post_init(self, context: object) -> None:
         """Every secret value is blanked out of errors, logs and stored state from now on."""

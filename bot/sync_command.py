@@ -7,7 +7,7 @@ a long sync shows its progress on stderr; piped or in cron it stays quiet.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -64,8 +64,11 @@ def sync_all(
     progress_stream: TextIO | None = None,
     http_options: dict[str, Any] | None = None,
     allow_empty: bool = False,
+    now: Callable[[], datetime] | None = None,
 ) -> list[SyncResult]:
-    """Sync the chosen sources (all by default) and return their results, failures included."""
+    """Sync the chosen sources (all by default) and return their results, failures included.
+    `now`: the clock of the caller (`serve`'s scheduler), else the system's."""
+    clock = now or (lambda: datetime.now(UTC))
     wanted = set(names or [])
     results: list[SyncResult] = []
     secrets = settings.secrets.as_env()
@@ -82,11 +85,11 @@ def sync_all(
             failed = SyncResult(source=name, full=full)
             record_failure(failed, str(raw.get("kind")), exc)
             with store.transaction():
-                store.save_sync_state(name, last_attempt=iso(datetime.now(UTC)),
+                store.save_sync_state(name, last_attempt=iso(clock()),
                                       last_error=failed.error)  # fmt: skip
             results.append(failed)
             continue
-        result = sync_source(store, settings.pipeline, adapter, full=full,
+        result = sync_source(store, settings.pipeline, adapter, full=full, now=clock,
                              allow_empty=allow_empty)  # fmt: skip
         if progress:
             progress.clear()

@@ -100,12 +100,16 @@ def serving(
     settings: Settings,
     deps: Deps | None = None,
     policy: ConnectionPolicy | None = None,
+    webhooks: Callable[[str], None] | None = None,
+    trusted_proxy: str | None = None,
     **build: Any,
 ) -> Iterator[Served]:
-    """The real WSGI app under waitress on a free loopback port, for the `with` block."""
+    """The real WSGI app under waitress on a free loopback port, for the `with` block;
+    `webhooks` receives the source of each verified task-manager notification."""
     deps = deps or Deps(settings, now=lambda: NOW)
     app = build_app(settings, deps, **build)
-    server = HttpServer(make_wsgi(app, deps), host="127.0.0.1", port=0, policy=policy)
+    wsgi = make_wsgi(app, deps, webhooks=webhooks)
+    server = HttpServer(wsgi, host="127.0.0.1", port=0, policy=policy, trusted_proxy=trusted_proxy)
     stop = threading.Event()
     thread = server.start_thread(stop, tick=0.02)
     try:

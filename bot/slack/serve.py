@@ -1,8 +1,9 @@
 """`pipeline-bot serve`: the Slack bot (HTTP or Socket Mode) and the scheduler, until SIGTERM.
 
 HTTP mode: waitress on `--port` / `$PORT` / 3000 (`$PIPELINE_HOST`, default 0.0.0.0) serving
-`POST /slack/events` and `GET /healthz`. Socket Mode when `SLACK_APP_TOKEN` is set (no public URL
-needed); `/healthz` is still served so the container health check works in both modes.
+`POST /slack/events`, `POST /webhooks/<source>` (the task managers' change notifications, each
+followed by a sync of that source within seconds) and `GET /healthz`. Socket Mode when
+`SLACK_APP_TOKEN` is set (no public URL needed); `/healthz` and the webhooks are still served.
 SIGTERM/SIGINT set one stop event shared with the scheduler, so both wind down together.
 """
 
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from bot.slack.app import MissingSlackSecret, build_app, require_secret
 from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import store_error
+from bot.webhooks import WebhookSyncs
 
 log = logging.getLogger("bot.serve")
 
@@ -35,6 +37,8 @@ DEFAULT_PORT = 3000
 #: deploy/pipeline-bot.service lists it in RestartPreventExitStatus, so no restart loop.
 STORE_UNUSABLE_EXIT = 3
 HOST_ENV = "PIPELINE_HOST"
+#: The reverse proxy's address: its X-Forwarded-Proto/-Host are believed (webhook signatures).
+PROXY_ENV = "PIPELINE_TRUSTED_PROXY"
 
 
 class ServeError(Exception):
@@ -119,8 +123,12 @@ def serve(settings: Settings, cli_port: int | None) -> int:
     try:
         socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
         host = os.environ.get(HOST_ENV, "0.0.0.0")
+        runner = scheduler.Scheduler(deps)
+        syncs = WebhookSyncs(runner.webhook_sync, stop)
         try:
-            http = HttpServer(make_wsgi(app, deps, events=not socket_mode), host=host, port=port)
+            wsgi = make_wsgi(app, deps, events=not socket_mode, webhooks=syncs.request)
+            proxy = os.environ.get(PROXY_ENV) or None
+            http = HttpServer(wsgi, host=host, port=port, trusted_proxy=proxy)
         except OSError as exc:
             if socket_handler is not None:
                 socket_handler.close()
@@ -129,7 +137,8 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         stop.set()  # the answer warmer winds down with us
         raise
     _on_signals(stop)
-    background = scheduler.run_in_background(deps, stop)
+    background = scheduler.run_in_background(deps, stop, scheduler=runner)
+    syncs.start()
     mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
     log.info(
         "pipeline-bot serving (%s; GET /healthz on port %s; database %s)",
@@ -143,6 +152,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         stop.set()
         if socket_handler is not None:
             socket_handler.close()
+        syncs.wake_on_stop()
         background.join(timeout=10)
     log.info("pipeline-bot stopped")
     return 0

@@ -1,4 +1,5 @@
-"""The HTTP side: a small WSGI app (`POST /slack/events`, `GET /healthz`) served by waitress.
+"""The HTTP side: a small WSGI app (`POST /slack/events`, `POST /webhooks/<source>`,
+`GET /healthz`) served by waitress.
 
 Bolt's own `app.start()` is a development server; waitress is a production WSGI server with a
 thread pool, and running its event loop ourselves (`serve_until`) lets SIGTERM stop it cleanly:
@@ -32,6 +33,7 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import notice
 from bot.slack.app import require_secret
+from bot.webhooks import PREFIX, Reply, handle, source_of
 
 log = logging.getLogger(__name__)
 
@@ -121,18 +123,25 @@ def read_verified_body(environ: dict[str, Any], secret: str, now: float) -> byte
         raise Refused("401 Unauthorized", "malformed Slack timestamp")
     if abs(now - int(stamp)) > SIGNATURE_MAX_AGE_S:
         raise Refused("401 Unauthorized", "stale Slack signature")
+    body = read_capped_body(environ)
+    expected = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    given = signature.encode("latin-1", errors="replace")
+    if not hmac.compare_digest(b"v0=" + expected.hexdigest().encode(), given):
+        raise Refused("401 Unauthorized", "bad Slack signature")
+    return body
+
+
+def read_capped_body(environ: dict[str, Any]) -> bytes:
+    """The raw body, at most `MAX_BODY_BYTES`: refused (413) from `Content-Length` before any
+    byte is read, and again while reading, so a large body is never held in memory."""
     declared = environ.get("CONTENT_LENGTH") or ""
     if declared and not (declared.isascii() and declared.isdigit()):
         raise Refused("400 Bad Request", "malformed Content-Length")
     if declared and int(declared) > MAX_BODY_BYTES:
         raise Refused("413 Content Too Large", f"body of {declared} bytes")
-    body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    body: bytes = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise Refused("413 Content Too Large", f"body over {MAX_BODY_BYTES} bytes")
-    expected = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
-    given = signature.encode("latin-1", errors="replace")
-    if not hmac.compare_digest(b"v0=" + expected.hexdigest().encode(), given):
-        raise Refused("401 Unauthorized", "bad Slack signature")
     return body
 
 
@@ -150,11 +159,20 @@ def check_payload(body: bytes, content_type: str) -> None:
         raise Refused("400 Bad Request", f"malformed signed body ({type(exc).__name__})") from None
 
 
-def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
-    """Route `/slack/events` to Bolt (after checking the signature) and answer `/healthz`.
+def make_wsgi(
+    app: App,
+    deps: Deps,
+    *,
+    events: bool = True,
+    webhooks: Callable[[str], None] | None = None,
+) -> WSGIApp:
+    """Route `/slack/events` to Bolt (after checking the signature), the task managers'
+    notifications on `/webhooks/<source>` to `bot.webhooks` (each verified sends its source's
+    name to `webhooks`, which queues a sync), and answer `/healthz`.
 
     `events=False` (Socket Mode: Slack talks over the WebSocket, and there is no signing secret
-    to check requests with) serves `/healthz` only: nothing unsigned ever reaches Bolt.
+    to check requests with) serves no `/slack/events`: nothing unsigned ever reaches Bolt.
+    Webhooks carry their own signatures and are served in both modes when `webhooks` is given.
     """
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = ""
@@ -168,6 +186,8 @@ def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
             healthy, report = health(deps)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _reply(start_response, status, report)
+        if webhooks is not None and path.startswith(PREFIX):
+            return _webhook(deps, webhooks, environ, start_response)
         if path != EVENTS_PATH or not events:
             return _reply(start_response, "404 Not Found", {"ok": False, "error": "not found"})
         if method != "POST":
@@ -199,6 +219,44 @@ def make_wsgi(app: App, deps: Deps, *, events: bool = True) -> WSGIApp:
             return _reply(start_response, "200 OK", notice(text))
 
     return application
+
+
+def _webhook(
+    deps: Deps,
+    queue: Callable[[str], None],
+    environ: dict[str, Any],
+    start_response: StartResponse,
+) -> Iterable[bytes]:
+    """`/webhooks/<source>`: 404 for a source not configured, 200 to `HEAD` (Trello checks a
+    callback that way), and a POST checked by `bot.webhooks.handle`; refusals logged in one
+    line (never the body)."""
+    path = environ.get("PATH_INFO") or "/"
+    method = environ.get("REQUEST_METHOD", "GET")
+    settings = deps.settings
+    raw = source_of(settings, path)
+    if raw is None:
+        log.warning("refused a webhook to %s from %s: no such source",
+                    path, environ.get("REMOTE_ADDR", "?"))  # fmt: skip
+        return _reply(start_response, "404 Not Found", {"ok": False, "error": "no such source"})
+    if method == "HEAD":
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+    if method != "POST":
+        allow = (("Allow", "POST, HEAD"),)
+        return _reply(start_response, "405 Method Not Allowed",
+                      {"ok": False, "error": "POST only"}, allow)  # fmt: skip
+    try:
+        body = read_capped_body(environ)
+        reply = handle(settings, deps.open_store, deps.now(), raw, environ, body, queue)
+    except Refused as refused:
+        reply = Reply(refused.status, reason=str(refused))
+    if reply.refused:
+        log.warning("refused a webhook to %s from %s: %s",
+                    path, environ.get("REMOTE_ADDR", "?"), reply.reason)  # fmt: skip
+        error = reply.status.split(" ", 1)[1].lower()
+        return _reply(start_response, reply.status, {"ok": False, "error": error})
+    start_response(reply.status, [("Content-Length", str(len(reply.body))), *reply.headers])
+    return [reply.body]
 
 
 @dataclass(frozen=True)
@@ -254,8 +312,19 @@ class HttpServer:
         port: int = 3000,
         threads: int = 32,
         policy: ConnectionPolicy | None = None,
+        trusted_proxy: str | None = None,
     ):
+        """`trusted_proxy`: the address of the reverse proxy in front (`PIPELINE_TRUSTED_PROXY`),
+        whose `X-Forwarded-Proto` and `X-Forwarded-Host` then give the scheme and host the
+        client used (Trello signs that URL); anyone else's are dropped."""
         policy = policy or ConnectionPolicy()
+        proxy: dict[str, Any] = {}
+        if trusted_proxy:
+            proxy = {
+                "trusted_proxy": trusted_proxy,
+                "trusted_proxy_count": 1,
+                "trusted_proxy_headers": {"x-forwarded-proto", "x-forwarded-host"},
+            }
         limit = min(policy.connection_limit, raise_open_files(policy.connection_limit + 256) - 256)
         self.policy = replace(policy, connection_limit=max(16, limit))
         self._map: dict[int, Any] = {}
@@ -274,6 +343,7 @@ class HttpServer:
             max_request_body_size=self.policy.max_body_bytes,
             max_request_header_size=self.policy.max_header_bytes,
             asyncore_use_poll=True,  # select() fails past file descriptor 1024
+            **proxy,
         )
 
     @property
