@@ -44,8 +44,12 @@ def _key(source: str, what: str) -> str:
 
 
 def stored_secret(store: Store, source: str) -> str | None:
-    """The signing secret a tool handed over for `source` (handshake or registration)."""
-    return store.meta(_key(source, "secret")) or None
+    """The signing secret a tool handed over for `source` (handshake or registration); from
+    now on blanked out of logs like the secrets of the environment."""
+    secret = store.meta(_key(source, "secret")) or None
+    if secret:
+        redact_values([secret])
+    return secret
 
 
 def keep_secret(store: Store, source: str, secret: str) -> None:

@@ -138,7 +138,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         raise
     _on_signals(stop)
     background = scheduler.run_in_background(deps, stop, scheduler=runner)
-    syncs.start()
+    webhook_thread = syncs.start()
     mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
     log.info(
         "pipeline-bot serving (%s; GET /healthz on port %s; database %s)",
@@ -154,6 +154,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
             socket_handler.close()
         syncs.wake_on_stop()
         background.join(timeout=10)
+        webhook_thread.join(timeout=10)  # a webhook's sync in flight finishes
     log.info("pipeline-bot stopped")
     return 0
 
