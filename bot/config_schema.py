@@ -6,6 +6,7 @@ from its cache (see `bot.settings`), so a `query` never pays for pydantic.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,9 @@ class StageConfig(_Strict):
     next_step: Localised = ""
     outcome: Literal["won", "lost"] | None = None
     waiting_on: Literal["client"] | None = None
+    #: the task-manager status a move to this stage from Slack writes (default: the first
+    #: status the map sends here, see `Pipeline.status_for`)
+    status: Annotated[str, Field(min_length=1)] | None = None
 
     def to_stage(self) -> Stage:
         return stage_from_config(self)
@@ -57,10 +61,19 @@ LocalTime = Annotated[str, AfterValidator(_hhmm)]
 Weekday = Annotated[str, AfterValidator(_weekday)]
 
 
+def _slack_user_id(value: str) -> str:
+    user = value.strip()
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+        raise ValueError("must be a Slack user ID like U024BE7LH")
+    return user
+
+
 class SlackConfig(_Strict):
     channel: str | None = None
     allowed_channels: list[str] = []
     allowed_users: list[str] = []
+    #: who may change any deal from Slack (owners may always change their own)
+    editors: list[Annotated[str, AfterValidator(_slack_user_id)]] = []
 
 
 class NudgesConfig(_Strict):

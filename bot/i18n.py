@@ -618,6 +618,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "l'environnement ou .env (ou utilisez --dry-run)",
     },
     # --- buttons (bot/slack/actions.py) ---
+    "by.user": {"en": "(by {user})", "fr": "(par {user})"},
     "action.snooze": {
         "en": "💤 Snoozed by <@{user}> until {until}",
         "fr": "💤 Reportée par <@{user}> jusqu'au {until}",
@@ -650,6 +651,74 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong, nothing was changed: try again in a moment.",
         "fr": "Un problème est survenu, rien n'a changé : réessayez dans un instant.",
     },
+    # --- changes made from Slack (bot/edits.py, bot/slack/edit_actions.py) ---
+    "edit.moved": {"en": "➡️ Moved to {stage} by {user}", "fr": "➡️ Passée en {stage} par {user}"},
+    "edit.lost": {
+        "en": "❌ Marked lost by {user}: {reason}",
+        "fr": "❌ Marquée perdue par {user} : {reason}",
+    },
+    "edit.next_step": {
+        "en": "📝 Next step set by {user}: {step}",
+        "fr": "📝 Prochaine étape fixée par {user} : {step}",
+    },
+    "edit.close_date": {
+        "en": "📅 Close date set to {date} by {user}",
+        "fr": "📅 Date de clôture fixée au {date} par {user}",
+    },
+    "edit.already": {
+        "en": "The deal already says so: nothing changed.",
+        "fr": "L'affaire le dit déjà : rien n'a changé.",
+    },
+    "edit.denied": {
+        "en": "Only the deal's owner ({owner}) or an editor (`slack.editors`) may change this "
+        "deal: nothing changed.",
+        "fr": "Seul·e le ou la responsable de l'affaire ({owner}) ou un·e éditeur·rice "
+        "(`slack.editors`) peut modifier cette affaire : rien n'a changé.",
+    },
+    "edit.refused": {
+        "en": "The task manager ({source}) refused the change, nothing was changed: {reason}",
+        "fr": "Le gestionnaire de tâches ({source}) a refusé la modification, rien n'a "
+        "changé : {reason}",
+    },
+    "edit.read_only": {
+        "en": "This deal comes from a read-only source ({source}): change it there.",
+        "fr": "Cette affaire vient d'une source en lecture seule ({source}) : modifiez-la là-bas.",
+    },
+    "edit.no_stage": {
+        "en": "There is no stage {stage} in the pipeline: nothing changed.",
+        "fr": "Le pipeline n'a pas d'étape {stage} : rien n'a changé.",
+    },
+    "edit.no_status": {
+        "en": "No task-manager status is known for the stage {stage}: give that stage a "
+        '`status` in pipeline.toml (`[[stages]] key = "{stage_key}"`).',
+        "fr": "Aucun statut du gestionnaire de tâches n'est connu pour l'étape {stage} : "
+        'donnez-lui un `status` dans pipeline.toml (`[[stages]] key = "{stage_key}"`).',
+    },
+    "edit.bad_date": {
+        "en": "That is not a date: nothing changed.",
+        "fr": "Ce n'est pas une date : rien n'a changé.",
+    },
+    "control.move": {"en": "Move to…", "fr": "Passer en…"},
+    "control.lost": {"en": "Mark lost", "fr": "Marquer perdue"},
+    "control.next_step": {"en": "Next step", "fr": "Prochaine étape"},
+    "control.close_date": {"en": "Close date", "fr": "Date de clôture"},
+    "modal.save": {"en": "Save", "fr": "Enregistrer"},
+    "modal.cancel": {"en": "Cancel", "fr": "Annuler"},
+    "modal.lost.title": {"en": "Mark as lost", "fr": "Marquer perdue"},
+    "modal.lost.intro": {
+        "en": "Why was *{title}* lost?",
+        "fr": "Pourquoi *{title}* est-elle perdue ?",
+    },
+    "modal.lost.pick": {"en": "A reason used before", "fr": "Une raison déjà utilisée"},
+    "modal.lost.other": {"en": "Or another reason", "fr": "Ou une autre raison"},
+    "modal.lost.need": {
+        "en": "Pick a reason or write one.",
+        "fr": "Choisissez une raison ou écrivez-en une.",
+    },
+    "modal.next.title": {"en": "Next step", "fr": "Prochaine étape"},
+    "modal.next.intro": {"en": "What is next for *{title}*?", "fr": "Et ensuite, pour *{title}* ?"},
+    "modal.next.label": {"en": "Next step", "fr": "Prochaine étape"},
+    "modal.next.need": {"en": "Write the next step.", "fr": "Écrivez la prochaine étape."},
     # --- won/lost announcements (bot/announce.py) ---
     "announce.won": {
         "en": "🎉 Won: *{title}*{client}: {amount} · {owner}",

@@ -22,6 +22,7 @@ from bot import analytics
 from bot.analytics import Context, HygieneDeal, StalledDeal
 from bot.analytics.hygiene import owner_key
 from bot.answers import context_for
+from bot.edits import controls_for
 from bot.i18n import t
 from bot.lease import held
 from bot.pipeline import normalise
@@ -168,12 +169,13 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
         owners, listed = by_user.setdefault(user, ([], []))
         _add(owners, listed, name, deal)
     opts = {"max_deals": config.nudges.max_per_owner, "snooze_days": config.nudges.snooze_days}
+    controls = controls_for(settings)
     tidy = analytics.hygiene(store, ctx).by_owner() if pending else {}
     messages: list[Outgoing] = []
     for kind, groups in (("user", by_user), ("email", by_email)):
         for target, (owners, listed) in groups.items():
             mine = _tidy_of(tidy, listed)
-            rendered = owner_message(owners[0], listed, ctx, tidy=mine, **opts)
+            rendered = owner_message(owners[0], listed, ctx, tidy=mine, controls=controls, **opts)
             messages.append(Outgoing(kind, target, owners, rendered))
     messages.sort(key=lambda m: (normalise(m.owners[0]), m.target))  # by owner name, then team
     plan = Plan(day, messages, skipped=len(already))
@@ -182,7 +184,8 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
         channel = config.slack.channel
         if channel:
             per_owner = {owner: _tidy_of(tidy, listed) for owner, listed in groups_list}
-            rendered = team_message(groups_list, ctx, tidy=per_owner, **opts)
+            rendered = team_message(groups_list, ctx, tidy=per_owner, controls=controls,
+                                    **opts)  # fmt: skip
             plan.messages.append(Outgoing("team", channel, [o for o, _ in groups_list], rendered))
         else:
             plan.unreachable = [(owner, len(listed)) for owner, listed in groups_list]

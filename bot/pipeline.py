@@ -28,6 +28,7 @@ class Stage:
     next_steps: Mapping[Language, str]
     outcome: str | None = None  # "won" | "lost" on terminal stages
     waiting_on: str | None = None  # "client" when the ball is in the client's court
+    status: str | None = None  # the task-manager status a move from Slack writes (`status` key)
 
     @property
     def is_open(self) -> bool:
@@ -133,6 +134,12 @@ class Pipeline:
         for status, stage_name in (status_map or {}).items():
             mapping[normalise(status)] = stage_key_for(stage_name, self.stages) or stage_name
         self.status_to_stage = mapping
+        #: per stage, the statuses `[status_map]` then the built-in map send there, as spelt
+        self._statuses: dict[str, list[str]] = {}
+        for status in [*(status_map or {}), *DEFAULT_STATUS_MAP]:
+            sent_to = mapping.get(normalise(status))
+            if sent_to in self.by_key and status not in self._statuses.get(sent_to, []):
+                self._statuses.setdefault(sent_to, []).append(status)
 
     @property
     def open_stages(self) -> tuple[Stage, ...]:
@@ -148,6 +155,21 @@ class Pipeline:
         """A stage named by its key, a label in any language, or a status mapped to it."""
         key = self.stage_of(text)
         return self.by_key.get(key) if key else None
+
+    def status_for(self, stage_key: str) -> str | None:
+        """The status a move to `stage_key` writes in the task manager: the one rule for it.
+
+        The stage's own `status` key when given; else the first status the map sends to that
+        stage (`[status_map]` first, in file order, then the built-in map: negotiation →
+        « balle dans le camp du client »); else None (no status known: the move is refused).
+        """
+        stage = self.by_key.get(stage_key)
+        if stage is None:
+            return None
+        if stage.status:
+            return stage.status
+        found = self._statuses.get(stage_key)
+        return found[0] if found else None
 
     def fingerprint(self) -> str:
         """Changes whenever the mapping would give another answer: stored stages then re-map."""

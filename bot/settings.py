@@ -67,6 +67,7 @@ def stage_from_config(stage: Any) -> Stage:
         next_steps=_localised(stage.next_step),
         outcome=stage.outcome,
         waiting_on=stage.waiting_on,
+        status=getattr(stage, "status", None),
     )
 
 

@@ -391,6 +391,21 @@ def m012_row_fingerprint(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sync_state ADD COLUMN source_print TEXT")
 
 
+@migrations()
+def m013_changed_by(db: sqlite_utils.Database) -> None:
+    """`by_user`: the Slack user who made a status change from Slack (null: from the tool), on
+    the raw change and on the stage event it begins; `changes` reads it from its covering index,
+    rebuilt with the column. The mapping is forgotten so the next command re-derives events."""
+    db.execute("ALTER TABLE status_changes ADD COLUMN by_user TEXT")
+    db.execute("ALTER TABLE stage_events ADD COLUMN by_user TEXT")
+    db.execute("DROP INDEX IF EXISTS idx_stage_events_at_covering")
+    db.execute(
+        "CREATE INDEX idx_stage_events_at_covering ON stage_events"
+        "(at, id, removed, deal_id, from_stage, to_stage, status, by_user)"
+    )
+    db.execute("DELETE FROM meta WHERE key = 'mapping'")
+
+
 def search_key(title: str | None, client: str | None) -> str:
     """What `deal TEXT` searches: title and client, normalised, on two lines."""
     return f"{normalise(title or '')}\n{normalise(client or '')}"
@@ -538,7 +553,7 @@ class Store:
 
     def history(self, deal_id: str) -> list[dict[str, Any]]:
         return self.rows(
-            "SELECT at, from_stage, to_stage, status FROM stage_events WHERE deal_id = ? "
+            "SELECT at, from_stage, to_stage, status, by_user FROM stage_events WHERE deal_id = ? "
             "ORDER BY at, id",
             (deal_id,),
         )
@@ -694,8 +709,8 @@ class Store:
         if ids is None:
             self.conn.execute("DELETE FROM stage_events")
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin "
-                "FROM status_changes c "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin, "
+                "c.by_user FROM status_changes c "
                 "JOIN deals d ON d.id = c.deal_id ORDER BY c.deal_id, c.at, c.rowid"
             )
             written = self._write_events(cursor, stage_of)
@@ -706,8 +721,8 @@ class Store:
             marks = ",".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM stage_events WHERE deal_id IN ({marks})", chunk)
             cursor = self.conn.execute(
-                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin "
-                "FROM status_changes c "
+                "SELECT c.deal_id, c.at, c.to_status, c.to_norm, d.source, d.removed, c.origin, "
+                "c.by_user FROM status_changes c "
                 f"JOIN deals d ON d.id = c.deal_id WHERE c.deal_id IN ({marks}) "
                 "ORDER BY c.deal_id, c.at, c.rowid",
                 chunk,
@@ -715,9 +730,13 @@ class Store:
             written += self._write_events(cursor, stage_of)
         return written
 
-    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int, str]],
+    def _write_events(self, cursor: Iterable[tuple[str, str, str, str, str, int, str, str | None]],
                       stage_of: _StageOf) -> int:  # fmt: skip
         """One event per stage change; each stay learns when it ended (`left_at`).
+
+        An event's `by_user` is the Slack user of a change made from Slack within its stay: the
+        tool's own record of that very move (dated a moment before, by nobody) comes back with
+        the next sync, and must not hide who made it.
 
         Also derives per deal `stage_entered`, `stage_entered_from` (the evidence of the change
         that began the current stay) and `visited` (a bit per stage its history went through,
@@ -745,7 +764,7 @@ class Store:
                 entries = "|".join(reversed(reached))
                 entered.append((first_at, first_from, visited, entries, current_deal))
 
-        for deal_id, at, status, norm, source, removed, origin in cursor:
+        for deal_id, at, status, norm, source, removed, origin, by in cursor:
             stage = stage_of(norm)
             if deal_id != current_deal:
                 flush_deal()
@@ -755,12 +774,14 @@ class Store:
                 current_deal, current_stage, first_at, visited = deal_id, stage, at, 0
                 first_from = origin
                 firsts = [None] * positions
-                events.append([deal_id, at, None, stage, status, source, None, removed or 0])
+                events.append([deal_id, at, None, stage, status, source, None, removed or 0, by])
             elif stage != current_stage:
                 events[-1][6] = at
                 events.append([deal_id, at, current_stage, stage, status, source, None,
-                               removed or 0])  # fmt: skip
+                               removed or 0, by])  # fmt: skip
                 current_stage, first_at, first_from = stage, at, origin
+            elif by is not None and events[-1][8] is None:
+                events[-1][8] = by  # the tool's record of a move made from Slack came first
             visited |= stage_of.bit(stage)
             where = stage_of.position(stage)
             if where is not None and firsts[where] is None:
@@ -777,7 +798,7 @@ class Store:
     def _insert_events(self, events: list[list[Any]]) -> int:
         self.conn.executemany(
             "INSERT INTO stage_events(deal_id, at, from_stage, to_stage, status, source, left_at,"
-            " removed, stay_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+            " removed, by_user, stay_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
             " julianday(?7) - julianday(?2))",
             events,
         )
@@ -952,6 +973,56 @@ class Store:
     def deal(self, deal_id: str) -> dict[str, Any] | None:
         found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
         return found[0] if found else None
+
+    # --- changes made from Slack ---------------------------------------------------------
+
+    def record_edit(self, deal_id: str, pipeline: Pipeline, at: datetime, by_user: str,
+                    values: Mapping[str, Any]) -> list[str]:  # fmt: skip
+        """Store a change already written to the task manager by Slack user `by_user`: `status`
+        (a status change and its stage event, `by_user` on both), `lost_reason`, `next_step`,
+        `expected_close` (a `date`; its field history too). Only fields that differ are
+        written, in one transaction that re-reads the deal, so a second identical click (or two
+        racing) changes nothing. Returns the fields changed ([] when none)."""
+        stamp = iso(at)
+        with self.transaction():
+            found = self.rows("SELECT * FROM deals WHERE id = ?", (deal_id,))
+            if not found:
+                return []
+            deal = found[0]
+            changed: dict[str, Any] = {}
+            for name, value in values.items():
+                stored = deal.get(name)
+                new = value.isoformat() if isinstance(value, date) else value
+                if name == "status":
+                    if normalise(str(new)) == (deal["status_norm"] or ""):
+                        continue
+                elif new == stored:
+                    continue
+                changed[name] = new
+            if not changed:
+                return []
+            if "status" in changed:
+                status = str(changed["status"])
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO status_changes(deal_id, at, from_status, to_status,"
+                    " to_norm, origin, by_user) VALUES (?, ?, ?, ?, ?, 'history', ?)",
+                    (deal_id, stamp, deal["status"], status, normalise(status), by_user),
+                )
+                changed["status_norm"] = normalise(status)
+                changed["stage"] = pipeline.stage_of(status)
+            if "expected_close" in changed:
+                self.add_field_changes([(deal_id, stamp, "expected_close",
+                                         encode_value(deal["expected_close"]),
+                                         encode_value(changed["expected_close"]), "tool",
+                                         by_user)])  # fmt: skip
+            sets = ", ".join(f"{name} = :{name}" for name in changed)
+            self.conn.execute(
+                f"UPDATE deals SET {sets}, fingerprint = NULL WHERE id = :id",
+                {**changed, "id": deal_id},
+            )
+            if "status" in changed:
+                self.rebuild_stage_events(pipeline, [deal_id])
+            return [name for name in values if name in changed]
 
     # --- nudge log -----------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ SHAPES: dict[str, dict[str, set[str]]] = {
                        "source", "idle_days", "weighted", "history", "changes",
                        "probability_from"}},
     "changes": {"": {"query", "as_of", "since", "events"},
-                "events": {"at", "deal", "title", "from", "to"}},
+                "events": {"at", "deal", "title", "from", "to", "by"}},
     "stage": {"": {"query", "as_of", "deals"}},
     "owner": {"": {"query", "as_of", "deals"}},
     "unmapped": {"": {"query", "as_of", "statuses"}, "statuses": {"status", "count"}},
@@ -89,7 +89,7 @@ def test_deal_history_json(store: Store) -> None:
     body = to_json(query, run(query, store, ctx))
     assert body["deals"][0]["history"][1] == {
         "at": "2026-03-10T10:00:00+01:00", "from": "qualification", "to": "meeting",
-        "status": "appel et devis"}  # fmt: skip
+        "status": "appel et devis", "by": None}  # fmt: skip
     assert body["deals"][0]["stage_entered"] == "2026-03-10T10:00:00+01:00"
 
 

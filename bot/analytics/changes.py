@@ -29,6 +29,7 @@ class ChangeEvent:
     amount: float | None
     from_label: str | None = None
     to_label: str | None = None
+    by: str | None = None  # the Slack user who made the move from Slack; None: from the tool
 
     @property
     def at(self) -> datetime:
@@ -48,7 +49,7 @@ class Changes:
 #: filtered on the events' own copy of the deal's `removed`. "new" (the deal's first event) is
 #: probed only for events that come from no stage.
 EVENTS_SQL = (
-    "SELECT e.at, e.deal_id, e.from_stage, e.to_stage, e.status, "
+    "SELECT e.at, e.deal_id, e.from_stage, e.to_stage, e.status, e.by_user, "
     "CASE WHEN e.from_stage IS NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p "
     "WHERE p.deal_id = e.deal_id AND (p.at < e.at OR (p.at = e.at AND p.id < e.id))) "
     "ELSE 0 END AS new "
@@ -78,7 +79,7 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
     hours = stamp.hours
     events: list[ChangeEvent] = []
     append = events.append
-    for at, deal_id, old, to, status, new in store.conn.execute(EVENTS_SQL, window):
+    for at, deal_id, old, to, status, by, new in store.conn.execute(EVENTS_SQL, window):
         deal = deals.get(deal_id)
         if deal is None:  # a removed deal
             continue
@@ -87,5 +88,5 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
         text = at[13:19].join(hit) if hit and at[19:] == "+00:00" else stamp(at) or at
         kind = "new" if new else kind_of(to, "moved")
         append(ChangeEvent(text, deal_id, title, old, to, kind, status, owner, amount,
-                           label_of(old), label_of(to)))  # fmt: skip
+                           label_of(old), label_of(to), by))  # fmt: skip
     return Changes(ctx.now, since.astimezone(ctx.tz), days, events)

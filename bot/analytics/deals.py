@@ -37,6 +37,7 @@ class HistoryEvent:
     to_stage: str | None
     status: str | None
     to_label: str | None = None  # the stage label in the configured language
+    by: str | None = None  # the Slack user who made the move from Slack; None: from the tool
 
 
 @dataclass
@@ -196,7 +197,7 @@ def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in store.rows(
-            "SELECT deal_id, at, from_stage, to_stage, status FROM stage_events "
+            "SELECT deal_id, at, from_stage, to_stage, status, by_user FROM stage_events "
             f"WHERE deal_id IN ({marks}) ORDER BY deal_id, at, id",
             chunk,
         ):
@@ -204,7 +205,8 @@ def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[
             assert moment is not None
             to = ctx.pipeline.by_key.get(row["to_stage"] or "")
             label = to.label(ctx.language) if to else None
-            event = HistoryEvent(moment, row["from_stage"], row["to_stage"], row["status"], label)
+            event = HistoryEvent(moment, row["from_stage"], row["to_stage"], row["status"], label,
+                                 row["by_user"])  # fmt: skip
             out.setdefault(row["deal_id"], []).append(event)
     return out
 

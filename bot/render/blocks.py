@@ -37,6 +37,7 @@ from bot.analytics.calibration import Calibration
 from bot.home import Home, totals_of
 from bot.i18n import t
 from bot.query import Help
+from bot.render.controls import Controls, controls_block
 from bot.render.money import days_text, money, month_name, number, percent, short_date
 from bot.render.mrkdwn import (  # noqa: F401 - re-exported for the Slack listeners
     MAX_ACTION_ELEMENTS,
@@ -76,6 +77,9 @@ MESSAGE_DEALS = 20
 #: One-line rows (changes, owners) in one message before "… and N more".
 MESSAGE_LINES = 40
 HOME_DEALS = 15
+#: With each deal's controls (two blocks a deal), 14 a list keep the three lists, their
+#: headings and the team's figures within the Home's 100 blocks (97).
+HOME_DEALS_WITH_CONTROLS = 14
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class BlockStyle:
     tz: tzinfo
     people: Mapping[str, str] = field(default_factory=dict)  # normalised name/e-mail → Slack ID
     stage_labels: Mapping[str, str] = field(default_factory=dict)
+    #: the controls under each deal from a writable source (None: read-only everywhere)
+    controls: Controls | None = None
 
     def money(self, value: float | None) -> str:
         return money(value, self.currency, self.language)
@@ -107,6 +113,8 @@ class BlockStyle:
 
 def style_for(settings: Any) -> BlockStyle:
     """The block style of a `Settings` (kept loose-typed so this module stays import-light)."""
+    from bot.edits import controls_for
+
     config = settings.config
     return BlockStyle(
         language=config.language,
@@ -114,6 +122,7 @@ def style_for(settings: Any) -> BlockStyle:
         tz=settings.tz,
         people=person_index(config.people),
         stage_labels={s.key: s.label(config.language) for s in settings.pipeline.stages},
+        controls=controls_for(settings),
     )
 
 
@@ -283,10 +292,17 @@ def _cut_deals(
     return items[:limit], context(f"{more}. {hint}")
 
 
-def _deal_sections(items: list[Any], limit: int, style: BlockStyle, hint: str, line: Any) -> Blocks:
-    """One section per deal (`line(deal, style)`), cut at `limit` with "… and N more"."""
+def _deal_sections(items: list[Any], limit: int, style: BlockStyle, hint: str, line: Any,
+                   where: str = "deal") -> Blocks:  # fmt: skip
+    """One section per deal (`line(deal, style)`), each followed by its controls when its
+    source takes changes (block ID `<where>:<deal id>`), cut at `limit` with "… and N more"."""
     shown, more = _cut_deals(items, limit, style, hint)
-    return [section(line(deal, style)) for deal in shown] + ([more] if more else [])
+    blocks: Blocks = []
+    for deal in shown:
+        blocks.append(section(line(deal, style)))
+        if (controls := controls_block(where, deal, style.controls)) is not None:
+            blocks.append(controls)
+    return blocks + ([more] if more else [])
 
 
 @renderer(Stalled)
@@ -387,9 +403,12 @@ def deal_search_blocks(result: DealSearch, style: BlockStyle) -> Blocks:
         if deal.history:
             moves = [
                 f"{style.date(e.at)} → {esc(e.to_label or t('unmapped.stage', lang))}"
+                + (f" {t('by.user', lang, user=f'<@{e.by}>')}" if e.by else "")
                 for e in deal.history[-8:]
             ]
             blocks.append(context(f"{t('deal.history', lang)} " + " · ".join(moves)))
+        if (controls := controls_block("deal", deal, style.controls)) is not None:
+            blocks.append(controls)
     return [*blocks, more] if more else blocks
 
 
@@ -435,7 +454,8 @@ def changes_blocks(result: Changes, style: BlockStyle) -> Blocks:
             f"*{esc(clip(e.title, 200))}*",
             esc(
                 t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing)
-            ),
+            )
+            + (f" {t('by.user', lang, user=f'<@{e.by}>')}" if e.by else ""),
             lang,
         )
         + f" · {style.money(e.amount)} · {style.owner(e.owner)}"
@@ -647,23 +667,27 @@ def home_view(home: Home, style: BlockStyle) -> dict[str, Any]:
     lang = style.language
     blocks: Blocks = [header(t("home.title", lang)), _as_of_line(home, style)]
     see_all = t("home.see_all", lang)
+    limit = HOME_DEALS if style.controls is None else HOME_DEALS_WITH_CONTROLS
     if not home.linked:
         blocks.append(section(t("home.unknown_user", lang, user=home.user)))
     else:
         blocks += [header(t("home.open", lang))]
         if home.open_deals:
             blocks.append(section(_totals(home.open, style)))
-            blocks += _deal_sections(home.open_deals, HOME_DEALS, style, see_all, deal_line)
+            blocks += _deal_sections(home.open_deals, limit, style, see_all, deal_line,
+                                     "open")  # fmt: skip
         else:
             blocks.append(section(t("home.open.none", lang)))
         blocks += [divider(), header(t("home.stalled", lang))]
         if home.stalled:
-            blocks += _deal_sections(home.stalled, HOME_DEALS, style, see_all, deal_line)
+            blocks += _deal_sections(home.stalled, limit, style, see_all, deal_line,
+                                     "stalled")  # fmt: skip
         else:
             blocks.append(section(t("home.stalled.none", lang)))
         blocks += [divider(), header(t("home.hygiene", lang))]
         if home.tidy:
-            blocks += _deal_sections(home.tidy, HOME_DEALS, style, see_all, hygiene_line)
+            blocks += _deal_sections(home.tidy, limit, style, see_all, hygiene_line,
+                                     "tidy")  # fmt: skip
         else:
             blocks.append(section(t("home.hygiene.none", lang)))
     if home.team is not None:

@@ -291,7 +291,13 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
     }
     if history:
         out["history"] = [
-            {"at": stamp(e.at), "from": e.from_stage, "to": e.to_stage, "status": e.status}
+            {
+                "at": stamp(e.at),
+                "from": e.from_stage,
+                "to": e.to_stage,
+                "status": e.status,
+                "by": e.by,
+            }
             for e in deal.history
         ]
         out["changes"] = [
@@ -346,6 +352,7 @@ def _changes(result: Changes) -> dict[str, Any]:
                 "status": e.status,
                 "owner": e.owner,
                 "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
+                "by": e.by,
             }
             for e in result.events
         ),  # fmt: skip

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.analytics import Context, HygieneDeal, StalledDeal
 from bot.analytics.hygiene import count_codes
 from bot.i18n import t
+from bot.render.controls import Controls, control_elements
 from bot.render.money import money
 from bot.render.mrkdwn import (
     MAX_BUTTON_VALUE,
@@ -91,7 +92,8 @@ def link_button(deal: StalledDeal, ctx: Context) -> Block | None:
     }
 
 
-def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block]:
+def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int,
+                controls: Controls | None = None) -> list[Block]:  # fmt: skip
     """A section and its buttons: link to the task, `snooze`, `followed_up` (contract IDs), and a
     date picker to snooze until a chosen date.
 
@@ -126,6 +128,7 @@ def deal_blocks(deal: StalledDeal, ctx: Context, snooze_days: int) -> list[Block
         "text": {"type": "plain_text", "text": t("button.followed_up", lang)},
         "value": value,
     })  # fmt: skip
+    elements += control_elements(deal, controls)  # move, close date, next step, lost
     return [
         section_block,
         {"type": "actions", "block_id": deal_block_id(deal.id), "elements": elements},
@@ -142,7 +145,8 @@ def tidy_line(tidy: Sequence[HygieneDeal], language: str) -> str:
 
 
 def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max_deals: int,
-                  snooze_days: int, tidy: Sequence[HygieneDeal] = ()) -> Rendered:  # fmt: skip
+                  snooze_days: int, tidy: Sequence[HygieneDeal] = (),
+                  controls: Controls | None = None) -> Rendered:  # fmt: skip
     """One owner's nudge: their deals longest idle first, at most `max_deals` and no more than
     Slack's block limit allows, then "… and N more" (those are not counted as nudged); the
     last line says how many of their open deals need tidying (`tidy`)."""
@@ -150,7 +154,7 @@ def owner_message(owner: str, deals: Sequence[StalledDeal], ctx: Context, *, max
     blocks: list[Block] = [section(t("nudge.intro", lang, owner=esc(owner), n=len(deals)))]
     listed: list[StalledDeal] = []
     for deal in deals[:max_deals]:
-        more = deal_blocks(deal, ctx, snooze_days)
+        more = deal_blocks(deal, ctx, snooze_days, controls)
         if len(blocks) + len(more) > MAX_MESSAGE_BLOCKS - 1:  # one block kept for "… and N more"
             break
         blocks.extend(more)
@@ -171,7 +175,8 @@ def _rendered(text: str, blocks: list[Block], listed: list[StalledDeal], cut: in
 
 def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Context, *,
                  max_deals: int, snooze_days: int,
-                 tidy: Mapping[str, Sequence[HygieneDeal]] | None = None) -> Rendered:  # fmt: skip
+                 tidy: Mapping[str, Sequence[HygieneDeal]] | None = None,
+                 controls: Controls | None = None) -> Rendered:  # fmt: skip
     """The team-channel message for owners with no Slack user, cut at Slack's block limit.
 
     Each owner lists at most `max_deals`; when the blocks run out the rest is summed up in one
@@ -197,7 +202,7 @@ def team_message(by_owner: Sequence[tuple[str, Sequence[StalledDeal]]], ctx: Con
             if len(blocks) + 2 > room:
                 cut += len(shown) - index
                 break
-            blocks.extend(deal_blocks(deal, ctx, snooze_days))
+            blocks.extend(deal_blocks(deal, ctx, snooze_days, controls))
             listed.append(deal)
     if cut:
         blocks.append(context(t("more", lang, n=cut)))

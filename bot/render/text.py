@@ -262,7 +262,8 @@ def _deal_search(result: DealSearch, style: Style) -> str:
             wide = max(len(d) for d in dates)
             for when, event in zip(dates, deal.history, strict=True):
                 to = event.to_label or t("unmapped.stage", lang)
-                out.append(f"    {when.ljust(wide)}  {to} ({event.status or '—'})")
+                by = f" {t('by.user', lang, user='@' + event.by)}" if event.by else ""
+                out.append(f"    {when.ljust(wide)}  {to} ({event.status or '—'}){by}")
     if more:
         out += ["", more]
     return "\n".join(out)
@@ -312,7 +313,8 @@ def _changes(result: Changes, style: Style) -> str:
     nothing = t("unmapped.stage", lang)
     rows = [
         [short_date(e.at, lang, style.tz), e.title,
-         t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing),
+         t(f"change.{e.kind}", lang, from_=e.from_label or nothing, to=e.to_label or nothing)
+         + (f" {t('by.user', lang, user='@' + e.by)}" if e.by else ""),
          style.money(e.amount), e.owner or "—"]
         for e in shown
     ]  # fmt: skip

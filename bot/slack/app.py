@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import clip, notice
 from bot.settings import Settings
-from bot.slack import access, actions, commands, home_tab
+from bot.slack import access, actions, commands, edit_actions, home_tab
 from bot.slack_client import make_client
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ def build_app(
     commands.register(app, deps, budget=answer_budget, stop=stop)
     home_tab.register(app, deps)
     actions.register(app, deps)
+    edit_actions.register(app, deps)
     return app
 
 

@@ -1,0 +1,294 @@
+"""The deal controls: `move_stage`, `set_close_date`, `mark_lost` and `set_next_step`.
+
+Every click is acknowledged first (Slack's 3 seconds), then `bot.edits.apply_edit` checks who
+asks, writes to the task manager and then to the store; the message is then updated in place:
+`chat.update` of a message Slack sent along (a nudge, a public answer), else its `response_url`;
+the App Home is published again. A refusal (not the owner, the tool said no) goes to the clicker
+only. `mark_lost` and `set_next_step` open a modal first (and so does choosing the lost stage in
+the select: a lost deal needs its reason); the message they came from waits in memory for the
+submission (a modal carries 3,000 characters of metadata, not a message).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.deps import Deps
+from bot.edits import (
+    MAX_TEXT,
+    Edit,
+    EditOutcome,
+    Writer,
+    apply_edit,
+    lost_reasons,
+    lost_stage,
+    may_edit,
+    refusal,
+    tool_writer,
+    writable_sources,
+)
+from bot.i18n import t
+from bot.nudges import email_lookup
+from bot.render.controls import (
+    CLOSE_DATE,
+    LOST,
+    MOVE,
+    NEXT_STEP,
+    after_edit,
+    deal_of,
+    lost_modal,
+    next_step_modal,
+    submitted,
+)
+from bot.render.mrkdwn import esc, notification
+from bot.slack.home_tab import build_view
+
+log = logging.getLogger(__name__)
+
+Ack = Callable[..., Any]
+
+
+@dataclass
+class Place:
+    """Where a control was used and by whom: enough to update that message or Home, and to
+    answer the clicker privately."""
+
+    user: str
+    block: str
+    channel: str | None = None
+    ts: str | None = None
+    url: str | None = None
+    home: bool = False
+    message: dict[str, Any] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, body: dict[str, Any]) -> Place:
+        container = body.get("container") or {}
+        action = (body.get("actions") or [{}])[0]
+        message = body.get("message")
+        return cls(
+            user=str((body.get("user") or {}).get("id") or ""),
+            block=str(action.get("block_id") or ""),
+            channel=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+            ts=(message or {}).get("ts") or container.get("message_ts"),
+            url=body.get("response_url"),
+            home=container.get("type") == "view",
+            message=message if isinstance(message, dict) and message.get("blocks") else None,
+        )
+
+    def meta(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k not in ("user", "message")}
+
+
+class Waiting:
+    """Messages whose modal is open, by token (bounded: an abandoned modal is forgotten)."""
+
+    def __init__(self, size: int = 500):
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def keep(self, message: dict[str, Any] | None) -> str | None:
+        if message is None:
+            return None
+        token = uuid4().hex
+        with self._lock:
+            self._items[token] = message
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return token
+
+    def take(self, token: str | None) -> dict[str, Any] | None:
+        with self._lock:
+            return self._items.pop(token, None) if token else None
+
+
+class Controls:
+    """The listeners, sharing the settings, the writer and the waiting messages."""
+
+    def __init__(self, deps: Deps, write: Writer):
+        self.deps = deps
+        self.write = write
+        self.waiting = Waiting()
+
+    # --- clicks ---------------------------------------------------------------------------
+
+    def on_action(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """`move_stage` (a stage picked) and `set_close_date` (a date picked)."""
+        ack()
+        lang = self.deps.settings.language
+        place = Place.of(body)
+        action = (body.get("actions") or [{}])[0]
+        if action.get("action_id") == MOVE:
+            stage = str((action.get("selected_option") or {}).get("value") or "")
+            if stage and stage == lost_stage(self.deps.settings):
+                self.open_modal(LOST, body, client, place)
+                return
+            edit = Edit(MOVE, stage=stage)
+        else:
+            try:
+                edit = Edit(CLOSE_DATE, close=date.fromisoformat(str(action.get("selected_date"))))
+            except ValueError:
+                self.tell(client, place, t("edit.bad_date", lang))
+                return
+        self.run(edit, place, client)
+
+    def on_button(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """`mark_lost` and `set_next_step`: their modal (after the same checks as any edit)."""
+        ack()
+        kind = str((body.get("actions") or [{}])[0].get("action_id"))
+        self.open_modal(kind, body, client, Place.of(body))
+
+    def open_modal(self, kind: str, body: dict[str, Any], client: WebClient,
+                   place: Place) -> None:  # fmt: skip
+        settings = self.deps.settings
+        lang = settings.language
+        deal_id = deal_of(place.block)
+        try:
+            store = self.deps.open_store()
+            try:
+                deal = store.deal(deal_id) if deal_id else None
+                reasons = lost_reasons(store) if kind == LOST else []
+            finally:
+                store.close()
+            if deal is None or deal["removed"]:
+                self.tell(client, place, t("action.gone", lang))
+                return
+            if not may_edit(settings, deal, place.user, email_lookup(client)):
+                self.tell(client, place, refusal(settings, deal))
+                return
+            if deal["source"] not in writable_sources(settings):
+                self.tell(client, place, t("edit.read_only", lang, source=esc(deal["source"])))
+                return
+            metadata = json.dumps({"deal": deal_id, "place": place.meta(),
+                                   "token": self.waiting.keep(place.message)})  # fmt: skip
+            title = str(deal["title"] or deal_id)
+            if kind == LOST:
+                view = lost_modal(title, reasons, metadata, lang)
+            else:
+                view = next_step_modal(title, deal["next_step"], metadata, lang)
+            client.views_open(trigger_id=body.get("trigger_id"), view=view)
+        except Exception:
+            log.exception("%s modal for %s by %s failed", kind, deal_id, place.user)
+            self.tell(client, place, t("action.failed", lang))
+
+    # --- modal submissions -----------------------------------------------------------------
+
+    def on_submit(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A `mark_lost` or `set_next_step` modal submitted: checked at once (an empty answer
+        keeps the modal open with the error under the field), then the edit runs."""
+        lang = self.deps.settings.language
+        view = body.get("view") or {}
+        kind = str(view.get("callback_id"))
+        if kind == LOST:
+            reason = submitted(view, "reason_text", "reason") or submitted(
+                view, "reason_pick", "reason"
+            )
+            if reason is None:
+                ack(response_action="errors", errors={"reason_text": t("modal.lost.need", lang)})
+                return
+            edit = Edit(LOST, reason=reason[:MAX_TEXT])
+        else:
+            step = submitted(view, "next_step", "next_step")
+            if step is None:
+                ack(response_action="errors", errors={"next_step": t("modal.next.need", lang)})
+                return
+            edit = Edit(NEXT_STEP, next_step=step[:MAX_TEXT])
+        ack()
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            place = Place(user=str((body.get("user") or {}).get("id") or ""),
+                          **{k: v for k, v in (meta.get("place") or {}).items()
+                             if k in ("block", "channel", "ts", "url", "home")})  # fmt: skip
+        except (ValueError, TypeError):
+            log.warning("a %s modal came back with unreadable metadata", kind)
+            return
+        place.message = self.waiting.take(meta.get("token"))
+        self.run(edit, place, client)
+
+    # --- doing it -------------------------------------------------------------------------
+
+    def run(self, edit: Edit, place: Place, client: WebClient) -> None:
+        settings = self.deps.settings
+        lang = settings.language
+        deal_id = deal_of(place.block)
+        if deal_id is None:
+            self.tell(client, place, t("action.gone", lang))
+            return
+        try:
+            store = self.deps.open_store()
+            try:
+                outcome = apply_edit(settings, store, deal_id, edit, place.user, self.deps.now(),
+                                     self.write, lookup=email_lookup(client))  # fmt: skip
+            finally:
+                store.close()
+        except Exception:
+            log.exception("%s by %s on %s failed", edit.kind, place.user, deal_id)
+            self.tell(client, place, t("action.failed", lang))
+            return
+        if outcome.note:
+            self.show(client, place, edit, outcome)
+        if outcome.reply:
+            self.tell(client, place, outcome.reply)
+
+    def show(self, client: WebClient, place: Place, edit: Edit, outcome: EditOutcome) -> None:
+        """The change in place: the Home published again, the message updated, or (an
+        ephemeral answer, whose blocks Slack does not send back) the note said privately."""
+        assert outcome.note is not None
+        if place.home:
+            client.views_publish(user_id=place.user, view=build_view(self.deps, place.user))
+            return
+        if place.message is None:
+            self.tell(client, place, outcome.note)
+            return
+        blocks = after_edit(place.message.get("blocks") or [], place.block, outcome.note,
+                            outcome.stage, moved=edit.kind in (MOVE, LOST))  # fmt: skip
+        text = notification(str(place.message.get("text") or outcome.note))
+        if place.channel and place.ts:
+            try:
+                client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=blocks)
+                return
+            except SlackApiError as exc:
+                log.warning("chat.update of %s/%s failed (%s); replying through response_url",
+                            place.channel, place.ts, exc.response.get("error"))  # fmt: skip
+        if place.url:
+            WebhookClient(place.url).send(text=text, blocks=blocks, replace_original=True)
+
+    def tell(self, client: WebClient, place: Place, text: str) -> None:
+        """A message only the clicker sees: through the response URL, else an ephemeral
+        message in the channel, else (the App Home) the bot's DM with them."""
+        try:
+            if place.url:
+                WebhookClient(place.url).send(text=text, response_type="ephemeral",
+                                              replace_original=False)  # fmt: skip
+            elif place.channel and not place.home:
+                client.chat_postEphemeral(channel=place.channel, user=place.user, text=text)
+            else:
+                client.chat_postMessage(channel=place.user, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s", place.user, exc.response.get("error"))
+
+
+def register(app: App, deps: Deps, write: Writer | None = None) -> Controls:
+    """Add the controls' listeners to the Bolt app (called by `build_app`)."""
+    controls = Controls(deps, write or tool_writer(deps.settings))
+    app.action(MOVE)(controls.on_action)
+    app.action(CLOSE_DATE)(controls.on_action)
+    app.action(LOST)(controls.on_button)
+    app.action(NEXT_STEP)(controls.on_button)
+    app.view(LOST)(controls.on_submit)
+    app.view(NEXT_STEP)(controls.on_submit)
+    return controls
