@@ -1,0 +1,264 @@
+"""Changing a deal from Slack, end to end: signed `block_actions` and `view_submission` payloads
+through the real endpoint (Bolt behind waitress), the Trello adapter writing through replayed
+cassettes, the store, `query --json`, and the message updated in place at the Slack stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import requests
+import vcr
+
+from bot.cli import main as cli_main
+from bot.clock import parse_as_of
+from bot.deps import Deps
+from bot.nudges import run_pass
+from bot.settings import Secrets, Settings, validate_config
+from bot.slack_client import make_client
+from bot.store import Store
+from tests.agency import blocks_of
+from tests.helpers import load, task, wait_for
+from tests.slack_http import NOW, SECRET, Served, serving, signed_headers
+from tests.slack_standin import Call, SlackStandIn
+
+CASSETTES = Path(__file__).resolve().parent / "cassettes"
+BOARD = "65f0c3a2b1d4e5f6a7b8c9d0"
+CARD = "698b1460a1b2c3d4e5f60002"
+DEAL = f"agence:{CARD}"
+DEVIS, BALLE = "Appel et devis", "Balle dans le camp du client"
+
+#: Trello through cassettes only; Slack (the stand-in) and the bot on 127.0.0.1 pass through.
+replayer = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="none",
+    match_on=["method", "scheme", "host", "port", "path", "query"],
+    filter_query_parameters=["key", "token"],
+    ignore_localhost=True,
+)
+
+
+def config(language: str = "en") -> dict[str, Any]:
+    return {
+        "language": language,
+        "sources": [{"kind": "trello", "name": "agence", "board": BOARD}],
+        "people": {"Alice Martin": "UALICE", "Bruno Petit": "UBRUNO"},
+        "slack": {"channel": "C0TEAM", "editors": ["UBOSS"]},
+    }
+
+
+@dataclass
+class World:
+    settings: Settings
+    store: Store
+    slack: SlackStandIn
+    served: Served
+    nudge: Call
+    folder: Path
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.store.rows(
+            "SELECT from_stage, to_stage, by_user FROM stage_events WHERE deal_id = ? "
+            "ORDER BY at, id",
+            (DEAL,),
+        )
+
+    def deal(self) -> dict[str, Any]:
+        found = self.store.deal(DEAL)
+        assert found is not None
+        return found
+
+    def block(self) -> dict[str, Any]:
+        blocks = blocks_of(self.nudge)
+        return next(b for b in blocks if b.get("block_id") == f"nudge:{DEAL}")
+
+    def element(self, action_id: str) -> dict[str, Any]:
+        return next(e for e in self.block()["elements"] if e["action_id"] == action_id)
+
+    def post(self, payload: dict[str, Any]) -> int:
+        body = urlencode({"payload": json.dumps(payload)})
+        response = requests.post(self.served.events_url, data=body.encode(),
+                                 headers=signed_headers(body), timeout=10)  # fmt: skip
+        return response.status_code
+
+    def act(self, action: dict[str, Any], user: str = "UALICE") -> int:
+        """A signed `block_actions` payload from the nudge in the owner's DM with the bot."""
+        blocks = blocks_of(self.nudge)
+        channel = self.nudge.body["channel"]
+        return self.post({
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "team": {"id": "T1", "domain": "agence"},
+            "container": {"type": "message", "message_ts": "1700000000.000001",
+                          "channel_id": channel, "is_ephemeral": False},
+            "channel": {"id": channel, "name": "directmessage"},
+            "message": {"type": "message", "ts": "1700000000.000001",
+                        "text": self.nudge.body["text"], "blocks": blocks},
+            "response_url": f"{self.slack.url}/respond/response_url",
+            "trigger_id": f"trig-{time.monotonic_ns()}",
+            "actions": [{**action, "block_id": f"nudge:{DEAL}", "action_ts": "1700000001.0"}],
+        })  # fmt: skip
+
+    def move(self, stage: str, user: str = "UALICE") -> int:
+        select = self.element("move_stage")
+        option = next(o for o in select["options"] if o["value"] == stage)
+        return self.act({"type": "static_select", "action_id": "move_stage",
+                         "selected_option": option}, user)  # fmt: skip
+
+    def query(self, *words: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+        capsys.readouterr()
+        code = cli_main(["--config", str(self.folder / "pipeline.toml"), "--db",
+                         str(self.settings.db_path), "query", *words, "--json",
+                         "--as-of", "2026-03-20T12:00"])  # fmt: skip
+        assert code == 0
+        return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def replies(slack: SlackStandIn) -> list[str]:
+    return [str(c.body.get("text")) for c in slack.called("response_url")]
+
+
+def sentinel_reply(world: World, before: int) -> list[str]:
+    """Wait for the private reply a click must produce (every refusal has one)."""
+    return wait_for(lambda: replies(world.slack)[before:], "the private reply")  # type: ignore[no-any-return]
+
+
+def cassette(name: str) -> AbstractContextManager[Any]:
+    return replayer.use_cassette(f"slack/{name}", allow_playback_repeats=False)
+
+
+def write_toml(folder: Path, raw: dict[str, Any]) -> None:
+    """The same config for the command line (`query`), as TOML."""
+    lines = [f'language = "{raw["language"]}"', "[[sources]]", 'kind = "trello"',
+             'name = "agence"', f'board = "{BOARD}"', "[people]"]  # fmt: skip
+    lines += [f'"{name}" = "{user}"' for name, user in raw["people"].items()]
+    (folder / "pipeline.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def world(
+    tmp_path: Path, slack_api: SlackStandIn, request: pytest.FixtureRequest
+) -> Iterator[World]:
+    language = getattr(request, "param", "en")
+    raw = config(language)
+    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
+                      slack_api_url=slack_api.base_url, trello_api_key="fake-key",
+                      trello_token="fake-token")  # type: ignore[call-arg]  # fmt: skip
+    settings = Settings(config=validate_config(raw), secrets=secrets,
+                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    write_toml(tmp_path, raw)
+    store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
+    alice = {"owner": "Alice Martin", "owner_email": "alice@agence.fr"}
+    load(store, settings.pipeline, [
+        task(CARD, DEVIS, ("2026-03-02T09:00", DEVIS), title="Identité visuelle",
+             client="Studio Lumière", amount=8000, url="https://trello.com/c/cD5eF7gH", **alice),
+    ], source="agence", now=parse_as_of("2026-03-15T20:00", settings.tz))  # fmt: skip
+    run_pass(settings, store, make_client(settings), NOW)
+    nudge = slack_api.called("chat.postMessage")[0]
+    slack_api.calls.clear()
+    with serving(settings, Deps(settings, now=lambda: NOW)) as served:
+        yield World(settings, store, slack_api, served, nudge, tmp_path)
+    store.close()
+
+
+def test_owner_moves_a_trello_deal_from_the_nudge(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    select = world.element("move_stage")
+    assert [o["value"] for o in select["options"]] == [
+        "qualification", "meeting", "negotiation", "closing", "won", "lost"]  # fmt: skip
+    assert select["initial_option"]["value"] == "meeting"
+
+    with cassette("trello_move.yaml") as played:
+        assert world.move("negotiation") == 200
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played  # the card moved to « Balle dans le camp du client »
+    assert (update.body["channel"], update.body["ts"]) == (world.nudge.body["channel"],
+                                                           "1700000000.000001")  # fmt: skip
+    blocks = blocks_of(update)
+    mine = next(b for b in blocks if b.get("block_id") == f"nudge:{DEAL}")
+    shown = next(e for e in mine["elements"] if e["action_id"] == "move_stage")
+    assert shown["initial_option"]["value"] == "negotiation"
+    # the nudge buttons of the old stage are gone; the link and the controls stay
+    assert [e["action_id"] for e in mine["elements"]] == [
+        "open_task", "move_stage", "set_close_date", "set_next_step", "mark_lost"]  # fmt: skip
+    note = next(b for b in blocks if b.get("block_id") == f"nudge:{DEAL}:done")
+    assert note["elements"][0]["text"] == "➡️ Moved to Negotiation by <@UALICE>"
+
+    deal = world.deal()
+    assert (deal["status"].lower(), deal["stage"]) == (BALLE.lower(), "negotiation")
+    assert world.events()[-1] == {"from_stage": "meeting", "to_stage": "negotiation",
+                                  "by_user": "UALICE"}  # fmt: skip
+
+    changes = world.query("changes", capsys=capsys)["events"]
+    assert [(e["deal"], e["from"], e["to"], e["by"]) for e in changes] == [
+        (DEAL, "meeting", "negotiation", "UALICE")]  # fmt: skip
+    history = world.query("deal", "Lumière", capsys=capsys)["deals"][0]["history"]
+    assert [(h["to"], h["by"]) for h in history] == [("meeting", None), ("negotiation", "UALICE")]
+
+    # the same click again: nothing reaches Trello (no interaction left), no second event
+    with cassette("nothing.yaml"):
+        assert world.move("negotiation") == 200
+        assert sentinel_reply(world, 0) == ["The deal already says so: nothing changed."]
+    assert len(world.events()) == 2
+    assert len(world.slack.called("chat.update")) == 1
+
+
+def test_someone_else_is_refused_and_told_why(world: World) -> None:
+    with cassette("nothing.yaml"):
+        assert world.move("negotiation", user="UBRUNO") == 200
+        (reply,) = sentinel_reply(world, 0)
+    assert reply == (
+        "Only the deal's owner (Alice Martin) or an editor (`slack.editors`) may change this "
+        "deal: nothing changed."
+    )
+    call = world.slack.called("response_url")[0]
+    assert call.body["response_type"] == "ephemeral" and call.body["replace_original"] is False
+    assert world.deal()["stage"] == "meeting"
+    assert len(world.events()) == 1
+    assert world.slack.called("chat.update") == []
+
+
+def test_an_editor_may_move_anyones_deal(world: World) -> None:
+    with cassette("trello_move.yaml") as played:
+        world.move("negotiation", user="UBOSS")
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played
+    assert "by <@UBOSS>" in json.dumps(blocks_of(update))
+    assert world.events()[-1]["by_user"] == "UBOSS"
+
+
+def test_the_tools_refusal_goes_to_the_clicker_only(world: World) -> None:
+    with cassette("trello_refused.yaml") as played:
+        world.move("negotiation")
+        (reply,) = sentinel_reply(world, 0)
+        assert played.all_played
+    assert reply.startswith("The task manager (agence) refused the change, nothing was changed: ")
+    call = world.slack.called("response_url")[0]
+    assert call.body["response_type"] == "ephemeral" and call.body["replace_original"] is False
+    assert world.deal()["stage"] == "meeting" and world.deal()["status"] == DEVIS
+    assert len(world.events()) == 1
+    assert world.slack.called("chat.update") == []
+
+
+@pytest.mark.parametrize("world", ["fr"], indirect=True)
+def test_in_french(world: World) -> None:
+    assert world.element("move_stage")["placeholder"]["text"] == "Passer en…"
+    with cassette("trello_move.yaml"):
+        world.move("negotiation")
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+    assert "➡️ Passée en Négociations par <@UALICE>" in json.dumps(
+        blocks_of(update), ensure_ascii=False
+    )
+    with cassette("nothing.yaml"):
+        world.move("negotiation", user="UBRUNO")
+        (reply,) = sentinel_reply(world, 0)
+    assert reply.startswith("Seul·e le ou la responsable de l'affaire (Alice Martin)")
