@@ -177,7 +177,7 @@ def apply_edit(settings: Settings, store: Store, deal_id: str, edit: Edit, user:
     except SourceError as exc:
         log.info("%s refused %s on %s by %s: %s", deal["source"], edit.kind, deal_id, user, exc)
         reason = esc(clip(localise(said_of(exc), lang), 500))
-        return EditOutcome(None, t("edit.refused", lang, source=esc(deal["source"]),
+        return EditOutcome(None, t("edit.refused", lang,
                                    reason=reason), deal["stage"])  # fmt: skip
     values: dict[str, Any] = {}
     if update.status is not None:

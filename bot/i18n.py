@@ -675,11 +675,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Seul·e le ou la responsable de l'affaire ({owner}) ou un·e éditeur·rice "
         "(`slack.editors`) peut modifier cette affaire : rien n'a changé.",
     },
-    "edit.refused": {
-        "en": "The task manager ({source}) refused the change, nothing was changed: {reason}",
-        "fr": "Le gestionnaire de tâches ({source}) a refusé la modification, rien n'a "
-        "changé : {reason}",
-    },
+    "edit.refused": {"en": "⚠️ {reason}", "fr": "⚠️ {reason}"},
     "edit.read_only": {
         "en": "This deal comes from a read-only source ({source}): change it there.",
         "fr": "Cette affaire vient d'une source en lecture seule ({source}) : modifiez-la là-bas.",

@@ -241,7 +241,10 @@ def test_the_tools_refusal_goes_to_the_clicker_only(world: World) -> None:
         world.move("negotiation")
         (reply,) = sentinel_reply(world, 0)
         assert played.all_played
-    assert reply.startswith("The task manager (agence) refused the change, nothing was changed: ")
+    assert reply == (
+        "⚠️ source 'agence' refused the change (HTTP 401): the token may read but not write; "
+        "give it the right to edit (see docs/webhooks.md)"
+    )
     call = world.slack.called("response_url")[0]
     assert call.body["response_type"] == "ephemeral" and call.body["replace_original"] is False
     assert world.deal()["stage"] == "meeting" and world.deal()["status"] == DEVIS
