@@ -14,7 +14,7 @@ from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import ConfigError, validate_config
 from bot.settings import build_pipeline as pipeline_of
 from bot.store import Store
-from tests.helpers import at, load, task
+from tests.helpers import load, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 DEVIS, BALLE, CONCLUSION = "Appel et devis", "Balle dans le camp du client", "Conclusion du contrat"
@@ -41,12 +41,12 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
     (tmp_path / "pipeline.toml").write_text('language = "en"\n', encoding="utf-8")
     store = Store(tmp_path / "p.db")
     first = task("c1", DEVIS, ("2026-03-02T09:00", DEVIS), title="Refonte", client="Dupain")
-    load(store, PIPELINE, [first], now=at("2026-03-15T20:00"))
+    load(store, PIPELINE, [first], now=utc("2026-03-15T20:00"))
 
-    changed = store.record_edit("t:c1", PIPELINE, at("2026-03-20T10:00"), "UALICE",
+    changed = store.record_edit("t:c1", PIPELINE, utc("2026-03-20T10:00"), "UALICE",
                                 {"status": BALLE, "next_step": "Relancer jeudi"})  # fmt: skip
     assert changed == ["status", "next_step"]
-    assert store.record_edit("t:c1", PIPELINE, at("2026-03-20T10:01"), "UALICE",
+    assert store.record_edit("t:c1", PIPELINE, utc("2026-03-20T10:01"), "UALICE",
                              {"status": BALLE.upper(), "next_step": "Relancer jeudi"}) == []  # fmt: skip
 
     # the next sync brings Trello's own record of that move (a moment earlier, by nobody),
@@ -54,7 +54,7 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
     echo = task("c1", CONCLUSION, ("2026-03-02T09:00", DEVIS), ("2026-03-20T09:59:58", BALLE),
                 ("2026-03-22T09:00", CONCLUSION), title="Refonte", client="Dupain",
                 next_step="Relancer jeudi")  # fmt: skip
-    load(store, PIPELINE, [echo], now=at("2026-03-22T20:00"))
+    load(store, PIPELINE, [echo], now=utc("2026-03-22T20:00"))
     store.close()
 
     events = query(tmp_path, capsys, "changes")["events"]
@@ -71,10 +71,10 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
 def test_a_close_date_from_slack_is_in_the_field_history_with_its_author(tmp_path: Path) -> None:
     store = Store(tmp_path / "p.db")
     load(store, PIPELINE, [task("c1", DEVIS, ("2026-03-02T09:00", DEVIS))],
-         now=at("2026-03-15T20:00"))  # fmt: skip
+         now=utc("2026-03-15T20:00"))  # fmt: skip
     from datetime import date
 
-    assert store.record_edit("t:c1", PIPELINE, at("2026-03-20T10:00"), "UBOB",
+    assert store.record_edit("t:c1", PIPELINE, utc("2026-03-20T10:00"), "UBOB",
                              {"expected_close": date(2026, 4, 30)}) == ["expected_close"]  # fmt: skip
     assert store.deal("t:c1")["expected_close"] == "2026-04-30"  # type: ignore[index]
     rows = store.rows("SELECT field, from_value, to_value, by_user FROM field_changes")
