@@ -129,6 +129,9 @@ class Scheduler:
         self._sync_lock = threading.Lock()
         #: why the last `run_job` returned False: "busy" (another process) or "failed"
         self.last_refusal = ""
+        #: called after a sync that changed something, with the Slack client and the time
+        #: (`serve` adds the App Home refresh: the scheduler knows nothing of Slack's views)
+        self.after_change: list[Callable[[WebClient, datetime], object]] = []
         self.jobs = schedule.Scheduler()
         self.jobs.every(config.sync.every_minutes).minutes.do(self.run_sync)
 
@@ -227,20 +230,30 @@ class Scheduler:
         if not settings.config.sources:
             return
         full = names is None and self._full_due(store, now)
+        changed = False
         for result in sync_all(settings, store, names=names, full=full, now=self.deps.now):
             (log.info if result.ok else log.warning)(
                 "sync %s", result_line(result, settings.language)
             )
-        self.after_sync(store, now)
+            changed = changed or bool(result.changed or result.removed)
+        self.after_sync(store, now, changed)
 
-    def after_sync(self, store: Store, now: datetime) -> None:
+    def after_sync(self, store: Store, now: datetime, changed: bool = True) -> None:
         """What follows every sync, scheduled or asked for by a webhook: announce the won and
-        lost deals it queued. (The App Home is built fresh from the store at each opening.)"""
+        lost deals it queued, then, when it changed something, the `after_change` steps (the
+        App Home of whoever opened it lately, published again). A failing step is logged."""
         settings = self.deps.settings
         if settings.config.announce.won_lost and settings.config.slack.channel:
             posted = post_pending(settings, store, self.client(), now)
             if posted:
                 log.info("announced %d won/lost deal(s)", posted)
+        if not changed:
+            return
+        for step in self.after_change:
+            try:
+                step(self.client(), now)
+            except Exception:  # one step's failure (Slack down) must not fail the sync job
+                log.exception("after-sync step %s failed", getattr(step, "__name__", step))
 
     def _full_due(self, store: Store, now: datetime) -> bool:
         for raw in self.deps.settings.config.sources:

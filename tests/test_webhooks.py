@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,13 @@ import vcr
 from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import Secrets, Settings, validate_config
+from bot.slack.home_tab import refresh_homes
 from bot.slack.wsgi import MAX_BODY_BYTES
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
 from tests.helpers import ask, utc, wait_for
-from tests.slack_http import SECRET, Served, serving
+from tests.slack_http import SECRET, Served, block_texts, published_view, send_event, serving
 from tests.slack_standin import SlackStandIn
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -416,17 +418,24 @@ def synced_once(settings: Settings, deps: Deps) -> None:
 
 
 def notify_then_wait(
-    settings: Settings, deps: Deps, cassette: str, look: Callable[[], list[dict[str, Any]]]
+    settings: Settings,
+    deps: Deps,
+    cassette: str,
+    look: Callable[[], list[dict[str, Any]]],
+    before: Callable[[Served], object] = lambda served: None,
 ) -> list[dict[str, Any]]:
-    """`serve`'s parts (the endpoint, the scheduler's sync, the webhook queue) on 127.0.0.1; one
-    signed Trello notification; what `look` finds once the sync it triggers is done."""
+    """`serve`'s parts (the endpoint, the scheduler's sync and its App Home refresh, the webhook
+    queue) on 127.0.0.1; `before(served)`, then one signed Trello notification; what `look`
+    finds once the sync it triggers is done."""
     runner = Scheduler(deps)
+    runner.after_change.append(partial(refresh_homes, deps))
     stop = threading.Event()
     syncs = WebhookSyncs(runner.webhook_sync, stop)
     syncs.start()
     try:
         with replayer.use_cassette(cassette, allow_playback_repeats=False) as cass:
             with serving(settings, deps, webhooks=syncs.request) as running:
+                before(running)
                 body = notification("trello")
                 url = f"{running.base}/webhooks/agence"
                 headers = signed("trello", body, url, HOOK_SECRETS["trello"])
@@ -467,6 +476,35 @@ def test_a_deal_won_in_trello_is_announced_after_the_webhook_sync(
     posts = wait_for(lambda: slack_api.called("chat.postMessage"), "the announcement")
     assert [p.body["channel"] for p in posts] == ["C0TEAM"]
     assert "Boulangerie Dupain" in json.dumps(posts[0].body, ensure_ascii=False)
+
+
+def test_an_app_home_left_open_is_published_again_after_the_webhook_sync(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    settings = settings_for(tmp_path, slack_api, [TRELLO_SOURCE], {"trello": HOOK_SECRETS["trello"]},
+                            people={"Marie Dupont": "UMARIE"})  # fmt: skip
+    deps = Deps(settings, now=lambda: utc("2026-03-04T10:00:00"))
+    synced_once(settings, deps)
+
+    def homes() -> list[str]:
+        return [block_texts(published_view(c)["blocks"]) for c in slack_api.called("views.publish")
+                if c.body.get("user_id") == "UMARIE"]  # fmt: skip
+
+    def open_home(served: Served) -> None:
+        event = {"type": "app_home_opened", "user": "UMARIE", "channel": "D1", "tab": "home"}
+        send_event(served, event, "EvHome1")
+        wait_for(homes, "Marie's App Home")
+
+    notify_then_wait(settings, deps, "trello/incremental.yaml",
+                     dupain_moves(settings.db_path, "closing"), before=open_home)  # fmt: skip
+    first, again = wait_for(lambda: homes()[1:] and homes(), "her App Home published again")
+
+    def dupain_stage(home: str) -> str:
+        lines = home.splitlines()  # the deal's title line, then its owner and stage
+        return lines[next(i for i, text in enumerate(lines) if "Boulangerie Dupain" in text) + 1]
+
+    assert "Negotiation" in dupain_stage(first)
+    assert "Closing" in dupain_stage(again)
 
 
 # --- coalescing ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App
@@ -71,6 +72,23 @@ def build_view(deps: Deps, user: str) -> dict[str, Any]:
     return home_view(data, style_for(settings))
 
 
+def refresh_homes(deps: Deps, client: WebClient, now: datetime) -> int:
+    """Publish again the App Home of everyone who opened it lately (`deps.home_viewers`), for
+    `serve` after a sync that changed something: a Home left open then shows the move. One
+    failure is logged and the others go on; returns how many were published."""
+    published = 0
+    for user in deps.home_viewers.recent(now):
+        try:
+            client.views_publish(user_id=user, view=build_view(deps, user))
+        except Exception:  # noqa: BLE001 - one user's Home must not stop the others'
+            log.exception("views.publish of %s's App Home after a sync failed", user)
+            continue
+        published += 1
+    if published:
+        log.info("App Home refreshed for %d user(s)", published)
+    return published
+
+
 def register(app: App, deps: Deps) -> RecentIds:
     seen = RecentIds()
 
@@ -82,6 +100,7 @@ def register(app: App, deps: Deps) -> RecentIds:
             log.info("App Home event %s already handled (Slack retry): skipped", event_id)
             return
         user = str(event.get("user") or "")
+        deps.home_viewers.saw(user, deps.now())
         view = build_view(deps, user)
         try:
             client.views_publish(user_id=user, view=view)

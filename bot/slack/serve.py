@@ -15,6 +15,7 @@ import signal
 import socket
 import sqlite3
 import threading
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.deps import Deps
 from bot.errors import StoreError, StoreLocked
 from bot.settings import Settings
 from bot.slack.app import MissingSlackSecret, build_app, require_secret
+from bot.slack.home_tab import refresh_homes
 from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import store_error
 from bot.webhooks import WebhookSyncs
@@ -124,6 +126,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
         host = os.environ.get(HOST_ENV, "0.0.0.0")
         runner = scheduler.Scheduler(deps)
+        runner.after_change.append(partial(refresh_homes, deps))
         syncs = WebhookSyncs(runner.webhook_sync, stop)
         try:
             wsgi = make_wsgi(app, deps, events=not socket_mode, webhooks=syncs.request)
