@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.settings import Settings
 from bot.store import Store
-from tests.helpers import load, task, utc
+from tests.helpers import load, store_at, task, utc
 
 AS_OF = "2026-03-16"
 STALLED_ORDER = ["t:b1", "t:a1", "t:b2", "t:d1", "t:a2", "t:c1"]
@@ -73,7 +73,7 @@ SYNCED = utc("2026-03-15T20:00")
 
 def load_agency(settings: Settings, *, now: datetime | None = None) -> Store:
     """Load the agency as a first sync would; every deal was created at its first move."""
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     loaded = tasks()
     for item in loaded:
         item.started = item.history[0].at

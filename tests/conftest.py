@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from tests.helpers import store_at
 from tests.slack_standin import SlackStandIn
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "pipeline.db")
+    opened = store_at(tmp_path / "pipeline.db")
     yield opened
     opened.close()
 

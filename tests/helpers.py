@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -95,8 +99,21 @@ def load(
     return sync_source(store, pipeline, ListAdapter(source, tasks), now=lambda: moment)
 
 
-def new_store(tmp_path: Path, name: str = "pipeline.db") -> Store:
-    return Store(tmp_path / name)
+def store_at(path: Path) -> Store:
+    """`Store(path)`; a file not there yet is first copied from a database migrated once per test
+    process: what a new database is after its first open, without migrating it again."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_migrated_template(), path)
+    return Store(path)
+
+
+@functools.cache
+def _migrated_template() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="pipeline-bot-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    Store(folder / "template.db").close()  # closed: the WAL checkpointed into the file
+    return folder / "template.db"
 
 
 PARIS = ZoneInfo("Europe/Paris")

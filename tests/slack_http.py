@@ -88,7 +88,15 @@ class CountingDeps(Deps):
 @dataclass
 class Served:
     base: str
+    #: the stand-in's root URL: where a slash command's `response_url` points
+    slack: str
     deps: Deps | None = None
+
+    @property
+    def response_url(self) -> str:
+        """A `response_url` on the stand-in, in Slack's `/commands/<team>/<id>/<token>` shape: a
+        late answer is recorded there, never sent to Slack."""
+        return f"{self.slack}/commands/T1/1/hook"
 
     @property
     def events_url(self) -> str:
@@ -113,7 +121,8 @@ def serving(
     stop = threading.Event()
     thread = server.start_thread(stop, tick=0.02)
     try:
-        yield Served(f"http://127.0.0.1:{server.port}", deps)
+        slack = settings.secrets.slack_api_url.rstrip("/").removesuffix("/api")
+        yield Served(f"http://127.0.0.1:{server.port}", slack, deps)
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -139,7 +148,7 @@ def command_body(
     *,
     user: str = "U1",
     channel: str = "C1",
-    response_url: str = "http://127.0.0.1:9/commands/T1/1/x",  # never a real Slack host
+    response_url: str,
 ) -> str:
     return urlencode(
         {
@@ -160,6 +169,8 @@ def command_body(
 
 
 def send_command(served: Served, text: str, **fields: Any) -> requests.Response:
+    """`/pipeline TEXT`, signed; its `response_url` on the stand-in unless `fields` give one."""
+    fields.setdefault("response_url", served.response_url)
     body = command_body(text, **fields)
     return requests.post(
         served.events_url, data=body.encode(), headers=signed_headers(body), timeout=10

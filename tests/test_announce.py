@@ -10,7 +10,7 @@ from bot.announce import MAX_PER_ROUND, post_pending
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
-from tests.helpers import load, task, utc
+from tests.helpers import load, store_at, task, utc
 from tests.slack_http import NOW, make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -22,7 +22,7 @@ def bulk_move(
 ) -> tuple[Settings, Store]:
     """40 open deals, then a bulk move: 25 won and 15 lost in one sync."""
     settings = make_settings(tmp_path, slack_api, language=language, slack={"channel": "C0TEAM"})
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     open_ = [task(f"d{n:02d}", MEETING, ("2026-03-01T09:00", MEETING), amount=100)
              for n in range(40)]  # fmt: skip
     load(store, settings.pipeline, open_, now=utc("2026-03-15T20:00"))

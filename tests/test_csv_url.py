@@ -16,7 +16,7 @@ import pytest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
-from tests.helpers import local_server
+from tests.helpers import local_server, store_at
 
 SHEET = "Affaire,Montant,Étape,Responsable\r\nRefonte,12 000 €,appel et devis,Marie\r\n".encode()
 
@@ -183,7 +183,7 @@ def test_french_excel_bytes_by_url_without_charset_decode_like_the_file(
     # the same bytes from a file give the same deals (one sniffer for both)
     path = tmp_path / "same.csv"
     path.write_bytes(EXCEL)
-    other = Store(tmp_path / "other.db")
+    other = store_at(tmp_path / "other.db")
     try:
         adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(path)}, {})
         assert sync_source(other, Pipeline(DEFAULT_STAGES), adapter).ok

@@ -12,6 +12,7 @@ from bot.digest import build_digest, post_digest, sections
 from bot.slack_client import make_client
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, load_agency
+from tests.helpers import store_at
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -140,7 +141,6 @@ def test_digest_channel_not_found_is_one_line(cli_args, slack_api, monkeypatch, 
 def test_every_won_stage_counts_and_long_lists_are_cut(tmp_path: Path) -> None:
     """Two won stages (« travail en cours » and a separate « livré ») both count as won this week;
     ten deals lost this week list eight then "… and 2 more", so no section is cut mid-link."""
-    from bot.store import Store
     from tests.helpers import load, task
 
     stages = [
@@ -160,7 +160,7 @@ def test_every_won_stage_counts_and_long_lists_are_cut(tmp_path: Path) -> None:
                url=f"https://tasks.example/l{n}?a=1|b>2", lost_reason="Prix")
           for n in range(10)),
     ]  # fmt: skip
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(store, settings.pipeline, deals, now=parse_as_of("2026-03-14", settings.tz))
     digest = build_digest(settings, store, parse_as_of(AS_OF, settings.tz))
     store.close()

@@ -20,7 +20,7 @@ from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STATUS_MAP
 from bot.store import Store, iso
 from tests.agency import agency_config
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 from tests.slack_http import make_settings
 
 
@@ -69,7 +69,7 @@ def test_digest_matches_the_plain_queries(tmp_path: Path) -> None:
         tasks.append(task(f"d{n}", moves[-1][1], *moves, amount=amount,
                           removed=rng.random() < 0.05, owner=owner, next_step=step,
                           expected_close=close))  # fmt: skip
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(store, settings.pipeline, tasks, now=now)
     digest = build_digest(settings, store, now)
 

@@ -27,7 +27,7 @@ from bot.redact import FILTER, install_logging_filter, redact
 from bot.settings import Secrets, validate_config
 from bot.store import Store
 from bot.sync import sync_source
-from tests.helpers import ListAdapter, cli, load, local_server, task, utc
+from tests.helpers import ListAdapter, cli, load, local_server, store_at, task, utc
 from tests.slack_standin import SlackStandIn
 
 CSV = "title,status,amount\nRefonte,Appel et devis,1000\nLogo,Écarté,500\n"
@@ -179,7 +179,7 @@ def test_nudge_during_a_long_sync_is_one_line_once_the_busy_timeout_passes(
 
 def test_a_full_disk_during_a_sync_records_the_real_error(tmp_path: Path) -> None:
     settings_pipeline = _pipeline()
-    store = Store(tmp_path / "pipeline.db")
+    store = store_at(tmp_path / "pipeline.db")
     load(
         store,
         settings_pipeline,

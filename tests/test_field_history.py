@@ -11,9 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
-from bot.store import Store
 from integrations.base import FieldChange
-from tests.helpers import cli, load, task, utc
+from tests.helpers import cli, load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close\n"
@@ -74,7 +73,7 @@ def test_a_sheet_s_changes_are_seen_between_syncs_and_shown_in_deal_json(tmp_pat
 
 
 def test_the_tool_s_own_history_wins_over_snapshots(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     card = task("c1", "Appel et devis", ("2026-03-01T09:00", "Appel et devis"), amount=5000.0,
                 expected_close=date(2026, 4, 30))  # fmt: skip
     load(store, PIPELINE, [card], now=utc("2026-03-02T08:00"))
@@ -102,7 +101,7 @@ def test_the_tool_s_own_history_wins_over_snapshots(tmp_path: Path) -> None:
 
 
 def test_a_snapshot_gives_way_to_the_tool_s_record_of_the_same_move(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     card = task("c1", "Appel et devis", ("2026-03-01T09:00", "Appel et devis"), owner="Marie")
     load(store, PIPELINE, [card], now=utc("2026-03-02T08:00"))
     card.owner = "Paul"  # an incremental sync sees it changed, without the tool's history

@@ -26,7 +26,7 @@ from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import ForecastConfig, PipelineConfig, Settings
 from bot.store import Store
-from tests.helpers import load, task, utc
+from tests.helpers import load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 PARIS = ZoneInfo("Europe/Paris")
@@ -65,7 +65,7 @@ def history(store: Store) -> None:
 
 
 def test_calibration_counts_posterior_and_time_ordered_backtest(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     history(store)
     result = calibration(store, context(), 10)
     rows = {r.key: r for r in result.stages}
@@ -107,7 +107,7 @@ def test_calibration_counts_posterior_and_time_ordered_backtest(tmp_path: Path) 
 
 
 def test_a_stage_nobody_closed_from_keeps_its_configured_probability(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     load(store, PIPELINE, [
         task("B", LOST, ("2026-03-01T09:00", Q), ("2026-03-03T09:00", LOST)),
         task("E", M, ("2026-03-01T09:00", Q), ("2026-03-03T09:00", M)),
@@ -121,7 +121,7 @@ def test_a_stage_nobody_closed_from_keeps_its_configured_probability(tmp_path: P
 
 
 def test_calibration_json_through_the_cli_words(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     history(store)
     settings = Settings(PipelineConfig(language="fr"), db_path=tmp_path / "p.db")
     reply = ask(settings, store, "calibrage", datetime(2026, 3, 20, 12, tzinfo=PARIS))
@@ -142,7 +142,7 @@ def test_calibration_json_through_the_cli_words(tmp_path: Path) -> None:
 def test_calibrated_probabilities_change_weighted_figures_everywhere_and_nothing_else(
     tmp_path: Path,
 ) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     history(store)
     now = datetime(2026, 3, 20, 12, tzinfo=PARIS)
     answers = {}
@@ -236,7 +236,7 @@ def test_the_gridded_range_agrees_with_brute_force_within_its_step() -> None:
 
 
 def test_forecast_buckets_and_total_carry_the_range(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     load(store, PIPELINE, [
         task("1", M, ("2026-03-01T09:00", M), amount=1000.0, expected_close=date(2026, 4, 10)),
         task("2", N, ("2026-03-01T09:00", N), amount=3000.0, expected_close=date(2026, 4, 20)),
@@ -268,7 +268,7 @@ def test_accuracy_rebuilds_the_forecast_of_each_month_from_stage_and_field_histo
     at that sync), and won on 04-12. Y (5,000 €, negotiation, expected 03-25) comes from another
     sheet first synced in May: its close date has no history before then (lookahead). W was
     created on 03-10: not open on March 1st."""
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     x_moves = [("2026-02-01T09:00", Q), ("2026-02-10T09:00", M)]
     x = task("X", M, *x_moves, amount=10_000.0, expected_close=date(2026, 3, 20))
     load(store, PIPELINE, [x], source="crm", now=utc("2026-02-20T10:00"))
@@ -308,7 +308,7 @@ def test_digest_says_last_month_and_when_calibration_recommends_it(tmp_path: Pat
     10 %): the calibrated values, learning from each win, score better, so the digest says so;
     and April's line: three of them were open on April 1st, expected in April (3 × 1,000 € ×
     10 %), and all twelve were won in April."""
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     deals = []
     for n in range(12):
         opened = f"2026-03-{28 + n % 3:02d}T09:00" if n < 3 else f"2026-04-{2 + n:02d}T09:00"

@@ -17,10 +17,9 @@ from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import ConfigError, Settings, validate_config
 from bot.slack_client import make_client
-from bot.store import Store
 from tests import agency
 from tests.agency import agency_config, load_agency
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -70,7 +69,7 @@ def idle_and_stalled(tmp_path: Path, language: str, as_of: str) -> tuple[int | N
     """A meeting deal entered on Monday 6 July (stall_days 7), counted in business days."""
     settings = Settings(validate_config({"language": language, "stall_counting": "business"}),
                         db_path=tmp_path / f"{language}.db")  # fmt: skip
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(store, settings.pipeline, [task("x", M, ("2026-07-06T09:00", M), title="Site")])
     ctx = context_for(settings, parse_as_of(as_of, settings.tz))
     idle = ctx.idle_days("2026-07-06T09:00:00+00:00")

@@ -29,7 +29,7 @@ from bot.nudges import run_pass
 from bot.settings import Settings
 from bot.slack_client import make_client
 from bot.store import Store
-from tests.helpers import load, task, utc, wait_for
+from tests.helpers import load, store_at, task, utc, wait_for
 from tests.slack_check import assert_safe, problems
 from tests.slack_http import (
     NOW,
@@ -91,7 +91,7 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, slack_api: SlackStandIn) -> Iterator[World]:
     settings = make_settings(tmp_path, slack_api, people=PEOPLE, slack={"channel": "C0TEAM"})
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     first = load(store, settings.pipeline, hostile_tasks(), now=utc("2026-03-15T20:00"))
     assert "t:h1: currency '<@U999EVIL>' is not a currency code (EUR, USD)" in "\n".join(
         first.warnings

@@ -38,7 +38,7 @@ from bot.settings import Settings, validate_config
 from bot.store import Store
 from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q
-from tests.helpers import cli, load, task, utc
+from tests.helpers import cli, load, store_at, task, utc
 
 WON = "travail terminé"
 
@@ -54,7 +54,7 @@ def settings_for(tmp_path: Path, language: str = "en") -> Settings:
 
 def build(tmp_path: Path, language: str = "en") -> tuple[Settings, Store]:
     settings = settings_for(tmp_path, language)
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     marie, paul = {"owner": "Marie Dupont"}, {"owner": "Paul Martin"}
     load(store, settings.pipeline, [
         task("h1", M, ("2026-03-02T09:00", Q), ("2026-03-10T09:00", M), title="Refonte",
@@ -195,7 +195,7 @@ def test_command_line_json(tmp_path: Path) -> None:
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_nothing_to_tidy(tmp_path: Path, language: str) -> None:
     settings = settings_for(tmp_path, language)
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(store, settings.pipeline, [
         task("ok", M, ("2026-03-20T09:00", M), title="Complète", amount=1000,
              expected_close=date(2026, 5, 1), owner="Zoé"),

@@ -19,6 +19,7 @@ from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, deal_ids_in, load_agency
+from tests.helpers import store_at
 from tests.slack_check import assert_safe
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
@@ -207,7 +208,7 @@ def test_team_channel_cut_at_block_limit(tmp_path, slack_api) -> None:
     from tests.helpers import load, task
 
     settings = make_settings(tmp_path, slack_api, **agency_config())
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     many = [task(f"x{i:02d}", "appel et devis", ("2026-03-01T09:00", "appel et devis"),
                  owner=f"Owner {i:02d}") for i in range(30)]  # fmt: skip
     load(store, settings.pipeline, many)

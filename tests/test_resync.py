@@ -23,7 +23,7 @@ from bot.replay import replay
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close;stage_entered\n"
@@ -74,7 +74,7 @@ def comparable(tables: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[s
 
 
 def test_resync_writes_only_changed_rows_and_stores_the_same(tmp_path: Path) -> None:
-    ours, full = Store(tmp_path / "ours.db"), Store(tmp_path / "full.db")
+    ours, full = store_at(tmp_path / "ours.db"), store_at(tmp_path / "full.db")
     rows = clean_rows() + ALWAYS
     moved = list(rows)
     moved[2] = moved[2].replace("conclusion du contrat", "travail en cours")  # deal 3 is won
@@ -116,7 +116,7 @@ def test_resync_writes_only_changed_rows_and_stores_the_same(tmp_path: Path) -> 
 
 def test_an_unchanged_clean_sheet_is_not_read_again(tmp_path: Path) -> None:
     """No warning, no skipped row: the same file is recognised whole (nothing read or written)."""
-    ours, full = Store(tmp_path / "ours.db"), Store(tmp_path / "full.db")
+    ours, full = store_at(tmp_path / "ours.db"), store_at(tmp_path / "full.db")
     rows = clean_rows()
     moved = [r.replace("2250 €", "9000 €") for r in rows]
     results, writes = [], []
@@ -138,7 +138,7 @@ def test_an_unchanged_clean_sheet_is_not_read_again(tmp_path: Path) -> None:
 
 
 def test_resync_of_a_task_manager_skips_unchanged_tasks(tmp_path: Path) -> None:
-    store = Store(tmp_path / "pipeline.db")
+    store = store_at(tmp_path / "pipeline.db")
     moves = [(f"2026-03-0{1 + n % 5}T09:00", STATUSES[n % 4]) for n in range(6)]
 
     def tasks(amount_of_3: float) -> list[Any]:

@@ -24,7 +24,7 @@ from bot.slack_client import make_client
 from bot.store import Store
 from tests import agency
 from tests.agency import agency_config, load_agency
-from tests.helpers import utc
+from tests.helpers import store_at, utc
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -101,7 +101,7 @@ def test_lease_of_a_dead_local_process_is_taken_over(tmp_path: Path) -> None:
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     dead = f"{socket.gethostname()}:{child.stdout.strip()}:x"
-    store = Store(tmp_path / "pipeline.db")
+    store = store_at(tmp_path / "pipeline.db")
     now = datetime.now(UTC)
     assert lease.acquire(store, "nudges", dead, timedelta(hours=1), lambda: now)
     assert lease.acquire(store, "nudges", "me:1:y", timedelta(hours=1), lambda: now)
@@ -170,7 +170,7 @@ def test_a_slot_missed_for_too_long_is_not_caught_up(agency_settings, slack_api)
 def test_lease_held_elsewhere_then_retried(agency_settings, slack_api) -> None:
     clock = Clock(agency_settings, "2026-03-17T09:30:05")
     scheduler = make_scheduler(agency_settings, clock, "a:1:a", retry_after=timedelta(minutes=5))
-    store = Store(agency_settings.db_path)
+    store = store_at(agency_settings.db_path)
     assert lease.acquire(store, "job:nudges", "b:2:b", timedelta(minutes=30), clock)
     scheduler.check_calendar()
     assert channels(slack_api) == []  # the other process runs it
@@ -228,7 +228,7 @@ def test_stop_lets_the_running_job_finish(agency_settings) -> None:
     release.set()
     thread.join(10)
     assert finished.is_set() and not thread.is_alive()
-    store = Store(agency_settings.db_path)
+    store = store_at(agency_settings.db_path)
     assert store.lease("job:nudges") is None
     assert store.meta("scheduler.nudges.done") == "2026-03-17T08:30:00+00:00"
     store.close()
@@ -295,7 +295,7 @@ def test_full_sync_once_a_day(tmp_path: Path) -> None:
     )
     clock = Clock(settings, "2026-03-16T10:00")
     scheduler = make_scheduler(settings, clock, "a:1:a")
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     assert scheduler._full_due(store, clock())
     store.save_sync_state("csv", last_full="2026-03-16T08:00:00+00:00")
     assert not scheduler._full_due(store, clock())

@@ -20,8 +20,7 @@ import requests
 
 from bot.settings import Settings
 from bot.slack.wsgi import MAX_BODY_BYTES, ConnectionPolicy
-from bot.store import Store
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 from tests.slack_http import (
     NOW,
     SECRET,
@@ -49,7 +48,7 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 def loaded_settings(tmp_path: Path, slack_api: SlackStandIn) -> Settings:
     settings = make_settings(tmp_path, slack_api)
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(
         store,
         settings.pipeline,
@@ -182,7 +181,8 @@ def test_an_oversized_body_is_refused_413_before_it_is_read(
             iter([b"100000\r\n" + megabyte + b"\r\n"] * 5),
         )
         # just over the cap, properly signed: still refused
-        body = command_body("summary") + "&pad=" + "x" * MAX_BODY_BYTES
+        body = command_body("summary", response_url=served.response_url) + "&pad="
+        body += "x" * MAX_BODY_BYTES
         signed = requests.post(
             served.events_url, data=body.encode(), headers=signed_headers(body), timeout=10
         )
@@ -221,7 +221,8 @@ def test_the_app_itself_caps_a_body_without_content_length(
 def _garbage() -> list[tuple[str, bytes, dict[str, str]]]:
     now = str(int(time.time()))
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    body = command_body("summary").encode()
+    # refused before Bolt: its response_url is never read (a closed loopback port all the same)
+    body = command_body("summary", response_url="http://127.0.0.1:9/never-read").encode()
     return [
         (
             "timestamp abc",
@@ -332,7 +333,7 @@ def test_health_is_503_when_the_database_is_missing_or_corrupt_and_docker_sees_i
     settings = make_settings(tmp_path, slack_api)
     with serving(settings) as served:
         missing = requests.get(f"{served.base}/healthz", timeout=5)
-        store = Store(settings.db_path)
+        store = store_at(settings.db_path)
         load(
             store,
             settings.pipeline,

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from bot.store import Store
-from tests.helpers import load, task, wait_for
+from tests.helpers import load, store_at, task, wait_for
 from tests.slack_check import assert_safe
 from tests.slack_http import (
     NOW,
@@ -102,7 +101,7 @@ def test_unlinked_user_is_told_how_to_link_and_sees_team_totals(
 
 def test_a_busy_owner_home_stays_within_100_blocks(tmp_path: Path, slack_api: SlackStandIn) -> None:
     settings = make_settings(tmp_path, slack_api, people={"Marie Dupont": "UMARIE"})
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     tasks = [
         task(
             f"m{i:03d}",

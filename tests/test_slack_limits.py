@@ -13,8 +13,7 @@ import pytest
 from bot import query as query_module
 from bot.render import text as text_render
 from bot.render.blocks import BlockStyle, fit, link, message
-from bot.store import Store
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 from tests.slack_check import assert_safe
 from tests.slack_http import NOW, block_texts, make_settings, send_command, serving
 from tests.slack_standin import SlackStandIn
@@ -40,7 +39,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     standin = SlackStandIn().start()
     settings = make_settings(folder, standin)
     standin.stop()
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     tasks = [
         task(f"s{i:03d}", "Balle dans le camp du client",
              ("2026-03-10T09:00", "Balle dans le camp du client"),

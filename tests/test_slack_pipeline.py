@@ -13,8 +13,8 @@ import pytest
 
 from bot.settings import Settings
 from bot.slack import commands
-from bot.store import Store, StoreLocked
-from tests.helpers import load, task, wait_for
+from bot.store import StoreLocked
+from tests.helpers import load, store_at, task, wait_for
 from tests.slack_http import (
     NOW,
     CountingDeps,
@@ -33,7 +33,7 @@ PEOPLE = {"marie dupont": "UMARIE", "Elodie.Petit@agence.fr": "UELODIE"}
 
 def agency(settings: Settings) -> None:
     """Four deals: two stalled (one owner known by name, one by e-mail), one fresh, one won."""
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     load(
         store,
         settings.pipeline,
@@ -198,7 +198,7 @@ def test_identical_questions_share_one_answer_until_the_data_changes(settings: S
         again = send_command(served, "  stalled ", user="U2").json()
         assert deps.opened == 1  # the second asker got the same answer without a recomputation
         assert again["blocks"] == first["blocks"]
-        store = Store(settings.db_path)  # a sync lands a new stalled deal
+        store = store_at(settings.db_path)  # a sync lands a new stalled deal
         load(store, settings.pipeline,
              [task("a5", "Appel et devis", ("2026-03-02T09:00", "Appel et devis"), title="Neuf")],
              source="extra", now=NOW)  # fmt: skip
@@ -234,7 +234,7 @@ def test_common_answers_are_ready_before_anyone_asks(
             assert deps.opened == 2  # served from the warm answer
             assert warm["response_type"] == "in_channel"  # the asker's choice, not the warmer's
             assert "Stalled deals: 2" in block_texts(warm["blocks"])
-            store = Store(settings.db_path)
+            store = store_at(settings.db_path)
             load(store, settings.pipeline,
                  [task("a6", "Appel et devis", ("2026-03-02T09:00", "Appel et devis"))],
                  source="extra", now=NOW)  # fmt: skip

@@ -132,7 +132,7 @@ def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
     health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
     assert health.status_code == 200
     assert health.json() == {"ok": True, "db": "ok"}  # serve created and migrated the database
-    answer = send_command(Served(f"http://127.0.0.1:{port}"), "summary")
+    answer = send_command(Served(f"http://127.0.0.1:{port}", slack_api.url), "summary")
     assert answer.status_code == 200
     assert answer.json()["blocks"][0]["type"] == "header"
     assert slack_api.called("auth.test")  # the token was checked against SLACK_API_URL

@@ -15,7 +15,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.wsgi import HttpServer, make_wsgi
 from bot.store import Store
-from tests.helpers import load, task
+from tests.helpers import load, store_at, task
 from tests.slack_http import (
     NOW,
     SECRET,
@@ -66,7 +66,7 @@ def remapped(tmp_path: Path, slack_api: SlackStandIn) -> tuple[Settings, str]:
     """A database loaded with the built-in mapping, served with a changed `[status_map]`:
     the first request that reaches the store rewrites its mapping (a write we can watch)."""
     plain = make_settings(tmp_path, slack_api)
-    store = Store(plain.db_path)
+    store = store_at(plain.db_path)
     load(
         store,
         plain.pipeline,
@@ -81,7 +81,7 @@ def remapped(tmp_path: Path, slack_api: SlackStandIn) -> tuple[Settings, str]:
 
 
 def _mapping(settings: Settings) -> str | None:
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     try:
         return store.meta("mapping")
     finally:
@@ -158,7 +158,11 @@ def test_socket_mode_http_port_serves_health_only(tmp_path: Path, slack_api: Sla
     try:
         base = f"http://127.0.0.1:{server.port}"
         before = len(slack_api.calls)
-        answer = requests.post(f"{base}/slack/events", data=command_body("stalled"), timeout=10)
+        answer = requests.post(
+            f"{base}/slack/events",
+            data=command_body("stalled", response_url=f"{slack_api.url}/commands/T1/1/hook"),
+            timeout=10,
+        )
         assert answer.status_code == 404
         assert len(slack_api.calls) == before  # nothing was done
         assert requests.get(f"{base}/healthz", timeout=10).status_code == 200

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
-from tests.helpers import ask, deal, load, task, utc
+from tests.helpers import ask, deal, load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 
@@ -87,7 +87,7 @@ def test_old_databases_learn_the_evidence_of_their_stays(tmp_path: Path) -> None
     """A database written before `stage_entered_from` existed: its tool history reads as
     "history", a stay begun at the deal's first sight as "first_seen"."""
     path = tmp_path / "old.db"
-    store = Store(path)
+    store = store_at(path)
     load(store, PIPELINE, [task("H", "appel et devis", ("2026-01-05T09:00", "appel et devis")),
                            task("S", "appel et devis")], now=utc("2026-03-02T08:00"))  # fmt: skip
     store.conn.execute("UPDATE status_changes SET origin = CASE origin WHEN 'history' THEN "

@@ -17,9 +17,8 @@ import pytest
 from bot.check import run_check
 from bot.pipeline import normalise
 from bot.settings import Settings, validate_config
-from bot.store import Store
 from bot.sync import sync_source
-from tests.helpers import utc
+from tests.helpers import store_at, utc
 from tests.integrations.support import Cassette
 
 STAGES = [
@@ -44,7 +43,7 @@ def test_check_names_the_status_no_stage_claims(
     kind: str, cassette: Cassette, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(validate_config({"stages": STAGES}), db_path=tmp_path / "p.db")
-    store = Store(settings.db_path)
+    store = store_at(settings.db_path)
     adapter = factory(kind)(sleeps=[])
     with cassette(f"{kind}/full_sync.yaml"):
         result = sync_source(store, settings.pipeline, adapter,

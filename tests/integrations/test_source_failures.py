@@ -11,6 +11,7 @@ from bot.i18n import localise
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync_command import run_sync as sync_command
+from tests.helpers import store_at
 from tests.integrations.support import WITH_BODY, Cassette, deal_rows, run_sync
 
 LINEAR = {"kind": "linear", "name": "produit", "team": "SAL"}
@@ -70,7 +71,7 @@ def test_an_error_escaping_an_adapter_fails_that_source_alone(
         "journal)"
     )
     assert lines[1].startswith("feuille : complète, 1 lue(s)")
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     try:
         assert store.sync_state("tableau")["last_error"] == (
             "source 'tableau' (trello): unexpected KeyError ('id') while reading it; its deals are "

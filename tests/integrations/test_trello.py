@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.store import Store
 from bot.sync import sync_source
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.trello import TrelloAdapter, TrelloSettings, card_created
 from integrations.values import utc_iso
-from tests.helpers import utc
+from tests.helpers import store_at, utc
 from tests.integrations.support import PIPELINE, Cassette, build, by_id
 
 FAKE_KEY = "fake-trello-key-0123456789abcdef"
@@ -98,7 +97,7 @@ def test_field_history_from_update_actions(cassette: Cassette, tmp_path: Path) -
     ]  # fmt: skip
     assert tasks[C1].field_history == []
 
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     with cassette("trello/field_history.yaml"):
         sync_source(store, PIPELINE, make_adapter(), now=lambda: utc("2026-03-01T08:00:00"))
     rows = store.rows("SELECT deal_id, at, field, from_value, to_value, origin FROM field_changes"
