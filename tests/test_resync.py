@@ -22,8 +22,9 @@ from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.replay import replay
 from bot.settings import load_settings
 from bot.store import Store
-from bot.sync import SyncResult, make_adapter, sync_source
+from bot.sync import SyncResult
 from tests.helpers import load, store_at, task
+from tests.integrations.support import run_sync
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close;stage_entered\n"
@@ -49,10 +50,8 @@ def sync_csv(store: Store, csv: Path, rows: list[str], when: str, wipe: bool) ->
     if wipe:
         store.conn.execute("UPDATE deals SET fingerprint = NULL")
         store.conn.execute("UPDATE sync_state SET source_print = NULL")
-    adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(csv)}, {},
-                           timezone="Europe/Paris")  # fmt: skip
-    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
-    result = sync_source(store, PIPELINE, adapter, now=lambda: moment)
+    result = run_sync(store, {"kind": "csv", "name": "sheet", "path": str(csv)}, now=when,
+                      timezone="Europe/Paris")  # fmt: skip
     assert result.ok, result.error
     return result
 

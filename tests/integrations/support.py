@@ -38,10 +38,10 @@ def build(
     progress: list[tuple[int, int]] | None = None,
     **http_options: Any,
 ) -> A:
-    """An adapter found by its kind and given validated settings, as `sync` builds it; `sleeps`
-    collects the waits instead of sleeping, `progress` the (pages, tasks) reports."""
-    if sleeps is not None:
-        http_options["sleep"] = sleeps.append
+    """An adapter found by its kind and given validated settings, as `sync` builds it; its retry
+    waits are never slept (`sleeps` collects them to check), `progress` collects the (pages,
+    tasks) reports."""
+    http_options.setdefault("sleep", sleeps.append if sleeps is not None else skip_wait)
     adapter = adapter_class(cls.kind)(
         validate_source(raw),
         secrets,
@@ -76,16 +76,23 @@ def by_id(tasks: Iterable[Task]) -> dict[str, Task]:
     return {t.id: t for t in tasks}
 
 
+def skip_wait(seconds: float) -> None:
+    """An adapter's retry wait, not slept: a replayed or loopback answer is there at once."""
+
+
 def run_sync(
     store: Store,
     raw: dict[str, Any],
-    secrets: dict[str, str],
-    now: str,
+    secrets: dict[str, str] | None = None,
+    now: str = "2026-03-02T08:00:00",
     *,
     full: bool = False,
+    timezone: str | None = None,
 ) -> SyncResult:
-    """One sync of source `raw` at `now` (UTC) through the real engine, without retry waits."""
-    adapter = make_adapter(raw, secrets, http_options={"sleep": lambda _: None})
+    """One sync of source `raw` at `now` (UTC) through the real engine (`make_adapter`, then
+    `sync_source`), its retry waits not slept."""
+    adapter = make_adapter(raw, secrets or {}, timezone=timezone,
+                           http_options={"sleep": skip_wait})  # fmt: skip
     return sync_source(store, PIPELINE, adapter, full=full, now=lambda: utc(now))
 
 

@@ -19,9 +19,7 @@ from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
 from integrations.values import utc_iso
 from tests.helpers import utc
-from tests.integrations.support import Cassette, build, by_id
-
-MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
+from tests.integrations.support import WITH_BODY, Cassette, build, by_id
 
 FAKE_TOKEN = "2/1209876543200001/1209876543299999:fakeasanatoken0123456789"
 PROJECT = "1209876543210001"
@@ -77,7 +75,7 @@ def test_settings_defaults_and_registry() -> None:
 def test_full_sync(cassette: Cassette) -> None:
     progress: list[tuple[int, int]] = []
     adapter = make_adapter(progress=progress)
-    with cassette("asana/full_sync.yaml", match_on=MATCH) as cass:
+    with cassette("asana/full_sync.yaml", match_on=WITH_BODY) as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
     assert adapter.client.requests_made == 2  # 1 page of tasks + 1 batch of 4 story requests
@@ -135,7 +133,7 @@ def test_full_sync(cassette: Cassette) -> None:
 def test_incremental_sync(cassette: Cassette) -> None:
     adapter = make_adapter()
     since = datetime(2026, 3, 2, 9, 5, tzinfo=ZoneInfo("Europe/Paris"))  # minus the overlap: 08:00Z
-    with cassette("asana/incremental.yaml", match_on=MATCH) as cass:
+    with cassette("asana/incremental.yaml", match_on=WITH_BODY) as cass:
         tasks = by_id(list(adapter.fetch(since)))
         assert cass.all_played
         sent = dict(cass.requests[0].query)
@@ -156,7 +154,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
 def test_second_page_of_tasks_and_of_stories(cassette: Cassette) -> None:
     progress: list[tuple[int, int]] = []
     adapter = make_adapter(progress=progress)
-    with cassette("asana/second_page.yaml", match_on=MATCH) as cass:
+    with cassette("asana/second_page.yaml", match_on=WITH_BODY) as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
         assert "offset" in dict(cass.requests[3].query)
@@ -170,7 +168,7 @@ def test_second_page_of_tasks_and_of_stories(cassette: Cassette) -> None:
 
 def test_rate_limited_waits_as_told(cassette: Cassette, sleeps: list[float]) -> None:
     adapter = make_adapter(sleeps=sleeps)
-    with cassette("asana/rate_limited.yaml", match_on=MATCH) as cass:
+    with cassette("asana/rate_limited.yaml", match_on=WITH_BODY) as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
     assert sleeps == [30.0]  # Retry-After: 30
@@ -180,7 +178,7 @@ def test_rate_limited_waits_as_told(cassette: Cassette, sleeps: list[float]) -> 
 
 def test_server_errors_outer_and_inside_the_batch(cassette: Cassette, sleeps: list[float]) -> None:
     adapter = make_adapter(sleeps=sleeps)
-    with cassette("asana/server_error.yaml", match_on=MATCH) as cass:
+    with cassette("asana/server_error.yaml", match_on=WITH_BODY) as cass:
         tasks = by_id(list(adapter.fetch(None)))
         assert cass.all_played
     assert len(sleeps) == 2  # the whole batch once, T2's story request once
@@ -203,7 +201,7 @@ def test_unauthorized_names_the_variable_and_hides_it(cassette: Cassette) -> Non
 
 def test_status_from_an_enum_custom_field(cassette: Cassette) -> None:
     adapter = make_adapter(status_field="Étape")
-    with cassette("asana/enum_status.yaml", match_on=MATCH) as cass:
+    with cassette("asana/enum_status.yaml", match_on=WITH_BODY) as cass:
         (task,) = list(adapter.fetch(None))
         assert cass.all_played
     assert task.id == T6 and task.status == BALLE  # not the section "Projets"
@@ -218,7 +216,7 @@ def test_status_from_an_enum_custom_field(cassette: Cassette) -> None:
 
 def test_field_history_from_stories(cassette: Cassette) -> None:
     adapter = make_adapter(status_field="Étape")
-    with cassette("asana/field_history.yaml", match_on=MATCH) as cass:
+    with cassette("asana/field_history.yaml", match_on=WITH_BODY) as cass:
         (task,) = list(adapter.fetch(None))
         assert cass.all_played
     # assigned stories name only the new assignee: the one before is the previous story's; the
@@ -246,7 +244,10 @@ def test_a_story_request_failing_429_500_429_inside_batches_stops_at_one_wait_ca
     # 4 + 2 + 6 > 10, so the sync stops there instead of sleeping outside the cap.
     adapter = make_adapter(sleeps=sleeps)
     adapter.client.max_total_wait = 10.0
-    with cassette("asana/batch_retry_cap.yaml", match_on=MATCH), pytest.raises(HttpError) as caught:
+    with (
+        cassette("asana/batch_retry_cap.yaml", match_on=WITH_BODY),
+        pytest.raises(HttpError) as caught,
+    ):
         list(adapter.fetch(None))
     assert sleeps[0] == 4.0 and 1.0 <= sleeps[1] <= 2.0 and len(sleeps) == 2
     assert adapter.client.requests_made == 4  # tasks page + 3 batches; the 4th batch never sent

@@ -17,6 +17,7 @@ from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
 from integrations.csv_source import FIELD_OF_HEADER, HEADER_SYNONYMS, resolve_columns
 from integrations.values import header_key
+from tests.integrations.support import run_sync
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 
@@ -41,10 +42,8 @@ def excel(path: Path, rows: list[str]) -> Path:
 def run(
     store: Store, path: Path, when: str = "2026-12-01T08:00:00", **source: object
 ) -> SyncResult:
-    adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(path), **source}, {},
-                           timezone="Europe/Paris")  # fmt: skip
-    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
-    return sync_source(store, PIPELINE, adapter, now=lambda: moment)
+    return run_sync(store, {"kind": "csv", "name": "sheet", "path": str(path), **source},
+                    now=when, timezone="Europe/Paris")  # fmt: skip
 
 
 def deals(store: Store) -> list[dict[str, object]]:

@@ -9,7 +9,8 @@ import pytest
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
-from bot.sync import make_adapter, sync_source
+from bot.sync import SyncResult, sync_source
+from tests.integrations.support import run_sync
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close;stage_entered\n"
@@ -19,11 +20,9 @@ def write(path: Path, *rows: str) -> None:
     path.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
 
 
-def run(store: Store, csv: Path, when: str, **source: object):  # type: ignore[no-untyped-def]
-    adapter = make_adapter({"kind": "csv", "name": "sheet", "path": str(csv), **source}, {},
-                           timezone="Europe/Paris")  # fmt: skip
-    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
-    return sync_source(store, PIPELINE, adapter, now=lambda: moment)
+def run(store: Store, csv: Path, when: str, **source: object) -> SyncResult:
+    return run_sync(store, {"kind": "csv", "name": "sheet", "path": str(csv), **source},
+                    now=when, timezone="Europe/Paris")  # fmt: skip
 
 
 def test_sync_twice_makes_no_duplicates_and_one_event_per_change(

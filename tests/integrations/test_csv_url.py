@@ -7,7 +7,6 @@ Google answers the published link with a redirect to its content host; a local s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import pytest
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
-from bot.sync import make_adapter, sync_source
+from bot.sync import SyncResult, make_adapter, sync_source
 from tests.helpers import local_server, store_at
+from tests.integrations.support import run_sync
 
 SHEET = "Affaire,Montant,Étape,Responsable\r\nRefonte,12 000 €,appel et devis,Marie\r\n".encode()
 
@@ -54,11 +54,8 @@ def sheets() -> Iterator[str]:
 FIELDS = {"title": "Affaire", "amount": "Montant", "status": "Étape", "owner": "Responsable"}
 
 
-def sync_url(store: Store, url: str):  # type: ignore[no-untyped-def]
-    adapter = make_adapter({"kind": "csv", "name": "sheet", "url": url, "fields": FIELDS}, {},
-                           http_options={"sleep": lambda s: None})  # fmt: skip
-    return sync_source(store, Pipeline(DEFAULT_STAGES), adapter,
-                       now=lambda: datetime(2026, 3, 2, 8, tzinfo=UTC))  # fmt: skip
+def sync_url(store: Store, url: str) -> SyncResult:
+    return run_sync(store, {"kind": "csv", "name": "sheet", "url": url, "fields": FIELDS})
 
 
 def test_published_sheet_link_follows_the_redirect(store: Store, sheets: str) -> None:
@@ -162,11 +159,10 @@ def feeds() -> Iterator[str]:
         yield url
 
 
-def sync_feed(store: Store, url: str, when: str = "2026-03-02T08:00:00", **source: object):  # type: ignore[no-untyped-def]
-    adapter = make_adapter({"kind": "csv", "name": "sheet", "url": url, **source}, {},
-                           http_options={"sleep": lambda s: None})  # fmt: skip
-    moment = datetime.fromisoformat(when).replace(tzinfo=UTC)
-    return sync_source(store, Pipeline(DEFAULT_STAGES), adapter, now=lambda: moment)
+def sync_feed(
+    store: Store, url: str, when: str = "2026-03-02T08:00:00", **source: object
+) -> SyncResult:
+    return run_sync(store, {"kind": "csv", "name": "sheet", "url": url, **source}, now=when)
 
 
 def test_french_excel_bytes_by_url_without_charset_decode_like_the_file(
