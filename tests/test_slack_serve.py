@@ -17,6 +17,7 @@ import requests
 
 import bot
 from bot.slack.serve import ServeError, resolve_port
+from tests.helpers import wait_for
 from tests.slack_http import SECRET, Served, command_body, send_command, serving, signed_headers
 from tests.slack_standin import SlackStandIn
 
@@ -107,17 +108,16 @@ def served_process(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+    def healthy() -> bool:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+        except requests.ConnectionError:
+            return False  # not listening yet
+
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass  # not listening yet
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "serve did not start within 20 s"
-            time.sleep(0.1)
+        wait_for(healthy, "serve to answer /healthz", timeout=20)
         yield process, port
     finally:
         if process.poll() is None:
