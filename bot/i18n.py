@@ -206,6 +206,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "le champ {tool} « {field} » n'a pas d'option « {value} » (il a : {names}) : "
         "rien n'a été modifié",
     },
+    "write.wrong_type": {
+        "en": "source '{source}': the field « {name} » (for {field}) is of type {kind}, which "
+        "pipeline-bot does not write: nothing was changed",
+        "fr": "source « {source} » : le champ « {name} » (pour {field}) est de type {kind}, que "
+        "pipeline-bot n'écrit pas : rien n'a été modifié",
+    },
+    "write.no_task": {
+        "en": "source '{source}' has no {noun} {id} any more (deleted or moved?): nothing was "
+        "changed",
+        "fr": "la source « {source} » n'a plus de {noun} {id} (supprimé ou déplacé ?) : rien n'a "
+        "été modifié",
+    },
     "write.comment.lost_reason": {
         "en": "Lost reason: {value}",
         "fr": "Raison de la perte : {value}",
@@ -218,6 +230,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "source '{source}' cannot send change notifications: polling keeps it up to date",
         "fr": "la source « {source} » ne peut pas envoyer de notifications : la synchronisation "
         "périodique la tient à jour",
+    },
+    "webhooks.notion_manual": {
+        "en": "source '{source}': Notion has no API to create, list or delete webhooks: add "
+        "{url} in the integration's settings page (developers.notion.com, Webhooks tab) and "
+        "verify it there (see docs/webhooks.md)",
+        "fr": "source « {source} » : Notion n'a pas d'API pour créer, lister ou supprimer des "
+        "webhooks : ajoutez {url} dans la page de réglages de l'intégration "
+        "(developers.notion.com, onglet Webhooks) et validez-la là (voir docs/webhooks.md)",
     },
     "webhooks.secret_first": {
         "en": "source '{source}': set {name} first (a long random string, in the environment or "

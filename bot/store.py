@@ -406,6 +406,16 @@ def m013_changed_by(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
+@migrations()
+def m014_webhooks(db: sqlite_utils.Database) -> None:
+    """`webhooks`: the change notifications `pipeline-bot webhooks register` asked each tool
+    for (the tool's id, the URL it notifies, when), so `list` and `remove` find them again."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS webhooks (source TEXT NOT NULL, id TEXT NOT NULL, "
+        "url TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (source, id))"
+    )
+
+
 def search_key(title: str | None, client: str | None) -> str:
     """What `deal TEXT` searches: title and client, normalised, on two lines."""
     return f"{normalise(title or '')}\n{normalise(client or '')}"
@@ -1114,6 +1124,23 @@ class Store:
                 "UPDATE announcements SET announced_at = ? WHERE deal_id = ? AND outcome = ?",
                 [(iso(at), deal_id, outcome) for deal_id, outcome in outcomes],
             )
+
+    # --- webhooks registered with the tools ----------------------------------------------
+
+    def add_webhook(self, source: str, webhook_id: str, url: str, created: datetime) -> None:
+        """Remember a webhook a tool created for `source` (the same id again: kept once)."""
+        self.conn.execute(
+            "INSERT INTO webhooks(source, id, url, created) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(source, id) DO UPDATE SET url = excluded.url",
+            (source, webhook_id, url, iso(created)),
+        )
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every stored webhook, by source then creation time."""
+        return self.rows("SELECT * FROM webhooks ORDER BY source, created, id")
+
+    def forget_webhook(self, source: str, webhook_id: str) -> None:
+        self.conn.execute("DELETE FROM webhooks WHERE source = ? AND id = ?", (source, webhook_id))
 
     # --- leases: one process runs each scheduled job --------------------------------------
 

@@ -19,6 +19,11 @@ class GraphQLError(SourceError):
     """The API answered with errors: names the source and the vendor's message, never a token."""
 
 
+class StillRateLimited(GraphQLError):
+    """The API still said "slow down" in the body once the client's retries ran out (a write
+    refused for it says "try again in a minute", not the vendor's message)."""
+
+
 def errors_of(payload: Any) -> list[dict[str, Any]]:
     """The `errors` of an answer as dicts (monday's older answers list bare strings)."""
     if not isinstance(payload, Mapping):

@@ -37,20 +37,25 @@ from typing import Any, ClassVar
 import requests
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations import signatures
 from integrations.base import (
     Adapter,
+    DealUpdate,
     FieldChange,
     SourceError,
     SourceSettings,
     StatusChange,
     TargetNotFound,
     Task,
+    Webhook,
+    WriteRefused,
     register,
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, read_time, wanted_fields
 from integrations.graphql import (
     GraphQLError,
+    StillRateLimited,
     error_code,
     error_text,
     errors_of,
@@ -58,6 +63,7 @@ from integrations.graphql import (
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
 from integrations.values import utc_iso
+from integrations.writes import comment_text, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -94,6 +100,31 @@ HISTORY_QUERY = (
     "query DealHistory($id: String!, $first: Int, $after: String) { "
     f"issue(id: $id) {{ history(first: $first, after: $after) {{ {_HISTORY_FIELDS} }} }} }}"
 )
+WRITE_TARGET_QUERY = (
+    "query Target($id: String!) { issue(id: $id) { id identifier team { key states(first: 100) "
+    "{ nodes { id name type } } } comments(first: 50) { nodes { body } } } }"
+)
+UPDATE_QUERY = (
+    "mutation Move($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: "
+    "$input) { success issue { id identifier state { name } dueDate } } }"
+)
+COMMENT_QUERY = (
+    "mutation Comment($input: CommentCreateInput!) { commentCreate(input: $input) { success "
+    "comment { id } } }"
+)
+TEAM_QUERY = (
+    "query Team($key: String!) { teams(filter: {key: {eq: $key}}) { nodes { id key name } } }"
+)
+CREATE_WEBHOOK_QUERY = (
+    "mutation Hook($input: WebhookCreateInput!) { webhookCreate(input: $input) { success "
+    "webhook { id url enabled } } }"
+)
+WEBHOOKS_QUERY = "query Hooks { webhooks(first: 100) { nodes { id url enabled team { key } } } }"
+DELETE_WEBHOOK_QUERY = "mutation Unhook($id: String!) { webhookDelete(id: $id) { success } }"
+#: What a webhook notifies: issues (moves, dates) and their comments.
+WEBHOOK_RESOURCES = ("Issue", "Comment")
+WEBHOOK_LABEL = "pipeline-bot"
+WEBHOOK_SECRET = "LINEAR_WEBHOOK_SECRET"
 _LINE = re.compile(r"^\s*(?:[-*+]\s+)?\**\s*([^:*\n]{1,60}?)\s*\**\s*:\s*\**\s*(.+?)\s*$")
 _TEAM_KEY = re.compile(r"[A-Za-z0-9_]{1,20}")
 
@@ -230,7 +261,7 @@ class LinearAdapter(Adapter[LinearSettings]):
             raise RetryLater(
                 "Linear answered RATELIMITED",
                 rate_limited=True,
-                final=lambda detail: GraphQLError(
+                final=lambda detail: StillRateLimited(
                     f"source '{self.name}': Linear still rate limited ({detail})"
                 ),
             )
@@ -241,6 +272,9 @@ class LinearAdapter(Adapter[LinearSettings]):
             return AuthError(
                 self.name, "POST", "/graphql", 400, f"the key was refused; {AUTH_HINT}"
             )
+        if any(error_code(e) == "FORBIDDEN" for e in errors):  # e.g. a key without `write`
+            return AuthError(self.name, "POST", "/graphql", 403,
+                             f"{error_text(errors)}; {AUTH_HINT}")  # fmt: skip
         return GraphQLError(f"source '{self.name}': Linear refused the query: {error_text(errors)}")
 
     def _more_history(self, issue_id: str, cursor: str) -> list[Any]:
@@ -295,6 +329,89 @@ class LinearAdapter(Adapter[LinearSettings]):
             task.history = _history(task, entries)
             task.field_history = _field_history(task, entries, due_is_close=due_is_close)
         return task
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """One read of the issue (its id, its team's workflow states, its comments), then
+        `issueUpdate` with the `stateId` of the state named by the status (one the team has,
+        never a new one) and the `dueDate`; Linear has no custom fields, so a lost reason and a
+        next step go in one comment (`commentCreate`), unless the issue already has that exact
+        comment. Writing the same update twice leaves the issue as the first write did."""
+        with refusals(self.name):
+            found = self._query(WRITE_TARGET_QUERY, {"id": task_id}).get("issue")
+            if not isinstance(found, Mapping) or not found.get("id"):
+                raise WriteRefused(Said("write.no_task", source=self.name, noun=NOUN, id=task_id))
+            issue_id = str(found["id"])
+            changes: dict[str, Any] = {}
+            if update.status is not None:
+                team = found.get("team") or {}
+                states = {str(s.get("name")): str(s.get("id"))
+                          for s in (team.get("states") or {}).get("nodes") or []
+                          if isinstance(s, Mapping) and s.get("id")}  # fmt: skip
+                name = pick_status(self.name, update.status, states,
+                                   f"« {team.get('key') or self.settings.team} »")  # fmt: skip
+                changes["stateId"] = states[name]
+            if update.expected_close is not None:
+                changes["dueDate"] = update.expected_close.isoformat()
+            if changes:
+                done = self._query(UPDATE_QUERY, {"id": issue_id, "input": changes})
+                if not (done.get("issueUpdate") or {}).get("success"):
+                    raise WriteRefused(Said("write.failed", source=self.name,
+                                            error="issueUpdate: success false"))  # fmt: skip
+            text = comment_text(update, ("lost_reason", "next_step"))
+            said = {str(c.get("body") or "").strip()
+                    for c in (found.get("comments") or {}).get("nodes") or []
+                    if isinstance(c, Mapping)}  # fmt: skip
+            if text and text not in said:
+                self._query(COMMENT_QUERY, {"input": {"issueId": issue_id, "body": text}})
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """`webhookCreate` for the team's issues and comments, signed with
+        LINEAR_WEBHOOK_SECRET (set it first: `serve` checks every notification with it).
+        Creating webhooks needs an admin's API key."""
+        secret = self.secrets.get(WEBHOOK_SECRET)
+        if not secret:
+            raise WriteRefused(Said("webhooks.secret_first", source=self.name,
+                                    name=WEBHOOK_SECRET))  # fmt: skip
+        with refusals(self.name):
+            teams = self._query(TEAM_QUERY, {"key": self.settings.team}).get("teams") or {}
+            nodes = [t for t in teams.get("nodes") or [] if isinstance(t, Mapping)]
+            if not nodes:
+                raise WriteRefused(Said("write.no_task", source=self.name, noun="team",
+                                        id=self.settings.team))  # fmt: skip
+            payload = {"url": url, "teamId": str(nodes[0].get("id")), "label": WEBHOOK_LABEL,
+                       "resourceTypes": list(WEBHOOK_RESOURCES), "secret": secret}  # fmt: skip
+            made = self._query(CREATE_WEBHOOK_QUERY, {"input": payload}).get("webhookCreate")
+        hook = (made or {}).get("webhook") or {}
+        if not (made or {}).get("success") or not hook.get("id"):
+            raise WriteRefused(Said("write.failed", source=self.name,
+                                    error="webhookCreate: success false"))  # fmt: skip
+        return Webhook(id=str(hook["id"]), url=str(hook.get("url") or url))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """The workspace's webhooks on this source's team."""
+        with refusals(self.name):
+            hooks = (self._query(WEBHOOKS_QUERY, {}).get("webhooks") or {}).get("nodes") or []
+        return [
+            Webhook(id=str(hook["id"]), url=str(hook.get("url") or ""))
+            for hook in hooks
+            if isinstance(hook, Mapping)
+            and hook.get("id")
+            and ((hook.get("team") or {}).get("key") or "").upper() == self.settings.team
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`webhookDelete(id)`."""
+        with refusals(self.name):
+            done = self._query(DELETE_WEBHOOK_QUERY, {"id": webhook_id}).get("webhookDelete")
+        if not (done or {}).get("success"):
+            raise WriteRefused(Said("write.failed", source=self.name,
+                                    error="webhookDelete: success false"))  # fmt: skip
 
 
 def _labelled(node: Mapping[str, Any]) -> list[tuple[str, RawValue]]:

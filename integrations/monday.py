@@ -43,15 +43,19 @@ from typing import Any
 import requests
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations import signatures
 from integrations.base import (
     Adapter,
+    DealUpdate,
     Handshake,
     SourceError,
     SourceSettings,
     StatusChange,
     TargetNotFound,
     Task,
+    Webhook,
+    WriteRefused,
     id_from_url,
     register,
 )
@@ -63,8 +67,16 @@ from integrations.deal_fields import (
     read_time,
     wanted_fields,
 )
-from integrations.graphql import GraphQLError, error_code, error_text, errors_of, run_query
+from integrations.graphql import (
+    GraphQLError,
+    StillRateLimited,
+    error_code,
+    error_text,
+    errors_of,
+    run_query,
+)
 from integrations.http import AuthError, RetryLater, json_body, paginate
+from integrations.writes import comment_text, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -95,6 +107,36 @@ NEXT_PAGE_QUERY = (
     "query More($cursor: String!, $limit: Int!) { next_items_page(cursor: $cursor, limit: "
     f"$limit) {{ cursor items {{ {_ITEM_FIELDS} }} }} }}"
 )
+WRITE_TARGET_QUERY = (
+    "query Target($board: [ID!], $item: [ID!]) { boards(ids: $board) { "
+    "columns { id title type settings_str } } items(ids: $item) { id updates(limit: 25) { "
+    "text_body } } }"
+)
+CHANGE_QUERY = (
+    "mutation Change($board: ID!, $item: ID!, $column: String!, $value: JSON!) { "
+    "change_column_value(board_id: $board, item_id: $item, column_id: $column, value: $value) "
+    "{ id } }"
+)
+CHANGE_TEXT_QUERY = (
+    "mutation ChangeText($board: ID!, $item: ID!, $column: String!, $value: String) { "
+    "change_simple_column_value(board_id: $board, item_id: $item, column_id: $column, "
+    "value: $value) { id } }"
+)
+COMMENT_QUERY = (
+    "mutation Comment($item: ID!, $body: String!) { create_update(item_id: $item, body: $body) "
+    "{ id } }"
+)
+#: The one event a webhook is registered for: any column of the board changed (status, dates,
+#: amounts…). New and deleted items reach the store by polling.
+WEBHOOK_EVENT = "change_column_value"
+CREATE_WEBHOOK_QUERY = (
+    "mutation Hook($board: ID!, $url: String!) { create_webhook(board_id: $board, url: $url, "
+    f"event: {WEBHOOK_EVENT}) {{ id board_id }} }}"
+)
+WEBHOOKS_QUERY = "query Hooks($board: ID!) { webhooks(board_id: $board) { id event board_id } }"
+DELETE_WEBHOOK_QUERY = "mutation Unhook($id: ID!) { delete_webhook(id: $id) { id board_id } }"
+#: Column types whose value is written as a plain string (`change_simple_column_value`).
+TEXT_TYPES = frozenset({"text", "long_text", "status", "dropdown"})
 _BOARD_IN_URL = re.compile(r"/boards/(\d+)")
 _RESET_IN = re.compile(r"reset in (\d+) seconds?")
 
@@ -244,7 +286,8 @@ class MondayAdapter(Adapter[MondaySettings]):
         if not errors:
             return
         if any(error_code(e) in AUTH_CODES for e in errors):
-            raise AuthError(self.name, "POST", "/v2", 200, f"the token was refused; {AUTH_HINT}")
+            status = _status_code(errors) or 200  # the status monday means (403), in the body
+            raise AuthError(self.name, "POST", "/v2", status, f"the token was refused; {AUTH_HINT}")
         delay = _retry_in(errors)
         if delay is None:
             raise GraphQLError(
@@ -254,7 +297,9 @@ class MondayAdapter(Adapter[MondaySettings]):
         raise RetryLater(
             f"monday said {said}",
             delay,
-            final=lambda detail: GraphQLError(f"source '{self.name}': monday still says {detail}"),
+            final=lambda detail: StillRateLimited(
+                f"source '{self.name}': monday still says {detail}"
+            ),
         )
 
     # -- mapping -----------------------------------------------------------------------------
@@ -346,6 +391,123 @@ class MondayAdapter(Adapter[MondaySettings]):
         if task.expected_close is None and due is not None:
             apply_value(task, "expected_close", "due", _plain(due), NOUN)
         return task
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """One read of the board's columns and the item's latest updates, then
+        `change_column_value` for the status label (one the column lists, never a new one) and
+        the close date, `change_simple_column_value` for the texts `[sources.fields]` names, and
+        `create_update` for the rest, unless the item already has that exact update. Writing the
+        same update twice leaves the item as the first write did."""
+        with refusals(self.name):
+            data = self._query(
+                WRITE_TARGET_QUERY, {"board": [self.settings.board], "item": [task_id]}
+            )
+            boards = [b for b in data.get("boards") or [] if isinstance(b, Mapping)]
+            items = [i for i in data.get("items") or [] if isinstance(i, Mapping)]
+            if not boards or not items:
+                raise WriteRefused(Said("write.no_task", source=self.name, noun=NOUN, id=task_id))
+            columns = [c for c in boards[0].get("columns") or [] if isinstance(c, Mapping)]
+            self._resolve_columns(columns)
+            by_id = {str(c.get("id")): c for c in columns}
+            variables = {"board": self.settings.board, "item": task_id}
+            for column_id, value in self._values_for(update, by_id).items():
+                if isinstance(value, str):
+                    self._query(CHANGE_TEXT_QUERY, {**variables, "column": column_id,
+                                                    "value": value})  # fmt: skip
+                else:
+                    self._query(CHANGE_QUERY, {**variables, "column": column_id,
+                                               "value": json.dumps(value)})  # fmt: skip
+            text = comment_text(
+                update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
+            )
+            said = {str(u.get("text_body") or "").strip() for u in items[0].get("updates") or []
+                    if isinstance(u, Mapping)}  # fmt: skip
+            if text and text not in said:
+                self._query(COMMENT_QUERY, {"item": task_id, "body": text})
+
+    def _values_for(
+        self, update: DealUpdate, columns: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, dict[str, str] | str]:
+        """Column id -> the value to write: a dict for `change_column_value`, a string for
+        `change_simple_column_value`."""
+        out: dict[str, dict[str, str] | str] = {}
+        if update.status is not None:
+            column = columns.get(self._columns.get("status", ""))
+            title = self.settings.status_column or self.settings.fields.get("status") or "status"
+            if column is None:
+                raise WriteRefused(Said("write.no_field", source=self.name, field="status",
+                                        name=title))  # fmt: skip
+            labels = _column_value(column.get("settings_str")).get("labels") or {}
+            known = labels.values() if isinstance(labels, Mapping) else labels
+            status = pick_status(self.name, update.status, [str(label) for label in known],
+                                 f"« {column.get('title')} »")  # fmt: skip
+            out[str(column["id"])] = {"label": status}
+        if update.expected_close is not None:
+            wanted = self.settings.fields.get("expected_close")
+            column_id = self._columns.get("expected_close") or (
+                None if wanted else self._columns.get("due")
+            )
+            column = columns.get(column_id or "")
+            if column is None:
+                raise WriteRefused(Said("write.no_field", source=self.name,
+                                        field="expected_close", name=wanted or "Due"))  # fmt: skip
+            self._check_type(column, "expected_close", frozenset({"date"}))
+            out[str(column["id"])] = {"date": update.expected_close.isoformat()}
+        for deal in ("lost_reason", "next_step"):
+            value = getattr(update, deal)
+            if not value or deal not in self.settings.fields:
+                continue
+            column = columns.get(self._columns.get(deal, ""))
+            if column is None:
+                raise WriteRefused(Said("write.no_field", source=self.name, field=deal,
+                                        name=self.settings.fields[deal]))  # fmt: skip
+            self._check_type(column, deal, TEXT_TYPES)
+            out[str(column["id"])] = value
+        return out
+
+    def _check_type(self, column: Mapping[str, Any], deal: str, kinds: frozenset[str]) -> None:
+        if column.get("type") not in kinds:
+            raise WriteRefused(Said("write.wrong_type", source=self.name, field=deal,
+                                    name=str(column.get("title")),
+                                    kind=str(column.get("type"))))  # fmt: skip
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """`create_webhook(board_id, url, event: change_column_value)`: monday first posts a
+        challenge to `url`, which `serve` must answer (so `serve` must be reachable there)."""
+        with refusals(self.name):
+            data = self._query(CREATE_WEBHOOK_QUERY, {"board": self.settings.board, "url": url})
+        created = data.get("create_webhook") or {}
+        return Webhook(id=str(created.get("id")), url=url)
+
+    def list_webhooks(self) -> list[Webhook]:
+        """`webhooks(board_id)`: monday does not say where a webhook points (url is empty)."""
+        with refusals(self.name):
+            data = self._query(WEBHOOKS_QUERY, {"board": self.settings.board})
+        return [
+            Webhook(id=str(hook.get("id")), url="")
+            for hook in data.get("webhooks") or []
+            if isinstance(hook, Mapping) and hook.get("id") is not None
+        ]
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """`delete_webhook(id)`."""
+        with refusals(self.name):
+            self._query(DELETE_WEBHOOK_QUERY, {"id": webhook_id})
+
+
+def _status_code(errors: list[dict[str, Any]]) -> int | None:
+    """The HTTP status an application-level error stands for (`extensions.status_code`)."""
+    for error in errors:
+        code = (error.get("extensions") or {}).get("status_code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
+    return None
 
 
 def _retry_in(errors: list[dict[str, Any]]) -> float | None:

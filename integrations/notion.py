@@ -32,13 +32,17 @@ from typing import Any
 
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations import signatures
 from integrations.base import (
     Adapter,
+    DealUpdate,
     Handshake,
     SourceError,
     SourceSettings,
     Task,
+    Webhook,
+    WriteRefused,
     register,
 )
 from integrations.deal_fields import (
@@ -51,6 +55,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import HttpError, paginate
 from integrations.values import utc_iso
+from integrations.writes import comment_text, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -253,6 +258,133 @@ class NotionAdapter(Adapter[NotionSettings]):
             return
         self._warned.add(key)
         self._warn(message)
+
+    # -- write -------------------------------------------------------------------------------
+
+    writable = True
+
+    def write(self, task_id: str, update: DealUpdate) -> None:
+        """`PATCH /pages/{id}` with the status (an option the database lists, never a new one),
+        the close date and the texts `[sources.fields]` names; the texts with no property of
+        their own go in one comment (`POST /comments`), unless the page already has that exact
+        comment. Writing the same update twice leaves the page as the first write did."""
+        with refusals(self.name):
+            properties: dict[str, Any] = {}
+            if (
+                update.status is not None
+                or update.expected_close is not None
+                or any(
+                    getattr(update, name) and name in self.settings.fields
+                    for name in ("lost_reason", "next_step")
+                )
+            ):
+                properties = self._properties_for(update, self._schema())
+            if properties:
+                self.client.request("PATCH", f"/pages/{task_id}", json={"properties": properties})
+            text = comment_text(
+                update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
+            )
+            if text and text not in self._comments(task_id):
+                self.client.post(
+                    "/comments",
+                    json={"parent": {"page_id": task_id}, "rich_text": _rich_text(text)},
+                )
+
+    def _schema(self) -> dict[str, Mapping[str, Any]]:
+        """The database's properties by name (`GET /databases/{id}`): their types, and the
+        options of status and select properties."""
+        found = self.client.get(f"/databases/{self.settings.database}")
+        props = found.get("properties") if isinstance(found, Mapping) else None
+        return {
+            str(name): prop for name, prop in (props or {}).items() if isinstance(prop, Mapping)
+        }
+
+    def _properties_for(
+        self, update: DealUpdate, schema: dict[str, Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """The `properties` of the PATCH body, each in the shape of its property's type."""
+        named = list(schema.items())
+        out: dict[str, Any] = {}
+        if update.status is not None:
+            wanted = self.settings.fields.get("status") or self.settings.status_property
+            name, prop = self._property(wanted, named, "status", ("status", "select"))
+            kind = str(prop.get("type"))
+            options = [str(o.get("name")) for o in (prop.get(kind) or {}).get("options") or []
+                       if isinstance(o, Mapping)]  # fmt: skip
+            status = pick_status(self.name, update.status, options, f"« {name} »")
+            out[name] = {kind: {"name": status}}
+        if update.expected_close is not None:
+            close = self.settings.fields.get("expected_close") or self.settings.fields.get("due")
+            if close:
+                name, _ = self._property(close, named, "expected_close", ("date",))
+            else:
+                due = find_due(None, [(n, (n, p)) for n, p in named],
+                               lambda pair: pair[1].get("type") == "date")  # fmt: skip
+                if due is None:
+                    raise WriteRefused(Said("write.no_field", source=self.name,
+                                            field="expected_close", name="Due"))  # fmt: skip
+                name = due[0]
+            out[name] = {"date": {"start": update.expected_close.isoformat()}}
+        for deal in ("lost_reason", "next_step"):
+            value = getattr(update, deal)
+            if not value or deal not in self.settings.fields:
+                continue
+            name, prop = self._property(
+                self.settings.fields[deal], named, deal, ("rich_text", "select")
+            )
+            kind = str(prop.get("type"))
+            text = _rich_text(value)
+            out[name] = {"select": {"name": value}} if kind == "select" else {"rich_text": text}
+        return out
+
+    def _property(
+        self,
+        wanted: str,
+        named: list[tuple[str, Mapping[str, Any]]],
+        deal: str,
+        kinds: tuple[str, ...],
+    ) -> tuple[str, Mapping[str, Any]]:
+        """The database property called `wanted`, of one of `kinds`; refused otherwise."""
+        found = find_by_name(wanted, [(name, (name, prop)) for name, prop in named])
+        if found is None:
+            raise WriteRefused(Said("write.no_field", source=self.name, field=deal, name=wanted))
+        name, prop = found
+        if prop.get("type") not in kinds:
+            raise WriteRefused(Said("write.wrong_type", source=self.name, field=deal, name=name,
+                                    kind=str(prop.get("type"))))  # fmt: skip
+        return name, prop
+
+    def _comments(self, page_id: str) -> set[str]:
+        """The text of the page's comments (`GET /comments?block_id=`, first 100), so the
+        same comment is not added twice."""
+        answer = self.client.get("/comments", params={"block_id": page_id, "page_size": 100})
+        results = answer.get("results") if isinstance(answer, Mapping) else None
+        return {
+            _text(comment.get("rich_text"))
+            for comment in results or []
+            if isinstance(comment, Mapping)
+        }
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    def register_webhook(self, url: str) -> Webhook:
+        """Notion has no API to create a webhook subscription: it is made on the
+        integration's settings page (developers.notion.com → the integration → Webhooks)."""
+        raise WriteRefused(Said("webhooks.notion_manual", source=self.name, url=url))
+
+    def list_webhooks(self) -> list[Webhook]:
+        """Notion cannot list subscriptions through its API either."""
+        raise WriteRefused(Said("webhooks.notion_manual", source=self.name, url="—"))
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        """Nor delete them: the settings page does."""
+        raise WriteRefused(Said("webhooks.notion_manual", source=self.name, url="—"))
+
+
+def _rich_text(text: str) -> list[dict[str, Any]]:
+    """A text as a Notion rich-text array, cut in the 2,000-character pieces Notion accepts."""
+    pieces = [text[i : i + 2000] for i in range(0, len(text), 2000)] or [""]
+    return [{"type": "text", "text": {"content": piece}} for piece in pieces]
 
 
 def _text(rich: Any) -> str:

@@ -28,6 +28,7 @@ def refusals(source: str) -> Iterator[None]:
     """Run a write; what reading would call an error becomes a `WriteRefused` saying why:
     the token lacks the right (401/403), still rate-limited after the retries (429), or the
     tool's own message (a GraphQL error, a 4xx body)."""
+    from integrations.graphql import StillRateLimited
     from integrations.http import AuthError, HttpError
 
     try:
@@ -40,6 +41,8 @@ def refusals(source: str) -> Iterator[None]:
         if exc.status == 429:
             raise WriteRefused(Said("write.rate_limited", source=source)) from exc
         raise WriteRefused(Said("write.failed", source=source, error=said_of(exc))) from exc
+    except StillRateLimited as exc:
+        raise WriteRefused(Said("write.rate_limited", source=source)) from exc
     except SourceError as exc:
         raise WriteRefused(Said("write.failed", source=source, error=said_of(exc))) from exc
 
