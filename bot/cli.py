@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "digest": "bot.commands.slack:digest",
     "announce": "bot.commands.slack:announce",
     "serve": "bot.commands.slack:serve",
+    "webhooks": "bot.commands.webhooks:webhooks",
 }
 
 
@@ -86,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     announce.add_argument("--dry-run", action="store_true", help="print them, send nothing")
     serve = sub.add_parser("serve", parents=[common], help="run the Slack bot and scheduler")
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
+    hooks = sub.add_parser("webhooks", parents=[common],
+                           help="register, list or remove the task managers' change "
+                           "notifications to serve's /webhooks/<source>")  # fmt: skip
+    hooks.add_argument("action", choices=("register", "list", "remove"))
+    hooks.add_argument("ids", nargs="*", metavar="ID", help="remove: only these webhooks")
+    hooks.add_argument("--url", default=None,
+                       help="register: the public https address of serve")  # fmt: skip
+    hooks.add_argument("--source", action="append", metavar="NAME",
+                       help="only this source (repeatable)")  # fmt: skip
     return parser
 
 

@@ -246,6 +246,82 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dans l'environnement ou .env) : l'outil signe ses notifications avec et `serve` les "
         "vérifie",
     },
+    "webhooks.need_url": {
+        "en": "webhooks register needs --url with the public address of `serve`, e.g. "
+        "--url https://bot.example.com",
+        "fr": "webhooks register demande --url avec l'adresse publique de `serve`, par ex. "
+        "--url https://bot.exemple.fr",
+    },
+    "webhooks.bad_url": {
+        "en": "--url must be an https:// address without query (http:// only for localhost): {url}",
+        "fr": "--url doit être une adresse https:// sans paramètres (http:// seulement pour "
+        "localhost) : {url}",
+    },
+    "webhooks.register_ids": {
+        "en": "webhooks register takes no ids: pipeline-bot webhooks register --url URL",
+        "fr": "webhooks register ne prend pas d'identifiants : pipeline-bot webhooks register "
+        "--url URL",
+    },
+    "webhooks.url_only_register": {
+        "en": "--url goes with webhooks register only",
+        "fr": "--url ne s'emploie qu'avec webhooks register",
+    },
+    "webhooks.unknown_source": {
+        "en": "no source named {names} (configured: {known})",
+        "fr": "aucune source nommée {names} (configurées : {known})",
+    },
+    "webhooks.unknown_id": {
+        "en": "no registered webhook with id {ids} (`pipeline-bot webhooks list` shows them)",
+        "fr": "aucun webhook enregistré avec l'identifiant {ids} (`pipeline-bot webhooks list` "
+        "les montre)",
+    },
+    "webhooks.sheet": {
+        "en": "Source '{name}' ({kind}): skipped: a sheet sends no change notifications; "
+        "polling keeps it up to date",
+        "fr": "Source '{name}' ({kind}) : ignorée : un tableur n'envoie pas de notifications ; "
+        "la synchronisation périodique la tient à jour",
+    },
+    "webhooks.failed": {
+        "en": "Source '{name}' ({kind}): could not be reached: {error}",
+        "fr": "Source '{name}' ({kind}) : injoignable : {error}",
+    },
+    "webhooks.registered": {
+        "en": "Source '{name}' ({kind}): notifications go to {url} (webhook {id})",
+        "fr": "Source '{name}' ({kind}) : les notifications vont à {url} (webhook {id})",
+    },
+    "webhooks.already": {
+        "en": "Source '{name}' ({kind}): already registered at {url} (webhook {id})",
+        "fr": "Source '{name}' ({kind}) : déjà enregistrée à {url} (webhook {id})",
+    },
+    "webhooks.refused": {
+        "en": "Source '{name}' ({kind}): not registered: {error}",
+        "fr": "Source '{name}' ({kind}) : non enregistrée : {error}",
+    },
+    "webhooks.none": {
+        "en": "No webhook registered: pipeline-bot webhooks register --url https://your-host",
+        "fr": "Aucun webhook enregistré : pipeline-bot webhooks register --url https://votre-hôte",
+    },
+    "webhooks.row": {
+        "en": "Source '{name}' ({kind}): webhook {id} → {url}, registered {created}: {state}",
+        "fr": "Source '{name}' ({kind}) : webhook {id} → {url}, enregistré le {created} : {state}",
+    },
+    "webhooks.active": {"en": "active", "fr": "actif"},
+    "webhooks.gone": {
+        "en": "no longer at the tool",
+        "fr": "n'existe plus dans l'outil",
+    },
+    "webhooks.unchecked": {
+        "en": "not checked ({error})",
+        "fr": "non vérifié ({error})",
+    },
+    "webhooks.removed": {
+        "en": "Source '{name}' ({kind}): webhook {id} removed ({url})",
+        "fr": "Source '{name}' ({kind}) : webhook {id} supprimé ({url})",
+    },
+    "webhooks.not_removed": {
+        "en": "Source '{name}' ({kind}): webhook {id} not removed: {error}",
+        "fr": "Source '{name}' ({kind}) : webhook {id} non supprimé : {error}",
+    },
     "http.no_answer": {"en": "no answer", "fr": "pas de réponse"},
     "http.still_failing": {
         "en": "{reason}; still failing after {attempts} attempts and {waited} s of waiting",

@@ -1,0 +1,180 @@
+"""`pipeline-bot webhooks register|list|remove`, the real command (parser, dispatch table,
+settings from pipeline.toml and .env, SQLite file) against the vendors' cassettes: each task
+manager asked through its own API, one line per source in French (the default) or English, a
+refusing tool said and the others go on, sheets skipped, ids kept in the store."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.store import Store
+from tests.integrations.support import WITH_BODY, Cassette
+
+URL = "https://bot.agence-exemple.fr"
+SOURCES = """
+[[sources]]
+kind = "monday"
+name = "crm"
+board = "1234567890"
+
+[[sources]]
+kind = "linear"
+name = "produit"
+team = "SAL"
+
+[[sources]]
+kind = "notion"
+name = "ventes"
+database = "8a3c2f5e-4b71-4d0e-9f12-6c7d8e9fa0b1"
+
+[[sources]]
+kind = "csv"
+name = "tableur"
+path = "deals.csv"
+"""
+ENV = "MONDAY_TOKEN=FAKE\nLINEAR_API_KEY=lin_api_FAKE\nNOTION_TOKEN=secret_FAKE\n"
+
+
+@pytest.fixture
+def agency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An agency folder with four sources; no secret from the test runner's environment."""
+    for name in list(os.environ):
+        if name.endswith(("_TOKEN", "_API_KEY", "_SECRET")) or name.startswith("PIPELINE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deals.csv").write_text("id,title,status\n1,Refonte,appel et devis\n")
+    (tmp_path / ".env").write_text(ENV)
+    (tmp_path / ".env").chmod(0o600)
+    configure(tmp_path, "fr")
+    return tmp_path
+
+
+def configure(folder: Path, language: str) -> None:
+    (folder / "pipeline.toml").write_text(f'language = "{language}"\n{SOURCES}')
+
+
+def run(folder: Path, *words: str) -> int:
+    return main(["webhooks", *words, "--config", str(folder / "pipeline.toml"),
+                 "--db", str(folder / "pipeline.db")])  # fmt: skip
+
+
+def stored(folder: Path) -> list[tuple[str, str, str]]:
+    store = Store(folder / "pipeline.db")
+    try:
+        return [(h["source"], h["id"], h["url"]) for h in store.webhooks()]
+    finally:
+        store.close()
+
+
+def test_register_asks_each_tool_keeps_the_ids_and_says_what_each_did(
+    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with cassette("monday/webhook_register.yaml", match_on=WITH_BODY) as cass:
+        status = run(agency, "register", "--url", URL + "/")
+    assert cass.all_played
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Source 'crm' (monday) : les notifications vont à "
+        "https://bot.agence-exemple.fr/webhooks/crm (webhook 28536170)",
+        "Source 'produit' (linear) : non enregistrée : source « produit » : définissez d'abord "
+        "LINEAR_WEBHOOK_SECRET (une longue chaîne aléatoire, dans l'environnement ou .env) : "
+        "l'outil signe ses notifications avec et `serve` les vérifie",
+        "Source 'ventes' (notion) : non enregistrée : source « ventes » : Notion n'a pas d'API "
+        "pour créer, lister ou supprimer des webhooks : ajoutez "
+        "https://bot.agence-exemple.fr/webhooks/ventes dans la page de réglages de l'intégration "
+        "(developers.notion.com, onglet Webhooks) et validez-la là (voir docs/webhooks.md)",
+        "Source 'tableur' (csv) : ignorée : un tableur n'envoie pas de notifications ; la "
+        "synchronisation périodique la tient à jour",
+    ]
+    assert status == 1  # two tools refused: needs attention
+    assert stored(agency) == [("crm", "28536170", f"{URL}/webhooks/crm")]
+
+    # the same command again registers nothing twice (no request reaches monday)
+    with cassette("monday/webhook_register.yaml") as cass:
+        run(agency, "register", "--url", URL, "--source", "crm")
+    assert cass.play_count == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Source 'crm' (monday) : déjà enregistrée à https://bot.agence-exemple.fr/webhooks/crm "
+        "(webhook 28536170)"
+    ]
+    assert len(stored(agency)) == 1
+
+
+def test_list_checks_each_stored_webhook_with_its_tool_and_remove_stops_it(
+    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with cassette("monday/webhook_register.yaml", match_on=WITH_BODY):
+        run(agency, "register", "--url", URL, "--source", "crm")
+    configure(agency, "en")
+    capsys.readouterr()
+    with cassette("monday/webhook_list.yaml", match_on=WITH_BODY):
+        assert run(agency, "list") == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(
+        "Source 'crm' (monday): webhook 28536170 → https://bot.agence-exemple.fr/webhooks/crm, "
+        "registered 20"
+    )
+    assert line.endswith(": active")
+    with cassette("monday/webhook_remove.yaml", match_on=WITH_BODY) as cass:
+        assert run(agency, "remove") == 0
+    assert cass.all_played
+    assert capsys.readouterr().out.splitlines() == [
+        "Source 'crm' (monday): webhook 28536170 removed "
+        "(https://bot.agence-exemple.fr/webhooks/crm)"
+    ]
+    assert stored(agency) == []
+    assert run(agency, "list") == 0
+    assert capsys.readouterr().out.strip() == (
+        "No webhook registered: pipeline-bot webhooks register --url https://your-host"
+    )
+
+
+def test_a_webhook_deleted_in_the_tool_is_listed_as_gone(
+    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Store(agency / "pipeline.db")
+    store.add_webhook("crm", "11112222", f"{URL}/webhooks/crm", datetime(2026, 11, 2, tzinfo=UTC))
+    store.close()
+    with cassette("monday/webhook_list.yaml"):
+        assert run(agency, "list") == 0
+    assert capsys.readouterr().out.strip() == (
+        "Source 'crm' (monday) : webhook 11112222 → https://bot.agence-exemple.fr/webhooks/crm, "
+        "enregistré le 2026-11-02T00:00:00+00:00 : n'existe plus dans l'outil"
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["register"], "webhooks register demande --url avec l'adresse publique de `serve`"),
+        (["register", "--url", "http://bot.agence-exemple.fr"],
+         "--url doit être une adresse https:// sans paramètres"),
+        (["register", "--url", URL, "--source", "agence"],
+         "aucune source nommée agence (configurées : crm, produit, tableur, ventes)"),
+        (["list", "--url", URL], "--url ne s'emploie qu'avec webhooks register"),
+        (["remove", "999"], "aucun webhook enregistré avec l'identifiant 999"),
+        (["purge"], "invalid choice: 'purge'"),
+    ],
+)  # fmt: skip
+def test_usage_mistakes_are_one_line_and_exit_2(
+    agency: Path, words: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if words[0] == "remove":
+        Store(agency / "pipeline.db").close()  # a database, with no webhook in it
+    assert run(agency, *words) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "Traceback" not in captured.err
+
+
+def test_help_lists_the_webhooks_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "webhooks" in capsys.readouterr().out
