@@ -76,7 +76,7 @@ from integrations.graphql import (
     run_query,
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
-from integrations.writes import comment_text, pick_status, refusals
+from integrations.writes import comment_text, no_field, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -439,8 +439,7 @@ class MondayAdapter(Adapter[MondaySettings]):
             column = columns.get(self._columns.get("status", ""))
             title = self.settings.status_column or self.settings.fields.get("status") or "status"
             if column is None:
-                raise WriteRefused(Said("write.no_field", source=self.name, field="status",
-                                        name=title))  # fmt: skip
+                raise no_field(self.name, title, "status")
             labels = _column_value(column.get("settings_str")).get("labels") or {}
             known = labels.values() if isinstance(labels, Mapping) else labels
             status = pick_status(self.name, update.status, [str(label) for label in known],
@@ -453,8 +452,7 @@ class MondayAdapter(Adapter[MondaySettings]):
             )
             column = columns.get(column_id or "")
             if column is None:
-                raise WriteRefused(Said("write.no_field", source=self.name,
-                                        field="expected_close", name=wanted or "Due"))  # fmt: skip
+                raise no_field(self.name, wanted or "Due", "expected_close")
             self._check_type(column, "expected_close", frozenset({"date"}))
             out[str(column["id"])] = {"date": update.expected_close.isoformat()}
         for deal in ("lost_reason", "next_step"):
@@ -463,8 +461,7 @@ class MondayAdapter(Adapter[MondaySettings]):
                 continue
             column = columns.get(self._columns.get(deal, ""))
             if column is None:
-                raise WriteRefused(Said("write.no_field", source=self.name, field=deal,
-                                        name=self.settings.fields[deal]))  # fmt: skip
+                raise no_field(self.name, self.settings.fields[deal], deal)
             self._check_type(column, deal, TEXT_TYPES)
             out[str(column["id"])] = value
         return out

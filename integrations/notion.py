@@ -55,7 +55,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import HttpError, paginate
 from integrations.values import utc_iso
-from integrations.writes import comment_text, pick_status, refusals
+from integrations.writes import comment_text, no_field, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -280,7 +280,7 @@ class NotionAdapter(Adapter[NotionSettings]):
             ):
                 properties = self._properties_for(update, self._schema())
             if properties:
-                self.client.request("PATCH", f"/pages/{task_id}", json={"properties": properties})
+                self.client.send("PATCH", f"/pages/{task_id}", json={"properties": properties})
             text = comment_text(
                 update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
             )
@@ -321,8 +321,7 @@ class NotionAdapter(Adapter[NotionSettings]):
                 due = find_due(None, [(n, (n, p)) for n, p in named],
                                lambda pair: pair[1].get("type") == "date")  # fmt: skip
                 if due is None:
-                    raise WriteRefused(Said("write.no_field", source=self.name,
-                                            field="expected_close", name="Due"))  # fmt: skip
+                    raise no_field(self.name, "Due", "expected_close")
                 name = due[0]
             out[name] = {"date": {"start": update.expected_close.isoformat()}}
         for deal in ("lost_reason", "next_step"):
@@ -347,7 +346,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         """The database property called `wanted`, of one of `kinds`; refused otherwise."""
         found = find_by_name(wanted, [(name, (name, prop)) for name, prop in named])
         if found is None:
-            raise WriteRefused(Said("write.no_field", source=self.name, field=deal, name=wanted))
+            raise no_field(self.name, wanted, deal)
         name, prop = found
         if prop.get("type") not in kinds:
             raise WriteRefused(Said("write.wrong_type", source=self.name, field=deal, name=name,

@@ -150,6 +150,9 @@ def register(
             store.add_webhook(name, hook.id, hook.url or url, datetime.now(UTC))
             echo(t("webhooks.registered", lang, name=name, kind=kind, url=hook.url or url,
                    id=hook.id))  # fmt: skip
+            if hook.secret:  # made by the tool, handed over once (ClickUp): the user keeps it
+                echo(t("webhooks.secret_once", lang, name=f"{kind.upper()}_WEBHOOK_SECRET",
+                       secret=hook.secret))  # fmt: skip
     finally:
         store.close()
     return 1 if failed else 0

@@ -178,3 +178,45 @@ def test_help_lists_the_webhooks_command(capsys: pytest.CaptureFixture[str]) -> 
         main(["--help"])
     assert done.value.code == 0
     assert "webhooks" in capsys.readouterr().out
+
+
+def test_a_secret_the_tool_makes_is_shown_once_then_list_and_remove_work(
+    tmp_path: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.delenv("CLICKUP_TOKEN", raising=False)
+    monkeypatch.delenv("CLICKUP_WEBHOOK_SECRET", raising=False)
+    (tmp_path / "pipeline.toml").write_text(
+        'language = "en"\n\n[[sources]]\nkind = "clickup"\nlist = "901204567890"\n'
+    )
+    (tmp_path / ".env").write_text("CLICKUP_TOKEN=pk_0_FAKE\n")
+    (tmp_path / ".env").chmod(0o600)
+    with cassette("clickup/webhooks.yaml") as cass:
+        assert run(tmp_path, "register", "--url", "https://pipeline.agence.example") == 0
+        created = stored_at(tmp_path)
+        assert run(tmp_path, "list") == 0
+        assert run(tmp_path, "remove", "4b67ac88-e506-4a29-9d42-26e504e3435e") == 0
+    assert cass.all_played
+    assert capsys.readouterr().out.splitlines() == [
+        "Source 'clickup' (clickup): notifications go to "
+        "https://pipeline.agence.example/webhooks/clickup (webhook "
+        "4b67ac88-e506-4a29-9d42-26e504e3435e)",
+        "  the tool made this signing secret and will not show it again: put "
+        "CLICKUP_WEBHOOK_SECRET=7x1PK3mISQG0jBqeNYuhWn8alZdRtf5E in .env (or the environment) "
+        "before `serve` receives notifications",
+        "Source 'clickup' (clickup): webhook 4b67ac88-e506-4a29-9d42-26e504e3435e → "
+        f"https://pipeline.agence.example/webhooks/clickup, registered {created}: "
+        "active",
+        "Source 'clickup' (clickup): webhook 4b67ac88-e506-4a29-9d42-26e504e3435e removed "
+        "(https://pipeline.agence.example/webhooks/clickup)",
+    ]
+    assert stored(tmp_path) == []
+
+
+def stored_at(folder: Path) -> str:
+    """When the one stored webhook was registered, as `list` prints it."""
+    store = Store(folder / "pipeline.db")
+    try:
+        return str(store.scalar("SELECT created FROM webhooks"))
+    finally:
+        store.close()
