@@ -289,12 +289,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Source '{name}' ({kind}): notifications go to {url} (webhook {id})",
         "fr": "Source '{name}' ({kind}) : les notifications vont à {url} (webhook {id})",
     },
-    "webhooks.secret_once": {
-        "en": "  the tool made this signing secret and will not show it again: put "
-        "{name}={secret} in .env (or the environment) before `serve` receives notifications",
-        "fr": "  l'outil a créé ce secret de signature et ne le remontrera pas : mettez "
-        "{name}={secret} dans .env (ou l'environnement) avant que `serve` reçoive des "
-        "notifications",
+    "webhooks.secret_kept": {
+        "en": "  the tool made the signing secret and handed it over once: kept in the database, "
+        "`serve` checks the notifications with it",
+        "fr": "  l'outil a créé le secret de signature et l'a remis une fois : gardé dans la "
+        "base, `serve` vérifie les notifications avec",
     },
     "webhooks.already": {
         "en": "Source '{name}' ({kind}): already registered at {url} (webhook {id})",

@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from bot.commands.common import open_store
 from bot.errors import UsageError
@@ -21,9 +21,6 @@ from bot.i18n import localise, said_of, t
 from bot.settings import Settings
 from bot.terminal import echo
 from integrations.base import LOCAL_HOSTS, Adapter, adapter_class, source_name
-
-#: The path `serve` takes notifications on, after the public address given with --url.
-WEBHOOK_PATH = "/webhooks/"
 
 
 def webhooks(settings: Settings, args: argparse.Namespace,
@@ -75,8 +72,11 @@ def _base_url(settings: Settings, url: str | None) -> str:
 
 
 def hook_url(base: str, source: str) -> str:
-    """Where the tool notifies `source`: `<base>/webhooks/<source name>`."""
-    return f"{base}{WEBHOOK_PATH}{quote(source, safe='')}"
+    """Where the tool notifies `source`: `<base>/webhooks/<source name>`, the path `serve`
+    answers on."""
+    from bot.webhooks import source_path
+
+    return base + source_path(source)
 
 
 class Target(NamedTuple):
@@ -123,7 +123,9 @@ def register(
     settings: Settings, names: list[str], base: str, http_options: dict[str, Any] | None
 ) -> int:
     """Ask each task manager to notify `<base>/webhooks/<source>`; keep the ids it gives. A
-    source already registered at that URL is not registered twice."""
+    source already registered at that URL is not registered twice. What `serve` needs to check
+    the notifications is kept too: the URL (Trello signs it), a secret the tool made."""
+    from bot import webhooks as endpoint
     from integrations.base import SourceError
 
     lang, failed = settings.language, 0
@@ -140,6 +142,8 @@ def register(
             if known is not None:
                 echo(t("webhooks.already", lang, name=name, kind=kind, url=url, id=known["id"]))
                 continue
+            # the tool may call the URL with its set-up request while it creates the webhook
+            endpoint.expect_handshake(store, name, datetime.now(UTC))
             try:
                 hook = adapter.register_webhook(url)
             except SourceError as exc:
@@ -148,11 +152,12 @@ def register(
                 failed += 1
                 continue
             store.add_webhook(name, hook.id, hook.url or url, datetime.now(UTC))
+            endpoint.remember_url(store, name, hook.url or url)  # Trello signs it
             echo(t("webhooks.registered", lang, name=name, kind=kind, url=hook.url or url,
                    id=hook.id))  # fmt: skip
-            if hook.secret:  # made by the tool, handed over once (ClickUp): the user keeps it
-                echo(t("webhooks.secret_once", lang, name=f"{kind.upper()}_WEBHOOK_SECRET",
-                       secret=hook.secret))  # fmt: skip
+            if hook.secret:  # made by the tool and handed over once (ClickUp)
+                endpoint.keep_secret(store, name, hook.secret)
+                echo(t("webhooks.secret_kept", lang))
     finally:
         store.close()
     return 1 if failed else 0

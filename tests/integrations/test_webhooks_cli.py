@@ -180,7 +180,21 @@ def test_help_lists_the_webhooks_command(capsys: pytest.CaptureFixture[str]) -> 
     assert "webhooks" in capsys.readouterr().out
 
 
-def test_a_secret_the_tool_makes_is_shown_once_then_list_and_remove_work(
+HOOK_CLICKUP = "https://pipeline.agence.example/webhooks/clickup"
+
+
+def kept(folder: Path, source: str) -> tuple[str | None, str | None]:
+    """What `serve` will check `source`'s notifications with: the kept secret and URL."""
+    from bot.webhooks import registered_url, stored_secret
+
+    store = Store(folder / "pipeline.db")
+    try:
+        return stored_secret(store, source), registered_url(store, source)
+    finally:
+        store.close()
+
+
+def test_a_secret_the_tool_makes_is_kept_for_serve_then_list_and_remove_work(
     tmp_path: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
@@ -194,6 +208,7 @@ def test_a_secret_the_tool_makes_is_shown_once_then_list_and_remove_work(
     with cassette("clickup/webhooks.yaml") as cass:
         assert run(tmp_path, "register", "--url", "https://pipeline.agence.example") == 0
         created = stored_at(tmp_path)
+        assert kept(tmp_path, "clickup") == ("7x1PK3mISQG0jBqeNYuhWn8alZdRtf5E", HOOK_CLICKUP)
         assert run(tmp_path, "list") == 0
         assert run(tmp_path, "remove", "4b67ac88-e506-4a29-9d42-26e504e3435e") == 0
     assert cass.all_played
@@ -201,9 +216,8 @@ def test_a_secret_the_tool_makes_is_shown_once_then_list_and_remove_work(
         "Source 'clickup' (clickup): notifications go to "
         "https://pipeline.agence.example/webhooks/clickup (webhook "
         "4b67ac88-e506-4a29-9d42-26e504e3435e)",
-        "  the tool made this signing secret and will not show it again: put "
-        "CLICKUP_WEBHOOK_SECRET=7x1PK3mISQG0jBqeNYuhWn8alZdRtf5E in .env (or the environment) "
-        "before `serve` receives notifications",
+        "  the tool made the signing secret and handed it over once: kept in the database, "
+        "`serve` checks the notifications with it",
         "Source 'clickup' (clickup): webhook 4b67ac88-e506-4a29-9d42-26e504e3435e → "
         f"https://pipeline.agence.example/webhooks/clickup, registered {created}: "
         "active",
@@ -220,3 +234,19 @@ def stored_at(folder: Path) -> str:
         return str(store.scalar("SELECT created FROM webhooks"))
     finally:
         store.close()
+
+
+def test_linear_is_registered_once_its_signing_secret_is_set(
+    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (agency / ".env").write_text(ENV + "LINEAR_WEBHOOK_SECRET=whsec_FAKE0linear0secret\n")
+    with cassette("linear/webhook_register.yaml", match_on=WITH_BODY) as cass:
+        status = run(agency, "register", "--url", "https://bot.agence-exemple.fr",
+                     "--source", "produit")  # fmt: skip
+    assert cass.all_played and status == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Source 'produit' (linear) : les notifications vont à "
+        "https://bot.agence-exemple.fr/webhooks/produit (webhook "
+        "b7e1f0c2-3d4a-4b5c-9d6e-7f8a9b0c1d2e)"
+    ]
+    assert kept(agency, "produit") == (None, "https://bot.agence-exemple.fr/webhooks/produit")
