@@ -27,7 +27,15 @@ from bot.slack_client import make_client
 from bot.store import Store
 from tests.agency import blocks_of
 from tests.helpers import load, task, wait_for
-from tests.slack_http import NOW, SECRET, Served, serving, signed_headers
+from tests.slack_http import (
+    NOW,
+    SECRET,
+    Served,
+    published_view,
+    send_event,
+    serving,
+    signed_headers,
+)
 from tests.slack_standin import Call, SlackStandIn
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -113,6 +121,33 @@ class World:
         return self.act({"type": "static_select", "action_id": "move_stage",
                          "selected_option": option}, user)  # fmt: skip
 
+    def click(self, action_id: str, user: str = "UALICE") -> int:
+        element = self.element(action_id)
+        return self.act({"type": "button", "action_id": action_id,
+                         "value": element["value"]}, user)  # fmt: skip
+
+    def modal(self) -> dict[str, Any]:
+        """The modal the last `views.open` showed."""
+        call = wait_for(lambda: self.slack.called("views.open"), "views.open")[-1]
+        return published_view(call)
+
+    def submit(self, view: dict[str, Any], values: dict[str, Any],
+               user: str = "UALICE") -> requests.Response:  # fmt: skip
+        """A signed `view_submission` of `view` with the inputs' `values`, as Slack posts it."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T1", "domain": "agence"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2.4",
+            "view": {"id": "V1", "type": "modal", "callback_id": view["callback_id"],
+                     "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+                     "state": {"values": values}},
+            "response_urls": [],
+        }  # fmt: skip
+        body = urlencode({"payload": json.dumps(payload)})
+        return requests.post(self.served.events_url, data=body.encode(),
+                             headers=signed_headers(body), timeout=10)  # fmt: skip
+
     def query(self, *words: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
         capsys.readouterr()
         code = cli_main(["--config", str(self.folder / "pipeline.toml"), "--db",
@@ -160,6 +195,8 @@ def world(
     load(store, settings.pipeline, [
         task(CARD, DEVIS, ("2026-03-02T09:00", DEVIS), title="Identité visuelle",
              client="Studio Lumière", amount=8000, url="https://trello.com/c/cD5eF7gH", **alice),
+        task("lostcard", "Écarté", ("2026-03-01T09:00", "Écarté"), title="Affiches",
+             owner="Bruno Petit", lost_reason="Budget"),
     ], source="agence", now=parse_as_of("2026-03-15T20:00", settings.tz))  # fmt: skip
     run_pass(settings, store, make_client(settings), NOW)
     nudge = slack_api.called("chat.postMessage")[0]
@@ -265,3 +302,108 @@ def test_in_french(world: World) -> None:
         world.move("negotiation", user="UBRUNO")
         (reply,) = sentinel_reply(world, 0)
     assert reply.startswith("Seul·e le ou la responsable de l'affaire (Alice Martin)")
+
+
+def note_of(update: Call) -> str:
+    note = next(b for b in blocks_of(update) if b.get("block_id") == f"nudge:{DEAL}:done")
+    return str(note["elements"][0]["text"])
+
+
+def test_mark_lost_asks_the_reason_offering_those_used_before(world: World) -> None:
+    assert world.click("mark_lost") == 200
+    view = world.modal()
+    assert (view["callback_id"], view["title"]["text"]) == ("mark_lost", "Mark as lost")
+    pick = next(b for b in view["blocks"] if b.get("block_id") == "reason_pick")
+    assert [o["value"] for o in pick["element"]["options"]] == ["Budget"]
+
+    empty = {"reason_pick": {"reason": {"type": "static_select", "selected_option": None}},
+             "reason_text": {"reason": {"type": "plain_text_input", "value": "  "}}}  # fmt: skip
+    with cassette("nothing.yaml"):
+        answer = world.submit(view, empty)
+    assert answer.json() == {"response_action": "errors",
+                             "errors": {"reason_text": "Pick a reason or write one."}}  # fmt: skip
+    assert world.deal()["stage"] == "meeting"
+
+    budget = {"reason_pick": {"reason": {"type": "static_select", "selected_option": {
+        "text": {"type": "plain_text", "text": "Budget"}, "value": "Budget"}}},
+        "reason_text": {"reason": {"type": "plain_text_input", "value": None}}}  # fmt: skip
+    with cassette("trello_lost.yaml") as played:
+        assert world.submit(view, budget).status_code == 200
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played  # moved to « Écarté », the reason in a comment
+    assert note_of(update) == "❌ Marked lost by <@UALICE>: Budget"
+    deal = world.deal()
+    assert (deal["stage"], deal["lost_reason"]) == ("lost", "Budget")
+    assert world.events()[-1] == {"from_stage": "meeting", "to_stage": "lost",
+                                  "by_user": "UALICE"}  # fmt: skip
+
+
+def test_choosing_lost_in_the_select_asks_the_reason_first(world: World) -> None:
+    with cassette("nothing.yaml"):
+        world.move("lost")
+        assert world.modal()["callback_id"] == "mark_lost"
+    assert world.deal()["stage"] == "meeting"
+
+
+def test_next_step_from_a_modal(world: World) -> None:
+    world.click("set_next_step")
+    view = world.modal()
+    assert view["callback_id"] == "set_next_step"
+    values = {"next_step": {"next_step": {"type": "plain_text_input", "value": "Relancer jeudi"}}}
+    with cassette("trello_next_step.yaml") as played:
+        world.submit(view, values)
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played
+    assert note_of(update) == "📝 Next step set by <@UALICE>: Relancer jeudi"
+    assert world.deal()["next_step"] == "Relancer jeudi"
+    assert len(world.events()) == 1  # not a stage move
+
+
+def test_close_date_from_the_picker(world: World) -> None:
+    picker = world.element("set_close_date")
+    assert picker["type"] == "datepicker"
+    with cassette("trello_close_date.yaml") as played:
+        world.act({"type": "datepicker", "action_id": "set_close_date",
+                   "selected_date": "2026-04-30"})  # fmt: skip
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played
+    assert note_of(update) == "📅 Close date set to Apr 30, 2026 by <@UALICE>"
+    assert world.deal()["expected_close"] == "2026-04-30"
+    assert world.store.rows("SELECT field, to_value, by_user FROM field_changes") == [
+        {"field": "expected_close", "to_value": "2026-04-30", "by_user": "UALICE"}]  # fmt: skip
+
+
+def test_no_modal_for_someone_else(world: World) -> None:
+    with cassette("nothing.yaml"):
+        world.click("mark_lost", user="UBRUNO")
+        (reply,) = sentinel_reply(world, 0)
+    assert reply.startswith("Only the deal's owner (Alice Martin)")
+    assert world.slack.called("views.open") == []
+
+
+def test_from_the_app_home(world: World) -> None:
+    event = {"type": "app_home_opened", "user": "UALICE", "channel": "D1", "tab": "home"}
+    send_event(world.served, event, "EvHome1")
+    view = published_view(wait_for(lambda: world.slack.called("views.publish"), "the Home")[0])
+    controls = next(b for b in view["blocks"] if b.get("block_id") == f"open:{DEAL}")
+    select = next(e for e in controls["elements"] if e["action_id"] == "move_stage")
+    option = next(o for o in select["options"] if o["value"] == "negotiation")
+    assert len(view["blocks"]) <= 100
+    payload = {
+        "type": "block_actions", "user": {"id": "UALICE", "team_id": "T1"}, "api_app_id": "A1",
+        "token": "legacy", "team": {"id": "T1"}, "trigger_id": "1.2.5",
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home", "blocks": view["blocks"]},
+        "actions": [{"type": "static_select", "action_id": "move_stage",
+                     "block_id": f"open:{DEAL}", "selected_option": option,
+                     "action_ts": "1700000002.0"}],
+    }  # fmt: skip
+    with cassette("trello_move.yaml") as played:
+        assert world.post(payload) == 200
+        again = wait_for(lambda: world.slack.called("views.publish")[1:], "the Home again")[0]
+        assert played.all_played
+    refreshed = published_view(again)
+    controls = next(b for b in refreshed["blocks"] if b.get("block_id") == f"open:{DEAL}")
+    select = next(e for e in controls["elements"] if e["action_id"] == "move_stage")
+    assert select["initial_option"]["value"] == "negotiation"
+    assert world.events()[-1]["by_user"] == "UALICE"
