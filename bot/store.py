@@ -990,7 +990,8 @@ class Store:
                     values: Mapping[str, Any]) -> list[str]:  # fmt: skip
         """Store a change already written to the task manager by Slack user `by_user`: `status`
         (a status change and its stage event, `by_user` on both), `lost_reason`, `next_step`,
-        `expected_close` (a `date`; its field history too). Only fields that differ are
+        `expected_close` (a `date`; its field history too); a move from an open stage to won
+        or lost is queued for announcement. Only fields that differ are
         written, in one transaction that re-reads the deal, so a second identical click (or two
         racing) changes nothing. Returns the fields changed ([] when none)."""
         stamp = iso(at)
@@ -1032,6 +1033,10 @@ class Store:
             )
             if "status" in changed:
                 self.rebuild_stage_events(pipeline, [deal_id])
+                was, now = pipeline.by_key.get(deal["stage"] or ""), pipeline.by_key.get(
+                    changed["stage"] or "")  # fmt: skip
+                if was is not None and was.is_open and now is not None and now.outcome:
+                    self.record_outcomes([(deal_id, now.key, stamp)])  # announced like a sync's
             return [name for name in values if name in changed]
 
     # --- nudge log -----------------------------------------------------------------------

@@ -82,6 +82,15 @@ class Checker:
         if element.get("type") == "datepicker":
             self.datepicker(element, where)
             return
+        if element.get("type") == "static_select":
+            self.select(element, where)
+            return
+        if element.get("type") == "plain_text_input":
+            if len(str(element.get("initial_value", ""))) > 3000:
+                self.bad(where, "initial_value > 3000")
+            if not 0 < int(element.get("max_length", 3000)) <= 3000:
+                self.bad(where, "max_length not in 1..3000")
+            return
         if element.get("type") != "button":
             self.bad(where, f"unexpected element {element.get('type')!r}")
             return
@@ -108,6 +117,28 @@ class Checker:
         initial = element.get("initial_date")
         if initial is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(initial)):
             self.bad(where, "initial_date not YYYY-MM-DD", initial)
+
+    def select(self, element: dict[str, Any], where: str) -> None:
+        """Slack's static_select: 1-100 options, option text plain ≤ 75, value ≤ 150 and
+        unique, placeholder ≤ 150, initial_option one of the options."""
+        if len(str(element.get("action_id", ""))) > 255:
+            self.bad(where, "action_id > 255")
+        options = element.get("options") or []
+        if not 1 <= len(options) <= 100:
+            self.bad(where, f"static_select with {len(options)} options")
+        values = [str(o.get("value", "")) for o in options]
+        if len(values) != len(set(values)):
+            self.bad(where, "duplicate option values")
+        for n, option in enumerate(options):
+            self.text_object(option.get("text"), f"{where}.options[{n}]", 75)
+            if option.get("text", {}).get("type") != "plain_text":
+                self.bad(where, "option text must be plain_text")
+            if not 0 < len(str(option.get("value", ""))) <= 150:
+                self.bad(f"{where}.options[{n}]", "value empty or > 150")
+        if "placeholder" in element:
+            self.text_object(element["placeholder"], f"{where}.placeholder", 150)
+        if "initial_option" in element and element["initial_option"] not in options:
+            self.bad(where, "initial_option not among the options")
 
     def blocks(self, blocks: Any, where: str, max_blocks: int) -> None:
         if isinstance(blocks, str):
@@ -152,6 +183,12 @@ class Checker:
                     self.bad(here, "duplicate action_id in a block")
                 for n, item in enumerate(elements):
                     self.element(item, f"{here}.elements[{n}]")
+            elif kind == "input":
+                self.text_object(block.get("label"), f"{here}.label", 2000)
+                if isinstance(block.get("element"), dict):
+                    self.element(block["element"], f"{here}.element")
+                else:
+                    self.bad(here, "input without an element")
             elif kind != "divider":
                 self.bad(here, f"unexpected block type {kind!r}")
 
@@ -163,8 +200,11 @@ class Checker:
             view = json.loads(view)
         if isinstance(view, dict):
             self.payload(view, f"{where}.view")
-        if isinstance(payload.get("title"), dict):
-            self.text_object(payload["title"], f"{where}.title", 24)
+        for key in ("title", "submit", "close"):
+            if isinstance(payload.get(key), dict):
+                self.text_object(payload[key], f"{where}.{key}", 24)
+        if len(str(payload.get("private_metadata", ""))) > 3000:
+            self.bad(where, "private_metadata > 3000")
         if "blocks" in payload:
             kind = payload.get("type")
             limit = 100 if kind in ("home", "modal") else 50

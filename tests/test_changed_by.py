@@ -112,3 +112,17 @@ def test_editors_must_be_slack_user_ids() -> None:
         "pipeline.toml: slack.editors[1]: must be a Slack user ID like U024BE7LH "
         "(got 'marie@agence.fr')"
     )
+
+
+def test_a_deal_marked_lost_from_slack_is_announced_like_one_lost_in_the_tool(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "p.db")
+    load(store, PIPELINE, [task("c1", DEVIS, ("2026-03-02T09:00", DEVIS))],
+         now=utc("2026-03-15T20:00"))  # fmt: skip
+    store.record_edit("t:c1", PIPELINE, utc("2026-03-20T10:00"), "UALICE",
+                      {"status": "écarté", "lost_reason": "Budget"})  # fmt: skip
+    pending = store.pending_announcements(utc("2026-03-19T00:00"))
+    assert [(p["deal_id"], p["outcome"], p["lost_reason"]) for p in pending] == [
+        ("t:c1", "lost", "Budget")]  # fmt: skip
+    store.close()

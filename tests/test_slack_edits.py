@@ -27,11 +27,13 @@ from bot.slack_client import make_client
 from bot.store import Store
 from tests.agency import blocks_of
 from tests.helpers import load, task, wait_for
+from tests.slack_check import assert_safe
 from tests.slack_http import (
     NOW,
     SECRET,
     Served,
     published_view,
+    send_command,
     send_event,
     serving,
     signed_headers,
@@ -229,6 +231,7 @@ def test_owner_moves_a_trello_deal_from_the_nudge(
         "open_task", "move_stage", "set_close_date", "set_next_step", "mark_lost"]  # fmt: skip
     note = next(b for b in blocks if b.get("block_id") == f"nudge:{DEAL}:done")
     assert note["elements"][0]["text"] == "➡️ Moved to Negotiation by <@UALICE>"
+    assert_safe([world.nudge.body, update.body], mentions={"UALICE"})
 
     deal = world.deal()
     assert (deal["status"].lower(), deal["stage"]) == (BALLE.lower(), "negotiation")
@@ -315,6 +318,7 @@ def test_mark_lost_asks_the_reason_offering_those_used_before(world: World) -> N
     assert (view["callback_id"], view["title"]["text"]) == ("mark_lost", "Mark as lost")
     pick = next(b for b in view["blocks"] if b.get("block_id") == "reason_pick")
     assert [o["value"] for o in pick["element"]["options"]] == ["Budget"]
+    assert_safe([view])
 
     empty = {"reason_pick": {"reason": {"type": "static_select", "selected_option": None}},
              "reason_text": {"reason": {"type": "plain_text_input", "value": "  "}}}  # fmt: skip
@@ -403,7 +407,50 @@ def test_from_the_app_home(world: World) -> None:
         again = wait_for(lambda: world.slack.called("views.publish")[1:], "the Home again")[0]
         assert played.all_played
     refreshed = published_view(again)
+    assert_safe([view, refreshed], mentions={"UALICE"})
     controls = next(b for b in refreshed["blocks"] if b.get("block_id") == f"open:{DEAL}")
     select = next(e for e in controls["elements"] if e["action_id"] == "move_stage")
     assert select["initial_option"]["value"] == "negotiation"
     assert world.events()[-1]["by_user"] == "UALICE"
+
+
+@pytest.mark.parametrize(
+    ("question", "shown", "more"),
+    [
+        ("stalled", 20, "… and 480 more. Narrow it down"),
+        ("stage negotiation", 20, "… and 480 more. Narrow it down"),
+        ("owner alice", 20, "… and 480 more. Narrow it down"),
+        ("deal refonte", 10, "… and 490 more. Narrow it down"),
+    ],
+)
+def test_long_lists_keep_every_shown_deals_controls_within_slacks_limits(
+    tmp_path: Path, slack_api: SlackStandIn, question: str, shown: int, more: str
+) -> None:
+    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
+                      slack_api_url=slack_api.base_url)  # type: ignore[call-arg]  # fmt: skip
+    settings = Settings(config=validate_config(config()), secrets=secrets,
+                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
+    tasks = [
+        task(f"c{i:03d}", BALLE, ("2026-03-01T09:00", BALLE), title="Refonte " + "é" * 300,
+             client="Client " + "c" * 200, owner="Alice Martin", amount=1000 + i,
+             url=f"https://trello.com/c/{i}", next_step="Relancer " * 200)
+        for i in range(500)
+    ]  # fmt: skip
+    load(store, settings.pipeline, tasks, source="agence", now=NOW)
+    store.close()
+    with serving(settings) as served:
+        body = send_command(served, question).json()
+        event = {"type": "app_home_opened", "user": "UALICE", "channel": "D1", "tab": "home"}
+        send_event(served, event, "EvBigHome")
+        home = published_view(wait_for(lambda: slack_api.called("views.publish"), "Home")[0])
+    assert len(body["blocks"]) <= 50
+    controls = [b for b in body["blocks"] if b["type"] == "actions"]
+    assert len(controls) == shown
+    assert all([e["action_id"] for e in b["elements"]] == [
+        "move_stage", "set_close_date", "set_next_step", "mark_lost"] for b in controls)  # fmt: skip
+    assert more in json.dumps(body["blocks"], ensure_ascii=False)
+    assert_safe([body], mentions={"UALICE"})
+    assert len(home["blocks"]) <= 100
+    assert len([b for b in home["blocks"] if b["type"] == "actions"]) == 3 * 14
+    assert_safe([home], mentions={"UALICE"})
