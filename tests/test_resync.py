@@ -9,11 +9,8 @@ rows (their `last_seen`, stage event ids and the sync's `written` count say so).
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from bot.replay import replay
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync import SyncResult
-from tests.helpers import load, store_at, task
+from tests.helpers import cli, load, store_at, task
 from tests.integrations.support import run_sync
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
@@ -155,13 +152,6 @@ def test_resync_of_a_task_manager_skips_unchanged_tasks(tmp_path: Path) -> None:
     store.close()
 
 
-def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
-    clean["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=folder,
-                          capture_output=True, text=True, timeout=120, env=clean)  # fmt: skip
-
-
 def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table of the file, rows in a fixed order."""
     conn = sqlite3.connect(db)
@@ -186,15 +176,15 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
     config.write_text('[[sources]]\nkind = "csv"\nname = "a"\npath = "a.csv"\n\n'
                       '[[sources]]\nkind = "csv"\nname = "b"\npath = "b.csv"\n')  # fmt: skip
     db = tmp_path / "pipeline.db"
-    first = _cli(tmp_path, "sync")
+    first = cli(tmp_path, "sync")
     assert first.returncode == 0, first.stderr
     assert replay(load_settings(str(config), str(db))) == 0  # recognised, and recorded once more
     before = _tables(db)
-    again = _cli(tmp_path, "sync")
+    again = cli(tmp_path, "sync")
     after = _tables(db)
     assert again.returncode == 0, again.stderr
     # the normal path's lines (`--source` never replays) for the same unchanged sheets
-    normal = _cli(tmp_path, "sync", "--source", "a", "--source", "b")
+    normal = cli(tmp_path, "sync", "--source", "a", "--source", "b")
     assert normal.returncode == 0, normal.stderr
     assert _without_seconds(again.stdout) == _without_seconds(normal.stdout)
     assert again.stdout.startswith("a : complète, 40 lue(s), 0 modifiée(s)")
@@ -216,7 +206,7 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
         HEADER + "".join(r + "\n" for r in clean_rows()[:9]).replace("2250 €", "2251 €"), "utf-8"
     )
     assert replay(load_settings(str(config), str(db))) is None
-    changed = _cli(tmp_path, "sync")
+    changed = cli(tmp_path, "sync")
     assert "b : complète, 9 lue(s), 1 modifiée(s)" in changed.stdout, changed.stdout
     amount = sqlite3.connect(db).execute("SELECT amount FROM deals WHERE id = 'b:5'").fetchone()
     assert amount == (2251.0,)
@@ -228,6 +218,6 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
     config.write_text(config.read_text().replace('delimiter = ","\n', ""))
     with (tmp_path / "a.csv").open("a", encoding="utf-8") as sheet:
         sheet.write("41;;Nobody;Owner 1;appel et devis;500;;;\n")
-    assert "1 avertissement(s)" in _cli(tmp_path, "sync").stdout
+    assert "1 avertissement(s)" in cli(tmp_path, "sync").stdout
     assert replay(load_settings(str(config), str(db))) is None
-    assert "1 avertissement(s)" in _cli(tmp_path, "sync").stdout
+    assert "1 avertissement(s)" in cli(tmp_path, "sync").stdout
