@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.analytics.core import Context
 from bot.pipeline import Pipeline
@@ -115,51 +116,68 @@ def calibrated_probabilities(
 
 def closed_deals(store: Store, pipeline: Pipeline) -> ClosedDeals:
     """Every live closed deal as columns: won, when it closed, and per stage whether it reached
-    it and when it entered it (`deals.entered`, derived with the stage events)."""
+    it and when it entered it (`deals.entered`, derived with the stage events). Arrays built
+    once: each stage's back-test then picks its deals with a mask, not a Python pass."""
+    import numpy as np
+
     outcomes = {s.key: s.outcome for s in pipeline.stages if s.outcome}
-    found = ClosedDeals([], [], [], [])
-    if not outcomes:
-        return found
-    reached_of: dict[tuple[str, int], set[str]] = {}
     keys = [s.key for s in pipeline.stages]
-    for stage, closed_at, visited, entered in store.closed_deal_rows(list(outcomes)):
+    open_keys = [s.key for s in pipeline.open_stages]
+    groups: dict[tuple[str, int], int] = {}  # (stage, visited) → row of `reached_of`
+    group_of: list[int] = []
+    won: list[bool] = []
+    closed_at: list[str] = []
+    entered: list[list[str]] = []
+    blank = [""] * len(keys)
+    rows = store.closed_deal_rows(list(outcomes)) if outcomes else []
+    for stage, closed, visited, times in rows:
         key = (stage, int(visited or 0))
-        if key not in reached_of:
-            reached_of[key] = set(reached_stages(pipeline, stage, key[1]))
-        found.won.append(outcomes[stage] == "won")
-        found.closed_at.append(closed_at)
-        found.reached.append(reached_of[key])
-        times = (entered or "").split("|")
-        found.entered.append(times if len(times) == len(keys) else [""] * len(keys))
-    return found
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = len(groups)
+        group_of.append(group)
+        won.append(outcomes[stage] == "won")
+        closed_at.append(closed)
+        split = (times or "").split("|")
+        entered.append(split if len(split) == len(keys) else blank)
+    reached_of = np.zeros((len(groups), len(open_keys)), dtype=bool)
+    for (stage, visited), group in groups.items():
+        hit = set(reached_stages(pipeline, stage, visited))
+        reached_of[group] = [key in hit for key in open_keys]
+    return ClosedDeals(
+        won=np.array(won, dtype=bool),
+        closed_at=np.array(closed_at, dtype="S"),
+        reached=reached_of[np.array(group_of, dtype=np.intp)],
+        entered=np.array(entered, dtype="S").reshape(len(entered), len(keys)),
+    )
 
 
 @dataclass
 class ClosedDeals:
-    """The closed deals, column by column (a hundred thousand of them stay cheap)."""
+    """The closed deals, column by column (a hundred thousand of them stay cheap): numpy arrays
+    in the order the store gave them (the back-test's sums keep that order)."""
 
-    won: list[bool]
-    closed_at: list[str]  # stored UTC timestamps: they sort as text
-    reached: list[set[str]]  # open stage keys
-    entered: list[list[str]]  # per pipeline position: first time there or later ("" never)
+    won: Any  # bool, one per deal
+    closed_at: Any  # stored UTC timestamps as bytes: they sort as text
+    reached: Any  # bool, deals × open stages (`pipeline.open_stages` order)
+    entered: Any  # bytes, deals × pipeline positions: first time there or later (b"" never)
 
 
 def backtest(
-    deals: ClosedDeals, position: int, stage: str, configured: float, weight: float
+    deals: ClosedDeals, position: int, column: int, configured: float, weight: float
 ) -> tuple[int, int, float, float]:
     """(won, n scored, Σ squared error with `configured`, Σ squared error with the calibrated
-    value known when each deal entered `stage`), over the closed deals that reached it. Vector
-    arithmetic: each deal's prior closed deals are found by a binary search over close times."""
+    value known when each deal entered the stage), over the closed deals that reached it (the
+    open stage `column` of `deals.reached`, pipeline position `position`). Vector arithmetic:
+    each deal's prior closed deals are found by a binary search over close times."""
     import numpy as np
 
-    chosen = [i for i, reached in enumerate(deals.reached)
-              if stage in reached and deals.entered[i][position]]  # fmt: skip
-    if not chosen:
+    chosen = deals.reached[:, column] & (deals.entered[:, position] != b"")
+    if not chosen.any():
         return 0, 0, 0.0, 0.0
-    # as bytes: stored timestamps are ASCII, and numpy compares bytes several times faster
-    closed = np.array([deals.closed_at[i] for i in chosen], dtype="S")
-    entered = np.array([deals.entered[i][position] for i in chosen], dtype="S")
-    outcome = np.array([deals.won[i] for i in chosen], dtype=float)
+    closed = deals.closed_at[chosen]
+    entered = deals.entered[chosen, position]
+    outcome = deals.won[chosen].astype(float)
     order = np.argsort(closed, kind="stable")
     wins = np.concatenate(([0.0], np.cumsum(outcome[order])))
     before = np.searchsorted(closed[order], entered, side="left")  # closed strictly before
@@ -169,7 +187,7 @@ def backtest(
                              configured / 100)  # fmt: skip
     sum_stage = float(((configured / 100 - outcome) ** 2).sum())
     sum_calibrated = float(((predicted - outcome) ** 2).sum())
-    return int(outcome.sum()), len(chosen), sum_stage, sum_calibrated
+    return int(outcome.sum()), int(chosen.sum()), sum_stage, sum_calibrated
 
 
 def calibration(store: Store, ctx: Context, weight: float, in_use: str = "stage") -> Calibration:
@@ -179,13 +197,13 @@ def calibration(store: Store, ctx: Context, weight: float, in_use: str = "stage"
     position = {s.key: i for i, s in enumerate(pipeline.stages)}
     rows: list[CalibrationRow] = []
     total_n, total_stage, total_calibrated = 0, 0.0, 0.0
-    for stage in pipeline.open_stages:
-        reached = [i for i, keys in enumerate(deals.reached) if stage.key in keys]
-        won = sum(1 for i in reached if deals.won[i])
-        closed = len(reached)
+    for column, stage in enumerate(pipeline.open_stages):
+        reached = deals.reached[:, column]
+        won = int((reached & deals.won).sum())
+        closed = int(reached.sum())
         value = posterior(won, closed, stage.probability, weight)
         _, n, sum_stage, sum_calibrated = backtest(
-            deals, position[stage.key], stage.key, stage.probability, weight
+            deals, position[stage.key], column, stage.probability, weight
         )
         total_n, total_stage = total_n + n, total_stage + sum_stage
         total_calibrated += sum_calibrated
