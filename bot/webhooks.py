@@ -249,8 +249,10 @@ def handle(
         finally:
             store.close()
         secrets = list(_secrets(adapter, env, stored))
+        if adapter.webhook_secret_name is None:
+            return Reply("401 Unauthorized", reason=f"{adapter.kind} sources send no notifications")
         if not secrets:
-            wanted = adapter.webhook_secret_name or "a webhook secret"
+            wanted = adapter.webhook_secret_name
             return Reply("401 Unauthorized", reason=f"no secret to check it with: set {wanted}")
         if not _verified(adapter, headers, body, urls or [""], secrets):
             return Reply("401 Unauthorized", reason=f"bad or missing {adapter.kind} signature")

@@ -290,7 +290,9 @@ def test_linear_refuses_a_notification_older_than_a_minute(
     assert answer.status_code == 401 and queued == []
 
 
-def test_unknown_source_head_and_other_methods(served: Served, queued: list[str]) -> None:
+def test_unknown_source_head_and_other_methods(
+    served: Served, queued: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
     body = notification("trello")
     unknown = post(served, "nope", body, signed("trello", body, "", HOOK_SECRETS["trello"]))
     assert unknown.status_code == 404
@@ -302,6 +304,7 @@ def test_unknown_source_head_and_other_methods(served: Served, queued: list[str]
     # a sheet has no notifications to check: refused like a bad signature
     assert post(served, "sheet", body, {}).status_code == 401
     assert queued == []
+    assert "csv sources send no notifications" in refusals(caplog)[-1]
 
 
 def test_a_body_over_the_cap_is_refused_before_it_is_read(
