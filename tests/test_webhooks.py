@@ -23,6 +23,7 @@ import requests
 import vcr
 
 from bot.deps import Deps
+from bot.errors import StoreLocked
 from bot.scheduler import Scheduler
 from bot.settings import Secrets, Settings, validate_config
 from bot.slack.home_tab import refresh_homes
@@ -31,7 +32,15 @@ from bot.store import Store
 from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
 from tests.helpers import ask, utc, wait_for
-from tests.slack_http import SECRET, Served, block_texts, published_view, send_event, serving
+from tests.slack_http import (
+    SECRET,
+    FailingDeps,
+    Served,
+    block_texts,
+    published_view,
+    send_event,
+    serving,
+)
 from tests.slack_standin import SlackStandIn
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -602,3 +611,20 @@ def test_a_webhook_sync_waits_for_another_process_holding_the_sync(
         assert (store.sync_state("sheet") or {}).get("last_success")
     finally:
         store.close()
+
+
+def test_a_store_that_cannot_open_is_503_in_one_line(
+    tmp_path: Path, slack_api: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path, slack_api, SOURCES, HOOK_SECRETS)
+    queued: list[str] = []
+    deps = FailingDeps(settings, StoreLocked(str(settings.db_path)))
+    with serving(settings, deps, webhooks=queued.append) as running:
+        body = notification("jira")
+        answer = post(running, "jira", body, signed("jira", body, "", HOOK_SECRETS["jira"]))
+    assert answer.status_code == 503 and queued == []
+    (line,) = refusals(caplog)
+    assert line.startswith(
+        "refused a webhook to /webhooks/jira from 127.0.0.1: failed: StoreLocked"
+    )
+    assert "is locked by another pipeline-bot process" in line and "\n" not in line

@@ -250,6 +250,8 @@ def _webhook(
         reply = handle(settings, deps.open_store, deps.now(), raw, environ, body, queue)
     except Refused as refused:
         reply = Reply(refused.status, reason=str(refused))
+    except Exception as exc:  # the database (locked, unusable) or a bug: the tool retries later
+        reply = Reply("503 Service Unavailable", reason=f"failed: {type(exc).__name__}: {exc}")
     if reply.refused:
         log.warning("refused a webhook to %s from %s: %s",
                     path, environ.get("REMOTE_ADDR", "?"), reply.reason)  # fmt: skip
