@@ -76,7 +76,7 @@ from integrations.graphql import (
     run_query,
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
-from integrations.writes import comment_text, no_field, pick_status, refusals
+from integrations.writes import comment_text, no_field, pick_option, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -117,10 +117,10 @@ CHANGE_QUERY = (
     "change_column_value(board_id: $board, item_id: $item, column_id: $column, value: $value) "
     "{ id } }"
 )
-CHANGE_TEXT_QUERY = (
-    "mutation ChangeText($board: ID!, $item: ID!, $column: String!, $value: String) { "
-    "change_simple_column_value(board_id: $board, item_id: $item, column_id: $column, "
-    "value: $value) { id } }"
+CHANGE_MANY_QUERY = (
+    "mutation ChangeMany($board: ID!, $item: ID!, $values: JSON!) { "
+    "change_multiple_column_values(board_id: $board, item_id: $item, column_values: $values) "
+    "{ id } }"
 )
 COMMENT_QUERY = (
     "mutation Comment($item: ID!, $body: String!) { create_update(item_id: $item, body: $body) "
@@ -135,7 +135,7 @@ CREATE_WEBHOOK_QUERY = (
 )
 WEBHOOKS_QUERY = "query Hooks($board: ID!) { webhooks(board_id: $board) { id event board_id } }"
 DELETE_WEBHOOK_QUERY = "mutation Unhook($id: ID!) { delete_webhook(id: $id) { id board_id } }"
-#: Column types whose value is written as a plain string (`change_simple_column_value`).
+#: Column types a lost reason or a next step may be written to.
 TEXT_TYPES = frozenset({"text", "long_text", "status", "dropdown"})
 _BOARD_IN_URL = re.compile(r"/boards/(\d+)")
 _RESET_IN = re.compile(r"reset in (\d+) seconds?")
@@ -397,11 +397,12 @@ class MondayAdapter(Adapter[MondaySettings]):
     writable = True
 
     def write(self, task_id: str, update: DealUpdate) -> None:
-        """One read of the board's columns and the item's latest updates, then
-        `change_column_value` for the status label (one the column lists, never a new one) and
-        the close date, `change_simple_column_value` for the texts `[sources.fields]` names, and
-        `create_update` for the rest, unless the item already has that exact update. Writing the
-        same update twice leaves the item as the first write did."""
+        """One read of the board's columns and the item's latest updates; every name checked
+        against them first (a status or dropdown label the column lists, never a new one); then
+        one mutation for the columns: `change_column_value` for one, `change_multiple_column_values`
+        for several (all or nothing); then `create_update` for the texts no column is named for,
+        unless the item already has that exact update. Writing the same update twice leaves the
+        item as the first write did."""
         with refusals(self.name):
             data = self._query(
                 WRITE_TARGET_QUERY, {"board": [self.settings.board], "item": [task_id]}
@@ -412,15 +413,14 @@ class MondayAdapter(Adapter[MondaySettings]):
                 raise WriteRefused(Said("write.no_task", source=self.name, noun=NOUN, id=task_id))
             columns = [c for c in boards[0].get("columns") or [] if isinstance(c, Mapping)]
             self._resolve_columns(columns)
-            by_id = {str(c.get("id")): c for c in columns}
+            values = self._values_for(update, {str(c.get("id")): c for c in columns})
             variables = {"board": self.settings.board, "item": task_id}
-            for column_id, value in self._values_for(update, by_id).items():
-                if isinstance(value, str):
-                    self._query(CHANGE_TEXT_QUERY, {**variables, "column": column_id,
-                                                    "value": value})  # fmt: skip
-                else:
-                    self._query(CHANGE_QUERY, {**variables, "column": column_id,
-                                               "value": json.dumps(value)})  # fmt: skip
+            if len(values) == 1:
+                ((column_id, value),) = values.items()
+                self._query(CHANGE_QUERY, {**variables, "column": column_id,
+                                           "value": json.dumps(value)})  # fmt: skip
+            elif values:
+                self._query(CHANGE_MANY_QUERY, {**variables, "values": json.dumps(values)})
             text = comment_text(
                 update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
             )
@@ -431,18 +431,15 @@ class MondayAdapter(Adapter[MondaySettings]):
 
     def _values_for(
         self, update: DealUpdate, columns: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, dict[str, str] | str]:
-        """Column id -> the value to write: a dict for `change_column_value`, a string for
-        `change_simple_column_value`."""
-        out: dict[str, dict[str, str] | str] = {}
+    ) -> dict[str, Any]:
+        """Column id -> its new value in monday's JSON form for that column type."""
+        out: dict[str, Any] = {}
         if update.status is not None:
             column = columns.get(self._columns.get("status", ""))
             title = self.settings.status_column or self.settings.fields.get("status") or "status"
             if column is None:
                 raise no_field(self.name, title, "status")
-            labels = _column_value(column.get("settings_str")).get("labels") or {}
-            known = labels.values() if isinstance(labels, Mapping) else labels
-            status = pick_status(self.name, update.status, [str(label) for label in known],
+            status = pick_status(self.name, update.status, _labels(column),
                                  f"« {column.get('title')} »")  # fmt: skip
             out[str(column["id"])] = {"label": status}
         if update.expected_close is not None:
@@ -463,7 +460,15 @@ class MondayAdapter(Adapter[MondaySettings]):
             if column is None:
                 raise no_field(self.name, self.settings.fields[deal], deal)
             self._check_type(column, deal, TEXT_TYPES)
-            out[str(column["id"])] = value
+            kind, title = column.get("type"), str(column.get("title"))
+            if kind in ("status", "dropdown"):  # a label the column offers, never a new one
+                value = pick_option("monday", title, value, [(n, n) for n in _labels(column)])
+            out[str(column["id"])] = (
+                {"label": value} if kind == "status"
+                else {"labels": [value]} if kind == "dropdown"
+                else {"text": value} if kind == "long_text"
+                else value
+            )  # fmt: skip
         return out
 
     def _check_type(self, column: Mapping[str, Any], deal: str, kinds: frozenset[str]) -> None:
@@ -518,6 +523,16 @@ def _retry_in(errors: list[dict[str, Any]]) -> float | None:
         if found:
             return float(found.group(1))
     return None
+
+
+def _labels(column: Mapping[str, Any]) -> list[str]:
+    """The labels a status or dropdown column offers, from its `settings_str` (a status
+    column's `{"labels": {"0": "Done", …}}`, a dropdown's `{"labels": [{"id": 1, "name": …}]}`)."""
+    labels = _column_value(column.get("settings_str")).get("labels") or {}
+    if isinstance(labels, Mapping):
+        return [str(label) for label in labels.values()]
+    return [str(label.get("name")) if isinstance(label, Mapping) else str(label)
+            for label in labels]  # fmt: skip
 
 
 def _column_value(raw: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """monday.com write-back from Slack and webhook registration, against hand-written cassettes in
 the shapes of the GraphQL API 2024-10 (tests/cassettes/monday/write_*.yaml, webhook_*.yaml):
-`change_column_value` with a label the status column lists, the close date, the named text column
-with `change_simple_column_value`, an update (`create_update`) for what has no column; refusals
-(unknown label, a viewer's token, still rate limited) said in French or English, nothing changed."""
+`change_column_value` with a label the status column lists, `change_multiple_column_values` when the
+close date or a named column goes with it (all or nothing), an update (`create_update`) for what has
+no column; refusals (unknown label or option, a viewer's token, still rate limited, monday's own
+error) said in French or English, nothing changed."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pytest
 from bot.i18n import localise
 from integrations.base import DealUpdate, Webhook, WriteRefused
 from integrations.monday import (
+    CHANGE_MANY_QUERY,
     CHANGE_QUERY,
-    CHANGE_TEXT_QUERY,
     COMMENT_QUERY,
     CREATE_WEBHOOK_QUERY,
     WRITE_TARGET_QUERY,
@@ -32,6 +33,7 @@ SOURCE = {
     "fields": {"lost_reason": "Raison de la perte", "expected_close": "Date de signature prévue"},
 }
 MOVE = DealUpdate(status="balle dans le camp du client", expected_close=date(2026, 12, 18))
+STATUS = DealUpdate(status="Balle dans le camp du client")
 URL = "https://bot.agence-exemple.fr/webhooks/crm"
 
 
@@ -44,20 +46,32 @@ def sent_queries(sent: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(body(r)["query"], body(r)["variables"]) for r in sent]
 
 
-def test_a_move_sets_the_status_label_and_the_close_date(cassette: Cassette) -> None:
+def test_a_move_sets_the_status_label_with_change_column_value(cassette: Cassette) -> None:
     adapter = make()
     assert adapter.writable
     sent = record_requests(adapter)
-    with cassette("monday/write_move.yaml", match_on=WITH_BODY) as cass:
-        adapter.write(ITEM, MOVE)
+    with cassette("monday/write_status.yaml", match_on=WITH_BODY) as cass:
+        adapter.write(ITEM, STATUS)
     assert cass.all_played
     assert sent_queries(sent) == [
         (WRITE_TARGET_QUERY, {"board": [BOARD], "item": [ITEM]}),
         (CHANGE_QUERY, {"board": BOARD, "item": ITEM, "column": "status",
                         "value": json.dumps({"label": "Balle dans le camp du client"})}),
-        (CHANGE_QUERY, {"board": BOARD, "item": ITEM, "column": "date_mkqa1b2c",
-                        "value": json.dumps({"date": "2026-12-18"})}),
     ]  # fmt: skip
+
+
+def test_a_move_with_a_close_date_changes_both_columns_in_one_mutation(cassette: Cassette) -> None:
+    adapter = make()
+    sent = record_requests(adapter)
+    with cassette("monday/write_move.yaml", match_on=WITH_BODY) as cass:
+        adapter.write(ITEM, MOVE)
+    assert cass.all_played and len(sent) == 2
+    assert sent_queries(sent)[1] == (
+        CHANGE_MANY_QUERY,
+        {"board": BOARD, "item": ITEM, "values": json.dumps({
+            "status": {"label": "Balle dans le camp du client"},
+            "date_mkqa1b2c": {"date": "2026-12-18"}})},
+    )  # fmt: skip
 
 
 def test_a_lost_deal_fills_the_reason_column_and_posts_the_next_step_once(
@@ -65,7 +79,7 @@ def test_a_lost_deal_fills_the_reason_column_and_posts_the_next_step_once(
 ) -> None:
     adapter = make()
     sent = record_requests(adapter)
-    lost = DealUpdate(status="écarté", lost_reason="Budget coupé", next_step="Rappeler en janvier")
+    lost = DealUpdate(status="écarté", lost_reason="budget coupé", next_step="Rappeler en janvier")
     with cassette("monday/write_lost_twice.yaml", match_on=WITH_BODY) as cass:
         adapter.write(ITEM, lost)
         adapter.write(ITEM, lost)  # the same click again: no second update
@@ -76,9 +90,34 @@ def test_a_lost_deal_fills_the_reason_column_and_posts_the_next_step_once(
         COMMENT_QUERY,
         {"item": ITEM, "body": "Prochaine étape : Rappeler en janvier"},
     ) in queries
-    assert queries.count((CHANGE_TEXT_QUERY, {"board": BOARD, "item": ITEM,
-                                              "column": "dropdown_mkqd3e4f",
-                                              "value": "Budget coupé"})) == 2  # fmt: skip
+    changed = {"status": {"label": "Écarté"}, "dropdown_mkqd3e4f": {"labels": ["Budget coupé"]}}
+    assert queries.count((CHANGE_MANY_QUERY, {"board": BOARD, "item": ITEM,
+                                              "values": json.dumps(changed)})) == 2  # fmt: skip
+
+
+def test_a_reason_the_dropdown_lacks_changes_nothing_not_even_the_status(
+    cassette: Cassette,
+) -> None:
+    adapter = make()
+    sent = record_requests(adapter)
+    lost = DealUpdate(status="Écarté", lost_reason="Budget surprise")
+    with cassette("monday/write_unknown_reason.yaml"), pytest.raises(WriteRefused) as refused:
+        adapter.write(ITEM, lost)
+    assert len(sent) == 1
+    assert localise(refused.value.args[0], "fr") == (
+        "le champ monday « Raison de la perte » n'a pas d'option « Budget surprise » (il a : "
+        "Prix, Budget coupé) : rien n'a été modifié"
+    )
+
+
+def test_mondays_own_refusal_is_said_with_its_message(cassette: Cassette) -> None:
+    adapter = make()
+    with cassette("monday/write_graphql_error.yaml"), pytest.raises(WriteRefused) as refused:
+        adapter.write(ITEM, STATUS)
+    said = localise(refused.value.args[0], "fr")
+    assert said.startswith("la source « crm » a refusé la modification : source 'crm': monday ")
+    assert "invalid value - label does not exist in column" in said
+    assert "(ColumnValueException)" in said
 
 
 def test_a_label_the_column_lacks_is_refused_before_any_change(cassette: Cassette) -> None:
@@ -98,7 +137,7 @@ def test_a_label_the_column_lacks_is_refused_before_any_change(cassette: Cassett
 def test_a_viewers_token_is_told_it_cannot_write(cassette: Cassette) -> None:
     adapter = make()
     with cassette("monday/write_403.yaml"), pytest.raises(WriteRefused) as refused:
-        adapter.write(ITEM, MOVE)
+        adapter.write(ITEM, STATUS)
     said = refused.value.args[0]
     assert localise(said, "fr").startswith(
         "la source « crm » a refusé la modification (HTTP 403) : le jeton peut lire mais pas écrire"
@@ -111,7 +150,7 @@ def test_a_rate_limit_is_waited_out_then_the_change_goes_through(
 ) -> None:
     adapter = make(sleeps)
     with cassette("monday/write_429_then_ok.yaml", match_on=WITH_BODY) as cass:
-        adapter.write(ITEM, DealUpdate(status="Balle dans le camp du client"))
+        adapter.write(ITEM, STATUS)
     assert cass.all_played and sleeps == [3.0]
 
 
@@ -120,7 +159,7 @@ def test_still_rate_limited_after_the_retries_is_a_refusal(
 ) -> None:
     adapter = make(sleeps, max_retries=1)
     with cassette("monday/write_429_twice.yaml"), pytest.raises(WriteRefused) as refused:
-        adapter.write(ITEM, DealUpdate(status="Balle dans le camp du client"))
+        adapter.write(ITEM, STATUS)
     assert localise(refused.value.args[0], "en") == (
         "source 'crm' is still asking to slow down: nothing was changed, try again in a minute"
     )
