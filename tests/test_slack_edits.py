@@ -454,3 +454,29 @@ def test_long_lists_keep_every_shown_deals_controls_within_slacks_limits(
     assert len(home["blocks"]) <= 100
     assert len([b for b in home["blocks"] if b["type"] == "actions"]) == 3 * 14
     assert_safe([home], mentions={"UALICE"})
+
+
+def test_a_private_answer_gets_the_note_privately(world: World) -> None:
+    """Slack does not send a private (ephemeral) answer back with a click: the change is said
+    in a private message instead of rewriting the answer."""
+    option = next(o for o in world.element("move_stage")["options"] if o["value"] == "negotiation")
+    payload = {
+        "type": "block_actions", "user": {"id": "UALICE", "team_id": "T1"}, "api_app_id": "A1",
+        "token": "legacy", "team": {"id": "T1"}, "trigger_id": "1.2.6",
+        "container": {"type": "message", "message_ts": "1700000009.000001",
+                      "channel_id": "CSALES", "is_ephemeral": True},
+        "channel": {"id": "CSALES", "name": "ventes"},
+        "response_url": f"{world.slack.url}/respond/response_url",
+        "actions": [{"type": "static_select", "action_id": "move_stage",
+                     "block_id": f"deal:{DEAL}", "selected_option": option,
+                     "action_ts": "1700000010.0"}],
+    }  # fmt: skip
+    with cassette("trello_move.yaml") as played:
+        assert world.post(payload) == 200
+        (reply,) = sentinel_reply(world, 0)
+        assert played.all_played
+    assert reply == "➡️ Moved to Negotiation by <@UALICE>"
+    call = world.slack.called("response_url")[0]
+    assert call.body["response_type"] == "ephemeral" and call.body["replace_original"] is False
+    assert world.slack.called("chat.update") == []
+    assert world.events()[-1]["by_user"] == "UALICE"
