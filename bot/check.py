@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.i18n import localise, said_of, t
+from bot.i18n import Said, localise, said_of, t
 from bot.settings import ConfigError, Settings, describe_error
 from bot.sheets import check_sheet
 from bot.terminal import echo
@@ -38,12 +38,16 @@ def validate_sources(settings: Settings) -> list[type[Adapter]]:
                                         base_dir=settings.base_dir)  # fmt: skip
             classes.append(adapter_class(validated.kind))
         except SourceError as exc:
-            problems.append(f"{label}: sources[{index}]: {exc}")
+            problems.append(
+                Said("config.line", label=label, problem=Said("config.source", index=index,
+                                                              problem=said_of(exc)))
+            )  # fmt: skip
         except ValidationError as exc:
-            where = f"{label}: sources[{index}] ({raw.get('kind')})"
+            source = f"sources[{index}] ({raw.get('kind')})"
+            where = Said("config.line", label=label, problem=source)
             problems += [describe_error(where, err) for err in exc.errors()]
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(problems, settings.language)
     return classes
 
 

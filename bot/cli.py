@@ -121,8 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         echo(f"pipeline-bot: {exc}", err=True)
         return 2
     except ConfigError as exc:
+        from bot.i18n import localise, t
+
         for problem in exc.problems:
-            echo(f"pipeline-bot: invalid config: {problem}", err=True)
+            echo(t("config.invalid", exc.language, problem=localise(problem, exc.language)),
+                 err=True)  # fmt: skip
         return 2
     except KeyboardInterrupt:
         echo("pipeline-bot: interrupted", err=True)

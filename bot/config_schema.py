@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.i18n import PYDANTIC_FRENCH, Said, Worded, said_of
 from bot.pipeline import (
     DEFAULT_STAGES,
     Stage,
@@ -44,14 +45,14 @@ class StageConfig(_Strict):
 def _hhmm(value: str) -> str:
     hours, _, minutes = value.partition(":")
     if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-        raise ValueError(f"must be a time HH:MM, got {value!r}")
+        raise ValueError(Said("config.hhmm", got=repr(value)))
     return f"{int(hours):02d}:{int(minutes):02d}"
 
 
 def _weekday(value: str) -> str:
     day = value.strip().lower()[:3]
     if day not in WEEKDAYS:
-        raise ValueError(f"must be one of {', '.join(WEEKDAYS)}, got {value!r}")
+        raise ValueError(Said("config.weekday", days=", ".join(WEEKDAYS), got=repr(value)))
     return day
 
 
@@ -95,9 +96,7 @@ class NudgesConfig(_Strict):
 
         code = value.strip().upper()
         if code not in holidays.list_supported_countries():
-            raise ValueError(
-                'unknown country code for public holidays (e.g. "FR", "BE", "CH"; "" for none)'
-            )
+            raise ValueError(Said("config.holidays"))
         return code
 
 
@@ -148,38 +147,60 @@ class PipelineConfig(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
+            raise ValueError(Said("config.timezone")) from None
         return value
 
 
 def validate_config(raw: dict[str, Any], label: str = "pipeline.toml") -> PipelineConfig:
     """Validate the TOML structure, then the cross-field rules; every problem on its own line."""
+    language = raw.get("language") if raw.get("language") in ("en", "fr") else "fr"
     try:
         config = PipelineConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError([describe_error(label, err) for err in exc.errors()]) from None
-    problems = [f"{label}: {p}" for p in _cross_checks(config)]
+        described = [describe_error(label, err) for err in exc.errors()]
+        raise ConfigError(described, str(language)) from None
+    problems: list[str] = [
+        Said("config.line", label=label, problem=p) for p in _cross_checks(config)
+    ]
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(problems, config.language)
     return config
 
 
 def describe_error(label: str, err: Any) -> str:
-    """One pydantic error as one line: where (`stages[1].probability`) and what is wrong."""
-    where = (
-        "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(
-            "."
-        )
-        or "top level"
-    )
-    message = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        message = "unknown key (check its spelling)"
-    elif err["type"] == "literal_error":
-        message = f"{message}, got {err.get('input')!r}"
-    elif "input" in err and err["type"] not in ("missing",):
-        message = f"{message} (got {err['input']!r})"
-    return f"{label}: {where}: {message}"
+    """One pydantic error as one line: where (`stages[1].probability`) and what is wrong, a
+    `Said` so the command line prints it in the configured language (pydantic's own wording
+    stays the English text)."""
+    where: str = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]
+    ).lstrip(".") or Said("config.top_level")
+    kind = err["type"]
+    context = err.get("ctx") or {}
+    what: str
+    if kind == "value_error" and isinstance(context.get("error"), BaseException):
+        what = said_of(context["error"])
+    elif kind == "extra_forbidden":
+        what = Said("config.extra_forbidden")
+    else:
+        context_values = {k: v for k, v in context.items() if isinstance(v, (str, int, float))}
+        if kind == "literal_error":
+            context_values["expected"] = str(context.get("expected", "")).replace(" or ", " ou ")
+        french = PYDANTIC_FRENCH.get(kind)
+        try:
+            french = french.format(**context_values) if french else str(err["msg"])
+        except (KeyError, IndexError):
+            french = str(err["msg"])
+        what = Worded(str(err["msg"]), french)
+    if kind == "literal_error":
+        what = Said("config.literal_got", what=what, got=repr(err.get("input")))
+    elif (
+        "input" in err
+        and kind not in ("missing", "extra_forbidden")
+        and not isinstance(err["input"], (dict, list))  # a whole table: the message names it
+        and repr(err["input"]) not in str(what)
+    ):
+        what = Said("config.got", what=what, got=repr(err["input"]))
+    return Said("config.problem", label=label, where=where, what=what)
 
 
 def _cross_checks(config: PipelineConfig) -> list[str]:
@@ -190,42 +211,37 @@ def _cross_checks(config: PipelineConfig) -> list[str]:
         seen: set[str] = set()
         for stage in stages:
             if stage.key in seen:
-                problems.append(f"stages: duplicate stage key '{stage.key}'")
+                problems.append(Said("config.duplicate_stage", stage=stage.key))
             seen.add(stage.key)
         outcomes = {s.outcome for s in stages}
         for outcome in ("won", "lost"):
             if outcome not in outcomes:
-                problems.append(f'stages: no stage has outcome = "{outcome}"')
+                problems.append(Said("config.no_outcome", outcome=outcome))
         outcome_seen = False
         for stage in stages:
             if stage.outcome:
                 outcome_seen = True
             elif outcome_seen:
-                problems.append(
-                    f"stages: open stage '{stage.key}' comes after an outcome stage; "
-                    "list open stages first, then outcomes"
-                )
+                problems.append(Said("config.outcome_order", stage=stage.key))
     stage_list = [s.to_stage() for s in stages] if stages is not None else DEFAULT_STAGES
     for status, stage_name in config.status_map.items():
         if stage_key_for(stage_name, stage_list) is None:
             problems.append(
-                f"status_map: '{status}' maps to unknown stage '{stage_name}' "
-                f"(a stage key or label: {', '.join(keys)})"
+                Said("config.unknown_stage", status=status, stage=stage_name, keys=", ".join(keys))
             )
     names: set[str] = set()
     for index, source in enumerate(config.sources):
         kind = source.get("kind")
         if kind not in KNOWN_KINDS or kind == "demo":
             known = ", ".join(k for k in KNOWN_KINDS if k != "demo")
-            problems.append(f"sources[{index}]: unknown source kind {kind!r} (one of: {known})")
+            problems.append(Said("config.unknown_kind", index=index, kind=repr(kind), known=known))
             continue
         if kind == "jira" and not source.get("base_url"):
             problems.append(
-                f"sources[{index}]: a jira source needs base_url, your site's address "
-                '(e.g. base_url = "https://your-agency.atlassian.net"): Jira has no default'
+                Said("config.source", index=index, problem=Said("config.jira_needs_base_url"))
             )
         name = source_name(source)
         if name in names:
-            problems.append(f"sources[{index}]: duplicate source name '{name}'")
+            problems.append(Said("config.duplicate_source", index=index, name=name))
         names.add(name)
     return problems

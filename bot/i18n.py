@@ -14,6 +14,148 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la base {path} n'existe pas : lancez d'abord `pipeline-bot sync` (ou "
         "`pipeline-bot demo` pour essayer le bot sur une agence de démonstration)",
     },
+    # --- configuration problems (one line each, `pipeline-bot: invalid config: …`) -------
+    "config.invalid": {
+        "en": "pipeline-bot: invalid config: {problem}",
+        "fr": "pipeline-bot : configuration invalide : {problem}",
+    },
+    "config.line": {"en": "{label}: {problem}", "fr": "{label} : {problem}"},
+    "config.problem": {"en": "{label}: {where}: {what}", "fr": "{label} : {where} : {what}"},
+    "config.top_level": {"en": "top level", "fr": "premier niveau"},
+    "config.got": {"en": "{what} (got {got})", "fr": "{what} (reçu {got})"},
+    "config.literal_got": {"en": "{what}, got {got}", "fr": "{what}, reçu {got}"},
+    "config.no_file": {
+        "en": "{path}: no such config file",
+        "fr": "{path} : ce fichier de configuration n'existe pas",
+    },
+    "config.unreadable": {
+        "en": "{path}: cannot read it ({error})",
+        "fr": "{path} : illisible ({error})",
+    },
+    "config.malformed": {
+        "en": "{path}: malformed TOML: {error}",
+        "fr": "{path} : TOML mal formé : {error}",
+    },
+    "config.extra_forbidden": {
+        "en": "unknown key (check its spelling)",
+        "fr": "clé inconnue (vérifiez son orthographe)",
+    },
+    "config.jira_needs_base_url": {
+        "en": "a jira source needs base_url, your site's address (e.g. base_url = "
+        '"https://your-agency.atlassian.net"): Jira has no default',
+        "fr": "une source jira a besoin de base_url, l'adresse de votre site (par ex. base_url "
+        '= "https://votre-agence.atlassian.net") : Jira n\'a pas de valeur par défaut',
+    },
+    "config.hhmm": {
+        "en": "must be a time HH:MM, got {got}",
+        "fr": "doit être une heure HH:MM, reçu {got}",
+    },
+    "config.weekday": {
+        "en": "must be one of {days}, got {got}",
+        "fr": "doit être l'un de {days}, reçu {got}",
+    },
+    "config.holidays": {
+        "en": 'unknown country code for public holidays (e.g. "FR", "BE", "CH"; "" for none)',
+        "fr": 'code pays inconnu pour les jours fériés (par ex. "FR", "BE", "CH" ; "" pour aucun)',
+    },
+    "config.timezone": {
+        "en": "unknown IANA time zone (e.g. 'Europe/Paris')",
+        "fr": "fuseau horaire IANA inconnu (par ex. 'Europe/Paris')",
+    },
+    "config.duplicate_stage": {
+        "en": "stages: duplicate stage key '{stage}'",
+        "fr": "stages : la clé d'étape '{stage}' est en double",
+    },
+    "config.no_outcome": {
+        "en": 'stages: no stage has outcome = "{outcome}"',
+        "fr": 'stages : aucune étape n\'a outcome = "{outcome}"',
+    },
+    "config.outcome_order": {
+        "en": "stages: open stage '{stage}' comes after an outcome stage; list open stages "
+        "first, then outcomes",
+        "fr": "stages : l'étape ouverte '{stage}' vient après une étape de conclusion ; listez "
+        "d'abord les étapes ouvertes, puis les conclusions",
+    },
+    "config.unknown_stage": {
+        "en": "status_map: '{status}' maps to unknown stage '{stage}' (a stage key or label: "
+        "{keys})",
+        "fr": "status_map : '{status}' renvoie à une étape inconnue '{stage}' (une clé ou un "
+        "libellé d'étape : {keys})",
+    },
+    "config.unknown_kind": {
+        "en": "sources[{index}]: unknown source kind {kind} (one of: {known})",
+        "fr": "sources[{index}] : type de source inconnu {kind} (parmi : {known})",
+    },
+    "config.jira_base_url": {
+        "en": "a Jira source needs base_url, the address of your Jira site, e.g. base_url = "
+        '"https://your-agency.atlassian.net" (Jira has no default)',
+        "fr": "une source Jira a besoin de base_url, l'adresse de votre site Jira, par ex. "
+        'base_url = "https://votre-agence.atlassian.net" (Jira n\'a pas de valeur par défaut)',
+    },
+    "config.duplicate_source": {
+        "en": "sources[{index}]: duplicate source name '{name}'",
+        "fr": "sources[{index}] : le nom de source '{name}' est en double",
+    },
+    "config.source": {"en": "sources[{index}]: {problem}", "fr": "sources[{index}] : {problem}"},
+    "config.not_deal_field": {
+        "en": "{keys} is not a deal field (the deal fields: {fields})",
+        "fr": "{keys} n'est pas un champ d'affaire (les champs : {fields})",
+    },
+    "config.encoding": {
+        "en": "unknown encoding (e.g. 'utf-8' or 'cp1252')",
+        "fr": "encodage inconnu (par ex. 'utf-8' ou 'cp1252')",
+    },
+    "config.delimiter": {
+        "en": "must be one character: ',', ';', '\\t' or \"tab\"",
+        "fr": "doit être un seul caractère : ',', ';', '\\t' ou \"tab\"",
+    },
+    "config.https": {
+        "en": "base_url must start with https:// (http:// only for localhost, 127.0.0.1 or "
+        "::1); got {got}",
+        "fr": "base_url doit commencer par https:// (http:// seulement pour localhost, "
+        "127.0.0.1 ou ::1) ; reçu {got}",
+    },
+    "config.jira_target": {
+        "en": 'a Jira source needs exactly one of project (a project key, e.g. "VENTE") or '
+        'jql (a filter, e.g. "project = VENTE AND labels = deal")',
+        "fr": "une source Jira a besoin d'exactement un de project (une clé de projet, par "
+        'ex. "VENTE") ou jql (un filtre, par ex. "project = VENTE AND labels = deal")',
+    },
+    "config.id_expected": {"en": "must be {expected}", "fr": "doit être {expected}"},
+    "config.trello_board": {
+        "en": "a Trello board id or its URL (trello.com/b/…)",
+        "fr": "un identifiant de tableau Trello ou son URL (trello.com/b/…)",
+    },
+    "config.asana_project": {
+        "en": "an Asana project gid or its URL",
+        "fr": "un gid de projet Asana ou son URL",
+    },
+    "config.monday_board_url": {
+        "en": "a monday.com board id or its URL",
+        "fr": "un identifiant de tableau monday.com ou son URL",
+    },
+    "config.monday_board": {
+        "en": "board must be a monday.com board id (the number after /boards/)",
+        "fr": "board doit être un identifiant de tableau monday.com (le nombre après /boards/)",
+    },
+    "config.clickup_list": {
+        "en": "a ClickUp list id (the number after /li/ in the list's URL)",
+        "fr": "un identifiant de liste ClickUp (le nombre après /li/ dans l'URL de la liste)",
+    },
+    "config.linear_team": {
+        "en": 'team must be a Linear team key, the prefix of its issue ids (e.g. "SAL" for SAL-12)',
+        "fr": "team doit être une clé d'équipe Linear, le préfixe de ses tickets (par ex. "
+        '"SAL" pour SAL-12)',
+    },
+    "config.notion_database": {
+        "en": "database must be a Notion database id (32 hex digits) or the database's URL",
+        "fr": "database doit être un identifiant de base Notion (32 chiffres hexadécimaux) ou "
+        "l'URL de la base",
+    },
+    "config.csv_location": {
+        "en": "a csv source needs exactly one of `path` or `url`",
+        "fr": "une source csv a besoin d'exactement un de `path` ou `url`",
+    },
     # --- init, check, sync (what they print for a person) ---------------------------------
     "init.exists": {
         "en": "{name}: already exists, left as it is",
@@ -1406,14 +1548,54 @@ def said_of(error: BaseException) -> str:
     return first if isinstance(first, Said) else str(error)
 
 
+class Worded(str):
+    """A library's own message (pydantic's), with the French a catalogue table gives it: it *is*
+    the English text, as `Said` is, and `localise` says it in French."""
+
+    french: str
+
+    def __new__(cls, english: str, french: str) -> Worded:
+        worded = super().__new__(cls, english)
+        worded.french = french
+        return worded
+
+
 def localise(text: str, language: str) -> str:
-    """`text` in `language` when it is a `Said`; any other text is printed as it is."""
+    """`text` in `language` when it is a `Said` (or `Worded`); any other text is printed as is."""
+    if isinstance(text, Worded):
+        return text.french if language == "fr" else str(text)
     if not isinstance(text, Said):
         return str(text)
     values = {
-        k: localise(v, language) if isinstance(v, Said) else v for k, v in text.values.items()
+        k: localise(v, language) if isinstance(v, (Said, Worded)) else v
+        for k, v in text.values.items()
     }
     return t(text.key, language, **values)
+
+
+#: pydantic's error types, in French (its English `msg` is kept for English); `{ge}`… come from
+#: the error's context, `{expected}` is a literal's choices
+PYDANTIC_FRENCH: dict[str, str] = {
+    "missing": "clé obligatoire manquante",
+    "literal_error": "doit être {expected}",
+    "int_parsing": "doit être un nombre entier",
+    "int_type": "doit être un nombre entier",
+    "int_from_float": "doit être un nombre entier",
+    "float_parsing": "doit être un nombre",
+    "float_type": "doit être un nombre",
+    "bool_parsing": "doit être true ou false",
+    "bool_type": "doit être true ou false",
+    "string_type": "doit être un texte entre guillemets",
+    "list_type": "doit être une liste [ … ]",
+    "dict_type": "doit être une table",
+    "model_type": "doit être une table",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "greater_than": "doit être supérieur à {gt}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "less_than": "doit être inférieur à {lt}",
+    "string_too_short": "ne doit pas être vide",
+    "too_short": "ne doit pas être vide",
+}
 
 
 def t(key: str, language: str, **values: object) -> str:

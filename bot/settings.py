@@ -42,10 +42,12 @@ Localised = str | dict[Literal["en", "fr"], str]
 
 
 class ConfigError(Exception):
-    """An invalid configuration: one line per problem, ready to print."""
+    """An invalid configuration: one line per problem (a `Said` where it can be), printed in
+    `language`: the config's own `language` when it could be read, else French (the default)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], language: str = "fr"):
         self.problems = problems
+        self.language = language
         super().__init__("\n".join(problems))
 
 
@@ -196,16 +198,18 @@ def load_settings(
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    from bot.i18n import Said
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([f"{path}: no such config file"]) from None
+        raise ConfigError([Said("config.no_file", path=str(path))]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}: cannot read it ({exc})"]) from None
+        raise ConfigError([Said("config.unreadable", path=str(path), error=str(exc))]) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path.name}: malformed TOML: {exc}"]) from None
+        raise ConfigError([Said("config.malformed", path=path.name, error=str(exc))]) from None
 
 
 def person_index(people: dict[str, str]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations import signatures
 from integrations.base import (
     TRACKED_FIELDS,
@@ -129,7 +130,7 @@ class AsanaSettings(SourceSettings):
     @field_validator("project")
     @classmethod
     def _project_gid(cls, value: str) -> str:
-        return id_from_url(value, _PROJECT_IN_URL, "an Asana project gid or its URL")
+        return id_from_url(value, _PROJECT_IN_URL, Said("config.asana_project"))
 
 
 @register

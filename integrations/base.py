@@ -209,9 +209,9 @@ class SourceSettings(BaseModel):
         unknown = [key for key in value if key not in DEAL_FIELDS]
         if unknown:
             raise ValueError(
-                f"{', '.join(repr(k) for k in unknown)} is not a deal field (the deal fields: "
-                f"{', '.join(DEAL_FIELDS)})"
-            )
+                Said("config.not_deal_field", keys=", ".join(repr(k) for k in unknown),
+                     fields=", ".join(DEAL_FIELDS))
+            )  # fmt: skip
         return value
 
     # `encoding`, `delimiter` and `timezone`, for the adapters that have them, are checked with
@@ -224,7 +224,7 @@ class SourceSettings(BaseModel):
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise ValueError("unknown encoding (e.g. 'utf-8' or 'cp1252')") from None
+                raise ValueError(Said("config.encoding")) from None
         return value
 
     @field_validator("delimiter", mode="before", check_fields=False)
@@ -233,7 +233,7 @@ class SourceSettings(BaseModel):
         if isinstance(value, str) and value.strip().lower() == "tab":
             return "\t"
         if value is not None and (not isinstance(value, str) or len(value) != 1):
-            raise ValueError("must be one character: ',', ';', '\\t' or \"tab\"")
+            raise ValueError(Said("config.delimiter"))
         return value
 
     @field_validator("timezone", check_fields=False)
@@ -245,7 +245,7 @@ class SourceSettings(BaseModel):
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError("unknown IANA time zone (e.g. 'Europe/Paris')") from None
+                raise ValueError(Said("config.timezone")) from None
         return value
 
     @field_validator("base_url")
@@ -261,10 +261,7 @@ class SourceSettings(BaseModel):
             parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
         ):
             return value.strip().rstrip("/")
-        raise ValueError(
-            f"base_url must start with https:// (http:// only for localhost, 127.0.0.1 or ::1); "
-            f"got {value!r}"
-        )
+        raise ValueError(Said("config.https", got=repr(value)))
 
     @property
     def source_name(self) -> str:
@@ -635,7 +632,7 @@ def id_from_url(value: str, url_pattern: re.Pattern[str], expected: str) -> str:
     if found:
         value = next(group for group in found.groups() if group)
     if not value or "/" in value or ":" in value:
-        raise ValueError(f"must be {expected}")
+        raise ValueError(Said("config.id_expected", expected=expected))
     return value
 
 

@@ -83,9 +83,7 @@ class ClickUpSettings(SourceSettings):
     @field_validator("list")
     @classmethod
     def _list_id(cls, value: str) -> str:
-        return id_from_url(
-            value, _LIST_IN_URL, "a ClickUp list id (the number after /li/ in the list's URL)"
-        )
+        return id_from_url(value, _LIST_IN_URL, Said("config.clickup_list"))
 
 
 @register

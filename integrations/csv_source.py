@@ -132,7 +132,7 @@ class CsvSettings(SourceSettings):
     @model_validator(mode="after")
     def _one_location(self) -> CsvSettings:
         if bool(self.path) == bool(self.url):
-            raise ValueError("a csv source needs exactly one of `path` or `url`")
+            raise ValueError(Said("config.csv_location"))
         return self
 
 

@@ -89,19 +89,13 @@ class JiraSettings(SourceSettings):
     def _base_url_required(cls, data: Any) -> Any:
         # Checked before field validation so the message says what to write, not "Field required".
         if isinstance(data, Mapping) and not str(data.get("base_url") or "").strip():
-            raise ValueError(
-                "a Jira source needs base_url, the address of your Jira site, e.g. "
-                'base_url = "https://your-agency.atlassian.net" (Jira has no default)'
-            )
+            raise ValueError(Said("config.jira_base_url"))
         return data
 
     @model_validator(mode="after")
     def _project_or_jql(self) -> JiraSettings:
         if bool(self.project and self.project.strip()) == bool(self.jql and self.jql.strip()):
-            raise ValueError(
-                "a Jira source needs exactly one of project (a project key, e.g. "
-                '"VENTE") or jql (a filter, e.g. "project = VENTE AND labels = deal")'
-            )
+            raise ValueError(Said("config.jira_target"))
         return self
 
 

@@ -140,10 +140,7 @@ class LinearSettings(SourceSettings):
     def _team_key(cls, value: str) -> str:
         value = value.strip()
         if not _TEAM_KEY.fullmatch(value):
-            raise ValueError(
-                'team must be a Linear team key, the prefix of its issue ids (e.g. "SAL" for '
-                "SAL-12)"
-            )
+            raise ValueError(Said("config.linear_team"))
         return value.upper()
 
 

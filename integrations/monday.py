@@ -151,9 +151,9 @@ class MondaySettings(SourceSettings):
     @field_validator("board")
     @classmethod
     def _board_id(cls, value: str) -> str:
-        board = id_from_url(value, _BOARD_IN_URL, "a monday.com board id or its URL")
+        board = id_from_url(value, _BOARD_IN_URL, Said("config.monday_board_url"))
         if not board.isdigit():
-            raise ValueError("board must be a monday.com board id (the number after /boards/)")
+            raise ValueError(Said("config.monday_board"))
         return board
 
 

@@ -84,9 +84,7 @@ class NotionSettings(SourceSettings):
         path = value.strip().split("?", 1)[0].split("#", 1)[0]
         found = _HEX_ID.findall(path.replace("-", ""))
         if not found:
-            raise ValueError(
-                "database must be a Notion database id (32 hex digits) or the database's URL"
-            )
+            raise ValueError(Said("config.notion_database"))
         raw = found[-1].lower()
         return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 

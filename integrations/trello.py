@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from pydantic import field_validator
 
+from bot.i18n import Said
 from integrations import signatures
 from integrations.base import (
     TRACKED_FIELDS,
@@ -99,7 +100,7 @@ class TrelloSettings(SourceSettings):
     @field_validator("board")
     @classmethod
     def _board_id(cls, value: str) -> str:
-        return id_from_url(value, _BOARD_IN_URL, "a Trello board id or its URL (trello.com/b/…)")
+        return id_from_url(value, _BOARD_IN_URL, Said("config.trello_board"))
 
 
 def card_created(card_id: str) -> datetime | None:

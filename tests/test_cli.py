@@ -190,4 +190,8 @@ def test_check_of_an_invalid_source_does_not_say_valid_first(tmp_path: Path) -> 
     (tmp_path / "pipeline.toml").write_text('[[sources]]\nkind = "csv"\n')  # no path nor url
     result = cli(tmp_path, "check")
     assert result.returncode == 2 and "valid" not in result.stdout
+    assert "exactement un de `path` ou `url`" in result.stderr  # French: the default language
+    (tmp_path / "pipeline.toml").write_text('language = "en"\n[[sources]]\nkind = "csv"\n')
+    result = cli(tmp_path, "check")
+    assert result.returncode == 2 and "valid" not in result.stdout
     assert "exactly one of `path` or `url`" in result.stderr

@@ -111,23 +111,55 @@ def test_init_in_an_empty_folder_speaks_french(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", ["check", "sync"])
 @pytest.mark.parametrize(
-    ("setting", "named"),
-    [('encoding = "klingon"', "encoding"), ('delimiter = "ab"', "delimiter"),
-     ('timezone = "Mars/Olympus"', "timezone"),
-     ('[sources.fields]\nammount = "Montant"', "'ammount' is not a deal field")],
+    ("setting", "english", "french"),
+    [('encoding = "klingon"', "encoding: unknown encoding", "encoding : encodage inconnu"),
+     ('delimiter = "ab"', "delimiter: must be one character",
+      "delimiter : doit être un seul caractère"),
+     ('timezone = "Mars/Olympus"', "timezone: unknown IANA time zone",
+      "timezone : fuseau horaire IANA inconnu"),
+     ('[sources.fields]\nammount = "Montant"', "'ammount' is not a deal field",
+      "'ammount' n'est pas un champ d'affaire")],
 )  # fmt: skip
-def test_a_bad_source_setting_is_an_invalid_config(
-    agency: Path, command: str, setting: str, named: str
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_bad_source_setting_is_an_invalid_config_in_the_agency_language(
+    agency: Path, command: str, setting: str, english: str, french: str, language: str
 ) -> None:
     (agency / "pipeline.toml").write_text(
-        f'[[sources]]\nkind = "csv"\npath = "deals.csv"\n{setting}\n', encoding="utf-8"
+        f'language = "{language}"\n[[sources]]\nkind = "csv"\npath = "deals.csv"\n{setting}\n',
+        encoding="utf-8",
     )
     result = cli(agency, command)
     assert result.returncode == 2, result.stdout
     assert result.stdout == "" and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "invalid config" in lines[0] and named in lines[0], lines
+    assert len(lines) == 1, lines
+    if language == "fr":
+        assert lines[0].startswith("pipeline-bot : configuration invalide : pipeline.toml : "), (
+            lines
+        )
+        assert french in lines[0], lines
+    else:
+        assert lines[0].startswith("pipeline-bot: invalid config: pipeline.toml: "), lines
+        assert english in lines[0], lines
     assert not (agency / "pipeline.db").exists()
+
+
+def test_a_config_without_language_is_refused_in_french(agency: Path) -> None:
+    """French is the default: a config that says no language is told what is wrong in French,
+    pydantic's own complaints included."""
+    (agency / "pipeline.toml").write_text(
+        '[nudges]\nat = "25:00"\nmax_per_owner = 0\nrepeat = true\n', encoding="utf-8"
+    )
+    result = cli(agency, "check")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "pipeline-bot : configuration invalide : pipeline.toml : nudges.at : doit être une heure "
+        "HH:MM, reçu '25:00'",
+        "pipeline-bot : configuration invalide : pipeline.toml : nudges.max_per_owner : doit être "
+        "supérieur ou égal à 1 (reçu 0)",
+        "pipeline-bot : configuration invalide : pipeline.toml : nudges.repeat : clé inconnue "
+        "(vérifiez son orthographe)",
+    ]
 
 
 def test_a_tab_delimiter_may_be_written_tab(agency: Path) -> None:
