@@ -116,7 +116,7 @@ migrations = LazyMigrations("pipeline-bot")
 
 #: What `save_sync_state` may write (m001's `sync_state` table, m012's `source_print`).
 SYNC_STATE_COLUMNS = ("bookmark", "last_success", "last_attempt", "last_full", "last_error",
-                      "source_print")  # fmt: skip
+                      "source_print", "first_success")  # fmt: skip
 
 
 @migrations()
@@ -414,6 +414,27 @@ def m014_webhooks(db: sqlite_utils.Database) -> None:
         "CREATE TABLE IF NOT EXISTS webhooks (source TEXT NOT NULL, id TEXT NOT NULL, "
         "url TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (source, id))"
     )
+
+
+@migrations()
+def m015_first_success(db: sqlite_utils.Database) -> None:
+    """`sync_state.first_success`: when a source's first sync succeeded. A deal first seen by
+    then was already in the tool: its first stage event marks when pipeline-bot started
+    watching, not a new deal (`changes`, the digest's "new this week"). Stores synced before
+    this column take their deals' earliest first sight."""
+    db.execute("ALTER TABLE sync_state ADD COLUMN first_success TEXT")
+    db.execute(
+        "UPDATE sync_state SET first_success = (SELECT MIN(d.first_seen) FROM deals d "
+        "WHERE d.source = sync_state.source) WHERE last_success IS NOT NULL"
+    )
+
+
+#: SQL true for a deal first seen by its source's first sync (or while none has succeeded yet):
+#: already in the tool when pipeline-bot started watching, so not a new deal.
+WAS_THERE_SQL = (
+    "d.first_seen <= COALESCE((SELECT s.first_success FROM sync_state s "
+    "WHERE s.source = d.source), '9999')"
+)
 
 
 def search_key(title: str | None, client: str | None) -> str:
@@ -1182,13 +1203,16 @@ class Store:
         One pass over the stays: a deal's stay that began at or before `moment` and ended after
         it (or never) is where the deal stood. Counted in SQL, so no deal becomes a Python row.
         The stays are read in table order (NOT INDEXED): by an index, SQLite fetched each stay's
-        row again for `left_at` (six times slower for the same rows).
+        row again for `left_at` (six times slower for the same rows). A deal its source's first
+        sync found, with no date from the tool, is taken to have been where it was found: a
+        week-on-week change must not count it as arrived this week.
         """
         at = iso(moment)
         rows = self.conn.execute(
             "SELECT e.to_stage, COUNT(*), TOTAL(d.amount) FROM stage_events e NOT INDEXED "
             "CROSS JOIN deals d ON d.id = e.deal_id "
-            "WHERE e.at <= ? AND (e.left_at IS NULL OR e.left_at > ?) AND d.removed = 0 "
+            "WHERE (e.at <= ? OR (e.from_stage IS NULL AND e.at = d.first_seen "
+            f"AND {WAS_THERE_SQL})) AND (e.left_at IS NULL OR e.left_at > ?) AND d.removed = 0 "
             "GROUP BY e.to_stage",
             (at, at),
         )
@@ -1265,7 +1289,9 @@ class Store:
         """Live deals that entered one of `stages` in [start, end) and are still there.
 
         The week's events come from the (to_stage, at) index, then each deal is looked up by its
-        key: a join let SQLite walk every deal of the stage for each event (quadratic).
+        key: a join let SQLite walk every deal of the stage for each event (quadratic). A deal's
+        stage as its source's first sync found it, with no date from the tool, was not entered
+        this week: pipeline-bot merely started watching (`WAS_THERE_SQL`).
         """
         if not stages:
             return []
@@ -1273,8 +1299,10 @@ class Store:
         entered: dict[tuple[str, str], str] = {
             (deal_id, stage): at
             for deal_id, stage, at in self.conn.execute(
-                "SELECT deal_id, to_stage, MAX(at) FROM stage_events "
-                f"WHERE to_stage IN ({marks}) AND at >= ? AND at < ? GROUP BY deal_id, to_stage",
+                "SELECT deal_id, to_stage, MAX(at) FROM stage_events e "
+                f"WHERE to_stage IN ({marks}) AND at >= ? AND at < ? AND NOT EXISTS (SELECT 1 "
+                f"FROM deals d WHERE d.id = e.deal_id AND d.first_seen = e.at AND {WAS_THERE_SQL}) "
+                "GROUP BY deal_id, to_stage",
                 (*stages, iso(start), iso(end)),
             )
         }
@@ -1289,12 +1317,14 @@ class Store:
         return out
 
     def new_deals_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Live deals created in [start, end): the tool's creation date, else first seen. No
-        index holds that date: one pass in table order (SQLite would walk the `removed` index
-        and fetch every live deal's row by it, ten times slower)."""
+        """Live deals created in [start, end): the tool's creation date, else first seen (a
+        deal its source's first sync found has no creation date to go by: not new). No index
+        holds that date: one pass in table order (SQLite would walk the `removed` index and
+        fetch every live deal's row by it, ten times slower)."""
         return self.rows(
-            "SELECT * FROM deals NOT INDEXED WHERE removed = 0 "
+            "SELECT * FROM deals d NOT INDEXED WHERE removed = 0 "
             "AND COALESCE(started, first_seen) >= ? AND COALESCE(started, first_seen) < ? "
+            f"AND (started IS NOT NULL OR NOT {WAS_THERE_SQL}) "
             "ORDER BY amount DESC, id",
             (iso(start), iso(end)),
         )

@@ -151,6 +151,8 @@ def sync_source(
             store.mark_field_history(name)
     if result.ok:
         values.update(bookmark=iso(started), last_success=iso(started), last_error=None)
+        if first_sync:  # what it found had been there before: none of it is "new" (changes)
+            values["first_success"] = iso(started)
         if result.full:
             values["last_full"] = iso(started)
         values["source_print"] = _source_print(whole, result)

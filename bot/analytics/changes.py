@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.analytics.core import Context
-from bot.store import Store, iso
+from bot.store import WAS_THERE_SQL, Store, iso
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 3650
@@ -47,7 +47,9 @@ class Changes:
 
 #: Events of a time window, newest first, read from the covering `at` index alone (m006) and
 #: filtered on the events' own copy of the deal's `removed`. "new" (the deal's first event) is
-#: probed only for events that come from no stage.
+#: probed only for events that come from no stage. A deal's first event at the very time its
+#: source's first sync first saw it (no date from the tool) is left out: it says when
+#: pipeline-bot started watching, not that the deal is new.
 EVENTS_SQL = (
     "SELECT e.at, e.deal_id, e.from_stage, e.to_stage, e.status, e.by_user, "
     "CASE WHEN e.from_stage IS NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p "
@@ -60,7 +62,8 @@ EVENTS_SQL = (
 #: about two events a deal), in the covering (id, removed, title, owner, amount) index (m006).
 #: `d.removed = 0` is the truth: an event whose deal is not found here is left out.
 DEALS_SQL = (
-    "SELECT d.id, d.title, d.owner, d.amount FROM deals d WHERE d.removed = 0 AND d.id IN "
+    f"SELECT d.id, d.title, d.owner, d.amount, CASE WHEN {WAS_THERE_SQL} THEN d.first_seen END "
+    "FROM deals d WHERE d.removed = 0 AND d.id IN "
     "(SELECT e.deal_id FROM stage_events e WHERE e.at >= :since AND e.at <= :now "
     "AND e.removed = 0)"
 )
@@ -83,7 +86,9 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
         deal = deals.get(deal_id)
         if deal is None:  # a removed deal
             continue
-        _, title, owner, amount = deal
+        _, title, owner, amount, watched_from = deal
+        if new and at == watched_from:  # when pipeline-bot started watching, not a new deal
+            continue
         hit = hours.get(at[:13])  # the stamper's own per-hour table, read inline: 17,000 rows
         text = at[13:19].join(hit) if hit and at[19:] == "+00:00" else stamp(at) or at
         kind = "new" if new else kind_of(to, "moved")

@@ -214,3 +214,36 @@ def test_the_same_sheet_by_url_gives_the_same_answer(
     assert "  sheet : 11 ligne(s) lue(s), 9 affaire(s) enregistrée(s), 2 ligne(s) ignorée(s) " \
            "(vide : 9 ; total : 12)" in sync.stdout  # fmt: skip
     assert_summary_matches_the_sheet(tmp_path)
+
+
+def test_a_first_sync_invents_no_new_deal_but_a_row_added_later_is_new(tmp_path: Path) -> None:
+    """The sheet has no date column: the first sync cannot tell when its deals arrived, so
+    `changes` and the digest's "new this week" and "won this week" list none of them; a row
+    added to the sheet after that is a new deal."""
+    start_agency(tmp_path, excel_export(ROWS))
+    assert cli(tmp_path, "sync").returncode == 0
+    first = json.loads(cli(tmp_path, "query", "changes", "--json").stdout)
+    assert first["events"] == []
+    assert "Rien n'a changé depuis le" in cli(tmp_path, "query", "changes").stdout
+    digest = cli(tmp_path, "digest", "--dry-run")
+    assert digest.returncode == 0, digest.stderr
+    assert "Réunion : 2 (=) · 7 500 € (=)" in plain(digest.stdout)  # not "+2": not arrived
+    assert "*Nouvelles cette semaine* : 0 affaire(s) · 0 €" in plain(digest.stdout)
+    # the two deals the sheet already had as won were not won this week
+    assert "*Gagnées cette semaine* : 0 · 0 €" in plain(digest.stdout)
+
+    added = ["Audit SEO", "Librairie Page", "Paul Leroy", "Appel et devis", "900,00 €", ""]
+    (tmp_path / "affaires.csv").write_bytes(excel_export([*ROWS[:-1], added, ROWS[-1]]))
+    assert cli(tmp_path, "sync").returncode == 0
+    later = json.loads(cli(tmp_path, "query", "changes", "--json").stdout)
+    assert [(e["title"], e["from"], e["to"]) for e in later["events"]] == [
+        ("Audit SEO", None, "meeting")
+    ]
+    digest = plain(cli(tmp_path, "digest", "--dry-run").stdout)
+    assert "*Nouvelles cette semaine* : 1 affaire(s) · 900 €" in digest
+    assert "Réunion : 3 (+1) · 8 400 € (+900 €)" in digest
+
+
+def plain(text: str) -> str:
+    """French money and counts as printed, with their no-break spaces made plain."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
