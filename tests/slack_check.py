@@ -4,10 +4,10 @@ nothing Slack would refuse (`invalid_blocks`).
 It walks a payload (a `chat.postMessage`/`chat.update` body, a `response_url` post, a slash-command
 ack, a `views.publish` view) and lists every problem: in a mrkdwn field (the notification `text`
 included) every `<…>` must be an http(s) link or a mention of a user the test allows, every `&`
-an entity; a plain_text field holds no `<` or `>`; no control characters; every Block Kit limit
-from reference/slack.md (50 blocks, 100 in a view, section 3,000, header 150, button text 75,
-value 2,000, url 3,000 and http(s), block_id 255 and unique, 25 elements, 10 fields, 10 context
-elements, no empty text).
+an entity; a plain_text field holds no `<` or `>`; no control characters; every limit of Slack's
+Block Kit reference, as docs/posting.md lists them (50 blocks, 100 in a view, section 3,000,
+header 150, button text 75, value 2,000, url 3,000 and http(s), block_id 255 and unique, 25
+elements, 10 fields, 10 context elements, no empty text).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ _ENTITY = re.compile(r"&(?!(amp|lt|gt);)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _URL = re.compile(r"https?://[^\s]+", re.IGNORECASE)
 
-MAX_TEXT = 4000  # chat.postMessage `text` (reference/slack.md)
+MAX_TEXT = 4000  # chat.postMessage `text` (Slack truncates longer; docs/posting.md)
 LIMITS = {"section": 3000, "header": 150, "field": 2000, "context": 2000, "button": 75}
 
 
