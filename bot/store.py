@@ -1286,7 +1286,7 @@ class Store:
 
     def entered_between(self, stages: Sequence[str], start: datetime,
                         end: datetime) -> list[dict[str, Any]]:  # fmt: skip
-        """Live deals that entered one of `stages` in [start, end) and are still there.
+        """Live deals that entered one of `stages` in [start, end] and are still there.
 
         The week's events come from the (to_stage, at) index, then each deal is looked up by its
         key: a join let SQLite walk every deal of the stage for each event (quadratic). A deal's
@@ -1300,7 +1300,7 @@ class Store:
             (deal_id, stage): at
             for deal_id, stage, at in self.conn.execute(
                 "SELECT deal_id, to_stage, MAX(at) FROM stage_events e "
-                f"WHERE to_stage IN ({marks}) AND at >= ? AND at < ? AND NOT EXISTS (SELECT 1 "
+                f"WHERE to_stage IN ({marks}) AND at >= ? AND at <= ? AND NOT EXISTS (SELECT 1 "
                 f"FROM deals d WHERE d.id = e.deal_id AND d.first_seen = e.at AND {WAS_THERE_SQL}) "
                 "GROUP BY deal_id, to_stage",
                 (*stages, iso(start), iso(end)),
@@ -1317,13 +1317,14 @@ class Store:
         return out
 
     def new_deals_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Live deals created in [start, end): the tool's creation date, else first seen (a
+        """Live deals created in [start, end] (times are to the second: a deal seen by a sync in
+        the very second of `end` is in): the tool's creation date, else first seen (a
         deal its source's first sync found has no creation date to go by: not new). No index
         holds that date: one pass in table order (SQLite would walk the `removed` index and
         fetch every live deal's row by it, ten times slower)."""
         return self.rows(
             "SELECT * FROM deals d NOT INDEXED WHERE removed = 0 "
-            "AND COALESCE(started, first_seen) >= ? AND COALESCE(started, first_seen) < ? "
+            "AND COALESCE(started, first_seen) >= ? AND COALESCE(started, first_seen) <= ? "
             f"AND (started IS NOT NULL OR NOT {WAS_THERE_SQL}) "
             "ORDER BY amount DESC, id",
             (iso(start), iso(end)),

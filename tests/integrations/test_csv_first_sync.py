@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import cli, local_server
+from tests.helpers import cli, local_server, wait_for
 
 HEADER = ["Affaire", "Société", "Commercial", "Statut", "Montant HT", "Clôture prévue"]
 ROWS = [  # sheet row 2 onwards
@@ -232,6 +233,9 @@ def test_a_first_sync_invents_no_new_deal_but_a_row_added_later_is_new(tmp_path:
     # the two deals the sheet already had as won were not won this week
     assert "*Gagnées cette semaine* : 0 · 0 €" in plain(digest.stdout)
 
+    # the store keeps times to the second: the next sync is a later one
+    first = datetime.now(UTC).replace(microsecond=0)
+    wait_for(lambda: datetime.now(UTC).replace(microsecond=0) > first, "the next second")
     added = ["Audit SEO", "Librairie Page", "Paul Leroy", "Appel et devis", "900,00 €", ""]
     (tmp_path / "affaires.csv").write_bytes(excel_export([*ROWS[:-1], added, ROWS[-1]]))
     assert cli(tmp_path, "sync").returncode == 0
