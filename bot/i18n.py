@@ -381,6 +381,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "webhooks : ajoutez {url} dans la page de réglages de l'intégration "
         "(developers.notion.com, onglet Webhooks) et validez-la là (voir docs/webhooks.md)",
     },
+    "webhooks.monday_app": {
+        "en": "source '{source}': monday signs notifications only for webhooks a monday app "
+        "creates: set MONDAY_TOKEN to your app's token and MONDAY_WEBHOOK_SECRET to its Signing "
+        "Secret first (a personal token's webhooks arrive unsigned and `serve` refuses them)",
+        "fr": "source « {source} » : monday ne signe les notifications que des webhooks créés "
+        "par une app monday : mettez d'abord dans MONDAY_TOKEN le jeton de votre app et dans "
+        "MONDAY_WEBHOOK_SECRET son Signing Secret (les webhooks d'un jeton personnel arrivent "
+        "sans signature et `serve` les refuse)",
+    },
     "webhooks.secret_first": {
         "en": "source '{source}': set {name} first (a long random string, in the environment or "
         ".env): the tool signs its notifications with it and `serve` checks them",

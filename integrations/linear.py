@@ -124,7 +124,6 @@ DELETE_WEBHOOK_QUERY = "mutation Unhook($id: String!) { webhookDelete(id: $id) {
 #: What a webhook notifies: issues (moves, dates) and their comments.
 WEBHOOK_RESOURCES = ("Issue", "Comment")
 WEBHOOK_LABEL = "pipeline-bot"
-WEBHOOK_SECRET = "LINEAR_WEBHOOK_SECRET"
 _LINE = re.compile(r"^\s*(?:[-*+]\s+)?\**\s*([^:*\n]{1,60}?)\s*\**\s*:\s*\**\s*(.+?)\s*$")
 _TEAM_KEY = re.compile(r"[A-Za-z0-9_]{1,20}")
 
@@ -371,10 +370,10 @@ class LinearAdapter(Adapter[LinearSettings]):
         """`webhookCreate` for the team's issues and comments, signed with
         LINEAR_WEBHOOK_SECRET (set it first: `serve` checks every notification with it).
         Creating webhooks needs an admin's API key."""
-        secret = self.secrets.get(WEBHOOK_SECRET)
+        secret = self.secrets.get(self.webhook_secret_name)
         if not secret:
             raise WriteRefused(Said("webhooks.secret_first", source=self.name,
-                                    name=WEBHOOK_SECRET))  # fmt: skip
+                                    name=self.webhook_secret_name))  # fmt: skip
         with refusals(self.name):
             teams = self._query(TEAM_QUERY, {"key": self.settings.team}).get("teams") or {}
             nodes = [t for t in teams.get("nodes") or [] if isinstance(t, Mapping)]

@@ -481,7 +481,12 @@ class MondayAdapter(Adapter[MondaySettings]):
 
     def register_webhook(self, url: str) -> Webhook:
         """`create_webhook(board_id, url, event: change_column_value)`: monday first posts a
-        challenge to `url`, which `serve` must answer (so `serve` must be reachable there)."""
+        challenge to `url`, which `serve` must answer (so `serve` must be reachable there).
+        monday signs notifications (the `Authorization` JWT) only for webhooks an app created,
+        with the app's Signing Secret: without MONDAY_WEBHOOK_SECRET `serve` could check none,
+        so registering is refused until it is set."""
+        if not self.secrets.get(self.webhook_secret_name):
+            raise WriteRefused(Said("webhooks.monday_app", source=self.name))
         with refusals(self.name):
             data = self._query(CREATE_WEBHOOK_QUERY, {"board": self.settings.board, "url": url})
         created = data.get("create_webhook") or {}

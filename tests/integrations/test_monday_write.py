@@ -35,11 +35,12 @@ SOURCE = {
 MOVE = DealUpdate(status="balle dans le camp du client", expected_close=date(2026, 12, 18))
 STATUS = DealUpdate(status="Balle dans le camp du client")
 URL = "https://bot.agence-exemple.fr/webhooks/crm"
+#: an app's token and its Signing Secret: monday signs the webhooks of apps only
+SECRETS = {"MONDAY_TOKEN": "FAKE", "MONDAY_WEBHOOK_SECRET": "FAKE0monday0signing0secret"}
 
 
 def make(sleeps: list[float] | None = None, **http_options: Any) -> MondayAdapter:
-    return build(MondayAdapter, SOURCE, {"MONDAY_TOKEN": "FAKE"}, sleeps=sleeps,
-                 **http_options)  # fmt: skip
+    return build(MondayAdapter, SOURCE, SECRETS, sleeps=sleeps, **http_options)
 
 
 def sent_queries(sent: list[Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -184,3 +185,14 @@ def test_a_refused_webhook_says_so(cassette: Cassette) -> None:
     with cassette("monday/webhook_register_refused.yaml"), pytest.raises(WriteRefused) as refused:
         adapter.register_webhook(URL)
     assert "(HTTP 403)" in localise(refused.value.args[0], "fr")
+
+
+def test_registering_without_the_apps_signing_secret_is_refused_before_asking_monday() -> None:
+    adapter = build(MondayAdapter, SOURCE, {"MONDAY_TOKEN": "FAKE"})
+    with pytest.raises(WriteRefused) as refused:
+        adapter.register_webhook(URL)  # no cassette: a request would fail the test
+    assert localise(refused.value.args[0], "en") == (
+        "source 'crm': monday signs notifications only for webhooks a monday app creates: set "
+        "MONDAY_TOKEN to your app's token and MONDAY_WEBHOOK_SECRET to its Signing Secret first "
+        "(a personal token's webhooks arrive unsigned and `serve` refuses them)"
+    )

@@ -37,7 +37,10 @@ kind = "csv"
 name = "tableur"
 path = "deals.csv"
 """
-ENV = "MONDAY_TOKEN=FAKE\nLINEAR_API_KEY=lin_api_FAKE\nNOTION_TOKEN=secret_FAKE\n"
+ENV = (
+    "MONDAY_TOKEN=FAKE\nMONDAY_WEBHOOK_SECRET=FAKE0monday0signing0secret\n"
+    "LINEAR_API_KEY=lin_api_FAKE\nNOTION_TOKEN=secret_FAKE\n"
+)
 
 
 @pytest.fixture
