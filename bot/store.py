@@ -395,7 +395,8 @@ def m012_row_fingerprint(db: sqlite_utils.Database) -> None:
 def m013_changed_by(db: sqlite_utils.Database) -> None:
     """`by_user`: the Slack user who made a status change from Slack (null: from the tool), on
     the raw change and on the stage event it begins; `changes` reads it from its covering index,
-    rebuilt with the column. The mapping is forgotten so the next command re-derives events."""
+    rebuilt with the column. Every change stored before came from the tools (null is right):
+    no event needs deriving again."""
     db.execute("ALTER TABLE status_changes ADD COLUMN by_user TEXT")
     db.execute("ALTER TABLE stage_events ADD COLUMN by_user TEXT")
     db.execute("DROP INDEX IF EXISTS idx_stage_events_at_covering")
@@ -403,7 +404,6 @@ def m013_changed_by(db: sqlite_utils.Database) -> None:
         "CREATE INDEX idx_stage_events_at_covering ON stage_events"
         "(at, id, removed, deal_id, from_stage, to_stage, status, by_user)"
     )
-    db.execute("DELETE FROM meta WHERE key = 'mapping'")
 
 
 @migrations()

@@ -480,3 +480,24 @@ def test_a_private_answer_gets_the_note_privately(world: World) -> None:
     assert call.body["response_type"] == "ephemeral" and call.body["replace_original"] is False
     assert world.slack.called("chat.update") == []
     assert world.events()[-1]["by_user"] == "UALICE"
+
+
+def test_a_sheets_deals_show_no_controls(tmp_path: Path, slack_api: SlackStandIn) -> None:
+    raw = config()
+    raw["sources"] = [*raw["sources"], {"kind": "csv", "name": "feuille", "path": "deals.csv"}]
+    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
+                      slack_api_url=slack_api.base_url)  # type: ignore[call-arg]  # fmt: skip
+    settings = Settings(config=validate_config(raw), secrets=secrets,
+                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
+    for source in ("agence", "feuille"):
+        load(store, settings.pipeline, [task(f"{source}1", DEVIS, ("2026-03-02T09:00", DEVIS),
+             title=f"Deal from {source}", owner="Alice Martin")], source=source,
+             now=NOW)  # fmt: skip
+    store.close()
+    with serving(settings) as served:
+        body = send_command(served, "stalled").json()
+    text = json.dumps(body["blocks"], ensure_ascii=False)
+    assert "Deal from agence" in text and "Deal from feuille" in text
+    controls = [b["block_id"] for b in body["blocks"] if b["type"] == "actions"]
+    assert controls == ["deal:agence:agence1"]
