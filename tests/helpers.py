@@ -17,12 +17,14 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
+
+import vcr
 
 from bot.analytics import Context
 from bot.pipeline import DEFAULT_STAGES, Pipeline
@@ -147,6 +149,25 @@ def local_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+CASSETTES = ROOT / "tests" / "cassettes"
+
+#: Hand-written vcrpy cassettes in the vendors' shapes, replayed with record mode `none`: a
+#: request not in the cassette fails, so no test can reach a vendor; credentials are filtered.
+REPLAYER = vcr.VCR(
+    cassette_library_dir=str(CASSETTES),
+    record_mode="none",
+    match_on=["method", "scheme", "host", "port", "path", "query"],
+    filter_headers=["authorization"],
+    filter_query_parameters=["key", "token"],
+    decode_compressed_response=True,
+)
+
+
+def replay(name: str, **options: Any) -> AbstractContextManager[Any]:
+    """`with replay("trello/full_sync.yaml") as cass:` replays that file, each answer once
+    (`cass.all_played` says none was left); `ignore_localhost=True` lets the bot's endpoint and
+    the Slack stand-in stay real beside it."""
+    return REPLAYER.use_cassette(name, allow_playback_repeats=False, **options)
 
 
 def cli(

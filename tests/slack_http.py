@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,18 +33,26 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = utc("2026-03-20T10:00")
 
 
-def make_settings(tmp_path: Path, slack_api: SlackStandIn | None = None, **config: Any) -> Settings:
+def make_settings(
+    tmp_path: Path,
+    slack_api: SlackStandIn | None = None,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    **config: Any,
+) -> Settings:
     """Settings as a command or the app builds them, the database in `tmp_path`: `config` over
-    English, the tests' bot token and signing secret, Web API calls to the stand-in (without
-    one, to a closed loopback port: nothing can reach Slack)."""
-    secrets = Secrets(
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack_api.base_url if slack_api else "http://127.0.0.1:9/api/",
-    )  # type: ignore[call-arg]
+    English, the tests' bot token and signing secret (and any other `secrets`, by field name),
+    Web API calls to the stand-in (without one, to a closed loopback port: nothing can reach
+    Slack)."""
+    values = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack_api.base_url if slack_api else "http://127.0.0.1:9/api/",
+        **(secrets or {}),
+    }
     return Settings(
         config=validate_config({"language": "en", **config}),
-        secrets=secrets,
+        secrets=Secrets(**values),
         db_path=tmp_path / "pipeline.db",
         base_dir=tmp_path,
     )

@@ -9,34 +9,30 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main as cli_main
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import ConfigError, validate_config
 from bot.settings import build_pipeline as pipeline_of
 from bot.store import Store
-from tests.helpers import load, task, utc
+from tests.helpers import cli, load, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 DEVIS, BALLE, CONCLUSION = "Appel et devis", "Balle dans le camp du client", "Conclusion du contrat"
 
 
-def query(folder: Path, capsys: pytest.CaptureFixture[str], *words: str) -> dict[str, Any]:
-    capsys.readouterr()
-    code = cli_main(["--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
-                     "query", *words, "--json", "--as-of", "2026-03-25T12:00"])  # fmt: skip
-    assert code == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+def query(folder: Path, *words: str) -> dict[str, Any]:
+    done = cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+               "query", *words, "--json", "--as-of", "2026-03-25T12:00")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def text(folder: Path, capsys: pytest.CaptureFixture[str], *words: str) -> str:
-    capsys.readouterr()
-    cli_main(["--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
-              "query", *words, "--as-of", "2026-03-25T12:00"])  # fmt: skip
-    return capsys.readouterr().out
+def text(folder: Path, *words: str) -> str:
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+               "query", *words, "--as-of", "2026-03-25T12:00").stdout  # fmt: skip
 
 
 def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
 ) -> None:
     (tmp_path / "pipeline.toml").write_text('language = "en"\n', encoding="utf-8")
     store = Store(tmp_path / "p.db")
@@ -57,15 +53,15 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
     load(store, PIPELINE, [echo], now=utc("2026-03-22T20:00"))
     store.close()
 
-    events = query(tmp_path, capsys, "changes")["events"]
+    events = query(tmp_path, "changes")["events"]
     assert [(e["from"], e["to"], e["by"]) for e in events] == [
         ("negotiation", "closing", None), ("meeting", "negotiation", "UALICE")]  # fmt: skip
-    (deal,) = query(tmp_path, capsys, "deal", "dupain")["deals"]
+    (deal,) = query(tmp_path, "deal", "dupain")["deals"]
     assert [(h["to"], h["by"]) for h in deal["history"]] == [
         ("meeting", None), ("negotiation", "UALICE"), ("closing", None)]  # fmt: skip
     assert deal["next_step"] == "Relancer jeudi"
-    assert "(by @UALICE)" in text(tmp_path, capsys, "changes")
-    assert "(by @UALICE)" in text(tmp_path, capsys, "deal", "dupain")
+    assert "(by @UALICE)" in text(tmp_path, "changes")
+    assert "(by @UALICE)" in text(tmp_path, "deal", "dupain")
 
 
 def test_a_close_date_from_slack_is_in_the_field_history_with_its_author(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.demo import demo_config_path, demo_settings, run_demo
 from bot.query import QUERIES
+from tests.helpers import cli
 
 EXAMPLES = {"deal": "deal dupain", "stage": "stage négociations", "owner": "owner marie",
             "changes": "changes 30", "forecast": "forecast 3"}  # fmt: skip
@@ -24,16 +24,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
-def test_every_query_answers_on_the_demo(
-    name: str, demo_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PIPELINE_USER", "U0DEMO001")  # Marie Dupont, for `mine`
+def test_every_query_answers_on_the_demo(name: str, demo_db: Path) -> None:
     words = EXAMPLES.get(name, name).split()
     base = ["--config", str(demo_config_path()), "--db", str(demo_db), "query", *words,
             "--as-of", "2026-11-27"]  # fmt: skip
-    assert main(base) == 0
-    text = capsys.readouterr().out
-    assert text.strip() and "Traceback" not in text
-    assert main([*base, "--json"]) == 0
-    body = json.loads(capsys.readouterr().out)
+    me = {"PIPELINE_USER": "U0DEMO001"}  # Marie Dupont, for `mine`
+    text = cli(demo_db.parent, *base, env=me)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.strip() and "Traceback" not in text.stdout + text.stderr
+    answer = cli(demo_db.parent, *base, "--json", env=me)
+    assert answer.returncode == 0, answer.stderr
+    body = json.loads(answer.stdout)
     assert body["query"] == name and body["as_of"].startswith("2026-11-27T12:00:00")

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 import bot.store
-from bot.cli import main
 from bot.errors import StoreError
 from bot.redact import FILTER, install_logging_filter, redact
 from bot.settings import Secrets, validate_config
@@ -148,14 +147,11 @@ def test_a_read_only_database_is_one_line_saying_so(agency: Path) -> None:
 def test_nudge_during_a_long_sync_is_one_line_once_the_busy_timeout_passes(
     agency: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     slack_api: SlackStandIn,
 ) -> None:
     db = synced(agency)
-    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 300)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    monkeypatch.setenv("SLACK_API_URL", slack_api.base_url)
-    monkeypatch.chdir(agency)
+    monkeypatch.setattr(bot.store, "BUSY_TIMEOUT_MS", 300)  # in-process: the command sees it
+    slack = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack_api.base_url}
     sync_in_progress = sqlite3.connect(db, isolation_level=None)
     sync_in_progress.execute("BEGIN IMMEDIATE")
     sync_in_progress.execute("UPDATE deals SET amount = amount + 1")
@@ -163,8 +159,9 @@ def test_nudge_during_a_long_sync_is_one_line_once_the_busy_timeout_passes(
         results = {}
         # a month on, "Refonte" is stalled: the nudge pass must write (its lease, its log)
         for command in (["sync"], ["nudge", "--as-of", "2099-01-01"], ["query"]):
-            code = main(["--config", str(agency / "pipeline.toml"), "--db", str(db), *command])
-            results[command[0]] = (code, capsys.readouterr().err)
+            done = cli(agency, "--config", str(agency / "pipeline.toml"), "--db", str(db),
+                       *command, env=slack)  # fmt: skip
+            results[command[0]] = (done.returncode, done.stderr)
     finally:
         sync_in_progress.execute("ROLLBACK")
         sync_in_progress.close()

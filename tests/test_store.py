@@ -10,7 +10,7 @@ import sqlite_utils
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store, migrations
-from tests.helpers import load, task
+from tests.helpers import cli, load, task
 
 
 def test_an_old_database_is_migrated_and_keeps_its_deals(tmp_path: Path) -> None:
@@ -100,10 +100,9 @@ def test_pending_migration_behind_another_writer_says_locked(tmp_path: Path) -> 
 
 
 def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
-    tmp_path: Path, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import bot.store
-    from bot.cli import main
 
     path = tmp_path / "busy.db"
     _old_database(path)
@@ -115,9 +114,9 @@ def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
     writer.execute("BEGIN IMMEDIATE")
     try:
         for command in (["query"], ["sync"], ["check"]):
-            code = main(["--config", str(config), "--db", str(path), *command])
-            err = capsys.readouterr().err
-            assert code == 2, (command, err)
+            done = cli(tmp_path, "--config", str(config), "--db", str(path), *command)
+            err = done.stderr
+            assert done.returncode == 2, (command, err)
             assert err.count("\n") == 1
             assert f"la base {path} est verrouillée par un autre processus pipeline-bot" in err
     finally:

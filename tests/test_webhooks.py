@@ -20,38 +20,27 @@ from typing import Any
 
 import pytest
 import requests
-import vcr
 
 from bot.deps import Deps
 from bot.errors import StoreLocked
 from bot.scheduler import Scheduler
-from bot.settings import Secrets, Settings, validate_config
+from bot.settings import Settings
 from bot.slack.home_tab import refresh_homes
 from bot.slack.wsgi import MAX_BODY_BYTES
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
-from tests.helpers import ask, utc, wait_for
+from tests.helpers import ask, replay, utc, wait_for
 from tests.slack_http import (
-    SECRET,
     FailingDeps,
     Served,
     block_texts,
+    make_settings,
     published_view,
     send_event,
     serving,
 )
 from tests.slack_standin import SlackStandIn
-
-CASSETTES = Path(__file__).resolve().parent / "cassettes"
-replayer = vcr.VCR(
-    cassette_library_dir=str(CASSETTES),
-    record_mode="none",
-    match_on=["method", "scheme", "host", "port", "path", "query"],
-    filter_headers=["authorization"],
-    filter_query_parameters=["key", "token"],
-    ignore_localhost=True,  # the bot's own endpoint and the Slack stand-in stay real
-)
 
 BOARD = "65f0c3a2b1d4e5f6a7b8c9d0"
 SOURCES: list[dict[str, Any]] = [
@@ -125,19 +114,9 @@ def settings_for(tmp_path: Path, slack_api: SlackStandIn, sources: list[dict[str
                  hook_secrets: dict[str, str], **config: Any) -> Settings:  # fmt: skip
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "deals.csv").write_text("id;title;status\n1;Logo;Appel et devis\n")
-    secrets = Secrets(
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack_api.base_url,
-        **CREDENTIALS,
-        **{ENV_NAME[kind]: value for kind, value in hook_secrets.items()},
-    )  # type: ignore[arg-type]
-    return Settings(
-        config=validate_config({"language": "en", "sources": sources, **config}),
-        secrets=secrets,
-        db_path=tmp_path / "pipeline.db",
-        base_dir=tmp_path,
-    )
+    hooks = {ENV_NAME[kind]: value for kind, value in hook_secrets.items()}
+    return make_settings(tmp_path, slack_api, secrets={**CREDENTIALS, **hooks}, sources=sources,
+                         **config)  # fmt: skip
 
 
 @pytest.fixture
@@ -421,7 +400,7 @@ def synced_once(settings: Settings, deps: Deps) -> None:
     store = deps.open_store()
     try:
         adapter = make_adapter(TRELLO_SOURCE, settings.secrets.as_env())
-        with replayer.use_cassette("trello/full_sync.yaml"):
+        with replay("trello/full_sync.yaml", ignore_localhost=True):
             first = sync_source(store, settings.pipeline, adapter, full=True,
                                 now=lambda: utc("2026-03-02T08:05:00"))  # fmt: skip
         assert first.ok
@@ -445,7 +424,8 @@ def notify_then_wait(
     syncs = WebhookSyncs(runner.webhook_sync, stop)
     syncs.start()
     try:
-        with replayer.use_cassette(cassette, allow_playback_repeats=False) as cass:
+        # the bot's own endpoint and the Slack stand-in stay real beside the replayed Trello
+        with replay(cassette, ignore_localhost=True) as cass:
             with serving(settings, deps, webhooks=syncs.request) as running:
                 before(running)
                 body = notification("trello")

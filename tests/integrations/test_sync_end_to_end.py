@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.store import Store
+from tests.helpers import cli
 
 Cassette = Callable[..., AbstractContextManager[Any]]
 
@@ -54,18 +54,17 @@ def set_bookmark(db: Path, source: str, bookmark: str) -> None:
         store.close()
 
 
-def run_sync(config: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(["--config", str(config), "--db", str(db), "sync"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    return out
+def run_sync(config: Path, db: Path) -> str:
+    """`pipeline-bot sync` as a user runs it; what it prints."""
+    done = cli(config.parent, "--config", str(config), "--db", str(db), "sync")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def test_trello_sync_into_sqlite(
     tmp_path: Path,
     cassette: Cassette,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TRELLO_API_KEY", "fake-key")
     monkeypatch.setenv("TRELLO_TOKEN", "fake-token")
@@ -73,7 +72,7 @@ def test_trello_sync_into_sqlite(
         tmp_path, 'kind = "trello"\nname = "agence"\nboard = "65f0c3a2b1d4e5f6a7b8c9d0"'
     )
     with cassette("trello/full_sync.yaml"):
-        out = run_sync(config, db, capsys)
+        out = run_sync(config, db)
     assert "agence : complète, 5 lue(s)" in out
     assert (
         "champ 'Montant' : la valeur 'abc' n'est pas un montant" in out
@@ -98,7 +97,7 @@ def test_trello_sync_into_sqlite(
 
     set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("trello/incremental.yaml"):
-        out = run_sync(config, db, capsys)
+        out = run_sync(config, db)
     assert "agence : incrémentale, 5 lue(s)" in out
     rows = deals(db)
     dupain = rows["agence:69806790a1b2c3d4e5f60001"]
@@ -114,14 +113,13 @@ def test_asana_sync_into_sqlite(
     tmp_path: Path,
     cassette: Cassette,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("ASANA_TOKEN", "fake-asana-token")
     config, db = configure(
         tmp_path, 'kind = "asana"\nname = "agence"\nproject = "1209876543210001"'
     )
     with cassette("asana/full_sync.yaml"):
-        out = run_sync(config, db, capsys)
+        out = run_sync(config, db)
     assert "agence : complète, 4 lue(s)" in out
 
     rows = deals(db)
@@ -144,7 +142,7 @@ def test_asana_sync_into_sqlite(
 
     set_bookmark(db, "agence", "2026-03-02T08:05:00+00:00")  # asks from 08:00 (overlap)
     with cassette("asana/incremental.yaml"):
-        out = run_sync(config, db, capsys)
+        out = run_sync(config, db)
     assert "agence : incrémentale, 2 lue(s)" in out
     rows = deals(db)
     dupain = rows["agence:1209876543210101"]
