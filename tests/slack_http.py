@@ -206,6 +206,39 @@ def send_event(
     return requests.post(served.events_url, data=body.encode(), headers=headers, timeout=10)
 
 
+def send_action(
+    events_url: str,
+    action: dict[str, Any],
+    message: dict[str, Any],
+    *,
+    response_url: str,
+    user: str = "UALICE",
+    channel: str = "DALICE",
+    signature: str | None = None,
+) -> requests.Response:
+    """`action` (a button, a select, a date picker) used on `message` (its `text` and `blocks`)
+    in `channel`, as Slack posts the `block_actions` payload: form-encoded and signed
+    (`signature` replaces the right one)."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "team": {"id": "T1", "domain": "agence"},
+        "container": {"type": "message", "message_ts": "1700000000.000001",
+                      "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": "1700000000.000001", "text": message["text"],
+                    "blocks": message["blocks"]},
+        "response_url": response_url,
+        "trigger_id": f"trig-{time.monotonic_ns()}",
+        "actions": [{"action_ts": "1700000001.0", **action}],
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = signed_headers(body)
+    if signature is not None:
+        headers["X-Slack-Signature"] = signature
+    return requests.post(events_url, data=body.encode(), headers=headers, timeout=10)
+
+
 def sentinel(served: Served, slack_api: SlackStandIn) -> Call:
     """Send a request that certainly has an effect (an App Home opening by `USENTINEL`) and wait
     for it: background work started by the requests sent before it has been picked up by then, so

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +16,6 @@ import pytest
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 from bot import analytics
 from bot.answers import context_for
@@ -34,7 +29,7 @@ from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, load_agency
 from tests.helpers import load, wait_for
-from tests.slack_http import SECRET, make_settings
+from tests.slack_http import SECRET, make_settings, send_action
 from tests.slack_standin import Call, SlackStandIn
 
 
@@ -63,7 +58,7 @@ class Bot:
         """Click the deal's button `action_id` in the nudge, as Slack posts it."""
         block, element = self.element(deal, lambda e: e["action_id"] == action_id)
         action = {"type": "button", "action_id": action_id, "block_id": block["block_id"],
-                  "value": element.get("value"), "action_ts": "1700000001.0"}  # fmt: skip
+                  "value": element.get("value")}  # fmt: skip
         return self.act(action, user=user, channel=channel, signature=signature)
 
     def element(self, deal: str, wanted: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -74,35 +69,10 @@ class Bot:
     def act(self, action: dict[str, Any], *, user: str = "UALICE", channel: str = "DALICE",
             signature: str | None = None) -> int:  # fmt: skip
         """POST a signed `block_actions` payload carrying `action` on the nudge; the HTTP status."""
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-            "api_app_id": "A1",
-            "token": "legacy",
-            "team": {"id": "T1", "domain": "agence"},
-            "container": {"type": "message", "message_ts": "1700000000.000001",
-                          "channel_id": channel, "is_ephemeral": False},
-            "channel": {"id": channel, "name": "directmessage"},
-            "message": {"type": "message", "ts": "1700000000.000001",
-                        "text": self.nudge.body["text"], "blocks": blocks_of(self.nudge)},
-            "response_url": f"{self.slack.url}/respond/response_url",
-            "trigger_id": "1.2.3",
-            "actions": [action],
-        }  # fmt: skip
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
-        stamp = str(int(time.time()))
-        sig = signature or SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
-        request = urllib.request.Request(
-            f"{self.url}/slack/events",
-            data=body.encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": sig},
-        )  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as exc:
-            return int(exc.code)
+        message = {"text": self.nudge.body["text"], "blocks": blocks_of(self.nudge)}
+        return send_action(f"{self.url}/slack/events", action, message, user=user,
+                           channel=channel, signature=signature,
+                           response_url=f"{self.slack.url}/respond/response_url").status_code  # fmt: skip
 
     def quiet(self) -> list[dict[str, Any]]:
         return self.store.rows("SELECT deal_id, kind, stage, by_user, at, until FROM quiet")

@@ -12,16 +12,12 @@ pinged), nothing over Slack's limits (nothing Slack would refuse).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
-import requests
-from slack_sdk.signature import SignatureVerifier
 
 from bot.announce import post_pending
 from bot.digest import post_digest
@@ -33,10 +29,10 @@ from tests.helpers import load, store_at, task, utc, wait_for
 from tests.slack_check import assert_safe, problems
 from tests.slack_http import (
     NOW,
-    SECRET,
     Served,
     make_settings,
     published_view,
+    send_action,
     send_command,
     send_event,
     serving,
@@ -237,33 +233,11 @@ def test_app_home_is_escaped_and_within_limits(world: World) -> None:
 def click(served: Served, slack: SlackStandIn, message: dict[str, Any], block: dict[str, Any],
           action_id: str) -> None:  # fmt: skip
     """A signed `block_actions` payload for a button of `message`, as Slack sends it."""
-    button = next(e for e in block["elements"] if e["action_id"] == action_id)
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "UALICE", "username": "alice", "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "team": {"id": "T1", "domain": "agence"},
-        "container": {"type": "message", "message_ts": "1700000000.000001",
-                      "channel_id": "DALICE", "is_ephemeral": False},
-        "channel": {"id": "DALICE", "name": "directmessage"},
-        "message": {"type": "message", "ts": "1700000000.000001", "text": message["text"],
-                    "blocks": message["blocks"]},
-        "response_url": f"{slack.url}/respond/response_url",
-        "trigger_id": "1.2.3",
-        "actions": [{"type": "button", "action_id": action_id, "block_id": block["block_id"],
-                     "value": button.get("value"), "action_ts": "1700000001.0"}],
-    }  # fmt: skip
-    body = urlencode({"payload": json.dumps(payload)})
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
-            timestamp=stamp, body=body
-        ),
-    }
-    assert requests.post(served.events_url, data=body, headers=headers, timeout=10).ok
+    pressed = next(e for e in block["elements"] if e["action_id"] == action_id)
+    action = {"type": "button", "action_id": action_id, "block_id": block["block_id"],
+              "value": pressed.get("value")}  # fmt: skip
+    assert send_action(served.events_url, action, message,
+                       response_url=f"{slack.url}/respond/response_url").ok  # fmt: skip
 
 
 def button(block: dict[str, Any], action_id: str) -> dict[str, Any]:
