@@ -299,18 +299,15 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             body = self.client.get("/tasks", {**params, **({"offset": offset} if offset else {})})
             return body.get("data") or [], (body.get("next_page") or {}).get("offset")
 
-        yielded = 0
-        for pages, tasks in enumerate(paginate(page, source=self.name), start=1):
+        def read(raws: list[Any]) -> list[Task]:
+            """A page's tasks, with the stories of all of them asked in batches."""
             stories = self._stories(
-                [str(raw["gid"]) for raw in tasks if isinstance(raw, Mapping) and raw.get("gid")]
+                [str(raw["gid"]) for raw in raws if isinstance(raw, Mapping) and raw.get("gid")]
             )
-            for raw in tasks:
-                task = self.read_task(raw, partial(self._task, stories=stories))
-                if task is not None:
-                    yielded += 1
-                    yield task
-            if self.progress:
-                self.progress(pages, yielded)
+            to_task = partial(self._task, stories=stories)
+            return [task for raw in raws if (task := self.read_task(raw, to_task)) is not None]
+
+        yield from self._counted(map(read, paginate(page, source=self.name)))
 
     def _stories(self, gids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """Every story of each task, through `POST /batch` (10 story requests per call).

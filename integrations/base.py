@@ -456,15 +456,22 @@ class Adapter(ABC, Generic[S]):
     ) -> Generator[Task, None, int]:
         """Each kept mapping of each page as a task (`read_task`), with `progress` after every
         page; returns how many tasks were yielded (`yielded = yield from ...`)."""
+        return (yield from self._counted(
+            [task for raw in raws
+             if not (isinstance(raw, Mapping) and not keep(raw))
+             if (task := self.read_task(raw, to_task)) is not None]
+            for raws in pages
+        ))  # fmt: skip
+
+    def _counted(self, pages: Iterable[Iterable[Task]]) -> Generator[Task, None, int]:
+        """Every task of every page, calling `progress(pages so far, tasks so far)` after each
+        page (a page may hold no task: a page of events read first still counts): the one
+        progress count of every adapter. Returns how many tasks were yielded."""
         yielded = 0
-        for pages_read, raws in enumerate(pages, start=1):
-            for raw in raws:
-                if isinstance(raw, Mapping) and not keep(raw):
-                    continue
-                task = self.read_task(raw, to_task)
-                if task is not None:
-                    yield task
-                    yielded += 1
+        for pages_read, tasks in enumerate(pages, start=1):
+            for task in tasks:
+                yield task
+                yielded += 1
             if self.progress:
                 self.progress(pages_read, yielded)
         return yielded

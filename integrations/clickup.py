@@ -236,29 +236,28 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             if since.tzinfo is None:
                 raise ValueError("since must be timezone-aware")
             params["date_updated_gt"] = str(int((since - OVERLAP).timestamp() * 1000))
-        pages = yielded = 0
         seen: set[str] = set()
         passes = [params] if since is None else [params, {**params, "archived": "true"}]
-        for archived_pass, pass_params in enumerate(passes):
-            for raw_tasks in paginate(partial(self._list_page, pass_params), source=self.name):
-                pages += 1
-                tasks = [
-                    task
-                    for raw in raw_tasks
-                    if not isinstance(raw, Mapping)
-                    or (
-                        str(raw.get("id")) not in seen
-                        and (not archived_pass or raw.get("archived"))
-                    )
-                    if (task := self.read_task(raw, self._task)) is not None
-                ]
-                self._attach_history([t for t in tasks if not t.removed])
-                for task in tasks:
-                    seen.add(task.id)
-                    yield task
-                    yielded += 1
-                if self.progress:
-                    self.progress(pages, yielded)
+
+        def pages() -> Iterator[list[Task]]:
+            """The live tasks' pages, then (incremental) the archived ones' not seen yet."""
+            for archived_pass, pass_params in enumerate(passes):
+                for raws in paginate(partial(self._list_page, pass_params), source=self.name):
+                    tasks = [
+                        task
+                        for raw in raws
+                        if not isinstance(raw, Mapping)
+                        or (
+                            str(raw.get("id")) not in seen
+                            and (not archived_pass or raw.get("archived"))
+                        )
+                        if (task := self.read_task(raw, self._task)) is not None
+                    ]
+                    self._attach_history([t for t in tasks if not t.removed])
+                    seen.update(task.id for task in tasks)
+                    yield tasks
+
+        yield from self._counted(pages())
 
     def _list_page(
         self, params: Mapping[str, Any], page: int | None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -159,7 +159,6 @@ class JiraAdapter(Adapter[JiraSettings]):
         zone = self._user_zone() if since is not None else None
         jql = self.build_jql(since, zone)
         fields = ",".join([*SYSTEM_FIELDS, *sorted({fid for fid, _ in custom.values()})])
-        tasks_yielded = 0
 
         def search_page(token: str | None) -> tuple[list[dict[str, Any]], str | None]:
             params: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": PAGE_SIZE}
@@ -171,7 +170,8 @@ class JiraAdapter(Adapter[JiraSettings]):
                 following = None
             return list(body.get("issues") or []), following
 
-        for pages, issues in enumerate(paginate(search_page, source=self.name), start=1):
+        def read(issues: list[dict[str, Any]]) -> Iterable[Task]:
+            """A page's issues, with the changelog of all of them asked at once."""
             by_id: dict[str, Task] = {}
             for issue in issues:
                 task = self.read_task(issue, lambda one: self._task(one, custom))
@@ -179,11 +179,9 @@ class JiraAdapter(Adapter[JiraSettings]):
                     by_id[str(issue.get("id") or task.id)] = task
             if by_id:
                 self._attach_history(by_id, custom)
-            for task in by_id.values():
-                yield task
-                tasks_yielded += 1
-            if self.progress:
-                self.progress(pages, tasks_yielded)
+            return by_id.values()
+
+        yield from self._counted(map(read, paginate(search_page, source=self.name)))
 
     # -- write -------------------------------------------------------------------------------
 

@@ -291,51 +291,51 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             f"/boards/{self.settings.board}",
             {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},
         )
-        pages = 1
-        self._progress(pages, 0)
         lists: dict[str, dict[str, Any]] = {lst["id"]: lst for lst in board.get("lists") or []}
         fields = _CustomFields(board.get("customFields") or [])
         tracked = self._tracked_fields(fields)
         moves = _Moves()
-        for actions in paginate(lambda before: self._actions_page(since, before), source=self.name):
-            pages += 1
-            self._read_actions(actions, lists, moves)
-            self._read_field_actions(actions, fields, tracked, moves)
-            self._progress(pages, 0)
-
         members = {m["id"]: m for m in board.get("members") or []}
         seen: set[str] = set()
-        yielded = 0
-        for cards in paginate(
-            lambda before: self._cards_page("visible" if full else "open", before),
-            source=self.name,
-        ):
-            pages += 1
-            for card in cards:
-                if isinstance(card, Mapping) and (
-                    card.get("id") in seen or not self._changed(card, since, moves)
-                ):
-                    continue
-                task = self.read_task(
-                    card, lambda one: self._task(one, lists, members, fields, moves, full)
-                )
-                if task is None:
-                    continue
-                seen.add(task.id)
-                if full and task.removed:
-                    continue  # a full sync yields live cards only; the engine removes the rest
-                yielded += 1
-                yield task
-            self._progress(pages, yielded)
-        for card in self._archived_cards(moves.archived_cards - seen):
-            pages += 1
-            task = self.read_task(
+
+        def read(card: Any) -> Task | None:
+            return self.read_task(
                 card, lambda one: self._task(one, lists, members, fields, moves, full)
             )
-            if task is not None and task.removed:
-                yielded += 1
-                yield task
-            self._progress(pages, yielded)
+
+        def changed(card: Any) -> Task | None:
+            """The card as a task when it changed since the bookmark (and, on a full sync, is
+            live: the engine removes the rest), once per card."""
+            if isinstance(card, Mapping) and (
+                card.get("id") in seen or not self._changed(card, since, moves)
+            ):
+                return None
+            task = read(card)
+            if task is None:
+                return None
+            seen.add(task.id)
+            return None if full and task.removed else task
+
+        def pages() -> Iterator[list[Task]]:
+            """The board, each page of actions (moves, no task), each page of cards, then each
+            card archived since the bookmark: a page each, for the progress count."""
+            yield []
+            for actions in paginate(
+                lambda before: self._actions_page(since, before), source=self.name
+            ):
+                self._read_actions(actions, lists, moves)
+                self._read_field_actions(actions, fields, tracked, moves)
+                yield []
+            for cards in paginate(
+                lambda before: self._cards_page("visible" if full else "open", before),
+                source=self.name,
+            ):
+                yield [task for card in cards if (task := changed(card)) is not None]
+            for card in self._archived_cards(moves.archived_cards - seen):
+                task = read(card)
+                yield [task] if task is not None and task.removed else []
+
+        yield from self._counted(pages())
 
     def _archived_cards(self, ids: set[str]) -> Iterator[dict[str, Any]]:
         """The cards archived since the bookmark, with their data, so they leave as they were.
@@ -356,10 +356,6 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             except HttpError as exc:
                 if exc.status != 404:
                     raise
-
-    def _progress(self, pages: int, tasks: int) -> None:
-        if self.progress:
-            self.progress(pages, tasks)
 
     def _actions_page(
         self, since: datetime | None, before: str | None
