@@ -113,7 +113,8 @@ def sync_source(
             whole = prints.of_source(adapter) if result.full else None
             if not _replayed(state.get("source_print"), whole, adapter, result):
                 store.forget_seen()
-                for batch in _batches(adapter.fetch_rows(bookmark), BATCH_SIZE):
+                rows = adapter.fetch_rows(window_start(adapter, bookmark))
+                for batch in _batches(rows, BATCH_SIZE):
                     inner = nullcontext() if single_transaction else store.transaction()
                     with inner:
                         result.fetched += len(batch)
@@ -167,6 +168,18 @@ def sync_source(
         raise failure  # recorded in the sync state; the command still ends in one line
     result.seconds = time.perf_counter() - clock
     return result
+
+
+def window_start(adapter: Adapter, bookmark: datetime | None) -> datetime | None:
+    """Where an incremental fetch starts: the bookmark minus the adapter's `overlap` (clocks
+    differ, tools round their times; upserts absorb the repeats). The one place both rules
+    live: no adapter subtracts or checks again. A naive bookmark is refused, never read as
+    this machine's local time."""
+    if bookmark is None:
+        return None
+    if bookmark.tzinfo is None:
+        raise ValueError("the bookmark must be timezone-aware")
+    return bookmark - adapter.overlap
 
 
 def record_failure(result: SyncResult, kind: str, exc: Exception) -> None:

@@ -55,7 +55,6 @@ from integrations.values import normalise, parse_datetime, utc_iso
 from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
-OVERLAP = timedelta(minutes=5)
 
 TASK_FIELDS = ",".join(
     [
@@ -138,6 +137,9 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     kind = "asana"
     settings_model = AsanaSettings
     secret_names = ("ASANA_TOKEN",)
+    #: An incremental window starts a little before the bookmark: our clock is not Asana's;
+    #: upserts absorb the overlap.
+    overlap = timedelta(minutes=5)
     has_history = True
     target_setting = "project"
     task_id_key = "gid"
@@ -292,8 +294,8 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             "limit": PAGE_SIZE,
             "opt_fields": TASK_FIELDS,
         }
-        if since is not None:  # a little early: our clock is not Asana's (upserts absorb it)
-            params["modified_since"] = utc_iso(since - OVERLAP, millis=True)
+        if since is not None:
+            params["modified_since"] = utc_iso(since, millis=True)
 
         def page(offset: str | None) -> tuple[list[dict[str, Any]], str | None]:
             body = self.client.get("/tasks", {**params, **({"offset": offset} if offset else {})})

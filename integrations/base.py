@@ -15,7 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from urllib.parse import urlsplit
@@ -313,6 +313,10 @@ class Adapter(ABC, Generic[S]):
     has_history: ClassVar[bool] = False
     #: True when `Task.field_history` comes from the tool itself (every change since creation).
     has_field_history: ClassVar[bool] = False
+    #: How far before the bookmark an incremental fetch starts (clocks differ, tools round their
+    #: times or filter by day): the sync engine passes `fetch` the bookmark minus this, and the
+    #: upserts absorb what is read twice.
+    overlap: ClassVar[timedelta] = timedelta(0)
     #: True when every fetch returns every live task (a sheet): each sync is then a full one,
     #: written in one transaction, and rows missing from it are marked removed.
     snapshot: ClassVar[bool] = False
@@ -489,7 +493,8 @@ class Adapter(ABC, Generic[S]):
 
     @abstractmethod
     def fetch(self, since: datetime | None) -> Iterator[Task]:
-        """Yield the tasks changed since `since` (every live task when None), page by page."""
+        """Yield the tasks changed since `since` (every live task when None), page by page.
+        `since` is timezone-aware and already the bookmark minus `overlap` (`window_start`)."""
 
     def source_fingerprint(self) -> str | None:
         """A fingerprint of the whole source when it can be had without reading it as rows (a

@@ -49,9 +49,6 @@ from integrations.writes import no_field, pick_option, pick_status, plan_write, 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
 BULK_LIMIT = 100
-#: An incremental window starts this much before the bookmark: `date_updated_gt` is exact to the
-#: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.
-OVERLAP = timedelta(minutes=5)
 #: Refusals of the time-in-status endpoint that mean "no history here" rather than a broken sync
 #: (ClickApp disabled, plan or permission limits; the exact answer is undocumented). The listing
 #: just succeeded with the same token, so even a 401 here is about the feature, not the token;
@@ -93,6 +90,9 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
     kind = "clickup"
     settings_model = ClickUpSettings
     secret_names = ("CLICKUP_TOKEN",)
+    #: An incremental window starts this much before the bookmark: `date_updated_gt` is exact to the
+    #: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.
+    overlap = timedelta(minutes=5)
     has_history = True
     target_setting = "list"
     task_shape = {
@@ -233,9 +233,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
             "order_by": "updated",
         }
         if since is not None:
-            if since.tzinfo is None:
-                raise ValueError("since must be timezone-aware")
-            params["date_updated_gt"] = str(int((since - OVERLAP).timestamp() * 1000))
+            params["date_updated_gt"] = str(int(since.timestamp() * 1000))
         seen: set[str] = set()
         passes = [params] if since is None else [params, {**params, "archived": "true"}]
 

@@ -60,10 +60,6 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 100
 #: Fields every search asks for, before the custom fields a deal needs.
 SYSTEM_FIELDS: tuple[str, ...] = ("summary", "status", "assignee", "created", "updated", "duedate")
-#: An incremental window starts this much before the bookmark. JQL dates are to the minute and
-#: the search index lags writes by seconds to minutes; re-reading an hour of changes is cheap and
-#: the sync engine's upserts absorb the overlap.
-OVERLAP = timedelta(hours=1)
 #: When the API user's time zone is unknown, the literal is written in UTC this much earlier: zones
 #: run from UTC-12 to UTC+14, and a literal read in UTC-12 is 12 hours later than in UTC.
 UNKNOWN_ZONE_MARGIN = timedelta(hours=12)
@@ -106,6 +102,10 @@ class JiraAdapter(Adapter[JiraSettings]):
     kind = "jira"
     settings_model = JiraSettings
     secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
+    #: An incremental window starts this much before the bookmark. JQL dates are to the minute and
+    #: the search index lags writes by seconds to minutes; re-reading an hour of changes is cheap
+    #: and the sync engine's upserts absorb the overlap.
+    overlap = timedelta(hours=1)
     has_history = True
     target_setting = "project"
     task_id_key = "key"
@@ -309,17 +309,16 @@ class JiraAdapter(Adapter[JiraSettings]):
 
     def build_jql(self, since: datetime | None, zone: tzinfo | None) -> str:
         """The search: everything on a full sync; on an incremental one, issues updated since
-        `since` minus `OVERLAP`, written to the minute in `zone` (the API user's time zone)."""
+        `since` (the bookmark minus `overlap`), written to the minute in `zone` (the API user's
+        time zone)."""
         user_jql = (self.settings.jql or "").strip()
         if since is None:
             if user_jql:
                 return user_jql
             return f"project = {_jql_value(self.settings.project or '')} ORDER BY created ASC"
-        if since.tzinfo is None:
-            raise ValueError("since must be timezone-aware")
-        start = since - OVERLAP
+        start = since
         if zone is None:
-            start, zone = start - UNKNOWN_ZONE_MARGIN, UTC
+            start, zone = since - UNKNOWN_ZONE_MARGIN, UTC
         stamp = start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         scope = (
             f"({_ORDER_BY.sub('', user_jql)})"

@@ -8,7 +8,7 @@ Requests per sync (see tests/cassettes/linear/ for each scenario), all `POST /gr
 Pages of 50 and nested connections of 25 keep one query well under Linear's complexity limit
 (connections multiply their children's cost by their size).
 
-Filters: `{team: {key: {eq: "<team>"}}}`, plus `updatedAt: {gt: <bookmark - OVERLAP>}` and
+Filters: `{team: {key: {eq: "<team>"}}}`, plus `updatedAt: {gt: <bookmark - overlap>}` and
 `includeArchived: true` on an incremental sync, so archived issues (`archivedAt` set) come back
 and are yielded as removed. A full sync leaves archived issues out: the engine marks deals it no
 longer sees as removed.
@@ -73,9 +73,6 @@ PAGE_SIZE = 50
 HISTORY_SIZE = 25
 HISTORY_PAGE = 100
 LABELS_SIZE = 25
-#: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
-#: differ and a write may land just after it is stamped; upserts absorb the overlap.
-OVERLAP = timedelta(minutes=5)
 #: When the rate limit lifts: epoch milliseconds, on Linear's RATELIMITED answers (HTTP 400).
 AUTH_HINT = "set LINEAR_API_KEY (a personal API key, see README)"
 
@@ -150,6 +147,9 @@ class LinearAdapter(Adapter[LinearSettings]):
     kind = "linear"
     settings_model = LinearSettings
     secret_names = ("LINEAR_API_KEY",)
+    #: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
+    #: differ and a write may land just after it is stamped; upserts absorb the overlap.
+    overlap = timedelta(minutes=5)
     has_history = True
     target_setting = "team"
     task_id_key = "identifier"
@@ -231,9 +231,7 @@ class LinearAdapter(Adapter[LinearSettings]):
         team = {"team": {"key": {"eq": self.settings.team}}}
         if since is None:
             return {"filter": team, "first": PAGE_SIZE, "includeArchived": False}
-        if since.tzinfo is None:
-            raise ValueError("since must be timezone-aware")
-        start = utc_iso(since - OVERLAP)
+        start = utc_iso(since)
         return {
             "filter": {"updatedAt": {"gt": start}, **team},
             "first": PAGE_SIZE,

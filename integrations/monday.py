@@ -84,8 +84,6 @@ NOUN = "item"
 DEFAULT_BASE_URL = "https://api.monday.com/v2"
 API_VERSION = "2024-10"
 PAGE_SIZE = 500
-#: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
-OVERLAP = timedelta(days=1)
 AUTH_HINT = "set MONDAY_TOKEN (a personal API token, see README)"
 AUTH_CODES = frozenset({"UserUnauthorizedException", "USER_UNAUTHORIZED", "Unauthorized"})
 _ITEM_FIELDS = (
@@ -165,6 +163,8 @@ class MondayAdapter(Adapter[MondaySettings]):
     kind = "monday"
     settings_model = MondaySettings
     secret_names = ("MONDAY_TOKEN",)
+    #: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
+    overlap = timedelta(days=1)
     has_history = False
     task_shape = {
         "name": str, "state": str, "created_at": str, "updated_at": str, "url": str,
@@ -234,9 +234,7 @@ class MondayAdapter(Adapter[MondaySettings]):
         """The `items_page` filter of an incremental sync (None: the whole board)."""
         if since is None:
             return None
-        if since.tzinfo is None:
-            raise ValueError("since must be timezone-aware")
-        day = (since.astimezone(UTC) - OVERLAP).date().isoformat()
+        day = since.astimezone(UTC).date().isoformat()
         return {
             "rules": [
                 {

@@ -63,9 +63,6 @@ NOUN = "page"
 DEFAULT_BASE_URL = "https://api.notion.com/v1"
 NOTION_VERSION = "2022-06-28"
 PAGE_SIZE = 100
-#: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
-#: much before the bookmark; upserts absorb the overlap.
-OVERLAP = timedelta(minutes=5)
 _HEX_ID = re.compile(r"([0-9a-f]{32})(?![0-9a-f])", re.IGNORECASE)
 
 
@@ -96,6 +93,9 @@ class NotionAdapter(Adapter[NotionSettings]):
     kind = "notion"
     settings_model = NotionSettings
     secret_names = ("NOTION_TOKEN",)
+    #: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
+    #: much before the bookmark; upserts absorb the overlap.
+    overlap = timedelta(minutes=5)
     has_history = False
     target_setting = "database"
     task_title_key = "url"
@@ -148,7 +148,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         return _text(found.get("title")).strip() or self.settings.database
 
     def fetch(self, since: datetime | None) -> Iterator[Task]:
-        """Pages of the database: all of them, or those edited since `since` (minus OVERLAP)."""
+        """Pages of the database: all of them, or those edited since `since`."""
         body = self.query_body(since)
         yield from self._tasks_by_page(
             paginate(self._query_page(body), source=self.name),
@@ -160,9 +160,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         """The body of `POST /databases/{id}/query` (without the cursor)."""
         body: dict[str, Any] = {"page_size": PAGE_SIZE}
         if since is not None:
-            if since.tzinfo is None:
-                raise ValueError("since must be timezone-aware")
-            start = utc_iso(since - OVERLAP)
+            start = utc_iso(since)
             body["filter"] = {
                 "timestamp": "last_edited_time",
                 "last_edited_time": {"on_or_after": start},

@@ -80,9 +80,6 @@ ACTION_FILTER = ",".join(
     ]
 )
 CARD_FIELDS = "name,idList,idMembers,due,dateLastActivity,url,closed"
-#: An incremental sync reads actions from a little before the bookmark (our clock is not
-#: Trello's); the upserts absorb what is read twice.
-OVERLAP = timedelta(minutes=5)
 #: Above this many cards archived since the bookmark, page the archived cards instead.
 ARCHIVED_ONE_BY_ONE = 20
 
@@ -146,6 +143,9 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     kind = "trello"
     settings_model = TrelloSettings
     secret_names = ("TRELLO_API_KEY", "TRELLO_TOKEN")
+    #: An incremental sync reads actions from a little before the bookmark (our clock is not
+    #: Trello's); the upserts absorb what is read twice.
+    overlap = timedelta(minutes=5)
     has_history = True
     task_shape = {
         "name": str, "idList": str, "idMembers": list, "due": str, "dateLastActivity": str,
@@ -286,7 +286,6 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     def fetch(self, since: datetime | None) -> Iterator[Task]:
         """Every live card (since None), or the cards changed since `since` with removals."""
         full = since is None
-        since = since - OVERLAP if since is not None else None
         board = self.client.get(
             f"/boards/{self.settings.board}",
             {"fields": "name", "lists": "all", "customFields": "true", "members": "all"},

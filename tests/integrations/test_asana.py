@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import localise
+from bot.sync import window_start
 from integrations.asana import AsanaAdapter, AsanaSettings
 from integrations.base import FieldChange, StatusChange, validate_source
 from integrations.http import AuthError, HttpError
@@ -134,7 +135,7 @@ def test_incremental_sync(cassette: Cassette) -> None:
     adapter = make_adapter()
     since = datetime(2026, 3, 2, 9, 5, tzinfo=ZoneInfo("Europe/Paris"))  # minus the overlap: 08:00Z
     with cassette("asana/incremental.yaml", match_on=WITH_BODY) as cass:
-        tasks = by_id(list(adapter.fetch(since)))
+        tasks = by_id(list(adapter.fetch(window_start(adapter, since))))
         assert cass.all_played
         sent = dict(cass.requests[0].query)
     assert sent["modified_since"] == "2026-03-02T08:00:00.000Z"

@@ -11,6 +11,7 @@ import pydantic
 import pytest
 import requests
 
+from bot.sync import window_start
 from integrations.base import StatusChange, validate_source
 from integrations.clickup import DEFAULT_BASE_URL, ClickUpAdapter, ClickUpSettings
 from integrations.http import AuthError
@@ -133,7 +134,7 @@ def test_incremental_uses_the_bookmark_and_flags_archived_tasks(cassette: Casset
     adapter = make()
     sent = record_requests(adapter)
     with cassette("clickup/incremental.yaml") as cass:
-        tasks = list(adapter.fetch(datetime(2026, 2, 21, 9, 0, tzinfo=UTC)))
+        tasks = list(adapter.fetch(window_start(adapter, datetime(2026, 2, 21, 9, 0, tzinfo=UTC))))
     assert cass.all_played and len(sent) == 3
     # Five minutes before the bookmark, in unix milliseconds.
     assert query(sent[0])["date_updated_gt"] == ["1771664100000"]

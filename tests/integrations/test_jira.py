@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pydantic
 import pytest
 
+from bot.sync import window_start
 from integrations.base import FieldChange, MissingCredentials, StatusChange, validate_source
 from integrations.http import AuthError
 from integrations.jira import JiraAdapter, JiraSettings
@@ -182,7 +183,7 @@ def test_incremental_sends_the_jql_built_from_the_bookmark(cassette: Cassette) -
     sent = record_requests(adapter)
     bookmark = datetime(2026, 2, 21, 9, 30, tzinfo=UTC)
     with cassette("jira/incremental.yaml") as cass:
-        tasks = list(adapter.fetch(bookmark))
+        tasks = list(adapter.fetch(window_start(adapter, bookmark)))
     assert cass.all_played and len(sent) == 4
     search = next(r for r in sent if (r.url or "").find("/search/jql") > 0)
     # One hour early, in the API user's zone (Europe/Paris, UTC+1 in February), to the minute.
@@ -199,8 +200,8 @@ def test_incremental_sends_the_jql_built_from_the_bookmark(cassette: Cassette) -
 
 
 def test_build_jql_variants() -> None:
-    since = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
     adapter = make()
+    since = window_start(adapter, datetime(2026, 7, 1, 12, 0, tzinfo=UTC))  # an hour early
     # Summer: Paris is UTC+2, so 11:00Z is 13:00 there.
     assert adapter.build_jql(since, ZoneInfo("Europe/Paris")) == (
         'project = VENTE AND updated >= "2026-07-01 13:00" ORDER BY updated ASC'
@@ -224,7 +225,7 @@ def test_build_jql_variants() -> None:
     assert make(project="IN").build_jql(None, None) == 'project = "IN" ORDER BY created ASC'
     assert make(project="ORDER").build_jql(None, None) == 'project = "ORDER" ORDER BY created ASC'
     with pytest.raises(ValueError, match="timezone-aware"):
-        adapter.build_jql(datetime(2026, 7, 1, 12, 0), None)  # noqa: DTZ001 - the point
+        window_start(adapter, datetime(2026, 7, 1, 12, 0))  # noqa: DTZ001 - the point
 
 
 def test_429_waits_what_retry_after_says_and_loses_nothing(

@@ -13,6 +13,7 @@ import pydantic
 import pytest
 
 from bot.store import Store
+from bot.sync import window_start
 from integrations.base import FieldChange, MissingCredentials, StatusChange, validate_source
 from integrations.graphql import GraphQLError
 from integrations.http import AuthError
@@ -159,7 +160,7 @@ def test_incremental_sends_the_updated_at_filter(cassette: Cassette) -> None:
     adapter = make()
     sent = record_requests(adapter)
     with cassette("linear/incremental.yaml", match_on=WITH_BODY) as cass:
-        tasks = list(adapter.fetch(datetime(2026, 2, 21, 9, 30, tzinfo=UTC)))
+        tasks = list(adapter.fetch(window_start(adapter, datetime(2026, 2, 21, 9, 30, tzinfo=UTC))))
     assert cass.all_played and len(sent) == 1
     assert body(sent[0])["variables"] == {
         "filter": {"updatedAt": {"gt": "2026-02-21T09:25:00Z"}, **TEAM},

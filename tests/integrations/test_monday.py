@@ -14,6 +14,7 @@ import pydantic
 import pytest
 
 from bot.store import Store
+from bot.sync import window_start
 from integrations.base import MissingCredentials, SourceError, validate_source
 from integrations.graphql import GraphQLError
 from integrations.http import AuthError
@@ -155,7 +156,7 @@ def test_incremental_sends_the_last_updated_rule(cassette: Cassette) -> None:
     adapter = make()
     sent = record_requests(adapter)
     with cassette("monday/incremental.yaml", match_on=WITH_BODY) as cass:
-        tasks = list(adapter.fetch(BOOKMARK))
+        tasks = list(adapter.fetch(window_start(adapter, BOOKMARK)))
     assert cass.all_played and len(sent) == 1
     # The rule compares dates: from the day before the bookmark's date.
     assert body(sent[0]) == {"query": CHANGED_PAGE_QUERY, "variables": {**VARS, "params": RULE}}
@@ -165,14 +166,14 @@ def test_incremental_sends_the_last_updated_rule(cassette: Cassette) -> None:
     assert [(c.at, c.to_status) for c in won.history] == [(utc("2026-02-21T09:40:00"), won.status)]
     assert adapter.warnings == []
     with pytest.raises(ValueError, match="timezone-aware"):
-        adapter.query_params(datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
+        window_start(adapter, datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
 
 
 def test_a_refused_rule_falls_back_to_the_whole_board(cassette: Cassette) -> None:
     adapter = make()
     sent = record_requests(adapter)
     with cassette("monday/incremental_rule_refused.yaml", match_on=WITH_BODY) as cass:
-        tasks = list(adapter.fetch(BOOKMARK))
+        tasks = list(adapter.fetch(window_start(adapter, BOOKMARK)))
     assert cass.all_played and len(sent) == 2
     assert [body(r)["query"] for r in sent] == [CHANGED_PAGE_QUERY, FIRST_PAGE_QUERY]
     assert len(tasks) == 3

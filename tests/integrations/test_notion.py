@@ -14,7 +14,7 @@ import pydantic
 import pytest
 
 from bot.store import Store
-from bot.sync import make_adapter, sync_source
+from bot.sync import make_adapter, sync_source, window_start
 from integrations.base import MissingCredentials, SourceError, validate_source
 from integrations.http import AuthError
 from integrations.notion import DEFAULT_BASE_URL, NotionAdapter, NotionSettings
@@ -143,7 +143,7 @@ def test_incremental_sends_the_last_edited_filter(cassette: Cassette) -> None:
     adapter = make()
     sent = record_requests(adapter)
     with cassette("notion/incremental.yaml", match_on=WITH_BODY) as cass:
-        tasks = list(adapter.fetch(datetime(2026, 2, 21, 9, 30, tzinfo=UTC)))
+        tasks = list(adapter.fetch(window_start(adapter, datetime(2026, 2, 21, 9, 30, tzinfo=UTC))))
     assert cass.all_played and len(sent) == 1
     # Five minutes before the bookmark: Notion rounds last_edited_time to the minute.
     assert body(sent[0]) == {
@@ -157,7 +157,7 @@ def test_incremental_sends_the_last_edited_filter(cassette: Cassette) -> None:
     assert (won.status, won.amount, won.removed) == ("travail en cours", 15500.0, False)
     assert (trashed.id, trashed.removed) == ("c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f", True)
     with pytest.raises(ValueError, match="timezone-aware"):
-        adapter.query_body(datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
+        window_start(adapter, datetime(2026, 2, 21, 9, 30))  # noqa: DTZ001 - the point
 
 
 def test_429_waits_what_retry_after_says_and_loses_nothing(
