@@ -6,14 +6,28 @@ config) don't pay for importing pydantic-settings at start-up: `Settings.secrets
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from integrations.kinds import SECRET_NAMES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 
-class Secrets(BaseSettings):
-    """Tokens from the environment or `.env`; never from `pipeline.toml`."""
+def source_secrets(names: Iterable[str]) -> type[BaseSettings]:
+    """Settings with one optional secret per name (e.g. `TRELLO_TOKEN` → `trello_token`): the
+    sources' fields come from what each adapter declares (`SECRET_NAMES`, generated from the
+    adapters), so adding a source needs no edit here."""
+    fields: dict[str, Any] = {name.lower(): (SecretStr | None, None) for name in sorted(set(names))}
+    return create_model("SourceSecrets", __base__=BaseSettings, **fields)
+
+
+class Secrets(source_secrets(n for names in SECRET_NAMES.values() for n in names)):  # type: ignore[misc]
+    """Tokens from the environment or `.env`; never from `pipeline.toml`. Slack's are named
+    here; each source's come from its adapter's declaration."""
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
@@ -21,23 +35,6 @@ class Secrets(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
-    trello_api_key: SecretStr | None = None
-    trello_token: SecretStr | None = None
-    asana_token: SecretStr | None = None
-    jira_email: SecretStr | None = None
-    jira_api_token: SecretStr | None = None
-    clickup_token: SecretStr | None = None
-    notion_token: SecretStr | None = None
-    monday_token: SecretStr | None = None
-    linear_api_key: SecretStr | None = None
-    # what signs the tools' change notifications (`POST /webhooks/<source>`)
-    trello_api_secret: SecretStr | None = None
-    asana_webhook_secret: SecretStr | None = None
-    jira_webhook_secret: SecretStr | None = None
-    clickup_webhook_secret: SecretStr | None = None
-    notion_webhook_secret: SecretStr | None = None
-    monday_webhook_secret: SecretStr | None = None
-    linear_webhook_secret: SecretStr | None = None
 
     def model_post_init(self, context: object) -> None:
         """Every secret value is blanked out of errors, logs and stored state from now on."""

@@ -35,6 +35,7 @@ from integrations.base import (
     DealUpdate,
     FieldChange,
     Handshake,
+    SourceDocs,
     SourceSettings,
     StatusChange,
     Task,
@@ -137,6 +138,14 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     kind = "asana"
     settings_model = AsanaSettings
     secret_names = ("ASANA_TOKEN",)
+    docs = SourceDocs(
+        title="Asana",
+        key="`project` (gid or URL; optional `status_field`)",
+        status="the section (or an enum custom field)",
+        history="`section_changed` stories of this project",
+        secrets="My Settings → Apps → Developer apps → Personal access token.",
+        check="`GET /projects/{project}?opt_fields=name`",
+    )
     #: An incremental window starts a little before the bookmark: our clock is not Asana's;
     #: upserts absorb the overlap.
     overlap = timedelta(minutes=5)

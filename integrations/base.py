@@ -188,6 +188,26 @@ class Unparsed:
     parse: Callable[[], Task]
 
 
+@dataclass(frozen=True)
+class SourceDocs:
+    """How a source is presented to the people who configure it, written once beside its
+    adapter: `python -m integrations.catalogue` turns it (with `kind` and `secret_names`) into
+    the docs' tables and the `.env.example` lines. Markdown, one short phrase each."""
+
+    #: the tool's name as people know it ("Jira Cloud", "monday.com")
+    title: str
+    #: its own keys in `[[sources]]` ("`board` (id, short link or URL)")
+    key: str
+    #: where the deal's status comes from ("the card's list")
+    status: str
+    #: where the status history comes from ("board actions")
+    history: str
+    #: where to get the secrets, for `.env.example` and docs/configuration.md ("" for none)
+    secrets: str = ""
+    #: the one request `check` makes (None: no request, e.g. a sheet)
+    check: str | None = None
+
+
 #: Hosts a `base_url` may reach over plain http.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -309,6 +329,8 @@ class Adapter(ABC, Generic[S]):
     kind: ClassVar[str]
     settings_model: ClassVar[type[SourceSettings]] = SourceSettings
     secret_names: ClassVar[tuple[str, ...]] = ()
+    #: how the docs, `.env.example` and `check`'s table present this source (None: not listed)
+    docs: ClassVar[SourceDocs | None] = None
     #: True when `Task.history` comes from the tool itself (real times of every move).
     has_history: ClassVar[bool] = False
     #: True when `Task.field_history` comes from the tool itself (every change since creation).
@@ -617,6 +639,11 @@ def register(cls: A) -> A:
     """Class decorator: make an adapter findable by its `kind`."""
     _REGISTRY[cls.kind] = cls
     return cls
+
+
+def registered() -> list[type[Adapter[Any]]]:
+    """Every adapter registered so far (those of the modules imported)."""
+    return list(_REGISTRY.values())
 
 
 def adapter_class(kind: str) -> type[Adapter[Any]]:

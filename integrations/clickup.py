@@ -33,6 +33,7 @@ from integrations import signatures
 from integrations.base import (
     Adapter,
     DealUpdate,
+    SourceDocs,
     SourceSettings,
     StatusChange,
     Task,
@@ -90,6 +91,17 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
     kind = "clickup"
     settings_model = ClickUpSettings
     secret_names = ("CLICKUP_TOKEN",)
+    docs = SourceDocs(
+        title="ClickUp",
+        key=(
+            "`list` (id or URL; `team`, the workspace id, only for webhooks when the token sees "
+            "several)"
+        ),
+        status="the status",
+        history='time in status (the "Total time in Status" ClickApp)',
+        secrets="Settings → Apps → API Token (pk_…).",
+        check="`GET /list/{list}`",
+    )
     #: An incremental window starts this much before the bookmark: `date_updated_gt` is exact to the
     #: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.
     overlap = timedelta(minutes=5)

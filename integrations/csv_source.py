@@ -44,6 +44,7 @@ from integrations.base import (
     DEAL_FIELDS,
     Adapter,
     RowReport,
+    SourceDocs,
     SourceError,
     SourceSettings,
     Task,
@@ -246,6 +247,12 @@ class Sheet:
 @register
 class CsvAdapter(Adapter[CsvSettings]):
     kind: ClassVar[str] = "csv"
+    docs = SourceDocs(
+        title="CSV / Google Sheets",
+        key="`path` (relative to the config) or `url`",
+        status="the `status` column",
+        history="a `stage_entered` (« Depuis le ») column, else snapshots between syncs",
+    )
     settings_model: ClassVar[type[SourceSettings]] = CsvSettings
     snapshot: ClassVar[bool] = True
 

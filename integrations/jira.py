@@ -36,6 +36,7 @@ from integrations.base import (
     Adapter,
     DealUpdate,
     FieldChange,
+    SourceDocs,
     SourceSettings,
     StatusChange,
     Task,
@@ -102,6 +103,14 @@ class JiraAdapter(Adapter[JiraSettings]):
     kind = "jira"
     settings_model = JiraSettings
     secret_names = ("JIRA_EMAIL", "JIRA_API_TOKEN")
+    docs = SourceDocs(
+        title="Jira Cloud",
+        key="`project` or `jql`; `base_url` required",
+        status="the workflow status",
+        history="the changelog",
+        secrets="the account's e-mail and an API token from id.atlassian.com → Security.",
+        check="`GET /rest/api/3/project/{project}`, or one search of one issue for a `jql` source",
+    )
     #: An incremental window starts this much before the bookmark. JQL dates are to the minute and
     #: the search index lags writes by seconds to minutes; re-reading an hour of changes is cheap
     #: and the sync engine's upserts absorb the overlap.

@@ -6,18 +6,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-#: Every kind the contract names, with the module that implements it.
+# begin kinds: written by `python -m integrations.catalogue` from the adapters
+#: Every kind, with the module that implements it.
 KNOWN_KINDS: dict[str, str] = {
     "csv": "integrations.csv_source",
-    "trello": "integrations.trello",
-    "asana": "integrations.asana",
-    "jira": "integrations.jira",
-    "clickup": "integrations.clickup",
-    "notion": "integrations.notion",
-    "monday": "integrations.monday",
-    "linear": "integrations.linear",
     "demo": "integrations.demo",
+    "asana": "integrations.asana",
+    "clickup": "integrations.clickup",
+    "jira": "integrations.jira",
+    "linear": "integrations.linear",
+    "monday": "integrations.monday",
+    "notion": "integrations.notion",
+    "trello": "integrations.trello",
 }
+
+#: The secrets each kind reads from the environment or `.env` (`bot.secrets.Secrets` has
+#: a field for each).
+SECRET_NAMES: dict[str, tuple[str, ...]] = {
+    "csv": (),
+    "demo": (),
+    "asana": ("ASANA_TOKEN",),
+    "clickup": ("CLICKUP_TOKEN",),
+    "jira": ("JIRA_EMAIL", "JIRA_API_TOKEN"),
+    "linear": ("LINEAR_API_KEY",),
+    "monday": ("MONDAY_TOKEN",),
+    "notion": ("NOTION_TOKEN",),
+    "trello": ("TRELLO_API_KEY", "TRELLO_TOKEN"),
+}
+# end kinds
 
 
 def source_name(raw: Mapping[str, Any]) -> str:

@@ -43,6 +43,7 @@ from integrations.base import (
     Adapter,
     DealUpdate,
     FieldChange,
+    SourceDocs,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -147,6 +148,14 @@ class LinearAdapter(Adapter[LinearSettings]):
     kind = "linear"
     settings_model = LinearSettings
     secret_names = ("LINEAR_API_KEY",)
+    docs = SourceDocs(
+        title="Linear",
+        key="`team` (key, e.g. `SAL`)",
+        status="the workflow state",
+        history="the issue history",
+        secrets="Settings → API → Personal API keys (lin_api_…).",
+        check="`teams(filter: {key: {eq: team}}) { nodes { id key name } }`",
+    )
     #: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
     #: differ and a write may land just after it is stamped; upserts absorb the overlap.
     overlap = timedelta(minutes=5)

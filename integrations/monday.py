@@ -49,6 +49,7 @@ from integrations.base import (
     Adapter,
     DealUpdate,
     Handshake,
+    SourceDocs,
     SourceError,
     SourceSettings,
     StatusChange,
@@ -163,6 +164,17 @@ class MondayAdapter(Adapter[MondaySettings]):
     kind = "monday"
     settings_model = MondaySettings
     secret_names = ("MONDAY_TOKEN",)
+    docs = SourceDocs(
+        title="monday.com",
+        key="`board` (id or URL), `status_column` (title; default the first status column)",
+        status="the status column",
+        history=(
+            "the status's `changed_at` when monday gives one, else the item's `updated_at` at "
+            "first sight; then snapshots"
+        ),
+        secrets="Profile → Developers → My access tokens.",
+        check="`boards(ids: [board]) { id name }` (an empty list: unknown board)",
+    )
     #: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
     overlap = timedelta(days=1)
     has_history = False

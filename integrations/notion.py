@@ -38,6 +38,7 @@ from integrations.base import (
     Adapter,
     DealUpdate,
     Handshake,
+    SourceDocs,
     SourceError,
     SourceSettings,
     Task,
@@ -93,6 +94,17 @@ class NotionAdapter(Adapter[NotionSettings]):
     kind = "notion"
     settings_model = NotionSettings
     secret_names = ("NOTION_TOKEN",)
+    docs = SourceDocs(
+        title="Notion",
+        key=(
+            '`database` (id or URL), `status_property` (default `"Status"`: a status or select '
+            "property)"
+        ),
+        status="the status property",
+        history="none (Notion keeps no history): `last_edited_time` at first sight, then snapshots",
+        secrets="an internal integration secret (secret_… / ntn_…); share the database with it.",
+        check="`GET /databases/{database}`",
+    )
     #: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
     #: much before the bookmark; upserts absorb the overlap.
     overlap = timedelta(minutes=5)

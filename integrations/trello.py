@@ -40,6 +40,7 @@ from integrations.base import (
     Adapter,
     DealUpdate,
     FieldChange,
+    SourceDocs,
     SourceSettings,
     StatusChange,
     Task,
@@ -143,6 +144,16 @@ class TrelloAdapter(Adapter[TrelloSettings]):
     kind = "trello"
     settings_model = TrelloSettings
     secret_names = ("TRELLO_API_KEY", "TRELLO_TOKEN")
+    docs = SourceDocs(
+        title="Trello",
+        key="`board` (id, short link or URL)",
+        status="the card's list",
+        history="board actions",
+        secrets=(
+            "https://trello.com/power-ups/admin → your Power-Up → API key, then generate a token."
+        ),
+        check="`GET /1/boards/{board}?fields=name`",
+    )
     #: An incremental sync reads actions from a little before the bookmark (our clock is not
     #: Trello's); the upserts absorb what is read twice.
     overlap = timedelta(minutes=5)
