@@ -45,8 +45,9 @@ def adapters() -> list[AdapterClass]:
 
 
 def secret_names(cls: AdapterClass) -> tuple[str, ...]:
-    """Every secret a kind reads from the environment or `.env`."""
-    return cls.secret_names
+    """Every secret a kind reads from the environment or `.env`: those it needs to read, then
+    the optional one its webhooks are signed with."""
+    return (*cls.secret_names, *([cls.webhook_secret_name] if cls.webhook_secret_name else []))
 
 
 def kinds_table(found: Sequence[AdapterClass]) -> str:
@@ -82,7 +83,10 @@ def env_lines(found: Sequence[AdapterClass]) -> str:
             continue
         lines += textwrap.wrap(f"{cls.docs.title}: {cls.docs.secrets}", 97,
                                initial_indent="# ", subsequent_indent="# ")  # fmt: skip
-        lines += [f"{name}=" for name in secret_names(cls)]
+        lines += [f"{name}=" for name in cls.secret_names]
+        if cls.webhook_secret_name:
+            lines += [f"# Only for `serve`'s /webhooks: what {cls.docs.title} signs them with.",
+                      f"{cls.webhook_secret_name}="]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -95,7 +99,9 @@ def sources_table(found: Sequence[AdapterClass]) -> str:
     lines = [_row("kind", "its key", "secrets", "status is", "history from"), _row(*["---"] * 5)]
     for cls in found:
         if cls.docs is not None:
-            secrets = ", ".join(f"`{name}`" for name in secret_names(cls)) or "—"
+            secrets = ", ".join(f"`{name}`" for name in cls.secret_names) or "—"
+            if cls.webhook_secret_name:
+                secrets += f" (webhooks: `{cls.webhook_secret_name}`)"
             lines.append(_row(f"`{cls.kind}`", cls.docs.key, secrets, cls.docs.status,
                               cls.docs.history))  # fmt: skip
     return "\n".join(lines)
@@ -115,7 +121,10 @@ def secrets_table(found: Sequence[AdapterClass]) -> str:
     for cls in found:
         if cls.docs is not None and secret_names(cls):
             names = ", ".join(f"`{name}`" for name in secret_names(cls))
-            lines.append(_row(names, f"`{cls.kind}` sources: {cls.docs.secrets}"))
+            used = f"`{cls.kind}` sources: {cls.docs.secrets}"
+            if cls.webhook_secret_name:
+                used += f" `{cls.webhook_secret_name}`: only for `serve`'s /webhooks."
+            lines.append(_row(names, used))
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ class AcmeAdapter(Adapter[AcmeSettings]):
     kind = "acme"
     settings_model = AcmeSettings
     secret_names = ("ACME_API_KEY", "ACME_ACCOUNT")
+    webhook_secret_name = "ACME_WEBHOOK_SECRET"
     docs = SourceDocs(
         title="Acme CRM",
         key="`pipeline` (id or URL)",
@@ -59,7 +60,7 @@ def test_the_checked_in_files_are_what_the_catalogue_writes() -> None:
 def test_every_adapter_is_in_the_kind_table_and_every_kind_has_an_adapter() -> None:
     found = {cls.kind: cls for cls in catalogue.adapters()}
     assert {kind: cls.__module__ for kind, cls in found.items()} == KNOWN_KINDS
-    assert {kind: cls.secret_names for kind, cls in found.items()} == SECRET_NAMES
+    assert {kind: catalogue.secret_names(cls) for kind, cls in found.items()} == SECRET_NAMES
     # every secret a source declares is a field of Secrets, read from the environment
     declared = {name.lower() for names in SECRET_NAMES.values() for name in names}
     assert declared and declared <= set(Secrets.model_fields)
@@ -73,31 +74,36 @@ def test_a_new_adapter_appears_in_every_generated_text(
     kinds: dict[str, Any] = {}
     exec(compile(texts[catalogue.KINDS], "kinds.py", "exec"), kinds)  # noqa: S102 - our file
     assert kinds["KNOWN_KINDS"]["acme"] == __name__
-    assert kinds["SECRET_NAMES"]["acme"] == ("ACME_API_KEY", "ACME_ACCOUNT")
+    assert kinds["SECRET_NAMES"]["acme"] == ("ACME_API_KEY", "ACME_ACCOUNT", "ACME_WEBHOOK_SECRET")
     assert kinds["KNOWN_KINDS"]["trello"] == "integrations.trello"  # the others stay
 
     # the secrets class is built from that table: the new names are read from the environment
     monkeypatch.setenv("ACME_API_KEY", "acme-key-123")
     names = [name for listed in kinds["SECRET_NAMES"].values() for name in listed]
+    monkeypatch.setenv("ACME_WEBHOOK_SECRET", "acme-hook-456")
     loaded = source_secrets(names)()
     assert isinstance(loaded.acme_api_key, SecretStr)  # type: ignore[attr-defined]
     assert loaded.acme_api_key.get_secret_value() == "acme-key-123"  # type: ignore[attr-defined]
+    hook = loaded.acme_webhook_secret  # type: ignore[attr-defined]
+    assert hook.get_secret_value() == "acme-hook-456"
 
     for env in catalogue.ENV_FILES:
         lines = texts[env].splitlines()
         at = lines.index("# Acme CRM: Settings → API → New key, and the account's slug.")
         assert lines[at + 1 : at + 3] == ["ACME_API_KEY=", "ACME_ACCOUNT="]
+        assert lines[at + 4] == "ACME_WEBHOOK_SECRET="
         assert "TRELLO_TOKEN=" in lines
 
     sources = texts[catalogue.SOURCES_DOC]
     assert (
-        "| `acme` | `pipeline` (id or URL) | `ACME_API_KEY`, `ACME_ACCOUNT` | the deal's column "
-        "| the activity log |" in sources
+        "| `acme` | `pipeline` (id or URL) | `ACME_API_KEY`, `ACME_ACCOUNT` (webhooks: "
+        "`ACME_WEBHOOK_SECRET`) | the deal's column | the activity log |" in sources
     )
     assert "| `acme` | `GET /pipelines/{pipeline}` |" in sources
     assert (
-        "| `ACME_API_KEY`, `ACME_ACCOUNT` | `acme` sources: Settings → API → New key, and the "
-        "account's slug. |" in texts[catalogue.CONFIG_DOC]
+        "| `ACME_API_KEY`, `ACME_ACCOUNT`, `ACME_WEBHOOK_SECRET` | `acme` sources: Settings → "
+        "API → New key, and the account's slug. `ACME_WEBHOOK_SECRET`: only for `serve`'s "
+        "/webhooks. |" in texts[catalogue.CONFIG_DOC]
     )
     assert "# kind: csv | acme | asana | " in texts[catalogue.STARTER_CONFIG]
     # the checked-in files are untouched: rendering writes nothing
