@@ -179,7 +179,6 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         self.client = self.http_client(
             DEFAULT_BASE_URL,
             headers={"Authorization": f"Bearer {self.secrets['ASANA_TOKEN']}"},
-            auth_hint="set ASANA_TOKEN (see README)",
         )
         self._sections: set[str] | None = None
 

@@ -407,7 +407,8 @@ class Adapter(ABC, Generic[S]):
         auth_hint: str = "",
     ) -> HttpClient:
         """An `HttpClient` for this source at its `base_url` (else `default_base_url`), with the
-        test hooks of `http_options`; `close()` closes it."""
+        test hooks of `http_options`; `close()` closes it. A refused token names the variables to
+        set (`secret_names`) unless `auth_hint` says more."""
         from integrations.http import HttpClient
 
         client = HttpClient(
@@ -415,11 +416,15 @@ class Adapter(ABC, Generic[S]):
             self.settings.base_url or default_base_url,
             headers=headers,
             auth_params=auth_params,
-            auth_hint=auth_hint,
+            auth_hint=auth_hint or self._secrets_hint(),
             **self.http_options,
         )
         self._clients.append(client)
         return client
+
+    def _secrets_hint(self) -> str:
+        """What a refused token tells to do: set the variables this source reads."""
+        return f"set {' and '.join(self.secret_names)} (see README)" if self.secret_names else ""
 
     @property
     def name(self) -> str:

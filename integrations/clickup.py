@@ -127,7 +127,6 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         self.client = self.http_client(
             DEFAULT_BASE_URL,
             headers={"Authorization": self.secrets["CLICKUP_TOKEN"]},  # a pk_ token: no "Bearer"
-            auth_hint="set CLICKUP_TOKEN (see README)",
         )
         self._history_available = True
         self._checked_fields = False

@@ -139,7 +139,6 @@ class JiraAdapter(Adapter[JiraSettings]):
         # Jira has no default site: JiraSettings requires base_url.
         self.client = self.http_client(
             headers={"Authorization": f"Basic {basic}"},
-            auth_hint="set JIRA_EMAIL and JIRA_API_TOKEN (see README)",
         )
         #: issues whose close date is their due date (no close-date custom field value)
         self._close_from_due: set[str] = set()

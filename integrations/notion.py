@@ -147,7 +147,6 @@ class NotionAdapter(Adapter[NotionSettings]):
                 "Authorization": f"Bearer {self.secrets['NOTION_TOKEN']}",
                 "Notion-Version": NOTION_VERSION,
             },
-            auth_hint="set NOTION_TOKEN (see README)",
         )
         self._warned: set[str] = set()
 

@@ -185,7 +185,6 @@ class TrelloAdapter(Adapter[TrelloSettings]):
                 "key": self.secrets["TRELLO_API_KEY"],
                 "token": self.secrets["TRELLO_TOKEN"],
             },
-            auth_hint="set TRELLO_API_KEY and TRELLO_TOKEN (see README)",
         )
 
     def probe(self) -> str:
