@@ -81,3 +81,24 @@ def test_an_error_escaping_an_adapter_fails_that_source_alone(
         assert store.scalar("SELECT COUNT(*) FROM deals WHERE source = 'feuille'") == 1
     finally:
         store.close()
+
+
+def test_the_engine_starts_at_the_bookmark_minus_the_overlap_and_refuses_a_naive_one(
+    cassette: Cassette, store: Store
+) -> None:
+    with cassette("linear/full_sync.yaml", match_on=WITH_BODY):
+        assert run_sync(store, LINEAR, LINEAR_SECRETS, "2026-02-21T09:30:00", full=True).ok
+    before = deal_rows(store)
+    # Linear declares a 5-minute overlap: the cassette answers only `updatedAt > 09:25Z`
+    with cassette("linear/incremental.yaml", match_on=WITH_BODY) as cass:
+        assert run_sync(store, LINEAR, LINEAR_SECRETS, "2026-02-22T09:30:00").ok
+    assert cass.all_played
+
+    with store.transaction():  # a bookmark with no offset (written by hand, or a bug)
+        store.save_sync_state("produit", bookmark="2026-02-22T09:30:00")
+    after_incremental = deal_rows(store)
+    with cassette("linear/incremental.yaml", match_on=WITH_BODY) as cass:
+        refused = run_sync(store, LINEAR, LINEAR_SECRETS, "2026-02-23T09:30:00")
+    assert not refused.ok and "timezone-aware" in localise(refused.error or "", "en")
+    assert cass.play_count == 0  # refused before any request
+    assert deal_rows(store) == after_incremental != before
