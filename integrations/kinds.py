@@ -1,5 +1,7 @@
-"""The kinds of source and where each lives: read by the settings on every command, so this
-module imports nothing (the adapters and pydantic models load only when a source is used)."""
+"""The kinds of source, where each lives and which secrets it reads: read by the settings on
+every command, so this module imports nothing (the adapters and pydantic models load only when
+a source is used). The tables are written from the adapters' own declarations by
+`python -m integrations.catalogue`: edit the adapter, not them."""
 
 from __future__ import annotations
 
