@@ -72,12 +72,14 @@ def kinds_table(found: Sequence[AdapterClass]) -> str:
     return "\n".join(lines)
 
 
+#: The `.env.example` section of the sources' secrets: this line to the next empty one (the
+#: users' files carry no markers).
+ENV_HEADER = "# --- Task managers (only the ones your [[sources]] use)"
+
+
 def env_lines(found: Sequence[AdapterClass]) -> str:
     """The task-manager part of `.env.example`: where to get each secret, then its line."""
-    lines = [
-        "# --- Task managers (only the ones your [[sources]] use) "
-        "---------------------------------------"
-    ]
+    lines = [ENV_HEADER + " " + "-" * (95 - len(ENV_HEADER))]
     for cls in found:
         if cls.docs is None or not secret_names(cls):
             continue
@@ -137,7 +139,7 @@ def kinds_line(found: Sequence[AdapterClass]) -> str:
 #: Each generated part: the file, the part's name, its comment prefix, and how it is written.
 PARTS: list[tuple[Path, str, str, Callable[[Sequence[AdapterClass]], str]]] = [
     (KINDS, "kinds", "#", kinds_table),
-    *[(path, "sources", "#", env_lines) for path in ENV_FILES],
+    *[(path, ENV_HEADER, "paragraph", env_lines) for path in ENV_FILES],
     (SOURCES_DOC, "sources table", "<!--", sources_table),
     (SOURCES_DOC, "check table", "<!--", check_table),
     (CONFIG_DOC, "source secrets", "<!--", secrets_table),
@@ -153,13 +155,17 @@ def _markers(name: str, prefix: str) -> tuple[str, str]:
 
 def splice(text: str, name: str, prefix: str, body: str) -> str:
     """`text` with the lines between the `begin name` and `end name` markers replaced by `body`
-    (with no `prefix`: the line that starts with `name`)."""
-    if not prefix:  # a one-line part: the line that starts with `name`
-        lines = text.split("\n")
+    (with no `prefix`: the line that starts with `name`; with "paragraph", that line and the
+    next ones up to an empty line)."""
+    if prefix in ("", "paragraph"):  # the line that starts with `name` (and those up to the
+        lines = text.split("\n")  # next empty one, for a paragraph)
         at = next((n for n, line in enumerate(lines) if line.startswith(name)), None)
         if at is None:
             raise ValueError(f"no line starts with {name!r}")
-        return "\n".join([*lines[:at], body, *lines[at + 1 :]])
+        end = at + 1
+        while prefix and end < len(lines) and lines[end].strip():
+            end += 1
+        return "\n".join([*lines[:at], body, *lines[end:]])
     begin, end = _markers(name, prefix)
     head, found, rest = text.partition(begin + "\n")
     _, found_end, tail = rest.partition(end + "\n")
