@@ -162,10 +162,10 @@ def splice(text: str, name: str, prefix: str, body: str) -> str:
         at = next((n for n, line in enumerate(lines) if line.startswith(name)), None)
         if at is None:
             raise ValueError(f"no line starts with {name!r}")
-        end = at + 1
-        while prefix and end < len(lines) and lines[end].strip():
-            end += 1
-        return "\n".join([*lines[:at], body, *lines[end:]])
+        after = at + 1
+        while prefix and after < len(lines) and lines[after].strip():
+            after += 1
+        return "\n".join([*lines[:at], body, *lines[after:]])
     begin, end = _markers(name, prefix)
     head, found, rest = text.partition(begin + "\n")
     _, found_end, tail = rest.partition(end + "\n")
