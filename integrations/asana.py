@@ -145,6 +145,10 @@ class AsanaAdapter(Adapter[AsanaSettings]):
         history="`section_changed` stories of this project",
         secrets="My Settings → Apps → Developer apps → Personal access token.",
         check="`GET /projects/{project}?opt_fields=name`",
+        webhooks=(
+            "hands its secret over when the webhook is set up (kept in the database); set this "
+            "only to pin one."
+        ),
     )
     #: An incremental window starts a little before the bookmark: our clock is not Asana's;
     #: upserts absorb the overlap.

@@ -206,6 +206,8 @@ class SourceDocs:
     secrets: str = ""
     #: the one request `check` makes (None: no request, e.g. a sheet)
     check: str | None = None
+    #: where to get `webhook_secret_name`'s value, for `.env.example` ("" for none)
+    webhooks: str = ""
 
 
 #: Hosts a `base_url` may reach over plain http.
@@ -329,9 +331,6 @@ class Adapter(ABC, Generic[S]):
     kind: ClassVar[str]
     settings_model: ClassVar[type[SourceSettings]] = SourceSettings
     secret_names: ClassVar[tuple[str, ...]] = ()
-    #: the secret the tool signs its change notifications with (`<TOOL>_WEBHOOK_SECRET`;
-    #: Trello: `TRELLO_API_SECRET`): optional, only `serve`'s `/webhooks/<source>` reads it
-    webhook_secret_name: ClassVar[str | None] = None
     #: how the docs, `.env.example` and `check`'s table present this source (None: not listed)
     docs: ClassVar[SourceDocs | None] = None
     #: True when `Task.history` comes from the tool itself (real times of every move).

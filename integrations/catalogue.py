@@ -86,9 +86,24 @@ def env_lines(found: Sequence[AdapterClass]) -> str:
         lines += textwrap.wrap(f"{cls.docs.title}: {cls.docs.secrets}", 97,
                                initial_indent="# ", subsequent_indent="# ")  # fmt: skip
         lines += [f"{name}=" for name in cls.secret_names]
-        if cls.webhook_secret_name:
-            lines += [f"# Only for `serve`'s /webhooks: what {cls.docs.title} signs them with.",
-                      f"{cls.webhook_secret_name}="]  # fmt: skip
+    return "\n".join(lines)
+
+
+#: The `.env.example` section of the secrets that sign the tools' change notifications.
+WEBHOOKS_HEADER = "# --- Change notifications (`serve`'s POST /webhooks/<source>; docs/webhooks.md)"
+
+
+def webhook_env_lines(found: Sequence[AdapterClass]) -> str:
+    """The webhook part of `.env.example`: what each tool signs its notifications with."""
+    lines = [
+        WEBHOOKS_HEADER + " " + "-" * (95 - len(WEBHOOKS_HEADER)),
+        "# Each tool signs its notifications; a bad or missing signature is refused (401).",
+    ]
+    for cls in found:
+        if cls.docs is not None and cls.webhook_secret_name:
+            lines += textwrap.wrap(f"{cls.docs.title}: {cls.docs.webhooks}", 97,
+                                   initial_indent="# ", subsequent_indent="# ")  # fmt: skip
+            lines.append(f"{cls.webhook_secret_name}=")
     return "\n".join(lines)
 
 
@@ -125,7 +140,8 @@ def secrets_table(found: Sequence[AdapterClass]) -> str:
             names = ", ".join(f"`{name}`" for name in secret_names(cls))
             used = f"`{cls.kind}` sources: {cls.docs.secrets}"
             if cls.webhook_secret_name:
-                used += f" `{cls.webhook_secret_name}`: only for `serve`'s /webhooks."
+                used += (f" `{cls.webhook_secret_name}`, only for `serve`'s change notifications "
+                         f"([webhooks.md](webhooks.md)): {cls.docs.webhooks}")  # fmt: skip
             lines.append(_row(names, used))
     return "\n".join(lines)
 
@@ -140,6 +156,7 @@ def kinds_line(found: Sequence[AdapterClass]) -> str:
 PARTS: list[tuple[Path, str, str, Callable[[Sequence[AdapterClass]], str]]] = [
     (KINDS, "kinds", "#", kinds_table),
     *[(path, ENV_HEADER, "paragraph", env_lines) for path in ENV_FILES],
+    *[(path, WEBHOOKS_HEADER, "paragraph", webhook_env_lines) for path in ENV_FILES],
     (SOURCES_DOC, "sources table", "<!--", sources_table),
     (SOURCES_DOC, "check table", "<!--", check_table),
     (CONFIG_DOC, "source secrets", "<!--", secrets_table),

@@ -101,6 +101,9 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
         history='time in status (the "Total time in Status" ClickApp)',
         secrets="Settings → Apps → API Token (pk_…).",
         check="`GET /list/{list}`",
+        webhooks=(
+            "the `secret` returned when the webhook was created (`webhooks register` keeps it)."
+        ),
     )
     #: An incremental window starts this much before the bookmark: `date_updated_gt` is exact to the
     #: millisecond but our clock and ClickUp's may differ; upserts absorb the overlap.

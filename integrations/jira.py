@@ -110,6 +110,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         history="the changelog",
         secrets="the account's e-mail and an API token from id.atlassian.com → Security.",
         check="`GET /rest/api/3/project/{project}`, or one search of one issue for a `jql` source",
+        webhooks="the secret typed when creating the webhook (System → WebHooks).",
     )
     #: An incremental window starts this much before the bookmark. JQL dates are to the minute and
     #: the search index lags writes by seconds to minutes; re-reading an hour of changes is cheap

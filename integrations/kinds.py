@@ -27,13 +27,13 @@ KNOWN_KINDS: dict[str, str] = {
 SECRET_NAMES: dict[str, tuple[str, ...]] = {
     "csv": (),
     "demo": (),
-    "asana": ("ASANA_TOKEN",),
-    "clickup": ("CLICKUP_TOKEN",),
-    "jira": ("JIRA_EMAIL", "JIRA_API_TOKEN"),
-    "linear": ("LINEAR_API_KEY",),
-    "monday": ("MONDAY_TOKEN",),
-    "notion": ("NOTION_TOKEN",),
-    "trello": ("TRELLO_API_KEY", "TRELLO_TOKEN"),
+    "asana": ("ASANA_TOKEN", "ASANA_WEBHOOK_SECRET"),
+    "clickup": ("CLICKUP_TOKEN", "CLICKUP_WEBHOOK_SECRET"),
+    "jira": ("JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET"),
+    "linear": ("LINEAR_API_KEY", "LINEAR_WEBHOOK_SECRET"),
+    "monday": ("MONDAY_TOKEN", "MONDAY_WEBHOOK_SECRET"),
+    "notion": ("NOTION_TOKEN", "NOTION_WEBHOOK_SECRET"),
+    "trello": ("TRELLO_API_KEY", "TRELLO_TOKEN", "TRELLO_API_SECRET"),
 }
 # end kinds
 

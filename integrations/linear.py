@@ -155,6 +155,7 @@ class LinearAdapter(Adapter[LinearSettings]):
         history="the issue history",
         secrets="Settings → API → Personal API keys (lin_api_…).",
         check="`teams(filter: {key: {eq: team}}) { nodes { id key name } }`",
+        webhooks="the signing secret shown on the webhook's page (Settings → API → Webhooks).",
     )
     #: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
     #: differ and a write may land just after it is stamped; upserts absorb the overlap.

@@ -104,6 +104,10 @@ class NotionAdapter(Adapter[NotionSettings]):
         history="none (Notion keeps no history): `last_edited_time` at first sight, then snapshots",
         secrets="an internal integration secret (secret_… / ntn_…); share the database with it.",
         check="`GET /databases/{database}`",
+        webhooks=(
+            "hands its secret over when the webhook is set up (kept in the database); set this "
+            "only to pin one."
+        ),
     )
     #: Notion rounds `last_edited_time` down to the minute, and clocks differ: start the window this
     #: much before the bookmark; upserts absorb the overlap.

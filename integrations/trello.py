@@ -153,6 +153,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             "https://trello.com/power-ups/admin → your Power-Up → API key, then generate a token."
         ),
         check="`GET /1/boards/{board}?fields=name`",
+        webhooks="the API secret shown under the API key (same Power-Up admin page).",
     )
     #: An incremental sync reads actions from a little before the bookmark (our clock is not
     #: Trello's); the upserts absorb what is read twice.

@@ -35,6 +35,7 @@ class AcmeAdapter(Adapter[AcmeSettings]):
         history="the activity log",
         secrets="Settings → API → New key, and the account's slug.",
         check="`GET /pipelines/{pipeline}`",
+        webhooks="Settings → Webhooks → Signing secret.",
     )
     overlap = timedelta(minutes=2)
 
@@ -91,7 +92,8 @@ def test_a_new_adapter_appears_in_every_generated_text(
         lines = texts[env].splitlines()
         at = lines.index("# Acme CRM: Settings → API → New key, and the account's slug.")
         assert lines[at + 1 : at + 3] == ["ACME_API_KEY=", "ACME_ACCOUNT="]
-        assert lines[at + 4] == "ACME_WEBHOOK_SECRET="
+        hook = lines.index("# Acme CRM: Settings → Webhooks → Signing secret.")
+        assert lines[hook + 1] == "ACME_WEBHOOK_SECRET=" and hook > lines.index("TRELLO_TOKEN=")
         assert "TRELLO_TOKEN=" in lines
 
     sources = texts[catalogue.SOURCES_DOC]
@@ -102,8 +104,9 @@ def test_a_new_adapter_appears_in_every_generated_text(
     assert "| `acme` | `GET /pipelines/{pipeline}` |" in sources
     assert (
         "| `ACME_API_KEY`, `ACME_ACCOUNT`, `ACME_WEBHOOK_SECRET` | `acme` sources: Settings → "
-        "API → New key, and the account's slug. `ACME_WEBHOOK_SECRET`: only for `serve`'s "
-        "/webhooks. |" in texts[catalogue.CONFIG_DOC]
+        "API → New key, and the account's slug. `ACME_WEBHOOK_SECRET`, only for `serve`'s "
+        "change notifications ([webhooks.md](webhooks.md)): Settings → Webhooks → Signing "
+        "secret. |" in texts[catalogue.CONFIG_DOC]
     )
     assert "# kind: csv | acme | asana | " in texts[catalogue.STARTER_CONFIG]
     # the checked-in files are untouched: rendering writes nothing
