@@ -232,6 +232,13 @@ def send_action(
         "trigger_id": f"trig-{time.monotonic_ns()}",
         "actions": [{"action_ts": "1700000001.0", **action}],
     }  # fmt: skip
+    return send_interaction(events_url, payload, signature=signature)
+
+
+def send_interaction(events_url: str, payload: dict[str, Any], *,
+                     signature: str | None = None) -> requests.Response:  # fmt: skip
+    """Any interactive payload (`block_actions`, `view_submission`) as Slack posts it: one
+    form field `payload` holding the JSON, signed (`signature` replaces the right one)."""
     body = urlencode({"payload": json.dumps(payload)})
     headers = signed_headers(body)
     if signature is not None:

@@ -6,13 +6,11 @@ cassettes, the store, `query --json`, and the message updated in place at the Sl
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -33,10 +31,11 @@ from tests.slack_http import (
     SECRET,
     Served,
     published_view,
+    send_action,
     send_command,
     send_event,
+    send_interaction,
     serving,
-    signed_headers,
 )
 from tests.slack_standin import Call, SlackStandIn
 
@@ -94,28 +93,14 @@ class World:
         return next(e for e in self.block()["elements"] if e["action_id"] == action_id)
 
     def post(self, payload: dict[str, Any]) -> int:
-        body = urlencode({"payload": json.dumps(payload)})
-        response = requests.post(self.served.events_url, data=body.encode(),
-                                 headers=signed_headers(body), timeout=10)  # fmt: skip
-        return response.status_code
+        return send_interaction(self.served.events_url, payload).status_code
 
     def act(self, action: dict[str, Any], user: str = "UALICE") -> int:
         """A signed `block_actions` payload from the nudge in the owner's DM with the bot."""
-        blocks = blocks_of(self.nudge)
-        channel = self.nudge.body["channel"]
-        return self.post({
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
-            "api_app_id": "A1", "token": "legacy", "team": {"id": "T1", "domain": "agence"},
-            "container": {"type": "message", "message_ts": "1700000000.000001",
-                          "channel_id": channel, "is_ephemeral": False},
-            "channel": {"id": channel, "name": "directmessage"},
-            "message": {"type": "message", "ts": "1700000000.000001",
-                        "text": self.nudge.body["text"], "blocks": blocks},
-            "response_url": f"{self.slack.url}/respond/response_url",
-            "trigger_id": f"trig-{time.monotonic_ns()}",
-            "actions": [{**action, "block_id": f"nudge:{DEAL}", "action_ts": "1700000001.0"}],
-        })  # fmt: skip
+        return send_action(self.served.events_url, {**action, "block_id": f"nudge:{DEAL}"},
+                           {"text": self.nudge.body["text"], "blocks": blocks_of(self.nudge)},
+                           response_url=f"{self.slack.url}/respond/response_url", user=user,
+                           channel=self.nudge.body["channel"]).status_code  # fmt: skip
 
     def move(self, stage: str, user: str = "UALICE") -> int:
         select = self.element("move_stage")
@@ -146,9 +131,7 @@ class World:
                      "state": {"values": values}},
             "response_urls": [],
         }  # fmt: skip
-        body = urlencode({"payload": json.dumps(payload)})
-        return requests.post(self.served.events_url, data=body.encode(),
-                             headers=signed_headers(body), timeout=10)  # fmt: skip
+        return send_interaction(self.served.events_url, payload)
 
     def query(self, *words: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
         capsys.readouterr()
