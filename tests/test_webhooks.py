@@ -10,6 +10,9 @@ import hashlib
 import hmac
 import json
 import logging
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +44,8 @@ from tests.slack_http import (
     serving,
 )
 from tests.slack_standin import SlackStandIn
+from tests.test_slack_serve import clean_env, free_port
+from tests.trello_standin import FakeTrello
 
 BOARD = "65f0c3a2b1d4e5f6a7b8c9d0"
 SOURCES: list[dict[str, Any]] = [
@@ -608,3 +613,73 @@ def test_a_store_that_cannot_open_is_503_in_one_line(
         "refused a webhook to /webhooks/jira from 127.0.0.1: failed: StoreLocked"
     )
     assert "is locked by another pipeline-bot process" in line and "\n" not in line
+
+
+# --- `serve` as users run it ----------------------------------------------------------------------
+
+
+def test_serve_syncs_a_source_on_its_signed_notification_behind_a_trusted_proxy(
+    tmp_path: Path, slack_api: SlackStandIn
+) -> None:
+    trello = FakeTrello()
+    port = free_port()
+    with trello.running() as api_root:
+        fields = "\n".join(f'{key} = "{name}"' for key, name in TRELLO_FIELDS.items())
+        (tmp_path / "pipeline.toml").write_text(
+            'language = "en"\n[[sources]]\nkind = "trello"\nname = "agence"\n'
+            f'board = "{BOARD}"\nbase_url = "{api_root}"\n[sources.fields]\n{fields}\n',
+            encoding="utf-8",
+        )
+        env = clean_env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-test",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack_api.base_url,
+            TRELLO_API_KEY=CREDENTIALS["trello_api_key"],
+            TRELLO_TOKEN=CREDENTIALS["trello_token"],
+            TRELLO_API_SECRET=HOOK_SECRETS["trello"],
+            PIPELINE_TRUSTED_PROXY="127.0.0.1",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+
+            def first_sync_done() -> bool:
+                assert process.poll() is None, process.communicate()[1]
+                store = (
+                    Store(tmp_path / "pipeline.db") if (tmp_path / "pipeline.db").exists() else None
+                )
+                if store is None:
+                    return False
+                try:
+                    return bool((store.sync_state("agence") or {}).get("last_success"))
+                finally:
+                    store.close()
+
+            wait_for(first_sync_done, "serve's first sync", timeout=30)  # at start, in full
+            trello.phase = "incremental.yaml"
+            look = dupain_moves(tmp_path / "pipeline.db", "closing")
+            assert look() == []
+            body = notification("trello")
+            public = "https://pipeline.agence-exemple.fr/webhooks/agence"  # what Trello called
+            proxied = {
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-Host": "pipeline.agence-exemple.fr",
+            }
+            url = f"http://127.0.0.1:{port}/webhooks/agence"
+            wrong = requests.post(url, data=body, timeout=10, headers={
+                **proxied, **signed("trello", body, public, "not-the-secret")})  # fmt: skip
+            assert wrong.status_code == 401
+            good = requests.post(url, data=body, timeout=10, headers={
+                **proxied, **signed("trello", body, public, HOOK_SECRETS["trello"])})  # fmt: skip
+            assert good.status_code == 200
+            found = wait_for(look, "the move in changes", timeout=5)
+            assert found[0]["from"] == "negotiation"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and HOOK_SECRETS["trello"] not in stderr
+    assert "refused a webhook to /webhooks/agence" in stderr  # the wrong one, in one line
