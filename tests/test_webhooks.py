@@ -35,6 +35,7 @@ from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
 from tests.helpers import ask, replay, utc, wait_for
 from tests.slack_http import (
+    SECRET,
     FailingDeps,
     Served,
     block_texts,
