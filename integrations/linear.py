@@ -155,7 +155,11 @@ class LinearAdapter(Adapter[LinearSettings]):
         history="the issue history",
         secrets="Settings → API → Personal API keys (lin_api_…).",
         check="`teams(filter: {key: {eq: team}}) { nodes { id key name } }`",
-        webhooks="the signing secret shown on the webhook's page (Settings → API → Webhooks).",
+        webhooks=(
+            "a long random string you choose before `pipeline-bot webhooks register` (it is "
+            "sent as the webhook's secret), or the signing secret shown on the page of a "
+            "webhook made by hand (Settings → API → Webhooks)."
+        ),
     )
     #: An incremental window starts this much before the bookmark: `updatedAt` is exact, but clocks
     #: differ and a write may land just after it is stamped; upserts absorb the overlap.

@@ -174,7 +174,10 @@ class MondayAdapter(Adapter[MondaySettings]):
         ),
         secrets="Profile → Developers → My access tokens.",
         check="`boards(ids: [board]) { id name }` (an empty list: unknown board)",
-        webhooks="your app's Signing Secret (Developers → your app → Basic Information).",
+        webhooks=(
+            "your app's Signing Secret (Developers → your app → Basic Information); monday "
+            "signs only the webhooks an app made, so MONDAY_TOKEN must be that app's token."
+        ),
     )
     #: The `__last_updated__` rule compares dates in an undocumented zone: start a day early.
     overlap = timedelta(days=1)
