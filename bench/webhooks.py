@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.deps import Deps  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
+from bot.slack_client import make_outbox  # noqa: E402
 from bot.sync import make_adapter, sync_source  # noqa: E402
 from bot.webhooks import WebhookSyncs  # noqa: E402
 from tests.helpers import ask, utc  # noqa: E402
@@ -73,7 +74,7 @@ def one_run(folder: Path, slack_api: SlackStandIn, trello: FakeTrello, base_url:
     finally:
         store.close()
     trello.phase = "incremental.yaml"
-    runner = Scheduler(deps)
+    runner = Scheduler(deps, outbox_factory=lambda: make_outbox(settings))
     stop = threading.Event()
     calls: list[str] = []
 

@@ -14,10 +14,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.i18n import t
+from bot.outbox import Post, SlackRefused
 from bot.render.money import money
 from bot.render.mrkdwn import MAX_LABEL, clip, esc, link, notification
 from bot.settings import Settings
@@ -63,7 +61,7 @@ def pending(store: Store, now: datetime) -> list[dict[str, Any]]:
     return store.pending_announcements(now - MAX_AGE)
 
 
-def post_pending(settings: Settings, store: Store, client: WebClient, now: datetime) -> int:
+def post_pending(settings: Settings, store: Store, post: Post, now: datetime) -> int:
     """Announce queued outcomes to `slack.channel`; returns how many messages were posted.
 
     At most `MAX_PER_ROUND` outcomes one by one, then one summary for the rest, which are then
@@ -78,12 +76,10 @@ def post_pending(settings: Settings, store: Store, client: WebClient, now: datet
     for deal in waiting[:MAX_PER_ROUND]:
         text = announcement_text(deal, settings)
         try:
-            client.chat_postMessage(channel=channel, text=text, unfurl_links=False,
-                                    unfurl_media=False)  # fmt: skip
-        except SlackApiError as exc:
+            post(channel, text, None)
+        except SlackRefused as exc:
             log.warning("announcing %s (%s) in %s failed: %s; will retry after the next sync",
-                        deal["deal_id"], deal["outcome"], channel,
-                        exc.response.get("error"))  # fmt: skip
+                        deal["deal_id"], deal["outcome"], channel, exc.error)  # fmt: skip
             break
         store.mark_announced(deal["deal_id"], deal["outcome"], now)
         posted += 1
@@ -91,11 +87,10 @@ def post_pending(settings: Settings, store: Store, client: WebClient, now: datet
     if posted < MAX_PER_ROUND or not rest:
         return posted
     try:
-        client.chat_postMessage(channel=channel, text=summary_text(rest, settings),
-                                unfurl_links=False, unfurl_media=False)  # fmt: skip
-    except SlackApiError as exc:
+        post(channel, summary_text(rest, settings), None)
+    except SlackRefused as exc:
         log.warning("announcing %d more outcome(s) in %s failed: %s; will retry after the next "
-                    "sync", len(rest), channel, exc.response.get("error"))  # fmt: skip
+                    "sync", len(rest), channel, exc.error)  # fmt: skip
         return posted
     store.mark_all_announced([(d["deal_id"], d["outcome"]) for d in rest], now)
     return posted + 1

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot import analytics
 from bot.analytics import Context, FunnelStage, MonthBucket, StalledDeal
 from bot.analytics.accuracy import AccuracyMonth, accuracy
 from bot.analytics.calibration import calibration
 from bot.answers import context_for
 from bot.i18n import t
+from bot.outbox import Attachment, Outbox, SlackRefused
 from bot.render.money import money, month_name, number, short_date
 from bot.render.mrkdwn import (
     MAX_LABEL,
@@ -269,20 +267,19 @@ def digest_channel(settings: Settings) -> str | None:
     return settings.config.digest.channel or settings.config.slack.channel
 
 
-def post_digest(settings: Settings, store: Store, client: WebClient, now: datetime) -> str:
-    """Post the digest; returns the message ts. Raises `SlackApiError`, or ValueError (no
-    channel configured)."""
+def post_digest(settings: Settings, store: Store, out: Outbox, now: datetime) -> str:
+    """Post the digest; returns the message ts. Raises `SlackRefused`, `OSError`, or ValueError
+    (no channel configured)."""
     channel = digest_channel(settings)
     if not channel:
         raise ValueError(t("digest.no_channel", settings.language))
     title, parts = sections(build_digest(settings, store, now), settings)
-    response = client.chat_postMessage(channel=channel, **message(title, parts, settings.language),
-                                       unfurl_links=False, unfurl_media=False)  # fmt: skip
-    ts = str(response.get("ts") or "")
+    posted = message(title, parts, settings.language)
+    ts = out.post(channel, posted["text"], posted["blocks"]).ts
     try:  # the digest is out: a failed attachment must not make the scheduler post it again
-        attach_charts(settings, store, client, now, channel, ts)
-    except (SlackApiError, OSError) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        attach_charts(settings, store, out, now, channel, ts)
+    except (SlackRefused, OSError) as exc:
+        error = exc.error if isinstance(exc, SlackRefused) else str(exc)
         log.warning("digest posted to %s, but its charts could not be attached: %s", channel,
                     error)  # fmt: skip
     return ts
@@ -298,13 +295,12 @@ def digest_charts(settings: Settings, store: Store, now: datetime) -> list[tuple
             ("funnel.png", chart_data(analytics.funnel(store, ctx), style))]  # fmt: skip
 
 
-def attach_charts(settings: Settings, store: Store, client: WebClient, now: datetime,
+def attach_charts(settings: Settings, store: Store, out: Outbox, now: datetime,
                   channel: str, ts: str) -> None:  # fmt: skip
     """Upload the forecast and funnel charts in the digest's thread (Slack's two-step upload:
     files.getUploadURLExternal, then files.completeUploadExternal)."""
     from bot.charts import render_png
 
-    files = [{"content": render_png(chart), "filename": name, "title": chart.title}
+    files = [Attachment(name, chart.title, render_png(chart))
              for name, chart in digest_charts(settings, store, now)]  # fmt: skip
-    client.files_upload_v2(channel=channel, file_uploads=files, thread_ts=ts or None,
-                           initial_comment=t("digest.charts", settings.language))  # fmt: skip
+    out.upload(channel, files, ts or None, t("digest.charts", settings.language))

@@ -15,9 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot import analytics
 from bot.analytics import Context, HygieneDeal, StalledDeal
 from bot.analytics.hygiene import owner_key
@@ -25,6 +22,7 @@ from bot.answers import context_for
 from bot.edits import controls_for
 from bot.i18n import t
 from bot.lease import held
+from bot.outbox import FindUser, Outbox, SlackRefused
 from bot.pipeline import normalise
 from bot.render.nudge_blocks import Rendered, owner_message, plain, team_message
 from bot.settings import Settings, person_index, slack_user
@@ -52,15 +50,8 @@ class PassStopped(Exception):
         super().__init__(error)
 
 
-def slack_error(exc: SlackApiError) -> str:
-    """The error code Slack gave (`channel_not_found`), or the HTTP status."""
-    response = exc.response
-    code = response.get("error") if isinstance(response.data, dict) else None
-    return str(code or f"HTTP {response.status_code}")
-
-
-def is_fatal(exc: SlackApiError) -> bool:
-    return exc.response.status_code >= 500 or slack_error(exc) in FATAL_ERRORS
+def is_fatal(exc: SlackRefused) -> bool:
+    return exc.status >= 500 or exc.error in FATAL_ERRORS
 
 
 # --- who gets what ---------------------------------------------------------------------------
@@ -85,20 +76,20 @@ class Recipients:
         return self.cache[key]
 
 
-def email_lookup(client: WebClient) -> Callable[[str], str | None]:
-    """`users.lookupByEmail`; unknown or unreadable → None (the team channel gets the deals)."""
+def email_lookup(find_user: FindUser | None) -> Callable[[str], str | None] | None:
+    """`find_user`; unknown or unreadable → None (the team channel gets the deals), a fatal
+    refusal raised."""
+    if find_user is None:
+        return None
 
     def lookup(email: str) -> str | None:
         try:
-            response = client.users_lookupByEmail(email=email)
-        except SlackApiError as exc:
+            return find_user(email)
+        except SlackRefused as exc:
             if is_fatal(exc):
                 raise
-            if slack_error(exc) != "users_not_found":
-                log.warning("users.lookupByEmail failed for %s: %s", email, slack_error(exc))
+            log.warning("users.lookupByEmail failed for %s: %s", email, exc.error)
             return None
-        user = response.get("user") or {}
-        return str(user["id"]) if user.get("id") else None
 
     return lookup
 
@@ -208,7 +199,7 @@ def _add(owners: list[str], listed: list[StalledDeal], name: str, deal: StalledD
 # --- sending ---------------------------------------------------------------------------------
 
 
-def send_plan(plan: Plan, store: Store, client: WebClient, *, language: str,
+def send_plan(plan: Plan, store: Store, out: Outbox, *, language: str,
               on_sent: Callable[[], None] = lambda: None) -> PassResult:  # fmt: skip
     """Send each message; log its deals once Slack said ok. Raises `PassStopped` when fatal."""
     result = PassResult(skipped=plan.skipped)
@@ -222,17 +213,11 @@ def send_plan(plan: Plan, store: Store, client: WebClient, *, language: str,
         if not deal_ids:
             continue
         try:
-            response = client.chat_postMessage(
-                channel=message.target,
-                text=message.rendered.text,
-                blocks=message.rendered.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            posted = out.post(message.target, message.rendered.text, message.rendered.blocks)
         except OSError as exc:  # the connection failed even after the client's retries
             raise PassStopped(str(exc), result) from exc
-        except SlackApiError as exc:
-            error = slack_error(exc)
+        except SlackRefused as exc:
+            error = exc.error
             if is_fatal(exc):
                 raise PassStopped(error, result) from exc
             text = t("nudge.failed", language, owner=", ".join(message.owners),
@@ -245,8 +230,7 @@ def send_plan(plan: Plan, store: Store, client: WebClient, *, language: str,
         rows = [
             {"deal_id": deal.id, "day": plan.day, "owner": owner_of(deal, message),
              "recipient": message.target, "sent_at": sent_at,
-             "channel": str(response.get("channel") or message.target),
-             "ts": str(response.get("ts") or "")}
+             "channel": posted.channel, "ts": posted.ts}
             for deal in message.rendered.listed
         ]  # fmt: skip
         store.log_nudges(rows)
@@ -260,17 +244,17 @@ def owner_of(deal: StalledDeal, message: Outgoing) -> str:
     return deal.owner or deal.owner_email or ", ".join(message.owners)
 
 
-def run_pass(settings: Settings, store: Store, client: WebClient, now: datetime, *,
+def run_pass(settings: Settings, store: Store, out: Outbox, now: datetime, *,
              holder: str | None = None) -> PassResult:  # fmt: skip
     """One complete nudge pass under the `nudges` lease (raises `LeaseBusy`, `PassStopped`)."""
     ctx = context_for(settings, now, store=store)
     with held(store, LEASE_JOB, LEASE_TTL, holder=holder) as lease:
-        recipients = Recipients(settings.config.people, email_lookup(client))
+        recipients = Recipients(settings.config.people, email_lookup(out.find_user))
         try:
             plan = plan_nudges(settings, store, ctx, recipients)
-        except SlackApiError as exc:  # only fatal look-up errors get here
-            raise PassStopped(slack_error(exc), PassResult()) from exc
-        return send_plan(plan, store, client, language=ctx.language, on_sent=lease.renew)
+        except SlackRefused as exc:  # only fatal look-up errors get here
+            raise PassStopped(exc.error, PassResult()) from exc
+        return send_plan(plan, store, out, language=ctx.language, on_sent=lease.renew)
 
 
 # --- the command -----------------------------------------------------------------------------

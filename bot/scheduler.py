@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import schedule
-from slack_sdk import WebClient
 
 from bot import lease
 from bot.announce import post_pending
@@ -32,6 +31,7 @@ from bot.digest import digest_channel, post_digest
 from bot.errors import StoreError
 from bot.i18n import t
 from bot.nudges import run_pass
+from bot.outbox import Outbox
 from bot.settings import WEEKDAYS
 from bot.store import Store, iso, store_error
 from bot.sync_command import result_line, sync_all
@@ -101,15 +101,15 @@ class CalendarJob:
 class Scheduler:
     """The jobs of one `serve` process; `run(stop_event)` is the loop."""
 
-    def __init__(self, deps: Deps, *, client_factory: Callable[[], WebClient] | None = None,
+    def __init__(self, deps: Deps, *, outbox_factory: Callable[[], Outbox],
                  holder: str | None = None, tick_seconds: float = TICK_SECONDS,
                  retry_after: timedelta = RETRY_AFTER) -> None:  # fmt: skip
         self.deps = deps
         self.holder = holder or lease.new_holder()
         self.retry_after = retry_after
         self.tick_seconds = tick_seconds
-        self._client_factory = client_factory
-        self._client: WebClient | None = None
+        self._outbox_factory = outbox_factory  # built on first use: a sync needs no Slack
+        self._outbox: Outbox | None = None
         self._done: dict[str, datetime] = {}
         self._retry_at: dict[str, datetime] = {}
         self.stop_event = threading.Event()
@@ -129,23 +129,18 @@ class Scheduler:
         self._sync_lock = threading.Lock()
         #: why the last `run_job` returned False: "busy" (another process) or "failed"
         self.last_refusal = ""
-        #: called after a sync that changed something, with the Slack client and the time
-        #: (`serve` adds the App Home refresh: the scheduler knows nothing of Slack's views)
-        self.after_change: list[Callable[[WebClient, datetime], object]] = []
+        #: called after a sync that changed something, with the time (`serve` adds the App Home
+        #: refresh with its Slack client: the scheduler knows nothing of Slack's views)
+        self.after_change: list[Callable[[datetime], object]] = []
         self.jobs = schedule.Scheduler()
         self.jobs.every(config.sync.every_minutes).minutes.do(self.run_sync)
 
     # -- plumbing --
 
-    def client(self) -> WebClient:
-        if self._client is None:
-            if self._client_factory is not None:
-                self._client = self._client_factory()
-            else:
-                from bot.slack_client import make_client
-
-                self._client = make_client(self.deps.settings)
-        return self._client
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            self._outbox = self._outbox_factory()
+        return self._outbox
 
     def run_job(self, name: str, func: Callable[[Store, datetime], object]) -> bool:
         """Run `func` under the job's lease; False if another process holds it or it failed.
@@ -244,14 +239,14 @@ class Scheduler:
         App Home of whoever opened it lately, published again). A failing step is logged."""
         settings = self.deps.settings
         if settings.config.announce.won_lost and settings.config.slack.channel:
-            posted = post_pending(settings, store, self.client(), now)
+            posted = post_pending(settings, store, self.outbox().post, now)
             if posted:
                 log.info("announced %d won/lost deal(s)", posted)
         if not changed:
             return
         for step in self.after_change:
             try:
-                step(self.client(), now)
+                step(now)
             except Exception:  # one step's failure (Slack down) must not fail the sync job
                 log.exception("after-sync step %s failed", getattr(step, "__name__", step))
 
@@ -264,7 +259,7 @@ class Scheduler:
         return False
 
     def nudge_job(self, store: Store, now: datetime) -> None:
-        result = run_pass(self.deps.settings, store, self.client(), now, holder=self.holder)
+        result = run_pass(self.deps.settings, store, self.outbox(), now, holder=self.holder)
         log.info("nudges: %s", result.line("en"))
 
     def digest_job(self, store: Store, now: datetime) -> None:
@@ -273,7 +268,7 @@ class Scheduler:
         if not channel:  # a config choice, not a failure to retry: say so once per slot
             log.warning("weekly digest skipped: %s", t("digest.no_channel", "en"))
             return
-        post_digest(settings, store, self.client(), now)
+        post_digest(settings, store, self.outbox(), now)
         log.info("digest posted to %s", channel)
 
     # -- the loop --
@@ -294,11 +289,10 @@ class Scheduler:
         log.info("scheduler stopped")
 
 
-def run_in_background(deps: Deps, stop_event: threading.Event, *,
-                      scheduler: Scheduler | None = None) -> threading.Thread:  # fmt: skip
+def run_in_background(scheduler: Scheduler, stop_event: threading.Event) -> threading.Thread:
     """Start the scheduler thread (called by `serve`). Not a daemon: after setting
     `stop_event`, join it so the running job finishes before the process exits."""
-    runner = scheduler or Scheduler(deps)
+    runner = scheduler
     thread = threading.Thread(target=runner.run, args=(stop_event,), name="scheduler")
     thread.start()
     return thread

@@ -8,7 +8,7 @@ import pytest
 
 from bot.announce import MAX_PER_ROUND, post_pending
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests.helpers import load, store_at, task, utc
 from tests.slack_http import NOW, make_settings
@@ -38,13 +38,13 @@ def test_a_bulk_move_posts_ten_then_one_summary_and_nothing_after(
 ) -> None:
     settings, store = bulk_move(tmp_path, slack_api)
     try:
-        assert post_pending(settings, store, make_client(settings), NOW) == MAX_PER_ROUND + 1
+        assert post_pending(settings, store, make_outbox(settings).post, NOW) == MAX_PER_ROUND + 1
         texts = [c.body["text"] for c in slack_api.called("chat.postMessage")]
         assert len(texts) == 11
         assert all(text.startswith("🎉 Won: *Deal d") for text in texts[:10])
         assert texts[10] == ("… and 30 more won/lost deal(s) (15 won, 15 lost): "
                              "`/pipeline changes` lists them")  # fmt: skip
-        assert post_pending(settings, store, make_client(settings), NOW) == 0
+        assert post_pending(settings, store, make_outbox(settings).post, NOW) == 0
         assert len(slack_api.called("chat.postMessage")) == 11
     finally:
         store.close()
@@ -53,7 +53,7 @@ def test_a_bulk_move_posts_ten_then_one_summary_and_nothing_after(
 def test_the_summary_in_french(tmp_path: Path, slack_api: SlackStandIn) -> None:
     settings, store = bulk_move(tmp_path, slack_api, "fr")
     try:
-        post_pending(settings, store, make_client(settings), NOW)
+        post_pending(settings, store, make_outbox(settings).post, NOW)
     finally:
         store.close()
     assert slack_api.called("chat.postMessage")[-1].body["text"] == (
@@ -71,7 +71,7 @@ def test_a_refused_post_keeps_the_rest_queued(
         for _ in range(refused_at - 1):
             slack_api.queue("chat.postMessage", {"ok": True, "channel": "C0TEAM", "ts": "1.1"})
         slack_api.queue("chat.postMessage", {"ok": False, "error": "not_in_channel"})
-        assert post_pending(settings, store, make_client(settings), NOW) == refused_at - 1
+        assert post_pending(settings, store, make_outbox(settings).post, NOW) == refused_at - 1
         left = store.pending_announcements(utc("2026-03-10T00:00"))
         assert len(left) == 40 - (refused_at - 1)
     finally:

@@ -24,7 +24,7 @@ from bot.deps import Deps
 from bot.nudges import run_pass
 from bot.settings import Settings
 from bot.slack import actions
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, load_agency
@@ -86,7 +86,7 @@ def make_bot(tmp_path: Path, slack_api: SlackStandIn, **overrides: Any) -> Itera
     slack_api.users_by_email.update(agency.EMAILS)
     settings = make_settings(tmp_path, slack_api, **agency_config(**overrides))
     store = load_agency(settings)
-    run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
+    run_pass(settings, store, make_outbox(settings), parse_as_of(AS_OF, settings.tz))
     nudge = slack_api.called("chat.postMessage")[0]  # Alice's: a1, a2
     slack_api.calls.clear()
     clock = [parse_as_of("2026-03-16T10:00", settings.tz)]

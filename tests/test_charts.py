@@ -22,7 +22,7 @@ from bot.demo import demo_config_path, demo_settings, run_demo
 from bot.digest import digest_charts, post_digest
 from bot.render.money import money, month_name, percent
 from bot.settings import load_settings
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests import agency
 from tests.agency import agency_config
@@ -231,7 +231,7 @@ def test_digest_attaches_the_forecast_and_funnel_charts(tmp_path: Path,
     settings = make_settings(tmp_path, slack_api, **agency_config(digest={"channel": "CREVIEW"}))
     store = agency.load_agency(settings)
     now = datetime(2026, 3, 16, 11, tzinfo=UTC)
-    ts = post_digest(settings, store, make_client(settings), now)
+    ts = post_digest(settings, store, make_outbox(settings), now)
     expected = digest_charts(settings, store, now)
     store.close()
     ((body, files),) = slack_api.uploaded()

@@ -9,7 +9,7 @@ import pytest
 from bot import cli
 from bot.clock import parse_as_of
 from bot.digest import build_digest, post_digest, sections
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, load_agency
 from tests.helpers import store_at
@@ -88,7 +88,7 @@ def test_digest_text_french(tmp_path: Path) -> None:
 def test_post_digest_to_the_digest_channel(tmp_path: Path, slack_api: SlackStandIn) -> None:
     settings = make_settings(tmp_path, slack_api, **agency_config(digest={"channel": "CREVIEW"}))
     store = load_agency(settings)
-    post_digest(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
+    post_digest(settings, store, make_outbox(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
     (call,) = slack_api.called("chat.postMessage")
     assert call.body["channel"] == "CREVIEW"

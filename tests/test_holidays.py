@@ -16,7 +16,7 @@ from bot.clock import NO_DAYS_OFF, DaysOff, add_days, business_days_between, par
 from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import ConfigError, Settings, validate_config
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from tests import agency
 from tests.agency import agency_config, load_agency
 from tests.helpers import load, store_at, task
@@ -109,7 +109,7 @@ def nudged(tmp_path: Path, slack_api: SlackStandIn, days: list[str], **nudges: A
     )
     load_agency(settings).close()
     clock = Clock(settings, f"{days[0]}T09:31")
-    scheduler = Scheduler(Deps(settings, now=clock), client_factory=lambda: make_client(settings),
+    scheduler = Scheduler(Deps(settings, now=clock), outbox_factory=lambda: make_outbox(settings),
                           holder="a:1:a")  # fmt: skip
     counts = []
     for day in days:

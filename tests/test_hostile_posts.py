@@ -23,7 +23,7 @@ from bot.announce import post_pending
 from bot.digest import post_digest
 from bot.nudges import run_pass
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests.helpers import load, store_at, task, utc, wait_for
 from tests.slack_check import assert_safe, problems
@@ -175,7 +175,7 @@ def test_the_issue_s_three_slash_answers_show_the_words_without_pinging(world: W
 
 
 def test_nudges_by_dm_and_in_the_team_channel(world: World) -> None:
-    result = run_pass(world.settings, world.store, make_client(world.settings), NOW)
+    result = run_pass(world.settings, world.store, make_outbox(world.settings), NOW)
     sent = bodies(world.slack.called("chat.postMessage"))
     assert {b["channel"] for b in sent} == {"UALICE", "C0TEAM"}
     assert result.failed == 0
@@ -195,7 +195,7 @@ def test_nudges_by_dm_and_in_the_team_channel(world: World) -> None:
 
 
 def test_digest_keeps_every_section_whole_and_escaped(world: World) -> None:
-    post_digest(world.settings, world.store, make_client(world.settings), NOW)
+    post_digest(world.settings, world.store, make_outbox(world.settings), NOW)
     (call,) = world.slack.called("chat.postMessage")
     assert_safe([call.body], mentions=MENTIONS)
     text = dumped([call.body])
@@ -210,7 +210,7 @@ def test_announcements_are_escaped_currency_included(world: World) -> None:
     older version is shown as the generic sign ¤, never as written."""
     assert world.store.scalar("SELECT COUNT(*) FROM deals WHERE currency IS NOT NULL") == 0
     world.store.conn.execute("UPDATE deals SET currency = '<@U999EVIL>' WHERE id = 't:l1'")
-    posted = post_pending(world.settings, world.store, make_client(world.settings), NOW)
+    posted = post_pending(world.settings, world.store, make_outbox(world.settings).post, NOW)
     sent = bodies(world.slack.called("chat.postMessage"))
     assert posted == len(sent) == 2
     assert_safe(sent, mentions=MENTIONS)
@@ -246,7 +246,7 @@ def button(block: dict[str, Any], action_id: str) -> dict[str, Any]:
 
 
 def test_button_replies_are_escaped_and_within_limits(world: World) -> None:
-    run_pass(world.settings, world.store, make_client(world.settings), NOW)
+    run_pass(world.settings, world.store, make_outbox(world.settings), NOW)
     dm = next(b for b in bodies(world.slack.called("chat.postMessage")) if b["channel"] == "UALICE")
     blocks = [b for b in dm["blocks"] if b["type"] == "actions"]
     long_block = next(b for b in blocks if any(e.get("value") for e in b["elements"]))

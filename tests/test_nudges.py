@@ -15,7 +15,7 @@ from bot.clock import parse_as_of
 from bot.lease import LeaseBusy, held
 from bot.nudges import PassStopped, run_pass
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, deal_ids_in, load_agency
@@ -55,7 +55,7 @@ def logged(store: Store) -> set[str]:
 
 def test_one_message_per_owner_with_exact_deals(setup, slack_api: SlackStandIn) -> None:
     settings, store = setup
-    result = run_pass(settings, store, make_client(settings), as_of(settings))
+    result = run_pass(settings, store, make_outbox(settings), as_of(settings))
 
     assert posted(slack_api) == [
         ("UALICE", ["t:a1", "t:a2"]),  # [people] by name
@@ -76,7 +76,7 @@ def test_one_message_per_owner_with_exact_deals(setup, slack_api: SlackStandIn) 
 
 def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
     settings, store = setup
-    run_pass(settings, store, make_client(settings), as_of(settings))
+    run_pass(settings, store, make_outbox(settings), as_of(settings))
     alice = slack_api.called("chat.postMessage")[0]
     blocks = blocks_of(alice)
     assert alice.body["text"] == "2 stalled deal(s) need your attention"
@@ -106,7 +106,7 @@ def test_message_content_and_buttons(setup, slack_api: SlackStandIn) -> None:
 def test_french_message(tmp_path: Path, slack_api: SlackStandIn) -> None:
     settings = make_settings(tmp_path, slack_api, **agency_config(language="fr"))
     store = load_agency(settings)
-    run_pass(settings, store, make_client(settings), as_of(settings))
+    run_pass(settings, store, make_outbox(settings), as_of(settings))
     store.close()
     blocks = blocks_of(slack_api.called("chat.postMessage")[0])
     assert blocks[0]["text"]["text"] == "Bonjour Alice Martin, ces affaires n'avancent plus (2) :"
@@ -120,13 +120,13 @@ def test_french_message(tmp_path: Path, slack_api: SlackStandIn) -> None:
 
 def test_second_pass_same_day_sends_nothing_next_day_sends_again(setup, slack_api) -> None:
     settings, store = setup
-    client = make_client(settings)
-    run_pass(settings, store, client, as_of(settings))
-    again = run_pass(settings, store, client, as_of(settings, "2026-03-16T18:00"))
+    out = make_outbox(settings)
+    run_pass(settings, store, out, as_of(settings))
+    again = run_pass(settings, store, out, as_of(settings, "2026-03-16T18:00"))
     assert (again.messages, again.skipped) == (0, 6)
     assert len(slack_api.called("chat.postMessage")) == 4
 
-    next_day = run_pass(settings, store, client, as_of(settings, "2026-03-17"))
+    next_day = run_pass(settings, store, out, as_of(settings, "2026-03-17"))
     assert (next_day.messages, next_day.deals) == (4, 6)
     days = store.rows("SELECT day, COUNT(*) AS n FROM nudges GROUP BY day ORDER BY day")
     assert days == [{"day": "2026-03-16", "n": 6}, {"day": "2026-03-17", "n": 6}]
@@ -135,9 +135,9 @@ def test_second_pass_same_day_sends_nothing_next_day_sends_again(setup, slack_ap
 def test_local_day_not_utc_day(setup, slack_api) -> None:
     """23:30 UTC on the 16th is already the 17th in Paris: a new day, nudged again."""
     settings, store = setup
-    client = make_client(settings)
-    run_pass(settings, store, client, as_of(settings, "2026-03-16T08:00+00:00"))
-    late = run_pass(settings, store, client, as_of(settings, "2026-03-16T23:30+00:00"))
+    out = make_outbox(settings)
+    run_pass(settings, store, out, as_of(settings, "2026-03-16T08:00+00:00"))
+    late = run_pass(settings, store, out, as_of(settings, "2026-03-16T23:30+00:00"))
     assert late.messages == 4
 
 
@@ -145,7 +145,7 @@ def test_rate_limited_in_the_middle_everything_sent_once(setup, slack_api) -> No
     settings, store = setup
     slack_api.queue("chat.postMessage", ok("UALICE"))
     slack_api.rate_limit("chat.postMessage", retry_after=1)  # the second message gets a 429
-    result = run_pass(settings, store, make_client(settings), as_of(settings))
+    result = run_pass(settings, store, make_outbox(settings), as_of(settings))
     calls = slack_api.called("chat.postMessage")
     assert [c.body["channel"] for c in calls] == ["UALICE", "UBRUNO", "UBRUNO", "UCHLOE", "C0TEAM"]
     assert (result.messages, result.deals, result.failed) == (4, 6, 0)
@@ -157,14 +157,14 @@ def test_crash_after_third_message_rerun_sends_only_the_rest(setup, slack_api) -
     for channel in ("UALICE", "UBRUNO", "UCHLOE"):
         slack_api.queue("chat.postMessage", ok(channel))
     slack_api.queue("chat.postMessage", {"ok": False, "error": "internal_error"}, status=500)
-    client = make_client(settings)
+    out = make_outbox(settings)
     with pytest.raises(PassStopped) as stopped:
-        run_pass(settings, store, client, as_of(settings))
+        run_pass(settings, store, out, as_of(settings))
     assert stopped.value.result.messages == 3
     assert logged(store) == {"t:a1", "t:a2", "t:b1", "t:b2", "t:c1"}
     assert store.lease("nudges") is None  # released: the re-run need not wait
 
-    rerun = run_pass(settings, store, client, as_of(settings))
+    rerun = run_pass(settings, store, out, as_of(settings))
     assert (rerun.messages, rerun.deals, rerun.skipped) == (1, 1, 5)
     assert posted(slack_api)[-1] == ("C0TEAM", ["t:d1"])
     assert logged(store) == set(agency.STALLED_ORDER)
@@ -175,7 +175,7 @@ def test_channel_not_found_for_one_owner_does_not_stop_the_others(setup, slack_a
     slack_api.queue("chat.postMessage", ok("UALICE"))
     slack_api.queue("chat.postMessage", {"ok": False, "error": "channel_not_found"})
     with caplog.at_level(logging.WARNING, logger="bot.nudges"):
-        result = run_pass(settings, store, make_client(settings), as_of(settings))
+        result = run_pass(settings, store, make_outbox(settings), as_of(settings))
     assert [c.body["channel"] for c in slack_api.called("chat.postMessage")] == [
         "UALICE", "UBRUNO", "UCHLOE", "C0TEAM"]  # fmt: skip
     assert (result.messages, result.deals, result.failed) == (3, 4, 1)
@@ -186,7 +186,7 @@ def test_channel_not_found_for_one_owner_does_not_stop_the_others(setup, slack_a
 def test_no_team_channel_owner_without_slack_is_reported_failed(tmp_path, slack_api) -> None:
     settings = make_settings(tmp_path, slack_api, **agency_config(slack={}))
     store = load_agency(settings)
-    result = run_pass(settings, store, make_client(settings), as_of(settings))
+    result = run_pass(settings, store, make_outbox(settings), as_of(settings))
     store.close()
     assert result.failed == 2  # Dan (no e-mail) and Bruno (lookup finds no user)
     assert {c.body["channel"] for c in slack_api.called("chat.postMessage")} == {"UALICE", "UCHLOE"}
@@ -196,7 +196,7 @@ def test_max_per_owner_then_and_n_more(tmp_path, slack_api) -> None:
     slack_api.users_by_email.update(agency.EMAILS)
     settings = make_settings(tmp_path, slack_api, **agency_config(nudges={"max_per_owner": 1}))
     store = load_agency(settings)
-    run_pass(settings, store, make_client(settings), as_of(settings))
+    run_pass(settings, store, make_outbox(settings), as_of(settings))
     bruno = slack_api.called("chat.postMessage")[1]
     assert deal_ids_in(blocks_of(bruno)) == ["t:b1"]
     assert blocks_of(bruno)[-1]["elements"][0]["text"] == "… and 1 more"
@@ -212,7 +212,7 @@ def test_team_channel_cut_at_block_limit(tmp_path, slack_api) -> None:
     many = [task(f"x{i:02d}", "appel et devis", ("2026-03-01T09:00", "appel et devis"),
                  owner=f"Owner {i:02d}") for i in range(30)]  # fmt: skip
     load(store, settings.pipeline, many)
-    result = run_pass(settings, store, make_client(settings), as_of(settings))
+    result = run_pass(settings, store, make_outbox(settings), as_of(settings))
     (call,) = slack_api.called("chat.postMessage")
     blocks = blocks_of(call)
     assert len(blocks) <= 50
@@ -229,7 +229,7 @@ def test_another_pass_running_holds_the_lease(setup, slack_api) -> None:
         held(store, "nudges", timedelta(minutes=5), holder="elsewhere:1:x"),
         pytest.raises(LeaseBusy),
     ):
-        run_pass(settings, store, make_client(settings), as_of(settings))
+        run_pass(settings, store, make_outbox(settings), as_of(settings))
     assert slack_api.calls == []
 
 
@@ -237,7 +237,7 @@ def test_snoozed_deal_is_not_nudged(setup, slack_api) -> None:
     settings, store = setup
     now = as_of(settings)
     store.add_quiet("t:a1", "snooze", "meeting", "UALICE", now, now + timedelta(days=3))
-    run_pass(settings, store, make_client(settings), now)
+    run_pass(settings, store, make_outbox(settings), now)
     assert posted(slack_api)[0] == ("UALICE", ["t:a2"])
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.clock import parse_as_of
 from bot.digest import build_digest, sections
 from bot.nudges import run_pass
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, load_agency
 from tests.helpers import load, task, utc
@@ -42,7 +42,7 @@ def test_each_nudge_counts_its_owners_deals_with_problems(tmp_path: Path,
         task("e1", "client sur le point d'arriver", ("2026-03-15T09:00", "client sur le point d'arriver"),
              title="Audit", owner="Eve Laurent", expected_close=date(2026, 6, 1)),
     ], source="crm", now=utc("2026-03-15T20:00"))  # fmt: skip
-    run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
+    run_pass(settings, store, make_outbox(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
     by_channel = {
         c.body["channel"]: texts(blocks_of(c)) for c in slack_api.called("chat.postMessage")
@@ -61,7 +61,7 @@ def test_french_nudge_line(tmp_path: Path, slack_api: SlackStandIn) -> None:
     slack_api.users_by_email.update(agency.EMAILS)
     settings = make_settings(tmp_path, slack_api, **agency_config(language="fr"))
     store = load_agency(settings)
-    run_pass(settings, store, make_client(settings), parse_as_of(AS_OF, settings.tz))
+    run_pass(settings, store, make_outbox(settings), parse_as_of(AS_OF, settings.tz))
     store.close()
     alice = next(c for c in slack_api.called("chat.postMessage") if c.body["channel"] == "UALICE")
     assert ("🧹 2 de vos affaires ouvertes sont à compléter (Sans date de clôture : 1, "

@@ -20,7 +20,7 @@ from bot.clock import parse_as_of
 from bot.deps import Deps
 from bot.scheduler import CalendarJob, Scheduler, last_run, next_run, run_in_background
 from bot.settings import Settings
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests import agency
 from tests.agency import agency_config, load_agency
@@ -125,7 +125,7 @@ class Clock:
 
 def make_scheduler(settings: Settings, clock: Clock, holder: str, **options: Any) -> Scheduler:
     deps = Deps(settings, now=clock)
-    return Scheduler(deps, client_factory=lambda: make_client(settings), holder=holder,
+    return Scheduler(deps, outbox_factory=lambda: make_outbox(settings), holder=holder,
                      **options)  # fmt: skip
 
 
@@ -199,7 +199,7 @@ def test_failing_job_is_logged_and_the_loop_goes_on_then_stops(agency_settings, 
     scheduler.calendar[0] = CalendarJob("nudges", "09:30", WEEKDAYS, flaky)
     stop = threading.Event()
     with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
-        thread = run_in_background(scheduler.deps, stop, scheduler=scheduler)
+        thread = run_in_background(scheduler, stop)
         assert succeeded.wait(10)
         assert thread.is_alive()
         stop.set()
@@ -222,7 +222,7 @@ def test_stop_lets_the_running_job_finish(agency_settings) -> None:
 
     scheduler.calendar[0] = CalendarJob("nudges", "09:30", WEEKDAYS, slow)
     stop = threading.Event()
-    thread = run_in_background(scheduler.deps, stop, scheduler=scheduler)
+    thread = run_in_background(scheduler, stop)
     assert started.wait(10)
     stop.set()  # what serve does on SIGTERM
     release.set()

@@ -21,7 +21,7 @@ from bot.clock import parse_as_of
 from bot.deps import Deps
 from bot.nudges import run_pass
 from bot.settings import Secrets, Settings, validate_config
-from bot.slack_client import make_client
+from bot.slack_client import make_outbox
 from bot.store import Store
 from tests.agency import blocks_of
 from tests.helpers import load, task, wait_for
@@ -183,7 +183,7 @@ def world(
         task("lostcard", "Écarté", ("2026-03-01T09:00", "Écarté"), title="Affiches",
              owner="Bruno Petit", lost_reason="Budget"),
     ], source="agence", now=parse_as_of("2026-03-15T20:00", settings.tz))  # fmt: skip
-    run_pass(settings, store, make_client(settings), NOW)
+    run_pass(settings, store, make_outbox(settings), NOW)
     nudge = slack_api.called("chat.postMessage")[0]
     slack_api.calls.clear()
     with serving(settings, Deps(settings, now=lambda: NOW)) as served:

@@ -30,6 +30,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.slack.home_tab import refresh_homes
 from bot.slack.wsgi import MAX_BODY_BYTES
+from bot.slack_client import make_client, make_outbox
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
@@ -424,8 +425,8 @@ def notify_then_wait(
     """`serve`'s parts (the endpoint, the scheduler's sync and its App Home refresh, the webhook
     queue) on 127.0.0.1; `before(served)`, then one signed Trello notification; what `look`
     finds once the sync it triggers is done."""
-    runner = Scheduler(deps)
-    runner.after_change.append(partial(refresh_homes, deps))
+    runner = Scheduler(deps, outbox_factory=lambda: make_outbox(settings))
+    runner.after_change.append(partial(refresh_homes, deps, make_client(settings)))
     stop = threading.Event()
     syncs = WebhookSyncs(runner.webhook_sync, stop)
     syncs.start()
@@ -583,7 +584,9 @@ def test_a_webhook_sync_waits_for_another_process_holding_the_sync(
     sheet = {"kind": "csv", "name": "sheet", "path": "deals.csv"}
     settings = settings_for(tmp_path, slack_api, [sheet], {})
     deps = Deps(settings, now=lambda: utc("2026-03-04T10:00:00"))
-    runner = Scheduler(deps, holder="this-host:1:aaaa")
+    runner = Scheduler(
+        deps, outbox_factory=lambda: make_outbox(settings), holder="this-host:1:aaaa"
+    )
     store = deps.open_store()
     try:
         moment = deps.now()

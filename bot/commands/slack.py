@@ -1,16 +1,14 @@
 """`nudge`, `digest`, `announce` and `serve`: the commands that talk to Slack.
 
-Glue only: each reads its arguments, opens what it needs, calls the domain module (which takes a
-Slack client or builds messages, and never imports the command line), and prints the result in the
-configured language.
+Glue only: each reads its arguments, opens what it needs, calls the domain module (which takes
+an `Outbox` of Slack calls or builds messages, and never imports the command line), and prints
+the result in the configured language.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-
-from slack_sdk.errors import SlackApiError
 
 from bot.announce import MAX_PER_ROUND, announcement_text, pending, post_pending, summary_text
 from bot.answers import context_for
@@ -19,6 +17,7 @@ from bot.digest import build_digest, digest_channel, post_digest, sections
 from bot.i18n import t
 from bot.lease import LeaseBusy
 from bot.nudges import PassStopped, Recipients, describe_plan, plan_nudges, run_pass
+from bot.outbox import SlackRefused
 from bot.settings import Settings
 from bot.terminal import echo, log_to_stderr
 
@@ -39,12 +38,12 @@ def nudge(settings: Settings, args: argparse.Namespace) -> int:
         echo("\n".join(describe_plan(plan, settings, language)))
         return 0
 
-    from bot.slack_client import command_client  # Slack only when something is sent
+    from bot.slack_client import command_outbox  # Slack only when something is sent
 
-    client = command_client(settings)
+    out = command_outbox(settings)
     store = open_store(settings)
     try:
-        result = run_pass(settings, store, client, now)
+        result = run_pass(settings, store, out, now)
     except LeaseBusy as exc:
         echo(t("nudge.busy", language, holder=exc.holder), err=True)
         return 1
@@ -80,14 +79,14 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
     if not channel:
         echo(f"pipeline-bot: {t('digest.no_channel', lang)}", err=True)
         return 2
-    from bot.slack_client import command_client  # Slack only when something is sent
+    from bot.slack_client import command_outbox  # Slack only when something is sent
 
-    client = command_client(settings)
+    out = command_outbox(settings)
     store = open_store(settings)
     try:
-        post_digest(settings, store, client, now)
-    except (SlackApiError, OSError) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        post_digest(settings, store, out, now)
+    except (SlackRefused, OSError) as exc:
+        error = exc.error if isinstance(exc, SlackRefused) else str(exc)
         echo(f"pipeline-bot: {t('digest.failed', lang, channel=channel, error=error)}",
               err=True)  # fmt: skip
         return 1
@@ -121,13 +120,13 @@ def announce(settings: Settings, args: argparse.Namespace) -> int:
     if not channel:
         echo(f"pipeline-bot: {t('announce.no_channel', lang)}", err=True)
         return 2
-    from bot.slack_client import command_client  # Slack only when something is sent
+    from bot.slack_client import command_outbox  # Slack only when something is sent
 
-    client = command_client(settings)
+    out = command_outbox(settings)
     store = open_store(settings)
     try:
         waiting = len(pending(store, now))
-        post_pending(settings, store, client, now)
+        post_pending(settings, store, out.post, now)
         left = len(pending(store, now))
     finally:
         store.close()

@@ -55,6 +55,7 @@ from bot.render.controls import (
 )
 from bot.render.mrkdwn import esc, notification
 from bot.slack.home_tab import build_view
+from bot.slack_client import outbox
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ class Controls:
             if deal is None or deal["removed"]:
                 self.tell(client, place, t("action.gone", lang))
                 return
-            if not may_edit(settings, deal, place.user, email_lookup(client)):
+            if not may_edit(settings, deal, place.user, email_lookup(outbox(client).find_user)):
                 self.tell(client, place, refusal(settings, deal))
                 return
             if deal["source"] not in writable_sources(settings):
@@ -231,8 +232,9 @@ class Controls:
         try:
             store = self.deps.open_store()
             try:
+                lookup = email_lookup(outbox(client).find_user)
                 outcome = apply_edit(settings, store, deal_id, edit, place.user, self.deps.now(),
-                                     self.write, lookup=email_lookup(client))  # fmt: skip
+                                     self.write, lookup=lookup)  # fmt: skip
             finally:
                 store.close()
         except Exception:

@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.slack.app import MissingSlackSecret, build_app, require_secret
 from bot.slack.home_tab import refresh_homes
 from bot.slack.wsgi import HttpServer, make_wsgi
+from bot.slack_client import make_outbox
 from bot.store import store_error
 from bot.webhooks import WebhookSyncs
 
@@ -125,8 +126,8 @@ def serve(settings: Settings, cli_port: int | None) -> int:
     try:
         socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
         host = os.environ.get(HOST_ENV, "0.0.0.0")
-        runner = scheduler.Scheduler(deps)
-        runner.after_change.append(partial(refresh_homes, deps))
+        runner = scheduler.Scheduler(deps, outbox_factory=lambda: make_outbox(settings))
+        runner.after_change.append(partial(refresh_homes, deps, app.client))
         syncs = WebhookSyncs(runner.webhook_sync, stop)
         try:
             wsgi = make_wsgi(app, deps, events=not socket_mode, webhooks=syncs.request)
@@ -140,7 +141,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         stop.set()  # the answer warmer winds down with us
         raise
     _on_signals(stop)
-    background = scheduler.run_in_background(deps, stop, scheduler=runner)
+    background = scheduler.run_in_background(runner, stop)
     webhook_thread = syncs.start()
     mode = "Socket Mode" if socket_mode else f"HTTP on POST /slack/events, port {http.port}"
     log.info(
