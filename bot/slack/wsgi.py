@@ -26,13 +26,12 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress import wasyncore
-from waitress.server import create_server
 
 from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import notice
 from bot.slack.app import require_secret
+from bot.slack.waitress_loop import Connection, WaitressLoop
 from bot.webhooks import PREFIX, Reply, handle, source_of
 
 log = logging.getLogger(__name__)
@@ -305,7 +304,7 @@ def raise_open_files(wanted: int) -> int:
 
 class HttpServer:
     """waitress on `host:port` (port 0: any free port) with a loop we can stop, and the
-    `ConnectionPolicy` enforced on that loop."""
+    `ConnectionPolicy` enforced on that loop (waitress' internals: `bot/slack/waitress_loop.py`)."""
 
     def __init__(
         self,
@@ -329,12 +328,10 @@ class HttpServer:
             }
         limit = min(policy.connection_limit, raise_open_files(policy.connection_limit + 256) - 256)
         self.policy = replace(policy, connection_limit=max(16, limit))
-        self._map: dict[int, Any] = {}
         self._since: dict[int, tuple[int, float]] = {}
         self.dropped = 0
-        self.server: Any = create_server(
+        self.loop = WaitressLoop(
             application,
-            map=self._map,
             host=host,
             port=port,
             threads=threads,
@@ -350,68 +347,56 @@ class HttpServer:
 
     @property
     def port(self) -> int:
-        return int(self.server.effective_port)
+        return self.loop.port
 
     def serve_until(
         self, stop: threading.Event, *, tick: float = 0.2, drain_seconds: float = 10.0
     ) -> None:
         """Serve until `stop` is set, then stop accepting, finish what is in flight, close."""
-        use_poll = self.server.adj.asyncore_use_poll
         try:
             next_check = 0.0
             while not stop.is_set():
-                wasyncore.loop(timeout=tick, map=self._map, use_poll=use_poll, count=1)
+                self.loop.pump(tick)
                 now = time.monotonic()
                 if now >= next_check:  # a pass over every socket: a few times a second at most
                     self.enforce(now)
                     next_check = now + ENFORCE_EVERY_S
-            self.server.accepting = False
+            self.loop.stop_accepting()
             deadline = time.monotonic() + drain_seconds
-            while self._busy() and time.monotonic() < deadline:
-                wasyncore.loop(timeout=0.05, map=self._map, use_poll=use_poll, count=1)
+            while self.loop.busy() and time.monotonic() < deadline:
+                self.loop.pump(0.05)
         finally:
-            self.close()
+            self.loop.close()
 
     def enforce(self, now: float) -> None:
         """Drop requests past `request_seconds` and, near the limit, the longest waiters."""
-        channels = list(self.server.active_channels.items())
-        waiting: list[tuple[float, Any]] = []
+        waiting: list[tuple[float, Connection]] = []
         seen: dict[int, tuple[int, float]] = {}
         open_channels = 0
-        for fd, channel in channels:
-            if channel.will_close:
+        for conn in self.loop.connections():
+            if conn.closing:
                 continue  # already closing
             open_channels += 1
-            if channel.requests or channel.total_outbufs_len:
+            if conn.answering:
                 continue  # being answered: never cut
-            partial = channel.request
-            key = id(partial) if partial is not None else 0
-            first = self._since.get(fd)
+            key = id(conn.partial) if conn.partial is not None else 0
+            first = self._since.get(conn.fd)
             since = first[1] if first is not None and first[0] == key else now
-            seen[fd] = (key, since)
-            if partial is not None and now - since > self.policy.request_seconds:
-                self._drop(channel)
+            seen[conn.fd] = (key, since)
+            if conn.partial is not None and now - since > self.policy.request_seconds:
+                self._drop(conn)
             else:
-                waiting.append((since, channel))
+                waiting.append((since, conn))
         self._since = seen
         excess = open_channels - (self.policy.connection_limit - self.policy.room)
         if excess > 0:
             waiting.sort(key=lambda item: item[0])
-            for _, channel in waiting[:excess]:
-                self._drop(channel)
+            for _, conn in waiting[:excess]:
+                self._drop(conn)
 
-    def _drop(self, channel: Any) -> None:
-        channel.will_close = True  # waitress closes it on its next pass over the loop
+    def _drop(self, conn: Connection) -> None:
+        self.loop.drop(conn)
         self.dropped += 1
-
-    def _busy(self) -> bool:
-        return any(
-            ch.requests or ch.total_outbufs_len for ch in list(self.server.active_channels.values())
-        )
-
-    def close(self) -> None:
-        self.server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-        wasyncore.close_all(self._map)
 
     def start_thread(self, stop: threading.Event, *, tick: float = 0.2) -> threading.Thread:
         """Serve on a background thread (tests and the benchmark); `stop` is seen within `tick`
