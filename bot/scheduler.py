@@ -1,9 +1,12 @@
 """`serve`'s background jobs: sync (+ a daily full sync) then announcements, nudges, digest.
 
-The `schedule` library runs the interval sync; the loop wakes at least every `tick_seconds` to
-check the calendar jobs, whose times are computed here with `zoneinfo` (`next_run`, `last_run`)
-rather than with `schedule`'s `.at(time, tz)`, which needs pytz (not installed) and keeps naive
-local times: "09:30 Europe/Paris" must stay 09:30 Paris across DST, whatever the host's zone.
+The `schedule` library runs the interval jobs (the sync every `sync.every_minutes`) and says
+when the next one is due. What it lacks is kept here, and only that: calendar times in the
+configured zone that stay 09:30 Paris across DST whatever the host's zone (`schedule`'s
+`.at(time, tz)` needs pytz and keeps naive host-local times), public holidays skipped, and
+catching up a slot missed while no process ran (`schedule` drops it). `next_run` and `last_run`
+compute those slots with `zoneinfo`; the loop sleeps until the earliest of `schedule`'s next job
+and the next slot (so a slot runs on its minute), waking at least every `tick_seconds`.
 
 Several `serve` processes may share one database: each job runs under a lease row, and a
 calendar slot is recorded in the database once done, so exactly one process runs each slot.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -58,32 +61,27 @@ def _slot(day: date, at: str, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(hours, minutes), tzinfo=tz).astimezone(UTC)
 
 
-def next_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo,
-             days_off: DaysOff = NO_DAYS_OFF) -> datetime | None:  # fmt: skip
-    """The first instant strictly after `now` that is `at` local time on one of `days` (public
-    holidays of `days_off` skipped)."""
+def _slots(now: datetime, at: str, days: Sequence[str], tz: tzinfo, days_off: DaysOff,
+           step: int) -> Iterator[datetime]:  # fmt: skip
+    """`at` local time on each of `days` from `now`'s local day, forwards (step 1) or back (-1),
+    public holidays of `days_off` skipped (a holiday's slot never comes due)."""
     today = now.astimezone(tz).date()
     for offset in range(LOOK_DAYS):
-        day = today + timedelta(days=offset)
+        day = today + timedelta(days=step * offset)
         if WEEKDAYS[day.weekday()] in days and day not in days_off:
-            slot = _slot(day, at, tz)
-            if slot > now:
-                return slot
-    return None
+            yield _slot(day, at, tz)
+
+
+def next_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo,
+             days_off: DaysOff = NO_DAYS_OFF) -> datetime | None:  # fmt: skip
+    """The first instant strictly after `now` that is `at` local time on one of `days`."""
+    return next((slot for slot in _slots(now, at, days, tz, days_off, 1) if slot > now), None)
 
 
 def last_run(now: datetime, at: str, days: Sequence[str], tz: tzinfo,
              days_off: DaysOff = NO_DAYS_OFF) -> datetime | None:  # fmt: skip
-    """The latest instant at or before `now` that is `at` local time on one of `days` (public
-    holidays of `days_off` skipped: a holiday's slot never comes due)."""
-    today = now.astimezone(tz).date()
-    for offset in range(LOOK_DAYS):
-        day = today - timedelta(days=offset)
-        if WEEKDAYS[day.weekday()] in days and day not in days_off:
-            slot = _slot(day, at, tz)
-            if slot <= now:
-                return slot
-    return None
+    """The latest instant at or before `now` that is `at` local time on one of `days`."""
+    return next((slot for slot in _slots(now, at, days, tz, days_off, -1) if slot <= now), None)
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -284,15 +282,26 @@ class Scheduler:
                 self.jobs.run_pending()
             except Exception:  # run_job already catches; this guards the loop itself
                 log.exception("scheduler loop error")
-            idle = self.jobs.idle_seconds
-            stop_event.wait(min(max(idle if idle is not None else 1.0, 0.01), self.tick_seconds))
+            stop_event.wait(self.seconds_to_next())
         log.info("scheduler stopped")
+
+    def seconds_to_next(self) -> float:
+        """How long the loop may sleep: until `schedule`'s next job or the next calendar slot,
+        whichever is first, and never more than `tick_seconds`."""
+        now = self.deps.now()
+        waits = [self.tick_seconds]
+        if self.jobs.idle_seconds is not None:
+            waits.append(self.jobs.idle_seconds)
+        for job in self.calendar:
+            slot = next_run(now, job.at, job.days, self.deps.settings.tz, job.days_off)
+            if slot is not None:
+                waits.append((slot - now).total_seconds())
+        return max(min(waits), 0.01)
 
 
 def run_in_background(scheduler: Scheduler, stop_event: threading.Event) -> threading.Thread:
     """Start the scheduler thread (called by `serve`). Not a daemon: after setting
     `stop_event`, join it so the running job finishes before the process exits."""
-    runner = scheduler
-    thread = threading.Thread(target=runner.run, args=(stop_event,), name="scheduler")
+    thread = threading.Thread(target=scheduler.run, args=(stop_event,), name="scheduler")
     thread.start()
     return thread

@@ -167,6 +167,17 @@ def test_a_slot_missed_for_too_long_is_not_caught_up(agency_settings, slack_api)
     assert len(channels(slack_api)) == 4
 
 
+def test_the_loop_wakes_on_the_slot_not_at_the_next_tick(agency_settings, slack_api) -> None:
+    """Monday 09:29:50 Paris: nudges at 09:30 run 10 s later, not up to a tick (20 s) late; the
+    interval sync (`schedule`) is further away than the tick."""
+    clock = Clock(agency_settings, "2026-03-16T09:29:50")
+    scheduler = make_scheduler(agency_settings, clock, "a:1:a", tick_seconds=20.0)
+    scheduler.jobs.run_pending()  # schedule's sync job: next due in `sync.every_minutes`
+    assert scheduler.seconds_to_next() == pytest.approx(10.0)
+    clock.set("2026-03-16T09:30:05")  # past the slot, the next one is tomorrow: the tick bounds it
+    assert scheduler.seconds_to_next() == pytest.approx(20.0, abs=0.5)
+
+
 def test_lease_held_elsewhere_then_retried(agency_settings, slack_api) -> None:
     clock = Clock(agency_settings, "2026-03-17T09:30:05")
     scheduler = make_scheduler(agency_settings, clock, "a:1:a", retry_after=timedelta(minutes=5))
