@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -81,11 +81,12 @@ def style_for(settings: Settings) -> Any:
 
 
 def ask(settings: Settings, store: Store, question: str | Query, now: datetime,
-        user: str | None = None) -> Reply:  # fmt: skip
-    """Answer the words after `/pipeline` (or an already parsed `Query`).
+        user: str | None = None, shown: int | None = None) -> Reply:  # fmt: skip
+    """Answer the words after `/pipeline` (or an already parsed `Query`); `shown`: how many deals
+    the reply will list (`Context.shown`: a text answer need not build the rest).
 
     Raises `UnknownQuery` for words that name no query, or arguments an answer cannot use.
     """
     query = parse(question) if isinstance(question, str) else question
-    ctx = context_for(settings, now, user, store)
+    ctx = replace(context_for(settings, now, user, store), shown=shown)
     return Reply(query, answer(query, store, ctx), settings, ctx)

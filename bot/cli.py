@@ -182,9 +182,14 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     now = as_of(settings, args)
     # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
     user = os.environ.get(USER_ENV) or None
+    shown = None  # --json and --png: every deal
+    if not args.json and png is None:  # the text lists 25 at most: only those are built
+        from bot.render.text import MAX_ROWS
+
+        shown = MAX_ROWS
     store = open_store(settings)
     try:
-        reply = ask(settings, store, question, now, user=user)
+        reply = ask(settings, store, question, now, user=user, shown=shown)
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -76,6 +76,9 @@ class Context:
     calibrated: Mapping[str, float] | None = None
     prior_weight: float = 10.0  # `[forecast] prior_weight`
     probabilities: str = "stage"  # `[forecast] probabilities`
+    #: how many deals the answer will list (a text answer shows 25): long lists (`stalled`,
+    #: `stage`, `owner`, `mine`) then build only those, with counts and sums of all; None: all
+    shown: int | None = None
 
     @cached_property
     def weighting(self) -> Weighting:
@@ -308,7 +311,12 @@ class StalledDeal:
 @dataclass
 class Stalled:
     as_of: datetime
-    deals: list[StalledDeal]
+    deals: list[StalledDeal]  # the first `Context.shown` of them when it is set
+    total: int | None = None  # how many are stalled, when `deals` holds only the first ones
+
+    @property
+    def count(self) -> int:
+        return len(self.deals) if self.total is None else self.total
 
 
 NOT_QUIET = (
@@ -434,7 +442,11 @@ STALLED_COLUMNS = (
 
 
 def stalled(store: Store, ctx: Context) -> Stalled:
-    """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out."""
+    """Stalled deals, longest idle first then by id; snoozed and followed-up ones left out.
+    With `ctx.shown`, only that many are built (and counted in SQL: `longest_stalled`)."""
+    if ctx.shown is not None:
+        total, first = longest_stalled(store, ctx, ctx.shown)
+        return Stalled(as_of=ctx.now, deals=first, total=total)
     sql, params = stalled_select(ctx, STALLED_COLUMNS)
     make = _stalled_deal(ctx)
     deals = [make(row) for row in store.conn.execute(sql, params)]

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.analytics.core import (
     Context,
+    Totals,
     open_keys_sql,
     position_sql,
     stall_sql,
@@ -104,7 +105,32 @@ class DealList:
     as_of: datetime
     kind: str  # "stage" | "owner" | "mine"
     subject: list[str]  # the stage label, or the owner names matched
-    deals: list[DealView]
+    deals: list[DealView]  # the first `Context.shown` of them when it is set
+    #: count, amounts and weighted amounts of every deal asked for, when `deals` holds only the
+    #: first ones (`list_sums`)
+    sums: ListSums | None = None
+
+    @property
+    def all(self) -> ListSums:
+        """What the whole list adds up to, whether or not every deal was built."""
+        return self.sums if self.sums is not None else ListSums.of(self.deals)
+
+
+@dataclass(frozen=True)
+class ListSums:
+    """A list's count, and each deal's amount and weighted amount (0 when unknown) in list order:
+    adding them gives the very figures adding the `DealView`s would."""
+
+    count: int
+    amounts: list[float]
+    weighted: list[float]
+
+    @classmethod
+    def of(cls, deals: Sequence[DealView]) -> ListSums:
+        return cls(len(deals), [d.amount or 0.0 for d in deals], [d.weighted or 0.0 for d in deals])
+
+    def totals(self) -> Totals:
+        return Totals(self.count, round(sum(self.amounts), 2), round(sum(self.weighted), 2))
 
 
 @dataclass
@@ -115,18 +141,45 @@ class DealSearch:
 
 
 def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any],
-                 hint: str = "") -> list[DealView]:  # fmt: skip
-    """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id.
-    `hint`: an index hint for `d` (`NOT INDEXED` when `where` picks rows by rowid)."""
+                 hint: str = "", limit: int | None = None) -> list[DealView]:  # fmt: skip
+    """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id;
+    the first `limit` only when given. `hint`: an index hint for `d` (`NOT INDEXED` when
+    `where` picks rows by rowid)."""
     stalled, stall_params = stall_sql(ctx)
-    cursor = store.conn.execute(
-        f"SELECT {COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled FROM deals d "
-        f"{hint} "
-        f"WHERE d.removed = 0 AND ({where}) "
-        f"ORDER BY {position_sql(ctx)}, d.stage_entered, d.id",
-        {**stall_params, **params},
-    )
-    return list(map(_viewer(ctx), cursor))
+    columns = f"{COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled"
+    sql = _list_sql(ctx, columns, where, hint)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return list(map(_viewer(ctx), store.conn.execute(sql, {**stall_params, **params})))
+
+
+def _list_sql(ctx: Context, columns: str, where: str, hint: str) -> str:
+    return (f"SELECT {columns} FROM deals d {hint} WHERE d.removed = 0 AND ({where}) "
+            f"ORDER BY {position_sql(ctx)}, d.stage_entered, d.id")  # fmt: skip
+
+
+def list_sums(store: Store, ctx: Context, where: str, params: dict[str, Any],
+              hint: str = "") -> ListSums:  # fmt: skip
+    """`ListSums` of what `select_deals` lists, from three columns per deal instead of a
+    `DealView` each (the weighted amount rounded per deal, as `DealView.weighted` is)."""
+    probability_of = ctx.weighting.probability
+    amounts: list[float] = []
+    weighted: list[float] = []
+    sql = _list_sql(ctx, "d.stage, d.amount, d.probability", where, hint)
+    for key, amount, own in store.conn.execute(sql, params):
+        amounts.append(amount or 0.0)
+        probability = probability_of(key, own)[0] if amount is not None else None
+        weighted.append(round(amount * probability / 100, 2) or 0.0
+                        if probability is not None else 0.0)  # fmt: skip
+    return ListSums(len(amounts), amounts, weighted)
+
+
+def deal_list(store: Store, ctx: Context, kind: str, subject: list[str], where: str,
+              params: dict[str, Any], hint: str = "") -> DealList:  # fmt: skip
+    """The deals of a list answer; with `ctx.shown`, only the first ones, and the sums of all."""
+    deals = select_deals(store, ctx, where, params, hint, ctx.shown)
+    sums = None if ctx.shown is None else list_sums(store, ctx, where, params, hint)
+    return DealList(ctx.now, kind, subject, deals, sums)
 
 
 def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
@@ -229,8 +282,8 @@ def field_histories(
 
 
 def in_stage(store: Store, ctx: Context, stage: Stage) -> DealList:
-    deals = select_deals(store, ctx, "d.stage = :stage", {"stage": stage.key})
-    return DealList(ctx.now, "stage", [stage.label(ctx.language)], deals)
+    return deal_list(store, ctx, "stage", [stage.label(ctx.language)], "d.stage = :stage",
+                     {"stage": stage.key})  # fmt: skip
 
 
 def owned_by(store: Store, ctx: Context, names: Sequence[str], kind: str = "owner") -> DealList:
@@ -246,8 +299,7 @@ def owned_by(store: Store, ctx: Context, names: Sequence[str], kind: str = "owne
         f"AND stage IN {keys} UNION SELECT rowid FROM deals WHERE removed = 0 "
         f"AND owner_email IN ({marks}) AND stage IN {keys})"
     )
-    deals = select_deals(store, ctx, where, params, hint="NOT INDEXED")
-    return DealList(ctx.now, kind, list(names), deals)
+    return deal_list(store, ctx, kind, list(names), where, params, hint="NOT INDEXED")
 
 
 def known_owners(store: Store) -> list[tuple[str, str | None]]:

@@ -34,7 +34,7 @@ from bot.analytics import (
 )
 from bot.analytics.accuracy import Accuracy
 from bot.analytics.calibration import Calibration
-from bot.home import Home, totals_of
+from bot.home import Home
 from bot.i18n import t
 from bot.query import Help
 from bot.render.controls import Controls, controls_block
@@ -284,19 +284,22 @@ def stalled_line(deal: StalledDeal, style: BlockStyle) -> str:
 
 
 def _cut_deals(
-    items: list[Any], limit: int, style: BlockStyle, hint: str
+    items: list[Any], limit: int, style: BlockStyle, hint: str, total: int | None = None
 ) -> tuple[list[Any], Block | None]:
-    if len(items) <= limit:
+    """The first `limit` items and "… and N more" (`total`: how many when `items` holds only the
+    first ones)."""
+    total = len(items) if total is None else total
+    if total <= limit:
         return items, None
-    more = t("more", style.language, n=len(items) - limit)
+    more = t("more", style.language, n=total - limit)
     return items[:limit], context(f"{more}. {hint}")
 
 
 def _deal_sections(items: list[Any], limit: int, style: BlockStyle, hint: str, line: Any,
-                   where: str = "deal") -> Blocks:  # fmt: skip
+                   where: str = "deal", total: int | None = None) -> Blocks:  # fmt: skip
     """One section per deal (`line(deal, style)`), each followed by its controls when its
     source takes changes (block ID `<where>:<deal id>`), cut at `limit` with "… and N more"."""
-    shown, more = _cut_deals(items, limit, style, hint)
+    shown, more = _cut_deals(items, limit, style, hint, total)
     blocks: Blocks = []
     for deal in shown:
         blocks.append(section(line(deal, style)))
@@ -311,11 +314,11 @@ def stalled_blocks(result: Stalled, style: BlockStyle) -> Blocks:
     if not result.deals:
         return [section(t("stalled.none", lang)), _as_of_line(result, style)]
     blocks: Blocks = [
-        header(t("slack.stalled_head", lang, n=len(result.deals))),
+        header(t("slack.stalled_head", lang, n=result.count)),
         _as_of_line(result, style),
     ]
     blocks += _deal_sections(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang),
-                             stalled_line)  # fmt: skip
+                             stalled_line, total=result.count)  # fmt: skip
     return blocks
 
 
@@ -361,17 +364,17 @@ def deal_line(deal: DealView, style: BlockStyle) -> str:
 @renderer(DealList)
 def deal_list_blocks(result: DealList, style: BlockStyle) -> Blocks:
     lang = style.language
-    subject = ", ".join(result.subject)
+    subject, sums = ", ".join(result.subject), result.all
     if result.kind == "stage":
-        title = t("stage.title", lang, stage=subject, n=len(result.deals))
+        title = t("stage.title", lang, stage=subject, n=sums.count)
     else:
-        title = t("owner.title", lang, owners=subject or "—", n=len(result.deals))
+        title = t("owner.title", lang, owners=subject or "—", n=sums.count)
     blocks: Blocks = [header(title), _as_of_line(result, style)]
     if not result.deals:
         return [*blocks, section(t("list.none", lang))]
-    blocks.append(section(_totals(totals_of(result.deals), style)))
+    blocks.append(section(_totals(sums.totals(), style)))
     return blocks + _deal_sections(result.deals, MESSAGE_DEALS, style, t("slack.narrow", lang),
-                                   deal_line)  # fmt: skip
+                                   deal_line, total=sums.count)  # fmt: skip
 
 
 @renderer(DealSearch)

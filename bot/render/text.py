@@ -67,11 +67,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
 
 
-def cut(rows: list[Any], style: Style, limit: int = MAX_ROWS) -> tuple[list[Any], str]:
-    """The first `limit` rows and the "… and N more" line (empty when nothing was cut)."""
-    if len(rows) <= limit:
+def cut(rows: list[Any], style: Style, limit: int = MAX_ROWS,
+        total: int | None = None) -> tuple[list[Any], str]:  # fmt: skip
+    """The first `limit` rows and the "… and N more" line (empty when nothing was cut); `total`:
+    how many there are when `rows` holds only the first ones."""
+    total = len(rows) if total is None else total
+    if total <= limit:
         return rows, ""
-    return rows[:limit], t("more", style.language, n=len(rows) - limit)
+    return rows[:limit], t("more", style.language, n=total - limit)
 
 
 @renderer(Summary)
@@ -104,14 +107,14 @@ def _stalled(result: Stalled, style: Style) -> str:
     lang = style.language
     if not result.deals:
         return t("stalled.none", lang)
-    shown, more = cut(result.deals, style)
+    shown, more = cut(result.deals, style, total=result.count)
     rows = [
         [d.title, d.client or "—", d.owner or "—", d.stage_label or d.stage,
          f"{t('days', lang, n=d.idle_days)} / {d.stall_days}", style.money(d.amount),
          d.next_step or ""]
         for d in shown
     ]  # fmt: skip
-    head = t("stalled.count", lang, title=t("stalled.title", lang), n=len(result.deals))
+    head = t("stalled.count", lang, title=t("stalled.title", lang), n=result.count)
     cols = ("col.deal", "col.client", "col.owner", "col.stage", "col.idle", "col.amount",
             "col.next_step")  # fmt: skip
     out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
@@ -277,14 +280,14 @@ def _amounts(deal: DealView, style: Style) -> str:
 @renderer(DealList)
 def _deal_list(result: DealList, style: Style) -> str:
     lang = style.language
-    subject = ", ".join(result.subject)
+    subject, sums = ", ".join(result.subject), result.all
     if result.kind == "stage":
-        head = t("stage.title", lang, stage=subject, n=len(result.deals))
+        head = t("stage.title", lang, stage=subject, n=sums.count)
     else:
-        head = t("owner.title", lang, owners=subject or "—", n=len(result.deals))
+        head = t("owner.title", lang, owners=subject or "—", n=sums.count)
     if not result.deals:
         return f"{head}\n\n{t('list.none', lang)}"
-    shown, more = cut(result.deals, style)
+    shown, more = cut(result.deals, style, total=sums.count)
     rows = [
         [d.title, d.client or "—", d.owner or "—", _stage_name(d, style), _idle(d, style),
          style.money(d.amount), short_date(d.expected_close, lang)]
@@ -292,8 +295,7 @@ def _deal_list(result: DealList, style: Style) -> str:
     ]  # fmt: skip
     cols = ("col.deal", "col.client", "col.owner", "col.stage", "col.idle", "col.amount",
             "col.expected")  # fmt: skip
-    total = sum(d.amount or 0.0 for d in result.deals)
-    weighted = sum(d.weighted or 0.0 for d in result.deals)
+    total, weighted = sum(sums.amounts), sum(sums.weighted)
     out = [head, "", table([t(c, lang) for c in cols], rows, right=(4, 5))]
     if more:
         out.append(more)
