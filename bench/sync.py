@@ -359,7 +359,8 @@ def measure(tool: str, port: int, cards: int, share: float, out: Any) -> None:
     """Full sync, move `share` of the cards, incremental sync; report times and peak RSS."""
     import requests
 
-    from bot.settings import build_pipeline, validate_config
+    from bot.config_schema import validate_config
+    from bot.settings import build_pipeline
     from bot.store import Store
     from bot.sync import make_adapter, sync_source
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.config_schema import describe_error
 from bot.i18n import Said, localise, said_of, t
-from bot.settings import ConfigError, Settings, describe_error
+from bot.settings import ConfigError, Settings
 from bot.sheets import check_sheet
 from bot.terminal import echo
 from integrations.base import (

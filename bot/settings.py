@@ -229,35 +229,6 @@ def slack_user(index: Mapping[str, str], owner: str | None, email: str | None) -
     return None
 
 
-#: Names of bot.config_schema still importable from here (imported, with pydantic, only then).
-SCHEMA_NAMES = (
-    "AnnounceConfig",
-    "DigestConfig",
-    "ForecastConfig",
-    "NudgesConfig",
-    "PipelineConfig",
-    "SlackConfig",
-    "StageConfig",
-    "SyncConfig",
-    "describe_error",
-    "validate_config",
-)
-
-
-def __getattr__(name: str) -> Any:
-    """`from bot.settings import Secrets` (or `validate_config`, `PipelineConfig`…) still works,
-    importing pydantic-settings (or pydantic) only then."""
-    if name == "Secrets":
-        from bot.secrets import Secrets
-
-        return Secrets
-    if name in SCHEMA_NAMES:
-        from bot import config_schema
-
-        return getattr(config_schema, name)
-    raise AttributeError(name)
-
-
 # --- the validated-config cache ---------------------------------------------------------------
 
 

@@ -21,8 +21,10 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from bot.config_schema import validate_config
 from bot.deps import Deps
-from bot.settings import Secrets, Settings, validate_config
+from bot.secrets import Secrets
+from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store

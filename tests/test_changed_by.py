@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from bot.config_schema import validate_config
 from bot.pipeline import DEFAULT_STAGES, Pipeline
-from bot.settings import ConfigError, validate_config
+from bot.settings import ConfigError
 from bot.settings import build_pipeline as pipeline_of
 from bot.store import Store
 from tests.helpers import cli, load, task, utc

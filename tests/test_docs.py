@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
+from bot.config_schema import PipelineConfig
 from bot.query import QUERIES
-from bot.settings import PipelineConfig, Secrets
+from bot.secrets import Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 import bot.store
+from bot.config_schema import validate_config
 from bot.errors import StoreError
 from bot.redact import FILTER, install_logging_filter, redact
-from bot.settings import Secrets, validate_config
+from bot.secrets import Secrets
 from bot.store import Store
 from bot.sync import sync_source
 from tests.helpers import ListAdapter, cli, load, local_server, store_at, task, utc

@@ -22,9 +22,10 @@ from bot.analytics.accuracy import accuracy
 from bot.analytics.calibration import calibration
 from bot.analytics.ranges import GRID, won_range
 from bot.answers import ask
+from bot.config_schema import ForecastConfig, PipelineConfig
 from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
-from bot.settings import ForecastConfig, PipelineConfig, Settings
+from bot.settings import Settings
 from bot.store import Store
 from tests.helpers import load, store_at, task, utc
 

@@ -13,9 +13,10 @@ import pytest
 from bot import analytics
 from bot.answers import context_for
 from bot.clock import NO_DAYS_OFF, DaysOff, add_days, business_days_between, parse_as_of
+from bot.config_schema import validate_config
 from bot.deps import Deps
 from bot.scheduler import Scheduler
-from bot.settings import ConfigError, Settings, validate_config
+from bot.settings import ConfigError, Settings
 from bot.slack_client import make_outbox
 from tests import agency
 from tests.agency import agency_config, load_agency

@@ -33,8 +33,9 @@ from typing import Any
 import pytest
 
 from bot.answers import ask
+from bot.config_schema import validate_config
 from bot.render.blocks import message, style_for
-from bot.settings import Settings, validate_config
+from bot.settings import Settings
 from bot.store import Store
 from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q

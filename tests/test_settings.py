@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, load_settings, validate_config
+from bot.config_schema import validate_config
+from bot.settings import ConfigError, load_settings
 
 
 def problems(raw: dict) -> list[str]:  # type: ignore[type-arg]

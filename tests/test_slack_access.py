@@ -40,7 +40,8 @@ def guarded(tmp_path: Path, slack_api: SlackStandIn) -> Settings:
 
 
 def test_both_lists_must_pass() -> None:
-    from bot.settings import Secrets, validate_config
+    from bot.config_schema import validate_config
+    from bot.secrets import Secrets
 
     def settings(users: list[str], channels: list[str]) -> Settings:
         config = validate_config({"slack": {"allowed_users": users, "allowed_channels": channels}})

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from bot.settings import Secrets
+from bot.secrets import Secrets
 from bot.slack.wsgi import EVENTS_PATH, HEALTH_PATH
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,9 +18,11 @@ import vcr
 
 from bot.cli import main as cli_main
 from bot.clock import parse_as_of
+from bot.config_schema import validate_config
 from bot.deps import Deps
 from bot.nudges import run_pass
-from bot.settings import Secrets, Settings, validate_config
+from bot.secrets import Secrets
+from bot.settings import Settings
 from bot.slack_client import make_outbox
 from bot.store import Store
 from tests.agency import blocks_of

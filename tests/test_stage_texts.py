@@ -7,8 +7,9 @@ from importlib import resources
 
 import pytest
 
+from bot.config_schema import validate_config
 from bot.pipeline import DEFAULT_STAGES, EXTRA_STAGES, Stage
-from bot.settings import build_pipeline, validate_config
+from bot.settings import build_pipeline
 
 
 def configured(resource: str) -> tuple[Stage, ...]:

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from bot.check import run_check
+from bot.config_schema import validate_config
 from bot.pipeline import normalise
-from bot.settings import Settings, validate_config
+from bot.settings import Settings
 from bot.sync import sync_source
 from tests.helpers import store_at, utc
 from tests.integrations.support import Cassette
