@@ -63,11 +63,15 @@ EVIDENCE: tuple[str, ...] = ("history", "field", "observed", "last_modified", "f
 
 
 class LazyMigrations:
-    """sqlite-utils' `Migrations`, built only when a database has something to migrate.
+    """sqlite-utils' `Migrations`, built only when a database may have something to migrate.
 
-    Importing sqlite-utils (which pulls in numpy, click and pluggy) costs ~70 ms of start-up,
-    and a database that is up to date needs none of it: `all_applied` asks the migrations table
-    with plain SQL. The decorator, `pending` and `apply` behave as sqlite-utils' own.
+    Importing sqlite-utils (click, pluggy, tabulate…) costs about as much start-up as everything
+    else a query imports (ARCHITECTURE.md, "Why each speed device exists"), and a database that is
+    up to date needs none of it. So once sqlite-utils has applied every migration, their number
+    is written in SQLite's own `PRAGMA user_version`, and `all_applied` reads that one pragma:
+    nothing of sqlite-utils' bookkeeping is read by hand. A database from before (0) or from an
+    older release (a smaller number) goes through sqlite-utils, which knows what is pending. The
+    decorator, `pending` and `apply` behave as sqlite-utils' own.
     """
 
     def __init__(self, name: str):
@@ -97,18 +101,16 @@ class LazyMigrations:
         return self.real().pending(db)
 
     def apply(self, db: sqlite_utils.Database, **options: Any) -> None:
-        self.real().apply(db, **options)
+        """Apply what is pending; with nothing left, mark the database up to date."""
+        real = self.real()
+        real.apply(db, **options)
+        if not real.pending(db):
+            marked = int(db.conn.execute("PRAGMA user_version").fetchone()[0])
+            db.conn.execute(f"PRAGMA user_version = {max(marked, len(self.registered))}")
 
     def all_applied(self, conn: sqlite3.Connection) -> bool:
-        """True when every registered migration is recorded in the database (plain SQL)."""
-        try:
-            rows = conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (self.name,)
-            )
-            applied = {row[0] for row in rows}
-        except sqlite3.OperationalError:  # no migrations table: a new database
-            return False
-        return all(name in applied for name, _, _ in self.registered)
+        """True when this release's migrations were all applied (or a later release's)."""
+        return int(conn.execute("PRAGMA user_version").fetchone()[0]) >= len(self.registered)
 
 
 migrations = LazyMigrations("pipeline-bot")

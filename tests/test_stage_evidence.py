@@ -94,6 +94,7 @@ def test_old_databases_learn_the_evidence_of_their_stays(tmp_path: Path) -> None
                        "'tool' ELSE 'snapshot' END")  # fmt: skip
     store.conn.execute("UPDATE deals SET stage_entered_from = NULL")
     store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_stage_evidence'")
+    store.conn.execute("PRAGMA user_version = 0")  # as written before the up-to-date mark
     store.conn.execute("DROP INDEX idx_deals_age_unknown")
     store.conn.execute("ALTER TABLE deals DROP COLUMN stage_entered_from")
     store.close()

@@ -13,6 +13,29 @@ from bot.store import Store, migrations
 from tests.helpers import cli, load, task
 
 
+def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    """Every command opens the store: sqlite-utils is imported only when a migration is due."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "pipeline.db"
+    Store(path).close()  # new: migrated by sqlite-utils, then marked up to date
+    code = ("import sys; from bot.store import Store; Store(sys.argv[1]).close(); "
+            "print('sqlite_utils' in sys.modules)")  # fmt: skip
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         cwd=root, check=True)  # fmt: skip
+    assert run.stdout.strip() == "False"
+    with sqlite3.connect(path) as conn:  # an older release's database: sqlite-utils checks it
+        conn.execute("PRAGMA user_version = 3")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         cwd=root, check=True)  # fmt: skip
+    assert run.stdout.strip() == "True"
+    store = Store(path)
+    assert store.scalar("PRAGMA user_version") == len(migrations.registered)
+    store.close()
+
+
 def test_an_old_database_is_migrated_and_keeps_its_deals(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
