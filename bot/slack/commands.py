@@ -37,7 +37,7 @@ from bot.deps import Deps
 from bot.errors import StoreError, StoreLocked
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
-from bot.render.blocks import clip, esc, message, notice, style_for
+from bot.render.blocks import MESSAGE_DEALS, clip, esc, message, notice, style_for
 from bot.slack.charts import upload_chart, wants_chart
 from bot.store import Store, store_error
 
@@ -72,7 +72,8 @@ def answer_payload(deps: Deps, text: str, user: str | None) -> Answer:
     try:
         store = deps.open_store()
         try:
-            reply = ask(settings, store, text, deps.now(), user=user)
+            # the message lists MESSAGE_DEALS deals at most: only those are built
+            reply = ask(settings, store, text, deps.now(), user=user, shown=MESSAGE_DEALS)
             payload = message(reply.result, style_for(settings), public=reply.query.public)
             return Answer(payload, shareable=True)
         finally:
