@@ -97,6 +97,8 @@ class Context:
         return moment.astimezone(self.tz) if moment else None
 
     def idle_days(self, stage_entered: str | None) -> int | None:
+        """Whole local days since a stored timestamp: the rule itself, for one deal (a long list
+        takes `idle_days_of_stamp`, the same rule worked out once per date)."""
         if not stage_entered:
             return None
         entered = local_date(datetime.fromisoformat(stage_entered), self.tz)
@@ -105,17 +107,6 @@ class Context:
     def stamper(self) -> LocalStamps:
         """Stored UTC timestamps → local ISO 8601 text, for long lists (see `LocalStamps`)."""
         return LocalStamps(self.tz)
-
-    def idle_days_of_stored(self) -> Callable[[str | None], int | None]:
-        """`idle_days` for many stored timestamps: the local date is read from the per-hour table
-        of `LocalStamps` and the day count worked out once per date (a long list has a few
-        hundred distinct dates, not thousands), no datetime per row."""
-        stamp, idle_of_stamp = self.stamper(), self.idle_days_of_stamp()
-
-        def idle(stage_entered: str | None) -> int | None:
-            return idle_of_stamp(stamp(stage_entered)) if stage_entered else None
-
-        return idle
 
     def idle_days_of_stamp(self) -> Callable[[str | None], int | None]:
         """`idle_days` from a local stamp (see `stamper`): its date prefix is the local date, and
@@ -479,12 +470,12 @@ def _stalled_deal(ctx: Context) -> Callable[[tuple[Any, ...]], StalledDeal]:
                     stage.label(language))
         for stage in ctx.pipeline.open_stages
     }  # fmt: skip
-    idle_of = ctx.idle_days_of_stored()
+    stamp, idle_of = ctx.stamper(), ctx.idle_days_of_stamp()
 
     def make(row: tuple[Any, ...]) -> StalledDeal:
         deal_id, title, client, owner, email, key, entered, amount, url, step = row
         stall_days, default_step, waiting_on, label = per_stage[key]
-        idle = idle_of(entered) or 0
+        idle = idle_of(stamp(entered)) or 0
         return StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
                            url, step or default_step, waiting_on, {}, label)  # fmt: skip
 
