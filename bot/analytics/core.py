@@ -353,7 +353,7 @@ def summary(store: Store, ctx: Context) -> Summary:
     open_totals.weighted = round(open_totals.weighted, 2)
     unmapped = sums.get(None)
     age_unknown = store.scalar(
-        "SELECT COUNT(*) FROM deals INDEXED BY idx_deals_age_unknown WHERE removed = 0 "
+        "SELECT COUNT(*) FROM deals WHERE removed = 0 "
         f"AND stage_entered_from = 'first_seen' AND stage IN {open_keys_sql(ctx)}"
     )
     return Summary(

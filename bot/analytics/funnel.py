@@ -72,7 +72,7 @@ def median_stays(store: Store, ctx: Context) -> dict[str, tuple[float | None, in
     counts = {
         row["to_stage"]: int(row["n"])
         for row in store.rows(
-            "SELECT to_stage, COUNT(*) AS n FROM stage_events INDEXED BY idx_stage_events_stays "
+            "SELECT to_stage, COUNT(*) AS n FROM stage_events "
             f"WHERE stay_days IS NOT NULL AND removed = 0 AND to_stage IN ({marks}) "
             "GROUP BY to_stage",
             keys,
@@ -85,7 +85,7 @@ def median_stays(store: Store, ctx: Context) -> dict[str, tuple[float | None, in
             out[key] = (None, 0)
             continue
         middle = store.rows(
-            "SELECT stay_days FROM stage_events INDEXED BY idx_stage_events_stays "
+            "SELECT stay_days FROM stage_events "
             "WHERE to_stage = ? AND stay_days IS NOT NULL AND removed = 0 "
             "ORDER BY stay_days LIMIT ? OFFSET ?",
             (key, 2 - n % 2, (n - 1) // 2),
