@@ -31,6 +31,9 @@ def webhooks(settings: Settings, args: argparse.Namespace,
     validate_sources(settings)
     action: str = args.action
     names = _chosen_sources(settings, args.source or [])
+    if not names:  # a config with no source: nothing to register, list or remove
+        echo(t("sync.no_sources", settings.language))
+        return 1
     if action == "register":
         if args.ids:
             raise UsageError(t("webhooks.register_ids", settings.language))

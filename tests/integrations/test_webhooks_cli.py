@@ -253,3 +253,12 @@ def test_linear_is_registered_once_its_signing_secret_is_set(
         "b7e1f0c2-3d4a-4b5c-9d6e-7f8a9b0c1d2e)"
     ]
     assert kept(agency, "produit") == (None, "https://bot.agence-exemple.fr/webhooks/produit")
+
+
+def test_a_config_without_sources_says_so(agency: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (agency / "pipeline.toml").write_text('language = "fr"\n')
+    assert run(agency, "register", "--url", URL) == 1
+    assert capsys.readouterr().out.strip() == (
+        "Aucune source configurée : ajoutez une table [[sources]] à pipeline.toml (voir "
+        "docs/sources.md)."
+    )
