@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
-from bot.slack import commands
 from bot.store import StoreLocked
 from tests.helpers import load, store_at, task, wait_for
 from tests.slack_http import (
@@ -207,45 +205,6 @@ def test_identical_questions_share_one_answer_until_the_data_changes(settings: S
     assert deps.opened == 2
     assert "Stalled deals: 3" in block_texts(fresh["blocks"])
     assert "Stalled deals: 2" in block_texts(first["blocks"])
-
-
-def test_common_answers_are_ready_before_anyone_asks(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(commands, "WARM_EVERY_S", 0.05)
-    versions: list[object] = []  # every data-version check the warmer makes, one per round
-    checked = commands.DataVersion.__call__
-
-    def counting(self: commands.DataVersion) -> int:
-        found = checked(self)
-        versions.append(found)
-        return found
-
-    monkeypatch.setattr(commands.DataVersion, "__call__", counting)
-    deps = CountingDeps(settings)
-    stop = threading.Event()
-    try:
-        with serving(settings, deps, stop=stop) as served:
-            wait_for(lambda: deps.opened >= 2)  # the warmer answered "" and "stalled"
-            checks = len(versions)
-            wait_for(lambda: len(versions) >= checks + 2, "two more rounds of the warmer")
-            assert deps.opened == 2  # the data did not change: nothing answered again
-            warm = send_command(served, "stalled public").json()
-            assert deps.opened == 2  # served from the warm answer
-            assert warm["response_type"] == "in_channel"  # the asker's choice, not the warmer's
-            assert "Stalled deals: 2" in block_texts(warm["blocks"])
-            store = store_at(settings.db_path)
-            load(store, settings.pipeline,
-                 [task("a6", "Appel et devis", ("2026-03-02T09:00", "Appel et devis"))],
-                 source="extra", now=NOW)  # fmt: skip
-            store.close()
-            wait_for(lambda: deps.opened >= 4)  # new data: warmed again, unasked
-            fresh = send_command(served, "stalled").json()
-            assert deps.opened == 4
-    finally:
-        stop.set()
-    assert fresh["response_type"] == "ephemeral"
-    assert "Stalled deals: 3" in block_texts(fresh["blocks"])
 
 
 def test_mine_lists_the_askers_own_deals_with_links_and_next_steps(settings: Settings) -> None:

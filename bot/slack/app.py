@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -46,13 +45,9 @@ def build_app(
     token_verification: bool = True,
     socket_mode: bool = False,
     answer_budget: float = commands.ANSWER_BUDGET_S,
-    stop: threading.Event | None = None,
 ) -> App:
     """The Bolt app; `token_verification` calls `auth.test` now so a bad token fails at start.
-
-    With `stop` (what `serve` passes), background helpers such as the answer warmer run until
-    it is set; without it the app starts no thread of its own.
-    """
+    It starts no thread of its own."""
     deps = deps or Deps(settings)
     require_secret(settings, "SLACK_BOT_TOKEN", "the bot token (xoxb-…)")
     secret = ""
@@ -77,7 +72,7 @@ def build_app(
     )
     app.error(_error_handler(settings))
     access.register(app, deps)
-    commands.register(app, deps, budget=answer_budget, stop=stop)
+    commands.register(app, deps, budget=answer_budget)
     home_tab.register(app, deps)
     actions.register(app, deps)
     edit_actions.register(app, deps)

@@ -7,8 +7,8 @@ the command's `response_url` the moment it is ready. This is Bolt's lazy-listene
 cost: Bolt starts a lazy function for every request, we only post when the budget ran out.
 
 Identical questions share one computation and its answer until the database changes
-(`AnswerCache`), and `serve` pre-answers the common ones after every change (`Warmer`), so the
-budget is rarely needed even on 100,000 deals.
+(`AnswerCache`), and a list answer builds only the deals its message shows, so the budget is
+rarely needed even on 100,000 deals (ARCHITECTURE.md, "Why each speed device exists").
 
 Every failure (an unknown query, a locked database, a bug) becomes an ephemeral message that says
 what went wrong (logged with its traceback for bugs); Slack never sees an HTTP 500.
@@ -26,7 +26,6 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +48,6 @@ ANSWER_BUDGET_S = 2.0
 #: Any slash command routed to this app is a pipeline question (`/pipeline` in the manifest, but
 #: a workspace may have renamed it to avoid a clash).
 COMMAND = re.compile(r"^/")
-
-#: Seconds between the warmer's looks at the database (it warms after one quiet interval).
-WARM_EVERY_S = 2.0
 
 #: Queries whose answer depends on who asks (the rest are shared between users).
 USER_QUERIES = frozenset({"mine"})
@@ -204,63 +200,14 @@ def _visibility(answer: Answer, text: str) -> dict[str, Any]:
     return {**answer.payload, "response_type": "in_channel" if public else "ephemeral"}
 
 
-class Warmer:
-    """Answers the common questions as soon as the data changes, before anyone asks.
-
-    The first `stalled` after a sync on a 100,000-deal database costs the analytics about a
-    second of CPU; doing it here (once the database has been quiet for one check, so a sync in
-    progress is not answered page by page) means people asking get the shared answer at once.
-    """
-
-    def __init__(
-        self,
-        deps: Deps,
-        cache: AnswerCache,
-        *,
-        questions: tuple[str, ...] = ("", "stalled"),
-        every: float | None = None,
-    ):
-        self.deps = deps
-        self.cache = cache
-        self.questions = questions
-        self.every = WARM_EVERY_S if every is None else every
-
-    def run(self, stop: threading.Event) -> None:
-        seen: Hashable | None = None
-        warmed: tuple[Hashable | None, ...] = ()
-        while not stop.wait(self.every if seen is not None else 0):
-            signature = self.cache.version()
-            if signature == seen:
-                keys = tuple(cache_key(self.deps, signature, q, None) for q in self.questions)
-                if keys != warmed:
-                    self.warm()
-                    warmed = keys
-            seen = signature
-
-    def warm(self) -> None:
-        version = self.cache.version()
-        for question in self.questions:
-            key = cache_key(self.deps, version, question, None)
-            future = self.cache.get(key, partial(answer_payload, self.deps, question, None))
-            future.result()  # one at a time: warming must not crowd out people's questions
-
-    def start(self, stop: threading.Event) -> threading.Thread:
-        thread = threading.Thread(
-            target=self.run, args=(stop,), daemon=True, name="pipeline-warmer"
-        )
-        thread.start()
-        return thread
-
-
 def register(
     app: App,
     deps: Deps,
     *,
     budget: float = ANSWER_BUDGET_S,
     workers: int = 4,
-    stop: threading.Event | None = None,
 ) -> AnswerCache:
-    """Register `/pipeline`; with `stop`, also keep the common answers warm until it is set."""
+    """Register `/pipeline`; returns its answer cache."""
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipeline-answer")
     cache = AnswerCache(pool, DataVersion(deps.settings.db_path))
 
@@ -285,8 +232,6 @@ def register(
             pool.submit(upload_chart, deps, client, respond, text, command)
 
     app.command(COMMAND)(pipeline_command)
-    if stop is not None:
-        Warmer(deps, cache).start(stop)
     return cache
 
 

@@ -93,9 +93,9 @@ def _check_secrets(settings: Settings, socket_mode: bool) -> None:
         raise ServeError(str(exc)) from None
 
 
-def _start_app(settings: Settings, deps: Deps, socket_mode: bool, stop: threading.Event) -> Any:
+def _start_app(settings: Settings, deps: Deps, socket_mode: bool) -> Any:
     try:
-        return build_app(settings, deps, socket_mode=socket_mode, stop=stop)
+        return build_app(settings, deps, socket_mode=socket_mode)
     except MissingSlackSecret as exc:
         raise ServeError(str(exc)) from None
     except BoltError as exc:  # auth.test refused the token
@@ -122,7 +122,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         code = 1 if isinstance(failure, StoreLocked) else STORE_UNUSABLE_EXIT
         raise ServeError(failure.localised(settings.language), code=code) from None
     stop = threading.Event()
-    app = _start_app(settings, deps, socket_mode, stop)
+    app = _start_app(settings, deps, socket_mode)
     try:
         socket_handler = _connect_socket_mode(settings, app) if socket_mode else None
         host = os.environ.get(HOST_ENV, "0.0.0.0")
@@ -138,7 +138,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
                 socket_handler.close()
             raise ServeError(f"cannot listen on {host}:{port} ({exc})", code=1) from None
     except ServeError:
-        stop.set()  # the answer warmer winds down with us
+        stop.set()  # whatever was started winds down with us
         raise
     _on_signals(stop)
     background = scheduler.run_in_background(runner, stop)
