@@ -93,7 +93,7 @@ class Held:
                     if conn.recv(1, socket.MSG_PEEK) is not None:
                         alive = False
                 except BlockingIOError:
-                    pass  # nothing to read: still held
+                    alive = True  # nothing to read: still held
                 except OSError:
                     alive = False
                 finally:

@@ -8,9 +8,10 @@ Slack signs them.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,6 +96,19 @@ class CountingDeps(Deps):
         return super().open_store()
 
 
+def send_until_closed(conn: socket.socket, chunks: Iterable[bytes]) -> int:
+    """Send `chunks` until the server closes the socket (as it does once it refuses a body):
+    how many bytes went out."""
+    sent = 0
+    for chunk in chunks:
+        try:
+            conn.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        sent += len(chunk)
+    return sent
+
+
 @dataclass
 class Served:
     base: str
@@ -111,6 +125,19 @@ class Served:
     @property
     def events_url(self) -> str:
         return f"{self.base}/slack/events"
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def status_of_head(self, head: bytes) -> bytes:
+        """Send a request's head alone and return the answer's status line. A body too large
+        by its `Content-Length` must be refused without being read: sending none of it leaves
+        nothing unread on the server's socket, whose close would then reset the connection
+        before the answer is read (a race under load)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as conn:
+            conn.sendall(head)
+            return conn.recv(200).split(b"\r\n")[0]
 
 
 @contextmanager
