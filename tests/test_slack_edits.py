@@ -14,24 +14,20 @@ from typing import Any
 
 import pytest
 import requests
-import vcr
 
-from bot.cli import main as cli_main
 from bot.clock import parse_as_of
-from bot.config_schema import validate_config
 from bot.deps import Deps
 from bot.nudges import run_pass
-from bot.secrets import Secrets
 from bot.settings import Settings
 from bot.slack_client import make_outbox
 from bot.store import Store
 from tests.agency import blocks_of
-from tests.helpers import load, task, wait_for
+from tests.helpers import cli, load, replay, task, wait_for
 from tests.slack_check import assert_safe
 from tests.slack_http import (
     NOW,
-    SECRET,
     Served,
+    make_settings,
     published_view,
     send_action,
     send_command,
@@ -41,20 +37,10 @@ from tests.slack_http import (
 )
 from tests.slack_standin import Call, SlackStandIn
 
-CASSETTES = Path(__file__).resolve().parent / "cassettes"
 BOARD = "65f0c3a2b1d4e5f6a7b8c9d0"
 CARD = "698b1460a1b2c3d4e5f60002"
 DEAL = f"agence:{CARD}"
 DEVIS, BALLE = "Appel et devis", "Balle dans le camp du client"
-
-#: Trello through cassettes only; Slack (the stand-in) and the bot on 127.0.0.1 pass through.
-replayer = vcr.VCR(
-    cassette_library_dir=str(CASSETTES),
-    record_mode="none",
-    match_on=["method", "scheme", "host", "port", "path", "query"],
-    filter_query_parameters=["key", "token"],
-    ignore_localhost=True,
-)
 
 
 def config(language: str = "en") -> dict[str, Any]:
@@ -135,13 +121,12 @@ class World:
         }  # fmt: skip
         return send_interaction(self.served.events_url, payload)
 
-    def query(self, *words: str, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-        capsys.readouterr()
-        code = cli_main(["--config", str(self.folder / "pipeline.toml"), "--db",
-                         str(self.settings.db_path), "query", *words, "--json",
-                         "--as-of", "2026-03-20T12:00"])  # fmt: skip
-        assert code == 0
-        return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    def query(self, *words: str) -> dict[str, Any]:
+        done = cli(self.folder, "--config", str(self.folder / "pipeline.toml"), "--db",
+                   str(self.settings.db_path), "query", *words, "--json",
+                   "--as-of", "2026-03-20T12:00")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 def replies(slack: SlackStandIn) -> list[str]:
@@ -154,7 +139,9 @@ def sentinel_reply(world: World, before: int) -> list[str]:
 
 
 def cassette(name: str) -> AbstractContextManager[Any]:
-    return replayer.use_cassette(f"slack/{name}", allow_playback_repeats=False)
+    """Trello replayed from `tests/cassettes/slack/`; Slack (the stand-in) and the bot on
+    127.0.0.1 stay real beside it."""
+    return replay(f"slack/{name}", ignore_localhost=True)
 
 
 def write_toml(folder: Path, raw: dict[str, Any]) -> None:
@@ -171,11 +158,8 @@ def world(
 ) -> Iterator[World]:
     language = getattr(request, "param", "en")
     raw = config(language)
-    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                      slack_api_url=slack_api.base_url, trello_api_key="fake-key",
-                      trello_token="fake-token")  # type: ignore[call-arg]  # fmt: skip
-    settings = Settings(config=validate_config(raw), secrets=secrets,
-                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    trello = {"trello_api_key": "fake-key", "trello_token": "fake-token"}
+    settings = make_settings(tmp_path, slack_api, secrets=trello, **raw)
     write_toml(tmp_path, raw)
     store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
     alice = {"owner": "Alice Martin", "owner_email": "alice@agence.fr"}
@@ -194,7 +178,7 @@ def world(
 
 
 def test_owner_moves_a_trello_deal_from_the_nudge(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World,
 ) -> None:
     select = world.element("move_stage")
     assert [o["value"] for o in select["options"]] == [
@@ -223,10 +207,10 @@ def test_owner_moves_a_trello_deal_from_the_nudge(
     assert world.events()[-1] == {"from_stage": "meeting", "to_stage": "negotiation",
                                   "by_user": "UALICE"}  # fmt: skip
 
-    changes = world.query("changes", capsys=capsys)["events"]
+    changes = world.query("changes")["events"]
     assert [(e["deal"], e["from"], e["to"], e["by"]) for e in changes] == [
         (DEAL, "meeting", "negotiation", "UALICE")]  # fmt: skip
-    history = world.query("deal", "Lumière", capsys=capsys)["deals"][0]["history"]
+    history = world.query("deal", "Lumière")["deals"][0]["history"]
     assert [(h["to"], h["by"]) for h in history] == [("meeting", None), ("negotiation", "UALICE")]
 
     # the same click again: nothing reaches Trello (no interaction left), no second event
@@ -411,10 +395,7 @@ def test_from_the_app_home(world: World) -> None:
 def test_long_lists_keep_every_shown_deals_controls_within_slacks_limits(
     tmp_path: Path, slack_api: SlackStandIn, question: str, shown: int, more: str
 ) -> None:
-    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                      slack_api_url=slack_api.base_url)  # type: ignore[call-arg]  # fmt: skip
-    settings = Settings(config=validate_config(config()), secrets=secrets,
-                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    settings = make_settings(tmp_path, slack_api, **config())
     store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
     tasks = [
         task(f"c{i:03d}", BALLE, ("2026-03-01T09:00", BALLE), title="Refonte " + "é" * 300,
@@ -470,10 +451,7 @@ def test_a_private_answer_gets_the_note_privately(world: World) -> None:
 def test_a_sheets_deals_show_no_controls(tmp_path: Path, slack_api: SlackStandIn) -> None:
     raw = config()
     raw["sources"] = [*raw["sources"], {"kind": "csv", "name": "feuille", "path": "deals.csv"}]
-    secrets = Secrets(slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                      slack_api_url=slack_api.base_url)  # type: ignore[call-arg]  # fmt: skip
-    settings = Settings(config=validate_config(raw), secrets=secrets,
-                        db_path=tmp_path / "pipeline.db", base_dir=tmp_path)  # fmt: skip
+    settings = make_settings(tmp_path, slack_api, **raw)
     store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
     for source in ("agence", "feuille"):
         load(store, settings.pipeline, [task(f"{source}1", DEVIS, ("2026-03-02T09:00", DEVIS),

@@ -6,13 +6,14 @@ refusing tool said and the others go on, sheets skipped, ids kept in the store."
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.store import Store
+from tests.helpers import cli
 from tests.integrations.support import WITH_BODY, Cassette
 
 URL = "https://bot.agence-exemple.fr"
@@ -61,9 +62,9 @@ def configure(folder: Path, language: str) -> None:
     (folder / "pipeline.toml").write_text(f'language = "{language}"\n{SOURCES}')
 
 
-def run(folder: Path, *words: str) -> int:
-    return main(["webhooks", *words, "--config", str(folder / "pipeline.toml"),
-                 "--db", str(folder / "pipeline.db")])  # fmt: skip
+def run(folder: Path, *words: str) -> subprocess.CompletedProcess[str]:
+    return cli(folder, "webhooks", *words, "--config", str(folder / "pipeline.toml"),
+               "--db", str(folder / "pipeline.db"))  # fmt: skip
 
 
 def stored(folder: Path) -> list[tuple[str, str, str]]:
@@ -75,12 +76,12 @@ def stored(folder: Path) -> list[tuple[str, str, str]]:
 
 
 def test_register_asks_each_tool_keeps_the_ids_and_says_what_each_did(
-    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+    agency: Path, cassette: Cassette
 ) -> None:
     with cassette("monday/webhook_register.yaml", match_on=WITH_BODY) as cass:
-        status = run(agency, "register", "--url", URL + "/")
+        done = run(agency, "register", "--url", URL + "/")
     assert cass.all_played
-    out = capsys.readouterr().out.splitlines()
+    out = done.stdout.splitlines()
     assert out == [
         "Source 'crm' (monday) : les notifications vont à "
         "https://bot.agence-exemple.fr/webhooks/crm (webhook 28536170)",
@@ -94,14 +95,14 @@ def test_register_asks_each_tool_keeps_the_ids_and_says_what_each_did(
         "Source 'tableur' (csv) : ignorée : un tableur n'envoie pas de notifications ; la "
         "synchronisation périodique la tient à jour",
     ]
-    assert status == 1  # two tools refused: needs attention
+    assert done.returncode == 1  # two tools refused: needs attention
     assert stored(agency) == [("crm", "28536170", f"{URL}/webhooks/crm")]
 
     # the same command again registers nothing twice (no request reaches monday)
     with cassette("monday/webhook_register.yaml") as cass:
-        run(agency, "register", "--url", URL, "--source", "crm")
+        again = run(agency, "register", "--url", URL, "--source", "crm")
     assert cass.play_count == 0
-    assert capsys.readouterr().out.splitlines() == [
+    assert again.stdout.splitlines() == [
         "Source 'crm' (monday) : déjà enregistrée à https://bot.agence-exemple.fr/webhooks/crm "
         "(webhook 28536170)"
     ]
@@ -109,43 +110,43 @@ def test_register_asks_each_tool_keeps_the_ids_and_says_what_each_did(
 
 
 def test_list_checks_each_stored_webhook_with_its_tool_and_remove_stops_it(
-    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+    agency: Path, cassette: Cassette
 ) -> None:
     with cassette("monday/webhook_register.yaml", match_on=WITH_BODY):
         run(agency, "register", "--url", URL, "--source", "crm")
     configure(agency, "en")
-    capsys.readouterr()
     with cassette("monday/webhook_list.yaml", match_on=WITH_BODY):
-        assert run(agency, "list") == 0
-    line = capsys.readouterr().out.strip()
+        listed = run(agency, "list")
+    assert listed.returncode == 0
+    line = listed.stdout.strip()
     assert line.startswith(
         "Source 'crm' (monday): webhook 28536170 → https://bot.agence-exemple.fr/webhooks/crm, "
         "registered 20"
     )
     assert line.endswith(": active")
     with cassette("monday/webhook_remove.yaml", match_on=WITH_BODY) as cass:
-        assert run(agency, "remove") == 0
-    assert cass.all_played
-    assert capsys.readouterr().out.splitlines() == [
+        removed = run(agency, "remove")
+    assert cass.all_played and removed.returncode == 0
+    assert removed.stdout.splitlines() == [
         "Source 'crm' (monday): webhook 28536170 removed "
         "(https://bot.agence-exemple.fr/webhooks/crm)"
     ]
     assert stored(agency) == []
-    assert run(agency, "list") == 0
-    assert capsys.readouterr().out.strip() == (
+    empty = run(agency, "list")
+    assert empty.returncode == 0
+    assert empty.stdout.strip() == (
         "No webhook registered: pipeline-bot webhooks register --url https://your-host"
     )
 
 
-def test_a_webhook_deleted_in_the_tool_is_listed_as_gone(
-    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_webhook_deleted_in_the_tool_is_listed_as_gone(agency: Path, cassette: Cassette) -> None:
     store = Store(agency / "pipeline.db")
     store.add_webhook("crm", "11112222", f"{URL}/webhooks/crm", datetime(2026, 11, 2, tzinfo=UTC))
     store.close()
     with cassette("monday/webhook_list.yaml"):
-        assert run(agency, "list") == 0
-    assert capsys.readouterr().out.strip() == (
+        listed = run(agency, "list")
+    assert listed.returncode == 0
+    assert listed.stdout.strip() == (
         "Source 'crm' (monday) : webhook 11112222 → https://bot.agence-exemple.fr/webhooks/crm, "
         "enregistré le 2026-11-02T00:00:00+00:00 : n'existe plus dans l'outil"
     )
@@ -165,22 +166,21 @@ def test_a_webhook_deleted_in_the_tool_is_listed_as_gone(
     ],
 )  # fmt: skip
 def test_usage_mistakes_are_one_line_and_exit_2(
-    agency: Path, words: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    agency: Path, words: list[str], message: str
 ) -> None:
     if words[0] == "remove":
         Store(agency / "pipeline.db").close()  # a database, with no webhook in it
-    assert run(agency, *words) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert message in captured.err and len(captured.err.strip().splitlines()) == 1
-    assert "Traceback" not in captured.err
+    captured = run(agency, *words)
+    assert captured.returncode == 2
+    assert captured.stdout == ""
+    assert message in captured.stderr and len(captured.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in captured.stderr
 
 
-def test_help_lists_the_webhooks_command(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as done:
-        main(["--help"])
-    assert done.value.code == 0
-    assert "webhooks" in capsys.readouterr().out
+def test_help_lists_the_webhooks_command(tmp_path: Path) -> None:
+    done = cli(tmp_path, "--help")
+    assert done.returncode == 0
+    assert "webhooks" in done.stdout
 
 
 HOOK_CLICKUP = "https://pipeline.agence.example/webhooks/clickup"
@@ -198,9 +198,8 @@ def kept(folder: Path, source: str) -> tuple[str | None, str | None]:
 
 
 def test_a_secret_the_tool_makes_is_kept_for_serve_then_list_and_remove_work(
-    tmp_path: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+    tmp_path: Path, cassette: Cassette, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CLICKUP_TOKEN", raising=False)
     monkeypatch.delenv("CLICKUP_WEBHOOK_SECRET", raising=False)
     (tmp_path / "pipeline.toml").write_text(
@@ -209,13 +208,14 @@ def test_a_secret_the_tool_makes_is_kept_for_serve_then_list_and_remove_work(
     (tmp_path / ".env").write_text("CLICKUP_TOKEN=pk_0_FAKE\n")
     (tmp_path / ".env").chmod(0o600)
     with cassette("clickup/webhooks.yaml") as cass:
-        assert run(tmp_path, "register", "--url", "https://pipeline.agence.example") == 0
+        said = [run(tmp_path, "register", "--url", "https://pipeline.agence.example")]
         created = stored_at(tmp_path)
         assert kept(tmp_path, "clickup") == ("7x1PK3mISQG0jBqeNYuhWn8alZdRtf5E", HOOK_CLICKUP)
-        assert run(tmp_path, "list") == 0
-        assert run(tmp_path, "remove", "4b67ac88-e506-4a29-9d42-26e504e3435e") == 0
+        said.append(run(tmp_path, "list"))
+        said.append(run(tmp_path, "remove", "4b67ac88-e506-4a29-9d42-26e504e3435e"))
     assert cass.all_played
-    assert capsys.readouterr().out.splitlines() == [
+    assert [done.returncode for done in said] == [0, 0, 0]
+    assert "".join(done.stdout for done in said).splitlines() == [
         "Source 'clickup' (clickup): notifications go to "
         "https://pipeline.agence.example/webhooks/clickup (webhook "
         "4b67ac88-e506-4a29-9d42-26e504e3435e)",
@@ -240,14 +240,14 @@ def stored_at(folder: Path) -> str:
 
 
 def test_linear_is_registered_once_its_signing_secret_is_set(
-    agency: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str]
+    agency: Path, cassette: Cassette
 ) -> None:
     (agency / ".env").write_text(ENV + "LINEAR_WEBHOOK_SECRET=whsec_FAKE0linear0secret\n")
     with cassette("linear/webhook_register.yaml", match_on=WITH_BODY) as cass:
-        status = run(agency, "register", "--url", "https://bot.agence-exemple.fr",
-                     "--source", "produit")  # fmt: skip
-    assert cass.all_played and status == 0
-    assert capsys.readouterr().out.splitlines() == [
+        done = run(agency, "register", "--url", "https://bot.agence-exemple.fr",
+                   "--source", "produit")  # fmt: skip
+    assert cass.all_played and done.returncode == 0
+    assert done.stdout.splitlines() == [
         "Source 'produit' (linear) : les notifications vont à "
         "https://bot.agence-exemple.fr/webhooks/produit (webhook "
         "b7e1f0c2-3d4a-4b5c-9d6e-7f8a9b0c1d2e)"
@@ -255,10 +255,11 @@ def test_linear_is_registered_once_its_signing_secret_is_set(
     assert kept(agency, "produit") == (None, "https://bot.agence-exemple.fr/webhooks/produit")
 
 
-def test_a_config_without_sources_says_so(agency: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_config_without_sources_says_so(agency: Path) -> None:
     (agency / "pipeline.toml").write_text('language = "fr"\n')
-    assert run(agency, "register", "--url", URL) == 1
-    assert capsys.readouterr().out.strip() == (
+    done = run(agency, "register", "--url", URL)
+    assert done.returncode == 1
+    assert done.stdout.strip() == (
         "Aucune source configurée : ajoutez une table [[sources]] à pipeline.toml (voir "
         "docs/sources.md)."
     )
