@@ -91,7 +91,7 @@ def health(deps: Deps) -> tuple[bool, dict[str, Any]]:
 
 
 HEALTH_QUERIES = (
-    "SELECT COUNT(*) FROM _sqlite_migrations",
+    "PRAGMA user_version",  # the store's up-to-date mark (bot.store.LazyMigrations)
     "SELECT stage, COUNT(*), SUM(amount) FROM deals WHERE removed = 0 GROUP BY stage",
     "SELECT COUNT(*), MAX(last_attempt) FROM sync_state",
 )
