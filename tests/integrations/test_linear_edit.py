@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.edits import Edit, apply_edit, tool_writer
 from bot.settings import load_settings
 from bot.store import Store
+from tests.helpers import cli
 from tests.integrations.support import WITH_BODY, Cassette, run_sync
 
 SOURCE = {"kind": "linear", "name": "produit", "team": "SAL"}
@@ -35,9 +35,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def test_the_owner_moves_a_linear_deal_and_changes_says_who(
-    tmp_path: Path, cassette: Cassette, capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+    tmp_path: Path, cassette: Cassette, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("LINEAR_API_KEY", raising=False)
     (tmp_path / "pipeline.toml").write_text(CONFIG)
     (tmp_path / ".env").write_text("LINEAR_API_KEY=lin_api_FAKE\n")
@@ -65,9 +64,10 @@ def test_the_owner_moves_a_linear_deal_and_changes_says_who(
     finally:
         store.close()
 
-    assert main(["query", "changes", "--json", "--as-of", "2026-03-02T10:00:00+00:00",
-                 "--config", str(tmp_path / "pipeline.toml"),
-                 "--db", str(tmp_path / "pipeline.db")]) == 0  # fmt: skip
-    events = json.loads(capsys.readouterr().out)["events"]
+    done = cli(tmp_path, "query", "changes", "--json", "--as-of", "2026-03-02T10:00:00+00:00",
+               "--config", str(tmp_path / "pipeline.toml"),
+               "--db", str(tmp_path / "pipeline.db"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    events = json.loads(done.stdout)["events"]
     move = next(e for e in events if e["deal"] == DEAL and e["to"] == "closing")
     assert (move["from"], move["by"]) == ("negotiation", "UMARIE")
