@@ -81,12 +81,15 @@ def style_for(settings: Settings) -> Any:
 
 
 def ask(settings: Settings, store: Store, question: str | Query, now: datetime,
-        user: str | None = None, shown: int | None = None) -> Reply:  # fmt: skip
+        user: str | None = None, shown: int | None = None,
+        stream: bool = False) -> Reply:  # fmt: skip
     """Answer the words after `/pipeline` (or an already parsed `Query`); `shown`: how many deals
-    the reply will list (`Context.shown`: a text answer need not build the rest).
+    the reply will list (`Context.shown`: a text answer need not build the rest); `stream`: the
+    reply is only written as JSON (`Reply.write_json`) before `store` is closed (`Context.stream`:
+    long lists go from the rows to JSON, no object per deal).
 
     Raises `UnknownQuery` for words that name no query, or arguments an answer cannot use.
     """
     query = parse(question) if isinstance(question, str) else question
-    ctx = replace(context_for(settings, now, user, store), shown=shown)
+    ctx = replace(context_for(settings, now, user, store), shown=shown, stream=stream)
     return Reply(query, answer(query, store, ctx), settings, ctx)

@@ -13,12 +13,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.commands.common import as_of, open_store
 from bot.errors import StoreError, UsageError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import echo, printable
+
+if TYPE_CHECKING:  # the command imports it only when it runs
+    from bot.answers import Reply
 
 #: Who is asking, for `query mine`: a Slack user ID of `[people]` or an owner name.
 USER_ENV = "PIPELINE_USER"
@@ -187,9 +190,14 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         from bot.render.text import MAX_ROWS
 
         shown = MAX_ROWS
+    # --json alone: the long lists are written from the rows as they are read (`stream`), so
+    # the store stays open until the answer is written
+    stream = args.json and png is None
     store = open_store(settings)
     try:
-        reply = ask(settings, store, question, now, user=user, shown=shown)
+        reply = ask(settings, store, question, now, user=user, shown=shown, stream=stream)
+        if stream:
+            _write_json(reply)
     except UnknownQuery as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -201,14 +209,18 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
             write_png(reply.result, chart_style(settings), png)
         except OSError as exc:
             raise UsageError(f"--png: cannot write {png} ({exc.strerror or exc})") from None
-    if args.json:
-        # indented for a person at a terminal; compact (C encoder, streamed) for a program;
-        # either way without escape sequences or control characters (`printable`)
-        reply.write_json(lambda text: sys.stdout.write(printable(text)),
-                         indent=2 if sys.stdout.isatty() else None)  # fmt: skip
-    else:
+    if args.json and not stream:
+        _write_json(reply)
+    elif not args.json:
         echo(reply.text())
     return 0
+
+
+def _write_json(reply: Reply) -> None:
+    """Indented for a person at a terminal; compact (C encoder, streamed) for a program; either
+    way without escape sequences or control characters (`printable`)."""
+    reply.write_json(lambda text: sys.stdout.write(printable(text)),
+                     indent=2 if sys.stdout.isatty() else None)  # fmt: skip
 
 
 def _png_path(name: str, args: argparse.Namespace) -> Path | None:

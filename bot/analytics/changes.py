@@ -6,8 +6,10 @@ an event there, so it is not a change here either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.analytics.core import Context
 from bot.store import WAS_THERE_SQL, Store, iso
@@ -37,12 +39,19 @@ class ChangeEvent:
         return datetime.fromisoformat(self.stamp)
 
 
+#: `ChangeEvent`'s fields in order (`_event_values`).
+EventValues = tuple[Any, ...]
+
+
 @dataclass
 class Changes:
     as_of: datetime
     since: datetime
     days: int
     events: list[ChangeEvent]
+    #: with `Context.stream`: every event's values (`EventValues`), read from the store as
+    #: iterated, and `events` is empty
+    rows: Iterator[EventValues] | None = None
 
 
 #: Events of a time window, newest first, read from the covering `at` index alone (m006) and
@@ -71,17 +80,25 @@ DEALS_SQL = (
 
 def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
     """Events with since <= at <= as_of, newest first; `since` is the same local time `days`
-    calendar days before as-of."""
+    calendar days before as-of. With `ctx.stream`, the events are read as they are written
+    (`Changes.rows`)."""
     local_now = ctx.now.astimezone(ctx.tz)
     since = (local_now.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=ctx.tz)
-    window = {"since": iso(since), "now": iso(ctx.now)}
+    rows = _event_values(store, ctx, {"since": iso(since), "now": iso(ctx.now)})
+    if ctx.stream:
+        return Changes(ctx.now, since.astimezone(ctx.tz), days, [], rows)
+    events = [ChangeEvent(*values) for values in rows]
+    return Changes(ctx.now, since.astimezone(ctx.tz), days, events)
+
+
+def _event_values(store: Store, ctx: Context, window: dict[str, str]) -> Iterator[EventValues]:
+    """Each event of the window as `ChangeEvent`'s fields in order, newest first: what depends
+    on the stage or the hour worked out once, the deals read once before the events."""
     deals = {row[0]: row for row in store.conn.execute(DEALS_SQL, window)}
     kinds: dict[str | None, str] = {s.key: s.outcome or "moved" for s in ctx.pipeline.stages}
     labels: dict[str | None, str] = {s.key: s.label(ctx.language) for s in ctx.pipeline.stages}
     stamp, kind_of, label_of = ctx.stamper(), kinds.get, labels.get
     hours = stamp.hours
-    events: list[ChangeEvent] = []
-    append = events.append
     for at, deal_id, old, to, status, by, new in store.conn.execute(EVENTS_SQL, window):
         deal = deals.get(deal_id)
         if deal is None:  # a removed deal
@@ -92,6 +109,5 @@ def changes(store: Store, ctx: Context, days: int = DEFAULT_DAYS) -> Changes:
         hit = hours.get(at[:13])  # the stamper's own per-hour table, read inline: 17,000 rows
         text = at[13:19].join(hit) if hit and at[19:] == "+00:00" else stamp(at) or at
         kind = "new" if new else kind_of(to, "moved")
-        append(ChangeEvent(text, deal_id, title, old, to, kind, status, owner, amount,
-                           label_of(old), label_of(to), by))  # fmt: skip
-    return Changes(ctx.now, since.astimezone(ctx.tz), days, events)
+        yield (text, deal_id, title, old, to, kind, status, owner, amount, label_of(old),
+               label_of(to), by)  # fmt: skip

@@ -79,6 +79,10 @@ class Context:
     #: how many deals the answer will list (a text answer shows 25): long lists (`stalled`,
     #: `stage`, `owner`, `mine`) then build only those, with counts and sums of all; None: all
     shown: int | None = None
+    #: the answer is written as JSON while the store is still open (`Reply.write_json`): the
+    #: long lists (`stage`, `owner`, `mine`, `changes`) are left as rows read as they are
+    #: written, each turned into its JSON object with no result object per deal
+    stream: bool = False
 
     @cached_property
     def weighting(self) -> Weighting:

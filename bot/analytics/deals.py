@@ -7,7 +7,7 @@ keeps, because SQLite cannot ignore accents by itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +29,10 @@ COLUMNS = ", ".join(
                  "stage_entered", "next_step", "lost_reason", "url", "source",
                  "stage_entered_from")
 )  # fmt: skip
+
+
+#: What `deal_values` gives for a row: `DealView`'s fields in order, up to `entered_from`.
+DealValues = tuple[Any, ...]
 
 
 @dataclass
@@ -80,13 +84,13 @@ class DealView:
     effective_probability: float | None  # the one `weighted` used
     stall_days: int
     stalled: bool
-    history: list[HistoryEvent] = field(default_factory=list)
     #: "deal" (its own), "stage" (its stage's, or won 100 / lost 0) or "calibrated"; None when
     #: it has none (unmapped, no probability of its own)
     probability_from: str | None = None
-    changes: list[FieldChangeEvent] = field(default_factory=list)
     #: what dated `stage_entered` (bot.store.EVIDENCE): "first_seen" means the age is unknown
     entered_from: str | None = None
+    history: list[HistoryEvent] = field(default_factory=list)
+    changes: list[FieldChangeEvent] = field(default_factory=list)
 
     @property
     def started(self) -> datetime | None:
@@ -109,10 +113,15 @@ class DealList:
     #: count, amounts and weighted amounts of every deal asked for, when `deals` holds only the
     #: first ones (`list_sums`)
     sums: ListSums | None = None
+    #: with `Context.stream` (a JSON answer written while the store is open): every deal's
+    #: `deal_values`, read from the store as iterated, and `deals` is empty
+    rows: Iterator[DealValues] | None = None
 
     @property
     def all(self) -> ListSums:
         """What the whole list adds up to, whether or not every deal was built."""
+        if self.rows is not None:
+            raise ValueError("a streamed list is read once, as it is written")
         return self.sums if self.sums is not None else ListSums.of(self.deals)
 
 
@@ -145,12 +154,19 @@ def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any],
     """Live deals matching `where` (alias `d`), in pipeline order, longest idle first, then id;
     the first `limit` only when given. `hint`: an index hint for `d` (`NOT INDEXED` when
     `where` picks rows by rowid)."""
+    return list(map(_viewer(ctx), deal_rows(store, ctx, where, params, hint, limit)))
+
+
+def deal_rows(store: Store, ctx: Context, where: str, params: dict[str, Any], hint: str = "",
+              limit: int | None = None) -> Iterator[tuple[Any, ...]]:  # fmt: skip
+    """The rows `select_deals` makes its views of (`COLUMNS`, then `is_stalled`), read from the
+    store as they are iterated."""
     stalled, stall_params = stall_sql(ctx)
     columns = f"{COLUMNS}, CASE WHEN {stalled} THEN 1 ELSE 0 END AS is_stalled"
     sql = _list_sql(ctx, columns, where, hint)
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return list(map(_viewer(ctx), store.conn.execute(sql, {**stall_params, **params})))
+    return store.conn.execute(sql, {**stall_params, **params})
 
 
 def _list_sql(ctx: Context, columns: str, where: str, hint: str) -> str:
@@ -176,16 +192,29 @@ def list_sums(store: Store, ctx: Context, where: str, params: dict[str, Any],
 
 def deal_list(store: Store, ctx: Context, kind: str, subject: list[str], where: str,
               params: dict[str, Any], hint: str = "") -> DealList:  # fmt: skip
-    """The deals of a list answer; with `ctx.shown`, only the first ones, and the sums of all."""
+    """The deals of a list answer; with `ctx.shown`, only the first ones, and the sums of all;
+    with `ctx.stream`, none: their values are read as they are written (`DealList.rows`)."""
+    if ctx.stream:
+        values = deal_values(ctx)
+        rows = map(values, deal_rows(store, ctx, where, params, hint))
+        return DealList(ctx.now, kind, subject, [], rows=rows)
     deals = select_deals(store, ctx, where, params, hint, ctx.shown)
     sums = None if ctx.shown is None else list_sums(store, ctx, where, params, hint)
     return DealList(ctx.now, kind, subject, deals, sums)
 
 
 def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
-    """Row → DealView for a long list: what depends only on the stage, the day or the date is
-    worked out once (per stage key, per local date, per expected-close date), not per row;
-    timestamps become local text through `LocalStamps` (its per-hour table read inline)."""
+    """Row → DealView (`deal_values`, then the view)."""
+    values = deal_values(ctx)
+    return lambda row: DealView(*values(row))
+
+
+def deal_values(ctx: Context) -> Callable[[tuple[Any, ...]], DealValues]:
+    """Row (`COLUMNS`, then `is_stalled`) → a deal's worked-out values, for a long list: what
+    depends only on the stage, the day or the date is worked out once (per stage key, per local
+    date, per expected-close date), not per row; timestamps become local text through
+    `LocalStamps` (its per-hour table read inline). A `DealView` is built from them, or a JSON
+    object straight away (`json_out.deal_values_json`: no view per deal)."""
     language, currency = ctx.language, ctx.currency
     # per stage key: label, default next step, stall days (the probability: `ctx.weighting`)
     Rule = tuple[str | None, str | None, int]
@@ -200,7 +229,7 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
     hours = stamp.hours
     closes: dict[str, date] = {}
 
-    def view(row: tuple[Any, ...]) -> DealView:
+    def values(row: tuple[Any, ...]) -> DealValues:
         (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
          own, started, expected, entered_at, next_step, lost_reason, url, source, entered_from,
          is_stalled) = row  # fmt: skip
@@ -221,13 +250,13 @@ def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
         probability, origin = probability_of(key, own)
         weighted = (round(amount * probability / 100, 2)
                     if amount is not None and probability is not None else None)  # fmt: skip
-        return DealView(deal_id, title, client, contact, owner, owner_email, status, key, label,
-                        amount, own_currency or currency, own, since, close, entered,
-                        next_step or default_step or None, lost_reason, url, source,
-                        idle_of(entered), weighted, probability, stall_days,
-                        bool(is_stalled), [], origin, entered_from=entered_from)  # fmt: skip
+        return (deal_id, title, client, contact, owner, owner_email, status, key, label, amount,
+                own_currency or currency, own, since, close, entered,
+                next_step or default_step or None, lost_reason, url, source, idle_of(entered),
+                weighted, probability, stall_days, bool(is_stalled), origin,
+                entered_from)  # fmt: skip
 
-    return view
+    return values
 
 
 def search(store: Store, ctx: Context, text: str) -> DealSearch:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +25,8 @@ from bot.analytics import (
 )
 from bot.analytics.accuracy import Accuracy
 from bot.analytics.calibration import Calibration
+from bot.analytics.changes import EventValues
+from bot.analytics.deals import DealValues
 from bot.query import Help, Query
 from bot.render.registry import Registry
 
@@ -262,33 +264,14 @@ def _lost(result: Lost) -> dict[str, Any]:
 
 def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
     """Every contract deal field, then `idle_days`, `weighted` (and `history` when asked)."""
-    out: dict[str, Any] = {
-        "id": deal.id,
-        "title": deal.title,
-        "client": deal.client,
-        "contact": deal.contact,
-        "owner": deal.owner,
-        "owner_email": deal.owner_email,
-        "status": deal.status,
-        "stage": deal.stage,
-        "label": deal.stage_label,
-        "amount": cents(deal.amount),
-        "currency": deal.currency,
-        "probability": deal.probability,
-        "started": deal.started_stamp,
-        "expected_close": deal.expected_close.isoformat() if deal.expected_close else None,
-        "stage_entered": deal.entered_stamp,
-        "stage_entered_from": deal.entered_from,
-        "next_step": deal.next_step,
-        "lost_reason": deal.lost_reason,
-        "url": deal.url,
-        "source": deal.source,
-        "idle_days": deal.idle_days,
-        "weighted": cents(deal.weighted),
-        "stall_days": deal.stall_days,
-        "stalled": deal.stalled,
-        "probability_from": deal.probability_from,
-    }
+    out = deal_values_json((
+        deal.id, deal.title, deal.client, deal.contact, deal.owner, deal.owner_email, deal.status,
+        deal.stage, deal.stage_label, deal.amount, deal.currency, deal.probability,
+        deal.started_stamp, deal.expected_close, deal.entered_stamp, deal.next_step,
+        deal.lost_reason, deal.url, deal.source, deal.idle_days, deal.weighted,
+        deal.effective_probability, deal.stall_days, deal.stalled, deal.probability_from,
+        deal.entered_from,
+    ))  # fmt: skip
     if history:
         out["history"] = [
             {
@@ -306,6 +289,40 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
             for c in deal.changes
         ]  # fmt: skip
     return out
+
+
+def deal_values_json(values: DealValues) -> dict[str, Any]:
+    """A deal's JSON object from its `deal_values` (a streamed list: no `DealView` per deal)."""
+    (deal_id, title, client, contact, owner, owner_email, status, key, label, amount, currency,
+     own, started, close, entered, next_step, lost_reason, url, source, idle_days, weighted, _,
+     stall_days, stalled, origin, entered_from) = values  # fmt: skip
+    return {
+        "id": deal_id,
+        "title": title,
+        "client": client,
+        "contact": contact,
+        "owner": owner,
+        "owner_email": owner_email,
+        "status": status,
+        "stage": key,
+        "label": label,
+        "amount": None if amount is None else round(amount, 2),  # `cents`, inline
+        "currency": currency,
+        "probability": own,
+        "started": started,
+        "expected_close": close.isoformat() if close else None,
+        "stage_entered": entered,
+        "stage_entered_from": entered_from,
+        "next_step": next_step,
+        "lost_reason": lost_reason,
+        "url": url,
+        "source": source,
+        "idle_days": idle_days,
+        "weighted": None if weighted is None else round(weighted, 2),
+        "stall_days": stall_days,
+        "stalled": stalled,
+        "probability_from": origin,
+    }
 
 
 def _field_value(value: object) -> object:
@@ -331,31 +348,46 @@ def _deal_list(result: DealList) -> dict[str, Any]:
     return {
         "as_of": stamp(result.as_of),
         "matched": result.subject,
-        "deals": (deal_json(d) for d in result.deals),
+        "deals": _deal_objects(result),
     }
+
+
+def _deal_objects(result: DealList) -> Iterator[dict[str, Any]]:
+    """A list's deals as JSON objects: from the rows when it was streamed, else the views."""
+    if result.rows is not None:
+        return map(deal_values_json, result.rows)
+    return (deal_json(d) for d in result.deals)
 
 
 @converter(Changes)
 def _changes(result: Changes) -> dict[str, Any]:
+    events: Iterable[EventValues] = result.rows if result.rows is not None else (
+        (e.stamp, e.deal, e.title, e.from_stage, e.to_stage, e.kind, e.status, e.owner, e.amount,
+         e.from_label, e.to_label, e.by)
+        for e in result.events
+    )  # fmt: skip
     return {
         "as_of": stamp(result.as_of),
         "since": stamp(result.since),
         "days": result.days,
-        "events": (
-            {
-                "at": e.stamp,
-                "deal": e.deal,
-                "title": e.title,
-                "from": e.from_stage,
-                "to": e.to_stage,
-                "kind": e.kind,
-                "status": e.status,
-                "owner": e.owner,
-                "amount": None if e.amount is None else round(e.amount, 2),  # `cents`, inline
-                "by": e.by,
-            }
-            for e in result.events
-        ),  # fmt: skip
+        "events": map(_event_json, events),
+    }
+
+
+def _event_json(values: EventValues) -> dict[str, Any]:
+    """An event's JSON object from `ChangeEvent`'s fields (a streamed list: from the row)."""
+    at, deal, title, old, to, kind, status, owner, amount, _, _, by = values
+    return {
+        "at": at,
+        "deal": deal,
+        "title": title,
+        "from": old,
+        "to": to,
+        "kind": kind,
+        "status": status,
+        "owner": owner,
+        "amount": None if amount is None else round(amount, 2),  # `cents`, inline
+        "by": by,
     }
 
 
