@@ -1,0 +1,119 @@
+"""`query --json`'s long lists written from the rows (`Context.stream`): byte for byte the JSON
+the answer's objects give, on a sheet with the values that could tell them apart."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.answers import ask
+from bot.clock import parse_as_of
+from bot.settings import load_settings
+from bot.store import Store
+from tests.helpers import cli
+
+# null amounts, a blank owner, an owner spelt in lower case, quotes, a backslash, emoji and
+# CJK, a stage entered in the hour DST skips, a deal with its own probability, an amount with
+# half a cent, an unmapped status, a won and a lost deal, one deal snoozed (below)
+CSV = """id;title;client;owner;owner_email;status;amount;probability;expected_close;stage_entered;next_step;lost_reason;url
+1;Refonte “site” 🚀;Boulangerie Dupâin;Marie Dupont;marie@agence.fr;appel et devis;10 000 €;;01/04/2026;2026-03-10;;;https://crm.example/1
+2;Appli \\ "mobile";Garage Leroy;Marie Dupont;;appel et devis;;25 %;2026-03-29;2026-03-29 02:30;Rappeler;;
+3;Logo;Café Zoé;   ;;appel et devis;;;;2026-03-24;;;
+4;Ωmega 東京;Ümlaut & Cie;marie dupont;;balle dans le camp du client;1234.565;;2026-04-30;2026-03-01 23:59;;;
+5;Mis en veille;Mairie;Paul Martin;paul@agence.fr;appel et devis;3000;;;2026-02-20;;;
+6;Newsletter;Librairie;Paul Martin;;En pause;1000;;;2026-03-06;;;
+7;Site vitrine;Dupain & fils;Marie Dupont;;travail terminé;8000;30;;2026-03-27 16:45;;;
+8;Intranet;Mairie;Paul Martin;;écarté;3000;;;2026-03-28;;Prix trop élevé;
+"""  # noqa: E501
+AS_OF = "2026-03-30"
+WORDS = ["stage réunion", "étape négociations", "stage gagné", "owner marie", "owner paul", "mine",
+         "changes 30", "changes 3650"]  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["Europe/Paris", "Asia/Kolkata"])  # whole hours or not
+def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("rows")
+    # deals 7 and 8 are first seen open, then won and lost at the next sync (moves in `changes`)
+    first = CSV.replace(
+        ";travail terminé;8000;30;;2026-03-27 16:45;", ";conclusion du contrat;8000;30;;2026-03-25;"
+    )
+    first = first.replace(";écarté;3000;;;2026-03-28;", ";appel et devis;3000;;;2026-03-26;")
+    (path / "deals.csv").write_text(first, "utf-8")
+    (path / "pipeline.toml").write_text(
+        f'timezone = "{request.param}"\nlanguage = "fr"\n[[sources]]\nkind = "csv"\n'
+        f'name = "sheet"\npath = "{path / "deals.csv"}"\n',
+        encoding="utf-8",
+    )
+    assert run(path, "sync").returncode == 0
+    (path / "deals.csv").write_text(CSV, encoding="utf-8")
+    assert run(path, "sync").returncode == 0
+    settings = load_settings(str(path / "pipeline.toml"), str(path / "p.db"))
+    now = parse_as_of(AS_OF, settings.tz)
+    store = Store(path / "p.db")
+    snoozed = [d for d in ask(settings, store, "stage réunion", now).json()["deals"]
+               if d["title"] == "Mis en veille"]  # fmt: skip
+    assert snoozed and snoozed[0]["stalled"]  # stalled until snoozed
+    store.add_quiet(snoozed[0]["id"], "snooze", "meeting", "U1", now - timedelta(days=1),
+                    now + timedelta(days=2))  # fmt: skip
+    store.close()
+    return path
+
+
+def run(folder: Path, *args: str) -> Any:
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+               *args, env={"PIPELINE_USER": "Marie Dupont"})  # fmt: skip
+
+
+def built(folder: Path, words: str, now: datetime) -> tuple[str, str, dict[str, Any]]:
+    """The answer from its objects (a `DealView` per deal, a `ChangeEvent` per event): compact,
+    indented, and as a dict."""
+    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
+    store = Store(folder / "p.db")
+    compact, pretty = io.StringIO(), io.StringIO()
+    ask(settings, store, words, now, user="Marie Dupont").write_json(compact.write)
+    ask(settings, store, words, now, user="Marie Dupont").write_json(pretty.write, indent=2)
+    whole = ask(settings, store, words, now, user="Marie Dupont").json()
+    store.close()
+    return compact.getvalue(), pretty.getvalue(), whole
+
+
+@pytest.mark.parametrize("words", WORDS)
+def test_streamed_list_is_the_object_built_one(folder: Path, words: str) -> None:
+    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
+    now = parse_as_of(AS_OF, settings.tz)
+    compact, pretty, whole = built(folder, words, now)
+    done = run(folder, "query", *words.split(), "--json", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == compact  # what a script reads, byte for byte
+    assert json.loads(done.stdout) == whole
+    store = Store(folder / "p.db")
+    streamed = ask(settings, store, words, now, user="Marie Dupont", stream=True)
+    result = streamed.result
+    assert getattr(result, "rows", None) is not None  # from the rows, no object per item
+    out = io.StringIO()
+    streamed.write_json(out.write, indent=2)  # at a terminal
+    store.close()
+    assert out.getvalue() == pretty
+    items = whole.get("deals", whole.get("events"))
+    assert items, words
+
+
+def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:
+    """The sheet reaches the lists compared above: nulls, blanks, unicode, snoozed, stalled."""
+    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
+    now = parse_as_of(AS_OF, settings.tz)
+    meeting = built(folder, "stage réunion", now)[2]["deals"]
+    by_title = {d["title"]: d for d in meeting}
+    assert by_title["Logo"]["amount"] is None and by_title["Logo"]["owner"] in (None, "")
+    assert by_title['Appli \\ "mobile"']["probability_from"] == "deal"
+    assert by_title["Refonte “site” 🚀"]["stalled"] and not by_title["Mis en veille"]["stalled"]
+    assert {d["probability_from"] for d in meeting} == {"deal", "stage"}
+    marie = built(folder, "owner marie", now)[2]["deals"]
+    assert "Ωmega 東京" in {d["title"] for d in marie}
+    events = built(folder, "changes 30", now)[2]["events"]
+    assert {"won", "lost"} <= {e["kind"] for e in events}
