@@ -18,13 +18,13 @@ from bot.store import Store
 from tests.helpers import cli
 
 # null amounts, a blank owner, an owner spelt in lower case, quotes, a backslash, emoji and
-# CJK, a stage entered in the hour DST skips, a deal with its own probability, an amount with
-# half a cent, an unmapped status, a won and a lost deal, one deal snoozed (below)
+# CJK, a stage entered in the hour DST skips, deals with their own probability, an amount and
+# a weighted amount in cents, an unmapped status, a won and a lost deal, one snoozed (below)
 CSV = """id;title;client;owner;owner_email;status;amount;probability;expected_close;stage_entered;next_step;lost_reason;url
 1;Refonte “site” 🚀;Boulangerie Dupâin;Marie Dupont;marie@agence.fr;appel et devis;10 000 €;;01/04/2026;2026-03-10;;;https://crm.example/1
 2;Appli \\ "mobile";Garage Leroy;Marie Dupont;;appel et devis;;25 %;2026-03-29;2026-03-29 02:30;Rappeler;;
 3;Logo;Café Zoé;   ;;appel et devis;;;;2026-03-24;;;
-4;Ωmega 東京;Ümlaut & Cie;marie dupont;;balle dans le camp du client;1234.565;;2026-04-30;2026-03-01 23:59;;;
+4;Ωmega 東京;Ümlaut & Cie;marie dupont;;balle dans le camp du client;1 234,56;33;2026-04-30;2026-03-01 23:59;;;
 5;Mis en veille;Mairie;Paul Martin;paul@agence.fr;appel et devis;3000;;;2026-02-20;;;
 6;Newsletter;Librairie;Paul Martin;;En pause;1000;;;2026-03-06;;;
 7;Site vitrine;Dupain & fils;Marie Dupont;;travail terminé;8000;30;;2026-03-27 16:45;;;
@@ -114,6 +114,7 @@ def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:
     assert by_title["Refonte “site” 🚀"]["stalled"] and not by_title["Mis en veille"]["stalled"]
     assert {d["probability_from"] for d in meeting} == {"deal", "stage"}
     marie = built(folder, "owner marie", now)[2]["deals"]
-    assert "Ωmega 東京" in {d["title"] for d in marie}
+    omega = [d for d in marie if d["title"] == "Ωmega 東京"]
+    assert omega and (omega[0]["amount"], omega[0]["weighted"]) == (1234.56, 407.4)
     events = built(folder, "changes 30", now)[2]["events"]
     assert {"won", "lost"} <= {e["kind"] for e in events}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from bot.analytics import (
@@ -61,7 +62,7 @@ def to_json(query: Query, result: Any, as_of: datetime | None = None, *,
     """
     body = CONVERTERS[type(result)](result) if type(result) in CONVERTERS else _plain(result)
     if not lazy:
-        body = {k: list(v) if isinstance(v, Iterator) else v for k, v in body.items()}
+        body = {k: _whole(v) for k, v in body.items()}
     stamped = {"as_of": stamp(as_of)} if as_of is not None and "as_of" not in body else {}
     return {"query": query.name, **stamped, **body}
 
@@ -79,14 +80,16 @@ def write_json(body: dict[str, Any], write: Callable[[str], object], *,
     instead of as one string as big as the answer.
     """
     if indent is not None:
-        plain = {k: list(v) if isinstance(v, Iterator) else v for k, v in body.items()}
+        plain = {k: _whole(v) for k, v in body.items()}
         write(json.dumps(plain, ensure_ascii=False, indent=indent) + "\n")
         return
     encode = json.JSONEncoder(ensure_ascii=False).encode
     write("{")
     for n, (key, value) in enumerate(body.items()):
         write(f"{', ' if n else ''}{encode(key)}: ")
-        if isinstance(value, Iterator) or (isinstance(value, list) and len(value) > CHUNK):
+        if isinstance(value, Encoded):
+            _write_texts(value.texts, write)
+        elif isinstance(value, Iterator) or (isinstance(value, list) and len(value) > CHUNK):
             _write_items(value, write, encode)
         else:
             write(encode(value))
@@ -108,6 +111,71 @@ def _write_items(items: Iterator[Any] | list[Any], write: Callable[[str], object
     if chunk:
         write(("" if first else ", ") + encode(chunk)[1:-1])
     write("]")
+
+
+def _write_texts(texts: Iterator[str], write: Callable[[str], object]) -> None:
+    """`[item, item, ...]` of items already JSON text, joined a chunk at a time."""
+    write("[")
+    chunk: list[str] = []
+    first = True
+    for text in texts:
+        chunk.append(text)
+        if len(chunk) >= CHUNK:
+            write(("" if first else ", ") + ", ".join(chunk))
+            first = False
+            chunk.clear()
+    if chunk:
+        write(("" if first else ", ") + ", ".join(chunk))
+    write("]")
+
+
+class Encoded:
+    """A long list whose items are already their compact JSON text, each the very text the
+    C encoder gives for the item's dict (a list written from the rows: `deal_texts`,
+    `event_texts`); `write_json` writes them as they come."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: Iterator[str]):
+        self.texts = texts
+
+    def objects(self) -> list[Any]:
+        """The items as objects again (a whole answer, or an indented one)."""
+        return [json.loads(text) for text in self.texts]
+
+
+def _whole(value: Any) -> Any:
+    """A body value with its long list read whole (`to_json`, or indented `write_json`)."""
+    if isinstance(value, Encoded):
+        return value.objects()
+    return list(value) if isinstance(value, Iterator) else value
+
+
+class _Memo(dict[Any, str]):
+    """Values of one kind (text, or whole numbers) → their JSON text, each encoded once: the
+    few owners, statuses, stages and day counts of a long list. One memo per kind: 1 and 1.0
+    are equal keys, with different texts."""
+
+    def __missing__(self, key: Any) -> str:
+        text = self[key] = _ENCODE(key)
+        return text
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_INF = float("inf")
+
+
+def _number(value: float | None) -> str:
+    """Money rounded to cents as the encoder writes it (`NaN`, `Infinity` too), or `null`."""
+    if value is None:
+        return "null"
+    value = round(value, 2)
+    return value.__repr__() if -_INF < value < _INF else _ENCODE(value)
+
+
+def _template(keys: Sequence[str]) -> str:
+    """`{"key": %s, ...}` with the encoder's separators: one `%` per item."""
+    return "{" + ", ".join(f"{_ENCODE(key)}: %s" for key in keys) + "}"
 
 
 def _plain(result: Any) -> dict[str, Any]:
@@ -292,7 +360,7 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
 
 
 def deal_values_json(values: DealValues) -> dict[str, Any]:
-    """A deal's JSON object from its `deal_values` (a streamed list: no `DealView` per deal)."""
+    """A deal's JSON object from its `deal_values` (a `DealView`'s fields in order)."""
     (deal_id, title, client, contact, owner, owner_email, status, key, label, amount, currency,
      own, started, close, entered, next_step, lost_reason, url, source, idle_days, weighted, _,
      stall_days, stalled, origin, entered_from) = values  # fmt: skip
@@ -352,30 +420,72 @@ def _deal_list(result: DealList) -> dict[str, Any]:
     }
 
 
-def _deal_objects(result: DealList) -> Iterator[dict[str, Any]]:
-    """A list's deals as JSON objects: from the rows when it was streamed, else the views."""
+def _deal_objects(result: DealList) -> Encoded | Iterator[dict[str, Any]]:
+    """A list's deals: JSON text from the rows when it was streamed, else objects of the views."""
     if result.rows is not None:
-        return map(deal_values_json, result.rows)
+        return Encoded(map(deal_text(), result.rows))
     return (deal_json(d) for d in result.deals)
+
+
+_DEAL = _template(("id", "title", "client", "contact", "owner", "owner_email", "status", "stage",
+                   "label", "amount", "currency", "probability", "started", "expected_close",
+                   "stage_entered", "stage_entered_from", "next_step", "lost_reason", "url",
+                   "source", "idle_days", "weighted", "stall_days", "stalled",
+                   "probability_from"))  # fmt: skip
+
+
+def deal_text() -> Callable[[DealValues], str]:
+    """`deal_values` → the deal's compact JSON text, the very text the C encoder gives for
+    `deal_values_json`'s dict, without the dict: the few distinct owners, statuses, stages,
+    labels, dates and day counts are encoded once each, the rest value by value."""
+    texts, counts = _Memo(), _Memo()
+    closes: dict[date | None, str] = {None: "null"}
+    string = encode_basestring
+
+    def text(values: DealValues) -> str:
+        (deal_id, title, client, contact, owner, owner_email, status, key, label, amount,
+         currency, own, started, close, entered, next_step, lost_reason, url, source, idle_days,
+         weighted, _, stall_days, stalled, origin, entered_from) = values  # fmt: skip
+        day = closes.get(close)
+        if day is None:
+            day = closes[close] = _ENCODE(close.isoformat())  # type: ignore[union-attr]
+        return _DEAL % (
+            string(deal_id), string(title), "null" if client is None else string(client),
+            "null" if contact is None else string(contact), texts[owner], texts[owner_email],
+            texts[status], texts[key], texts[label], _number(amount), texts[currency],
+            "null" if own is None else _ENCODE(own), "null" if started is None else string(started),
+            day, "null" if entered is None else string(entered), texts[entered_from],
+            texts[next_step], texts[lost_reason], "null" if url is None else string(url),
+            texts[source], counts[idle_days], _number(weighted), counts[stall_days],
+            "true" if stalled else "false", texts[origin],
+        )  # fmt: skip
+
+    return text
 
 
 @converter(Changes)
 def _changes(result: Changes) -> dict[str, Any]:
-    events: Iterable[EventValues] = result.rows if result.rows is not None else (
-        (e.stamp, e.deal, e.title, e.from_stage, e.to_stage, e.kind, e.status, e.owner, e.amount,
-         e.from_label, e.to_label, e.by)
-        for e in result.events
-    )  # fmt: skip
     return {
         "as_of": stamp(result.as_of),
         "since": stamp(result.since),
         "days": result.days,
-        "events": map(_event_json, events),
+        "events": _event_objects(result),
     }
 
 
+def _event_objects(result: Changes) -> Encoded | Iterator[dict[str, Any]]:
+    """The events: JSON text from the rows when they were streamed, else objects of the events."""
+    if result.rows is not None:
+        return Encoded(map(event_text(), result.rows))
+    return (
+        _event_json((e.stamp, e.deal, e.title, e.from_stage, e.to_stage, e.kind, e.status,
+                     e.owner, e.amount, e.from_label, e.to_label, e.by))
+        for e in result.events
+    )  # fmt: skip
+
+
 def _event_json(values: EventValues) -> dict[str, Any]:
-    """An event's JSON object from `ChangeEvent`'s fields (a streamed list: from the row)."""
+    """An event's JSON object from `ChangeEvent`'s fields."""
     at, deal, title, old, to, kind, status, owner, amount, _, _, by = values
     return {
         "at": at,
@@ -389,6 +499,25 @@ def _event_json(values: EventValues) -> dict[str, Any]:
         "amount": None if amount is None else round(amount, 2),  # `cents`, inline
         "by": by,
     }
+
+
+_EVENT = _template(("at", "deal", "title", "from", "to", "kind", "status", "owner", "amount",
+                    "by"))  # fmt: skip
+
+
+def event_text() -> Callable[[EventValues], str]:
+    """`ChangeEvent`'s fields → the event's compact JSON text, the very text the C encoder
+    gives for `_event_json`'s dict (stages, kinds, statuses, owners encoded once each)."""
+    texts = _Memo()
+    string = encode_basestring
+
+    def text(values: EventValues) -> str:
+        at, deal, title, old, to, kind, status, owner, amount, _, _, by = values
+        return _EVENT % (string(at), string(deal), string(title), texts[old], texts[to],
+                         texts[kind], texts[status], texts[owner], _number(amount),
+                         texts[by])  # fmt: skip
+
+    return text
 
 
 @converter(Unmapped)
