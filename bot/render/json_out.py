@@ -437,8 +437,8 @@ _DEAL = _template(("id", "title", "client", "contact", "owner", "owner_email", "
 def deal_text() -> Callable[[DealValues], str]:
     """`deal_values` → the deal's compact JSON text, the very text the C encoder gives for
     `deal_values_json`'s dict, without the dict: the few distinct owners, statuses, stages,
-    labels, dates and day counts are encoded once each, the rest value by value."""
-    texts, counts = _Memo(), _Memo()
+    labels, dates, day counts and percentages are encoded once each, the rest value by value."""
+    texts, counts, percents = _Memo(), _Memo(), _Memo()
     closes: dict[date | None, str] = {None: "null"}
     string = encode_basestring
 
@@ -453,7 +453,7 @@ def deal_text() -> Callable[[DealValues], str]:
             string(deal_id), string(title), "null" if client is None else string(client),
             "null" if contact is None else string(contact), texts[owner], texts[owner_email],
             texts[status], texts[key], texts[label], _number(amount), texts[currency],
-            "null" if own is None else _ENCODE(own), "null" if started is None else string(started),
+            percents[own], "null" if started is None else string(started),
             day, "null" if entered is None else string(entered), texts[entered_from],
             texts[next_step], texts[lost_reason], "null" if url is None else string(url),
             texts[source], counts[idle_days], _number(weighted), counts[stall_days],
