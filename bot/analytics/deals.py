@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.analytics.core import (
     Context,
@@ -31,8 +31,9 @@ COLUMNS = ", ".join(
 )  # fmt: skip
 
 
-#: What `deal_values` gives for a row: `DealView`'s fields in order, up to `entered_from`.
+#: What `deal_values` gives `make` for a row: `DealView`'s fields in order, up to `entered_from`.
 DealValues = tuple[Any, ...]
+T = TypeVar("T")
 
 
 @dataclass
@@ -113,9 +114,9 @@ class DealList:
     #: count, amounts and weighted amounts of every deal asked for, when `deals` holds only the
     #: first ones (`list_sums`)
     sums: ListSums | None = None
-    #: with `Context.stream` (a JSON answer written while the store is open): every deal's
-    #: `deal_values`, read from the store as iterated, and `deals` is empty
-    rows: Iterator[DealValues] | None = None
+    #: with `Context.stream` (a JSON answer written while the store is open): the deals' rows,
+    #: read from the store as iterated, and `deals` is empty
+    rows: DealRows | None = None
 
     @property
     def all(self) -> ListSums:
@@ -123,6 +124,18 @@ class DealList:
         if self.rows is not None:
             raise ValueError("a streamed list is read once, as it is written")
         return self.sums if self.sums is not None else ListSums.of(self.deals)
+
+
+@dataclass(frozen=True)
+class DealRows:
+    """A streamed list's deals: the store's rows, read as they are iterated, each made into
+    what `make` builds from the deal's values (`deal_values`): a JSON text, no `DealView`."""
+
+    ctx: Context
+    rows: Iterator[tuple[Any, ...]]
+
+    def map(self, make: Callable[..., T]) -> Iterator[T]:
+        return map(deal_values(self.ctx, make), self.rows)
 
 
 @dataclass(frozen=True)
@@ -195,8 +208,7 @@ def deal_list(store: Store, ctx: Context, kind: str, subject: list[str], where: 
     """The deals of a list answer; with `ctx.shown`, only the first ones, and the sums of all;
     with `ctx.stream`, none: their values are read as they are written (`DealList.rows`)."""
     if ctx.stream:
-        values = deal_values(ctx)
-        rows = map(values, deal_rows(store, ctx, where, params, hint))
+        rows = DealRows(ctx, deal_rows(store, ctx, where, params, hint))
         return DealList(ctx.now, kind, subject, [], rows=rows)
     deals = select_deals(store, ctx, where, params, hint, ctx.shown)
     sums = None if ctx.shown is None else list_sums(store, ctx, where, params, hint)
@@ -204,17 +216,17 @@ def deal_list(store: Store, ctx: Context, kind: str, subject: list[str], where: 
 
 
 def _viewer(ctx: Context) -> Callable[[tuple[Any, ...]], DealView]:
-    """Row → DealView (`deal_values`, then the view)."""
-    values = deal_values(ctx)
-    return lambda row: DealView(*values(row))
+    """Row → DealView."""
+    return deal_values(ctx, DealView)
 
 
-def deal_values(ctx: Context) -> Callable[[tuple[Any, ...]], DealValues]:
-    """Row (`COLUMNS`, then `is_stalled`) → a deal's worked-out values, for a long list: what
-    depends only on the stage, the day or the date is worked out once (per stage key, per local
-    date, per expected-close date), not per row; timestamps become local text through
-    `LocalStamps` (its per-hour table read inline). A `DealView` is built from them, or a JSON
-    object straight away (`json_out.deal_values_json`: no view per deal)."""
+def deal_values(ctx: Context, make: Callable[..., T]) -> Callable[[tuple[Any, ...]], T]:
+    """Row (`COLUMNS`, then `is_stalled`) → `make(*values)` of the deal's worked-out values
+    (`DealView`'s fields in order, up to `entered_from`), for a long list: what depends only on
+    the stage, the day or the date is worked out once (per stage key, per local date, per
+    expected-close date), not per row; timestamps become local text through `LocalStamps` (its
+    per-hour table read inline). `make`: `DealView`, or a deal's JSON text straight away
+    (`json_out.deal_text`: no view per deal)."""
     language, currency = ctx.language, ctx.currency
     # per stage key: label, default next step, stall days (the probability: `ctx.weighting`)
     Rule = tuple[str | None, str | None, int]
@@ -229,7 +241,7 @@ def deal_values(ctx: Context) -> Callable[[tuple[Any, ...]], DealValues]:
     hours = stamp.hours
     closes: dict[str, date] = {}
 
-    def values(row: tuple[Any, ...]) -> DealValues:
+    def values(row: tuple[Any, ...]) -> T:
         (deal_id, title, client, contact, owner, owner_email, status, key, amount, own_currency,
          own, started, expected, entered_at, next_step, lost_reason, url, source, entered_from,
          is_stalled) = row  # fmt: skip
@@ -250,11 +262,11 @@ def deal_values(ctx: Context) -> Callable[[tuple[Any, ...]], DealValues]:
         probability, origin = probability_of(key, own)
         weighted = (round(amount * probability / 100, 2)
                     if amount is not None and probability is not None else None)  # fmt: skip
-        return (deal_id, title, client, contact, owner, owner_email, status, key, label, amount,
-                own_currency or currency, own, since, close, entered,
-                next_step or default_step or None, lost_reason, url, source, idle_of(entered),
-                weighted, probability, stall_days, bool(is_stalled), origin,
-                entered_from)  # fmt: skip
+        return make(deal_id, title, client, contact, owner, owner_email, status, key, label,
+                    amount, own_currency or currency, own, since, close, entered,
+                    next_step or default_step or None, lost_reason, url, source,
+                    idle_of(entered), weighted, probability, stall_days, bool(is_stalled),
+                    origin, entered_from)  # fmt: skip
 
     return values
 

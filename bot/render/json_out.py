@@ -423,7 +423,7 @@ def _deal_list(result: DealList) -> dict[str, Any]:
 def _deal_objects(result: DealList) -> Encoded | Iterator[dict[str, Any]]:
     """A list's deals: JSON text from the rows when it was streamed, else objects of the views."""
     if result.rows is not None:
-        return Encoded(map(deal_text(), result.rows))
+        return Encoded(result.rows.map(deal_text()))
     return (deal_json(d) for d in result.deals)
 
 
@@ -434,18 +434,21 @@ _DEAL = _template(("id", "title", "client", "contact", "owner", "owner_email", "
                    "probability_from"))  # fmt: skip
 
 
-def deal_text() -> Callable[[DealValues], str]:
-    """`deal_values` → the deal's compact JSON text, the very text the C encoder gives for
-    `deal_values_json`'s dict, without the dict: the few distinct owners, statuses, stages,
-    labels, dates, day counts and percentages are encoded once each, the rest value by value."""
+def deal_text() -> Callable[..., str]:
+    """A deal's values (`deal_values`) → its compact JSON text, the very text the C encoder
+    gives for `deal_values_json`'s dict, without the dict: the few distinct owners, statuses,
+    stages, labels, dates, day counts and percentages are encoded once each, the rest value by
+    value."""
     texts, counts, percents = _Memo(), _Memo(), _Memo()
     closes: dict[date | None, str] = {None: "null"}
     string = encode_basestring
 
-    def text(values: DealValues) -> str:
-        (deal_id, title, client, contact, owner, owner_email, status, key, label, amount,
-         currency, own, started, close, entered, next_step, lost_reason, url, source, idle_days,
-         weighted, _, stall_days, stalled, origin, entered_from) = values  # fmt: skip
+    def text(deal_id: str, title: str, client: str | None, contact: str | None, owner: Any,
+             owner_email: Any, status: Any, key: Any, label: Any, amount: float | None,
+             currency: Any, own: float | None, started: str | None, close: date | None,
+             entered: str | None, next_step: Any, lost_reason: Any, url: str | None,
+             source: Any, idle_days: int | None, weighted: float | None, _: Any,
+             stall_days: int, stalled: bool, origin: Any, entered_from: Any) -> str:  # fmt: skip
         day = closes.get(close)
         if day is None:
             day = closes[close] = _ENCODE(close.isoformat())  # type: ignore[union-attr]
