@@ -303,7 +303,12 @@ class Run:
 
 
 def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    """The environment a user's command runs in: no `PIPELINE_*` override, and Python's own
+    default of caching compiled modules (`pip install` byte-compiles a package; this machine's
+    `PYTHONDONTWRITEBYTECODE=1` would make every query compile its 34 modules again, 0.08 s
+    that no installed copy pays)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("PIPELINE_") and k != "PYTHONDONTWRITEBYTECODE"}  # fmt: skip
     env["PYTHONPATH"] = str(ROOT)
     return env
 
