@@ -47,13 +47,12 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
-    find_by_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import RETRY_STATUSES, HttpError, RetryBudget, RetryLater, paginate
 from integrations.values import normalise, parse_datetime, utc_iso
-from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
+from integrations.writes import named_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 
@@ -222,9 +221,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
             elif update.status is not None:
                 section = self._section_to(update.status, task)
             for deal, (name, value) in plan.fields.items():
-                found = find_by_name(name, fields)
-                if found is None:
-                    raise no_field(self.name, name, deal)
+                found = named_field(self.name, name, deal, fields)
                 custom[str(found["gid"])] = _custom_value(found, name, value)
             if plan.due is not None:
                 data["due_on"] = plan.due.isoformat()
@@ -256,9 +253,7 @@ class AsanaAdapter(Adapter[AsanaSettings]):
     ) -> None:
         """`status_field` (an enum) set to the option named `status`, unless it is already."""
         name = str(self.settings.status_field)
-        found = find_by_name(name, fields)
-        if found is None:
-            raise no_field(self.name, name, "status")
+        found = named_field(self.name, name, "status", fields)
         current = (found.get("enum_value") or {}).get("name")
         if current and normalise(current) == normalise(status):
             return

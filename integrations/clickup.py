@@ -45,7 +45,7 @@ from integrations.base import (
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
 from integrations.http import HttpError, paginate
 from integrations.values import currency_code, from_unix_ms
-from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
+from integrations.writes import named_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
 #: Most task ids the bulk time-in-status endpoint takes in one call.
@@ -185,9 +185,7 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
                  if isinstance(f, Mapping) and f.get("id")]  # fmt: skip
         values: list[tuple[str, dict[str, Any]]] = []
         for deal, (name, value) in fields.items():
-            found = find_by_name(name, known)
-            if found is None:
-                raise no_field(self.name, name, deal)
+            found = named_field(self.name, name, deal, known)
             kind = found.get("type")
             if kind == "drop_down":
                 options = [(str(o.get("name") or ""), str(o["id"]))

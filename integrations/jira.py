@@ -54,7 +54,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import paginate
 from integrations.values import normalise, parse_datetime
-from integrations.writes import WritePlan, no_field, plan_write, refusals
+from integrations.writes import WritePlan, named_field, plan_write, refusals
 
 log = logging.getLogger(__name__)
 
@@ -253,9 +253,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         candidates = [(str(f["name"]), f) for f in listed if isinstance(f, Mapping)
                       and f.get("id") and f.get("name")]  # fmt: skip
         for deal, (name, value) in plan.fields.items():
-            found = find_by_name(name, candidates)
-            if found is None:
-                raise no_field(self.name, name, deal)
+            found = named_field(self.name, name, deal, candidates)
             schema = found.get("schema") or {}
             text = value.isoformat() if isinstance(value, date) else str(value)
             if str(schema.get("custom") or "").endswith(":textarea"):

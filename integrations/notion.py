@@ -56,7 +56,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import HttpError, paginate
 from integrations.values import utc_iso
-from integrations.writes import comment_text, no_field, pick_status, refusals
+from integrations.writes import comment_text, named_field, no_field, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -355,10 +355,7 @@ class NotionAdapter(Adapter[NotionSettings]):
         kinds: tuple[str, ...],
     ) -> tuple[str, Mapping[str, Any]]:
         """The database property called `wanted`, of one of `kinds`; refused otherwise."""
-        found = find_by_name(wanted, [(name, (name, prop)) for name, prop in named])
-        if found is None:
-            raise no_field(self.name, wanted, deal)
-        name, prop = found
+        name, prop = named_field(self.name, wanted, deal, [(n, (n, p)) for n, p in named])
         if prop.get("type") not in kinds:
             raise WriteRefused(Said("write.wrong_type", source=self.name, field=deal, name=name,
                                     kind=str(prop.get("type"))))  # fmt: skip

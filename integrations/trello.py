@@ -52,13 +52,12 @@ from integrations.deal_fields import (
     RawValue,
     apply_custom_fields,
     apply_value,
-    find_by_name,
     parse_field,
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
 from integrations.values import normalise, parse_datetime, utc_iso
-from integrations.writes import no_field, pick_option, pick_status, plan_write, refusals
+from integrations.writes import named_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
 
@@ -242,9 +241,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
         named = [(str(d.get("name") or ""), d) for d in definitions if d.get("id")]
         items: list[tuple[str, dict[str, Any]]] = []
         for deal, (name, value) in fields.items():
-            found = find_by_name(name, named)
-            if found is None:
-                raise no_field(self.name, name, deal)
+            found = named_field(self.name, name, deal, named)
             if found.get("type") == "list":
                 options = [(str((o.get("value") or {}).get("text") or ""), str(o["id"]))
                            for o in found.get("options") or [] if o.get("id")]  # fmt: skip

@@ -14,10 +14,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from bot.i18n import Said, said_of, t
 from integrations.base import DealUpdate, SourceError, SourceSettings, WriteRefused
 from integrations.deal_fields import find_by_name
+
+V = TypeVar("V")
 
 #: The deal fields a comment carries when the tool has no field named for them, in this order.
 COMMENTED = ("lost_reason", "next_step")
@@ -112,3 +115,14 @@ def pick_option(tool: str, field_name: str, wanted: str, options: Iterable[tuple
 def no_field(source: str, field_name: str, deal_field: str) -> WriteRefused:
     """The refusal for a `[sources.fields]` name the tool does not have."""
     return WriteRefused(Said("write.no_field", source=source, name=field_name, field=deal_field))
+
+
+def named_field(
+    source: str, wanted: str, deal_field: str, candidates: Iterable[tuple[str, V]]
+) -> V:
+    """The tool's field called `wanted` among `(name, field)` pairs (matched as statuses are);
+    a `[sources.fields]` name the tool does not have is refused (`no_field`), never created."""
+    found = find_by_name(wanted, candidates)
+    if found is None:
+        raise no_field(source, wanted, deal_field)
+    return found
