@@ -64,7 +64,7 @@ from integrations.graphql import (
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
 from integrations.values import utc_iso
-from integrations.writes import comment_text, pick_status, refusals
+from integrations.writes import COMMENTED, comment_text, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -369,7 +369,7 @@ class LinearAdapter(Adapter[LinearSettings]):
                 if not (done.get("issueUpdate") or {}).get("success"):
                     raise WriteRefused(Said("write.failed", source=self.name,
                                             error="issueUpdate: success false"))  # fmt: skip
-            text = comment_text(update, ("lost_reason", "next_step"))
+            text = comment_text(update, COMMENTED)
             said = {str(c.get("body") or "").strip()
                     for c in (found.get("comments") or {}).get("nodes") or []
                     if isinstance(c, Mapping)}  # fmt: skip

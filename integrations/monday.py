@@ -77,7 +77,7 @@ from integrations.graphql import (
     run_query,
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
-from integrations.writes import comment_text, no_field, pick_option, pick_status, refusals
+from integrations.writes import leftover_comment, no_field, pick_option, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "item"
@@ -435,9 +435,7 @@ class MondayAdapter(Adapter[MondaySettings]):
                                            "value": json.dumps(value)})  # fmt: skip
             elif values:
                 self._query(CHANGE_MANY_QUERY, {**variables, "values": json.dumps(values)})
-            text = comment_text(
-                update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
-            )
+            text = leftover_comment(self.settings, update)
             said = {str(u.get("text_body") or "").strip() for u in items[0].get("updates") or []
                     if isinstance(u, Mapping)}  # fmt: skip
             if text and text not in said:

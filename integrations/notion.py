@@ -56,7 +56,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import HttpError, paginate
 from integrations.values import utc_iso
-from integrations.writes import comment_text, named_field, no_field, pick_status, refusals
+from integrations.writes import leftover_comment, named_field, no_field, pick_status, refusals
 
 #: How warnings name one deal of this tool.
 NOUN = "page"
@@ -292,9 +292,7 @@ class NotionAdapter(Adapter[NotionSettings]):
                 properties = self._properties_for(update, self._schema())
             if properties:
                 self.client.send("PATCH", f"/pages/{task_id}", json={"properties": properties})
-            text = comment_text(
-                update, [n for n in ("lost_reason", "next_step") if n not in self.settings.fields]
-            )
+            text = leftover_comment(self.settings, update)
             if text and text not in self._comments(task_id):
                 self.client.post(
                     "/comments",

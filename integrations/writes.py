@@ -96,8 +96,14 @@ def plan_write(settings: SourceSettings, update: DealUpdate) -> WritePlan:
             plan.fields[deal] = (settings.fields[deal], value)
     if update.expected_close is not None and "expected_close" not in plan.fields:
         plan.due = update.expected_close
-    plan.comment = comment_text(update, [f for f in COMMENTED if f not in plan.fields])
+    plan.comment = leftover_comment(settings, update)
     return plan
+
+
+def leftover_comment(settings: SourceSettings, update: DealUpdate) -> str:
+    """The comment for the lost reason and next step `[sources.fields]` names no field for
+    (`comment_text`); the tools that write no custom field by id (Notion, monday) call it alone."""
+    return comment_text(update, [f for f in COMMENTED if f not in settings.fields])
 
 
 def pick_option(tool: str, field_name: str, wanted: str, options: Iterable[tuple[str, str]]
