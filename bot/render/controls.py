@@ -29,7 +29,6 @@ from bot.render.mrkdwn import (
 
 #: The contract's action IDs of the four controls (the modals' `callback_id`s too).
 MOVE, LOST, NEXT_STEP, CLOSE_DATE = "move_stage", "mark_lost", "set_next_step", "set_close_date"
-CONTROL_IDS = (MOVE, LOST, NEXT_STEP, CLOSE_DATE)
 #: Nudge buttons that name the stage the deal was nudged in: void once it moved.
 STAGE_BOUND = ("snooze", "snooze_until", "followed_up")
 #: Slack's limits for a select's options and a modal.
