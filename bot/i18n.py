@@ -920,7 +920,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "edit.already": {
         "en": "The deal already says so: nothing changed.",
-        "fr": "L'affaire le dit déjà : rien n'a changé.",
+        "fr": "L'affaire est déjà à jour : rien n'a changé.",
     },
     "edit.denied": {
         "en": "Only the deal's owner ({owner}) or an editor (`slack.editors`) may change this "
@@ -956,7 +956,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "modal.lost.title": {"en": "Mark as lost", "fr": "Marquer perdue"},
     "modal.lost.intro": {
         "en": "Why was *{title}* lost?",
-        "fr": "Pourquoi *{title}* est-elle perdue ?",
+        "fr": "Pourquoi l'affaire *{title}* est-elle perdue ?",
     },
     "modal.lost.pick": {"en": "A reason used before", "fr": "Une raison déjà utilisée"},
     "modal.lost.other": {"en": "Or another reason", "fr": "Ou une autre raison"},
