@@ -69,6 +69,8 @@ def to_json(query: Query, result: Any, as_of: datetime | None = None, *,
 
 #: Items of a long list encoded per write (one string of a few hundred kB at a time).
 CHUNK = 2000
+#: Compact JSON, as `json.dumps(..., ensure_ascii=False)` writes it, by the C encoder.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def write_json(body: dict[str, Any], write: Callable[[str], object], *,
@@ -83,50 +85,38 @@ def write_json(body: dict[str, Any], write: Callable[[str], object], *,
         plain = {k: _whole(v) for k, v in body.items()}
         write(json.dumps(plain, ensure_ascii=False, indent=indent) + "\n")
         return
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     write("{")
     for n, (key, value) in enumerate(body.items()):
-        write(f"{', ' if n else ''}{encode(key)}: ")
+        write(f"{', ' if n else ''}{_ENCODE(key)}: ")
         if isinstance(value, Encoded):
-            _write_texts(value.texts, write)
+            _write_chunks(value.texts, write, ", ".join)
         elif isinstance(value, Iterator) or (isinstance(value, list) and len(value) > CHUNK):
-            _write_items(value, write, encode)
+            _write_chunks(value, write, _encode_items)
         else:
-            write(encode(value))
+            write(_ENCODE(value))
     write("}\n")
 
 
-def _write_items(items: Iterator[Any] | list[Any], write: Callable[[str], object],
-                 encode: Callable[[Any], str]) -> None:  # fmt: skip
-    """`[item, item, ...]`, encoded a chunk at a time (one C-encoder call per chunk)."""
+def _write_chunks(items: Iterator[Any] | list[Any], write: Callable[[str], object],
+                  join: Callable[[list[Any]], str]) -> None:  # fmt: skip
+    """`[item, item, ...]` written a chunk of items at a time, `join` giving a chunk's text."""
     write("[")
     chunk: list[Any] = []
     first = True
     for item in items:
         chunk.append(item)
         if len(chunk) >= CHUNK:
-            write(("" if first else ", ") + encode(chunk)[1:-1])
+            write(("" if first else ", ") + join(chunk))
             first = False
             chunk.clear()
     if chunk:
-        write(("" if first else ", ") + encode(chunk)[1:-1])
+        write(("" if first else ", ") + join(chunk))
     write("]")
 
 
-def _write_texts(texts: Iterator[str], write: Callable[[str], object]) -> None:
-    """`[item, item, ...]` of items already JSON text, joined a chunk at a time."""
-    write("[")
-    chunk: list[str] = []
-    first = True
-    for text in texts:
-        chunk.append(text)
-        if len(chunk) >= CHUNK:
-            write(("" if first else ", ") + ", ".join(chunk))
-            first = False
-            chunk.clear()
-    if chunk:
-        write(("" if first else ", ") + ", ".join(chunk))
-    write("]")
+def _encode_items(chunk: list[Any]) -> str:
+    """Items as the C encoder writes them in a list, without the brackets (one call a chunk)."""
+    return _ENCODE(chunk)[1:-1]
 
 
 class Encoded:
@@ -161,7 +151,6 @@ class _Memo(dict[Any, str]):
         return text
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 _INF = float("inf")
 
 
