@@ -49,10 +49,6 @@ def cents(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def maybe_stamp(moment: datetime | None) -> str | None:
-    return stamp(moment) if moment else None
-
-
 def to_json(query: Query, result: Any, as_of: datetime | None = None, *,
             lazy: bool = False) -> dict[str, Any]:  # fmt: skip
     """The answer's JSON; every answer carries `query` and `as_of` (the contract), `help` too.
