@@ -31,8 +31,6 @@ COLUMNS = ", ".join(
 )  # fmt: skip
 
 
-#: What `deal_values` gives `make` for a row: `DealView`'s fields in order, up to `entered_from`.
-DealValues = tuple[Any, ...]
 T = TypeVar("T")
 
 

@@ -27,7 +27,6 @@ from bot.analytics import (
 from bot.analytics.accuracy import Accuracy
 from bot.analytics.calibration import Calibration
 from bot.analytics.changes import EventValues
-from bot.analytics.deals import DealValues
 from bot.query import Help, Query
 from bot.render.registry import Registry
 
@@ -317,14 +316,34 @@ def _lost(result: Lost) -> dict[str, Any]:
 
 def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
     """Every contract deal field, then `idle_days`, `weighted` (and `history` when asked)."""
-    out = deal_values_json((
-        deal.id, deal.title, deal.client, deal.contact, deal.owner, deal.owner_email, deal.status,
-        deal.stage, deal.stage_label, deal.amount, deal.currency, deal.probability,
-        deal.started_stamp, deal.expected_close, deal.entered_stamp, deal.next_step,
-        deal.lost_reason, deal.url, deal.source, deal.idle_days, deal.weighted,
-        deal.effective_probability, deal.stall_days, deal.stalled, deal.probability_from,
-        deal.entered_from,
-    ))  # fmt: skip
+    close = deal.expected_close
+    out: dict[str, Any] = {
+        "id": deal.id,
+        "title": deal.title,
+        "client": deal.client,
+        "contact": deal.contact,
+        "owner": deal.owner,
+        "owner_email": deal.owner_email,
+        "status": deal.status,
+        "stage": deal.stage,
+        "label": deal.stage_label,
+        "amount": None if deal.amount is None else round(deal.amount, 2),  # `cents`, inline
+        "currency": deal.currency,
+        "probability": deal.probability,
+        "started": deal.started_stamp,
+        "expected_close": close.isoformat() if close else None,
+        "stage_entered": deal.entered_stamp,
+        "stage_entered_from": deal.entered_from,
+        "next_step": deal.next_step,
+        "lost_reason": deal.lost_reason,
+        "url": deal.url,
+        "source": deal.source,
+        "idle_days": deal.idle_days,
+        "weighted": None if deal.weighted is None else round(deal.weighted, 2),
+        "stall_days": deal.stall_days,
+        "stalled": deal.stalled,
+        "probability_from": deal.probability_from,
+    }
     if history:
         out["history"] = [
             {
@@ -342,40 +361,6 @@ def deal_json(deal: DealView, history: bool = False) -> dict[str, Any]:
             for c in deal.changes
         ]  # fmt: skip
     return out
-
-
-def deal_values_json(values: DealValues) -> dict[str, Any]:
-    """A deal's JSON object from its `deal_values` (a `DealView`'s fields in order)."""
-    (deal_id, title, client, contact, owner, owner_email, status, key, label, amount, currency,
-     own, started, close, entered, next_step, lost_reason, url, source, idle_days, weighted, _,
-     stall_days, stalled, origin, entered_from) = values  # fmt: skip
-    return {
-        "id": deal_id,
-        "title": title,
-        "client": client,
-        "contact": contact,
-        "owner": owner,
-        "owner_email": owner_email,
-        "status": status,
-        "stage": key,
-        "label": label,
-        "amount": None if amount is None else round(amount, 2),  # `cents`, inline
-        "currency": currency,
-        "probability": own,
-        "started": started,
-        "expected_close": close.isoformat() if close else None,
-        "stage_entered": entered,
-        "stage_entered_from": entered_from,
-        "next_step": next_step,
-        "lost_reason": lost_reason,
-        "url": url,
-        "source": source,
-        "idle_days": idle_days,
-        "weighted": None if weighted is None else round(weighted, 2),
-        "stall_days": stall_days,
-        "stalled": stalled,
-        "probability_from": origin,
-    }
 
 
 def _field_value(value: object) -> object:
@@ -421,7 +406,7 @@ _DEAL = _template(("id", "title", "client", "contact", "owner", "owner_email", "
 
 def deal_text() -> Callable[..., str]:
     """A deal's values (`deal_values`) → its compact JSON text, the very text the C encoder
-    gives for `deal_values_json`'s dict, without the dict: the few distinct owners, statuses,
+    gives for `deal_json`'s dict, without the dict: the few distinct owners, statuses,
     stages, labels, dates, day counts and percentages are encoded once each, the rest value by
     value."""
     texts, counts, percents = _Memo(), _Memo(), _Memo()
