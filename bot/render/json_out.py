@@ -26,7 +26,7 @@ from bot.analytics import (
 )
 from bot.analytics.accuracy import Accuracy
 from bot.analytics.calibration import Calibration
-from bot.analytics.changes import EventValues
+from bot.analytics.changes import ChangeEvent, EventValues
 from bot.query import Help, Query
 from bot.render.registry import Registry
 
@@ -450,27 +450,22 @@ def _event_objects(result: Changes) -> Encoded | Iterator[dict[str, Any]]:
     """The events: JSON text from the rows when they were streamed, else objects of the events."""
     if result.rows is not None:
         return Encoded(map(event_text(), result.rows))
-    return (
-        _event_json((e.stamp, e.deal, e.title, e.from_stage, e.to_stage, e.kind, e.status,
-                     e.owner, e.amount, e.from_label, e.to_label, e.by))
-        for e in result.events
-    )  # fmt: skip
+    return (_event_json(e) for e in result.events)
 
 
-def _event_json(values: EventValues) -> dict[str, Any]:
-    """An event's JSON object from `ChangeEvent`'s fields."""
-    at, deal, title, old, to, kind, status, owner, amount, _, _, by = values
+def _event_json(event: ChangeEvent) -> dict[str, Any]:
+    """An event's JSON object."""
     return {
-        "at": at,
-        "deal": deal,
-        "title": title,
-        "from": old,
-        "to": to,
-        "kind": kind,
-        "status": status,
-        "owner": owner,
-        "amount": None if amount is None else round(amount, 2),  # `cents`, inline
-        "by": by,
+        "at": event.stamp,
+        "deal": event.deal,
+        "title": event.title,
+        "from": event.from_stage,
+        "to": event.to_stage,
+        "kind": event.kind,
+        "status": event.status,
+        "owner": event.owner,
+        "amount": None if event.amount is None else round(event.amount, 2),  # `cents`, inline
+        "by": event.by,
     }
 
 
