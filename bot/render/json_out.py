@@ -116,8 +116,8 @@ def _encode_items(chunk: list[Any]) -> str:
 
 class Encoded:
     """A long list whose items are already their compact JSON text, each the very text the
-    C encoder gives for the item's dict (a list written from the rows: `deal_texts`,
-    `event_texts`); `write_json` writes them as they come."""
+    C encoder gives for the item's dict (a list written from the rows: `deal_text`,
+    `event_text`); `write_json` writes them as they come."""
 
     __slots__ = ("texts",)
 
