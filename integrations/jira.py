@@ -54,7 +54,7 @@ from integrations.deal_fields import (
 )
 from integrations.http import paginate
 from integrations.values import normalise, parse_datetime
-from integrations.writes import WritePlan, named_field, plan_write, refusals
+from integrations.writes import WritePlan, named_field, plan_write, refusals, signing_secret
 
 log = logging.getLogger(__name__)
 
@@ -276,11 +276,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         """An admin webhook (`POST /rest/webhooks/1.0/webhook`, the token's user must be a Jira
         admin) for the issues of the project or the `jql`, signed with `JIRA_WEBHOOK_SECRET`
         (Jira then sends `X-Hub-Signature`): without the secret, `serve` could verify nothing."""
-        secret = self.secrets.get("JIRA_WEBHOOK_SECRET")
-        if not secret:
-            raise WriteRefused(
-                Said("webhooks.secret_first", source=self.name, name="JIRA_WEBHOOK_SECRET")
-            )
+        secret = signing_secret(self)
         scope = _ORDER_BY.sub("", (self.settings.jql or "").strip()) or (
             f"project = {_jql_value(self.settings.project or '')}"
         )

@@ -64,7 +64,7 @@ from integrations.graphql import (
 )
 from integrations.http import AuthError, RetryLater, json_body, paginate
 from integrations.values import utc_iso
-from integrations.writes import COMMENTED, comment_text, pick_status, refusals
+from integrations.writes import COMMENTED, comment_text, pick_status, refusals, signing_secret
 
 #: How warnings name one deal of this tool.
 NOUN = "issue"
@@ -382,10 +382,7 @@ class LinearAdapter(Adapter[LinearSettings]):
         """`webhookCreate` for the team's issues and comments, signed with
         LINEAR_WEBHOOK_SECRET (set it first: `serve` checks every notification with it).
         Creating webhooks needs an admin's API key."""
-        secret = self.secrets.get(self.webhook_secret_name)
-        if not secret:
-            raise WriteRefused(Said("webhooks.secret_first", source=self.name,
-                                    name=self.webhook_secret_name))  # fmt: skip
+        secret = signing_secret(self)
         with refusals(self.name):
             teams = self._query(TEAM_QUERY, {"key": self.settings.team}).get("teams") or {}
             nodes = [t for t in teams.get("nodes") or [] if isinstance(t, Mapping)]

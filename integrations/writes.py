@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.i18n import Said, said_of, t
-from integrations.base import DealUpdate, SourceError, SourceSettings, WriteRefused
+from integrations.base import Adapter, DealUpdate, SourceError, SourceSettings, WriteRefused
 from integrations.deal_fields import find_by_name
 
 V = TypeVar("V")
@@ -132,3 +132,14 @@ def named_field(
     if found is None:
         raise no_field(source, wanted, deal_field)
     return found
+
+
+def signing_secret(adapter: Adapter[Any]) -> str:
+    """The secret in `adapter.webhook_secret_name`, for a tool that is handed its signing
+    secret when the webhook is created (Jira, Linear): without it `serve` could check no
+    notification, so registering is refused until it is set."""
+    name = adapter.webhook_secret_name or ""
+    secret = adapter.secrets.get(name) if name else None
+    if not secret:
+        raise WriteRefused(Said("webhooks.secret_first", source=adapter.name, name=name))
+    return secret
