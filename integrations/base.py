@@ -214,6 +214,17 @@ class SourceDocs:
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+def https_or_local(value: str) -> str | None:
+    """`value` without its trailing slash when it is https to a host, or plain http to this
+    machine only (a local test server or tunnel); None for anything else."""
+    parts = urlsplit(value.strip())
+    if (parts.scheme == "https" and parts.hostname) or (
+        parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+    ):
+        return value.strip().rstrip("/")
+    return None
+
+
 class SourceSettings(BaseModel):
     """The `[[sources]]` table of one source; each adapter subclasses it with its own keys."""
 
@@ -278,12 +289,10 @@ class SourceSettings(BaseModel):
         trailing slash (a Jira site's links are built on it)."""
         if value is None:
             return value
-        parts = urlsplit(value.strip())
-        if (parts.scheme == "https" and parts.hostname) or (
-            parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-        ):
-            return value.strip().rstrip("/")
-        raise ValueError(Said("config.https", got=repr(value)))
+        url = https_or_local(value)
+        if url is None:
+            raise ValueError(Said("config.https", got=repr(value)))
+        return url
 
     @property
     def source_name(self) -> str:

@@ -20,7 +20,7 @@ from bot.errors import UsageError
 from bot.i18n import localise, said_of, t
 from bot.settings import Settings
 from bot.terminal import echo
-from integrations.base import LOCAL_HOSTS, Adapter, adapter_class, source_name
+from integrations.base import Adapter, adapter_class, https_or_local, source_name
 
 
 def webhooks(settings: Settings, args: argparse.Namespace,
@@ -61,17 +61,11 @@ def _base_url(settings: Settings, url: str | None) -> str:
     query; a trailing slash is dropped."""
     if not url:
         raise UsageError(t("webhooks.need_url", settings.language))
+    base = https_or_local(url)
     parts = urlsplit(url.strip())
-    local = parts.hostname in LOCAL_HOSTS
-    if (
-        parts.scheme not in ("https", "http")
-        or (parts.scheme == "http" and not local)
-        or not parts.hostname
-        or parts.query
-        or parts.fragment
-    ):
+    if base is None or parts.query or parts.fragment:
         raise UsageError(t("webhooks.bad_url", settings.language, url=url))
-    return url.strip().rstrip("/")
+    return base
 
 
 def hook_url(base: str, source: str) -> str:
