@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -44,7 +44,7 @@ from integrations.base import (
 )
 from integrations.deal_fields import RawValue, apply_value, find_by_name, task_label, wanted_fields
 from integrations.http import HttpError, paginate
-from integrations.values import currency_code, from_unix_ms
+from integrations.values import currency_code, from_unix_ms, noon_utc
 from integrations.writes import named_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.clickup.com/api/v2"
@@ -353,9 +353,8 @@ class ClickUpAdapter(Adapter[ClickUpSettings]):
 
 
 def _noon_ms(day: date) -> int:
-    """A date as ClickUp's unix milliseconds: noon UTC, the same calendar day from UTC-11 to
-    UTC+11 (and read back as that date)."""
-    return int(datetime.combine(day, time(12, 0), tzinfo=UTC).timestamp() * 1000)
+    """A date as ClickUp's unix milliseconds (`noon_utc`)."""
+    return int(noon_utc(day).timestamp() * 1000)
 
 
 def _number(text: str) -> int | str:

@@ -56,7 +56,7 @@ from integrations.deal_fields import (
     wanted_fields,
 )
 from integrations.http import HttpError, paginate
-from integrations.values import normalise, parse_datetime, utc_iso
+from integrations.values import noon_utc, normalise, parse_datetime, utc_iso
 from integrations.writes import named_field, pick_option, pick_status, plan_write, refusals
 
 DEFAULT_BASE_URL = "https://api.trello.com/1"
@@ -213,8 +213,8 @@ class TrelloAdapter(Adapter[TrelloSettings]):
             if update.status is not None:
                 card["idList"] = self._list_id(update.status)
             items = self._field_items(plan.fields) if plan.fields else []
-            if plan.due is not None:  # noon UTC: the same calendar day from UTC-11 to UTC+11
-                card["due"] = f"{plan.due.isoformat()}T12:00:00.000Z"
+            if plan.due is not None:
+                card["due"] = utc_iso(noon_utc(plan.due), millis=True)
             if card:
                 self.client.send("PUT", f"/cards/{task_id}", params=card)
             for field_id, item in items:
@@ -247,7 +247,7 @@ class TrelloAdapter(Adapter[TrelloSettings]):
                            for o in found.get("options") or [] if o.get("id")]  # fmt: skip
                 item: dict[str, Any] = {"idValue": pick_option("Trello", name, str(value), options)}
             elif found.get("type") == "date" and isinstance(value, date):
-                item = {"value": {"date": f"{value.isoformat()}T12:00:00.000Z"}}
+                item = {"value": {"date": utc_iso(noon_utc(value), millis=True)}}
             else:
                 item = {"value": {"text": str(value)}}
             items.append((str(found["id"]), item))

@@ -205,6 +205,12 @@ def utc_iso(moment: datetime, *, millis: bool = False) -> str:
     return utc.isoformat().replace("+00:00", "Z")
 
 
+def noon_utc(day: date) -> datetime:
+    """A date written to a tool that stores a moment: noon UTC, the same calendar day from
+    UTC-11 to UTC+11 (and read back as that date)."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
 def from_unix_ms(value: str | int | None) -> datetime | None:
     """ClickUp-style timestamps: unix milliseconds, as a string or a number."""
     if value in (None, ""):
