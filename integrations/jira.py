@@ -297,7 +297,7 @@ class JiraAdapter(Adapter[JiraSettings]):
         or by the callback `serve` answers for this source)."""
         with refusals(self.name):
             listed = self.client.get("/rest/webhooks/1.0/webhook")
-        mine = f"/webhooks/{self.name}"
+        mine = f"/webhooks/{quote(self.name, safe='')}"  # as `serve`'s path is registered
         return [
             _webhook(hook)
             for hook in listed
