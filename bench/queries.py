@@ -427,9 +427,9 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
 
     def owner(conn: sqlite3.Connection) -> Any:
         conn.execute("SELECT DISTINCT owner, owner_email FROM deals WHERE removed = 0").fetchall()
-        # over the (owner, removed, stage) index, as the bot's own look-up (m006)
+        # over the (owner, removed, stage, …) index, as the bot's own look-up (m006, m016)
         return conn.execute(
-            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_owner_removed_stage WHERE "
+            f"SELECT *, {stalled} FROM deals INDEXED BY idx_deals_owner_cover WHERE "
             f"removed = 0 AND stage IN {OPEN} AND owner IN (?, ?, ?, ?) "
             "ORDER BY stage, stage_entered, id",
             [f"Marie {n}" for n in NAMES[:4]],

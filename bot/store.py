@@ -431,6 +431,21 @@ def m015_first_success(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m016_owner_cover(db: sqlite_utils.Database) -> None:
+    """`owners` groups open deals by owner: over an index in owner order that holds every column
+    it reads (and `id`, for the snooze check), the GROUP BY streams instead of sorting every open
+    deal in a temporary B-tree, which grew faster than the deals (×20 from 100k to 1M, the sort
+    spilling out of the cache). The index replaces (owner) and (owner, removed, stage), its
+    prefixes, so a sync maintains one index fewer."""
+    db.execute("DROP INDEX IF EXISTS idx_deals_owner")
+    db.execute("DROP INDEX IF EXISTS idx_deals_owner_removed_stage")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_deals_owner_cover ON deals"
+        "(owner, removed, stage, stage_entered, amount, probability, id)"
+    )
+
+
 #: SQL true for a deal first seen by its source's first sync (or while none has succeeded yet):
 #: already in the tool when pipeline-bot started watching, so not a new deal.
 WAS_THERE_SQL = (

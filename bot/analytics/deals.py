@@ -328,8 +328,8 @@ def in_stage(store: Store, ctx: Context, stage: Stage) -> DealList:
 def owned_by(store: Store, ctx: Context, names: Sequence[str], kind: str = "owner") -> DealList:
     """Open deals whose owner or owner e-mail is one of `names` (exact stored values).
 
-    Picked by rowid from the (owner, removed, stage) and (owner_email, removed, stage) indexes
-    (m006), a few index seeks each, rather than an OR that SQLite tests on every open deal."""
+    Picked by rowid from the (owner, removed, stage, …) and (owner_email, removed, stage) indexes
+    (m006, m016), a few index seeks each, rather than an OR that SQLite tests on every open deal."""
     params = {f"o{i}": name for i, name in enumerate(names)}
     marks = ", ".join(f":{key}" for key in params) or "NULL"
     keys = open_keys_sql(ctx)
