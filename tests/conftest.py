@@ -1,4 +1,5 @@
-"""Shared fixtures: a real SQLite file per test, and the local Slack Web API stand-in."""
+"""Shared fixtures: a real database per test (a SQLite file, or a PostgreSQL database in the
+PostgreSQL run), and the local Slack Web API stand-in."""
 
 from __future__ import annotations
 
@@ -8,8 +9,51 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from tests.helpers import store_at
+from tests import helpers
+from tests.helpers import ON_POSTGRES, store_at
 from tests.slack_standin import SlackStandIn
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about SQLite itself (its file, WAL, locks, an old file's "
+        "upgrade); skipped in the PostgreSQL run",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In the PostgreSQL run, skip the tests marked `sqlite_only`, saying why."""
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason")
+        item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def _own_databases() -> Iterator[None]:
+    """PostgreSQL run: the databases a test asked for are dropped when it ends (a wider-scoped
+    fixture's stay until the process ends)."""
+    if not ON_POSTGRES:
+        yield
+        return
+    wider = set(helpers._pg_databases)
+    yield
+    helpers.drop_test_databases(keep=wider)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pg_server_stops() -> Iterator[None]:
+    """The PostgreSQL server stops with the session (atexit would too, later)."""
+    yield
+    if ON_POSTGRES and helpers.pg_server.cache_info().currsize:
+        helpers.pg_server().stop()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Test helpers: load hand-made tasks through the real sync engine into a real SQLite file."""
+"""Test helpers: load hand-made tasks through the real sync engine into a real database (a SQLite
+file, or a database on a real PostgreSQL server in the PostgreSQL run)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +35,7 @@ from bot.render.text import Style, render
 from bot.store import Store
 from bot.sync import SyncResult, sync_source
 from integrations.base import Adapter, SourceSettings, StatusChange, Task
+from tests.pg_server import PgServer
 
 
 class ListAdapter(Adapter):
@@ -101,9 +103,61 @@ def load(
     return sync_source(store, pipeline, ListAdapter(source, tasks), now=lambda: moment)
 
 
-def store_at(path: Path) -> Store:
-    """`Store(path)`; a file not there yet is first copied from a database migrated once per test
-    process: what a new database is after its first open, without migrating it again."""
+#: The engine the whole run tests: `PIPELINE_TEST_ENGINE=postgresql` runs every test on a real
+#: PostgreSQL server this process starts (tests/pg_server.py); SQLite by default.
+ENGINE = os.environ.get("PIPELINE_TEST_ENGINE", "sqlite").strip().lower() or "sqlite"
+if ENGINE not in ("sqlite", "postgresql"):
+    raise RuntimeError(f"PIPELINE_TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}")
+ON_POSTGRES = ENGINE == "postgresql"
+
+_pg_databases: dict[Path, str] = {}
+_pg_lock = threading.Lock()
+
+
+def db_target(path: str | Path) -> str | Path:
+    """Where a test's database is: `path` itself on SQLite; on PostgreSQL the URL of a fresh
+    database standing for `path` (the same one each time this test asks for `path`, so a test
+    and the commands it runs share it), copied from one migrated once per test process and
+    dropped when the test ends."""
+    if not ON_POSTGRES or is_postgres(path):
+        return path
+    path = Path(path)
+    with _pg_lock:
+        if path not in _pg_databases:
+            _pg_databases[path] = pg_server().new_database(_migrate)
+        return _pg_databases[path]
+
+
+def drop_test_databases(keep: Collection[Path]) -> None:
+    """Drop the PostgreSQL databases handed out for any path but `keep` (a wider-scoped
+    fixture's)."""
+    with _pg_lock:
+        for path in [p for p in _pg_databases if p not in keep]:
+            pg_server().drop_database(_pg_databases.pop(path))
+
+
+@functools.cache
+def pg_server() -> PgServer:
+    """This process's PostgreSQL server, started on first use, stopped when the process ends."""
+    server = PgServer().start()
+    atexit.register(server.stop)
+    return server
+
+
+def is_postgres(target: str | Path) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def _migrate(url: str) -> None:
+    Store(url).close()
+
+
+def store_at(path: str | Path) -> Store:
+    """The store of `db_target(path)`; a new one is first copied from a database migrated once
+    per test process: what a new database is after its first open, without migrating it again."""
+    if ON_POSTGRES:
+        return Store(db_target(path))
+    path = Path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_migrated_template(), path)
@@ -181,6 +235,8 @@ def cli(
     filters, the secrets the redactor knows); `process=True` starts `python -m bot.cli` for
     the tests that are about the process itself (entry point, imports, signals)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "SLACK_"))}
+    if ON_POSTGRES and "--db" not in args:  # ./pipeline.db: this test's PostgreSQL database
+        clean["PIPELINE_DB"] = str(db_target(folder / "pipeline.db"))
     clean.update(env or {})
     if process:
         clean["PYTHONPATH"] = str(ROOT)  # the checkout under test, whatever is pip-installed

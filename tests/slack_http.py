@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.wsgi import ConnectionPolicy, HttpServer, make_wsgi
 from bot.store import Store
-from tests.helpers import utc, wait_for
+from tests.helpers import db_target, utc, wait_for
 from tests.slack_standin import Call, SlackStandIn
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -56,7 +56,7 @@ def make_settings(
     return Settings(
         config=validate_config({"language": "en", **config}),
         secrets=Secrets(**values),
-        db_path=tmp_path / "pipeline.db",
+        db_path=db_target(tmp_path / "pipeline.db"),
         base_dir=tmp_path,
     )
 

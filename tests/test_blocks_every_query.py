@@ -13,6 +13,7 @@ from bot.query import QUERIES
 from bot.render.blocks import RENDERERS, render, style_for
 from bot.settings import Settings
 from bot.store import Store
+from tests.helpers import db_target
 
 NOW = datetime(2026, 11, 27, 11, tzinfo=UTC)
 WORDS = {"deal": "deal dupain", "stage": "stage réunion", "owner": "owner marie",
@@ -22,7 +23,7 @@ WORDS = {"deal": "deal dupain", "stage": "stage réunion", "owner": "owner marie
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     db = tmp_path_factory.mktemp("blocks") / "demo.db"
-    settings = demo_settings(None, str(db))
+    settings = demo_settings(None, str(db_target(db)))
     assert run_demo(settings, NOW) == 0
     return settings
 

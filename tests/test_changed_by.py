@@ -13,22 +13,21 @@ from bot.config_schema import validate_config
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import ConfigError
 from bot.settings import build_pipeline as pipeline_of
-from bot.store import Store
-from tests.helpers import cli, load, task, utc
+from tests.helpers import cli, db_target, load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 DEVIS, BALLE, CONCLUSION = "Appel et devis", "Balle dans le camp du client", "Conclusion du contrat"
 
 
 def query(folder: Path, *words: str) -> dict[str, Any]:
-    done = cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+    done = cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(db_target(folder / "p.db")),
                "query", *words, "--json", "--as-of", "2026-03-25T12:00")  # fmt: skip
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
 def text(folder: Path, *words: str) -> str:
-    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(db_target(folder / "p.db")),
                "query", *words, "--as-of", "2026-03-25T12:00").stdout  # fmt: skip
 
 
@@ -36,7 +35,7 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "pipeline.toml").write_text('language = "en"\n', encoding="utf-8")
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     first = task("c1", DEVIS, ("2026-03-02T09:00", DEVIS), title="Refonte", client="Dupain")
     load(store, PIPELINE, [first], now=utc("2026-03-15T20:00"))
 
@@ -66,7 +65,7 @@ def test_a_move_from_slack_keeps_its_author_through_the_next_sync(
 
 
 def test_a_close_date_from_slack_is_in_the_field_history_with_its_author(tmp_path: Path) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     load(store, PIPELINE, [task("c1", DEVIS, ("2026-03-02T09:00", DEVIS))],
          now=utc("2026-03-15T20:00"))  # fmt: skip
     from datetime import date
@@ -114,7 +113,7 @@ def test_editors_must_be_slack_user_ids() -> None:
 def test_a_deal_marked_lost_from_slack_is_announced_like_one_lost_in_the_tool(
     tmp_path: Path,
 ) -> None:
-    store = Store(tmp_path / "p.db")
+    store = store_at(tmp_path / "p.db")
     load(store, PIPELINE, [task("c1", DEVIS, ("2026-03-02T09:00", DEVIS))],
          now=utc("2026-03-15T20:00"))  # fmt: skip
     store.record_edit("t:c1", PIPELINE, utc("2026-03-20T10:00"), "UALICE",

@@ -23,10 +23,9 @@ from bot.digest import digest_charts, post_digest
 from bot.render.money import money, month_name, percent
 from bot.settings import load_settings
 from bot.slack_client import make_outbox
-from bot.store import Store
 from tests import agency
 from tests.agency import agency_config
-from tests.helpers import ROOT, cli, wait_for
+from tests.helpers import ROOT, cli, db_target, store_at, wait_for
 from tests.slack_http import make_settings, send_command, serving
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_pipeline import agency as small_agency
@@ -38,12 +37,12 @@ AS_OF = datetime(2026, 11, 27, 11, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("charts") / "pipeline-demo.db"
-    assert run_demo(demo_settings(None, str(db)), AS_OF) == 0
+    assert run_demo(demo_settings(None, str(db_target(db))), AS_OF) == 0
     return db
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return cli(db.parent, "--config", str(demo_config_path()), "--db", str(db), *args)
+    return cli(db.parent, "--config", str(demo_config_path()), "--db", str(db_target(db)), *args)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -87,7 +86,7 @@ def test_the_text_path_never_imports_the_plotting_library(demo_db: Path, tmp_pat
              "print('MPL' if 'matplotlib' in sys.modules else 'NO-MPL', code)")  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
     env["PYTHONPATH"] = str(ROOT)
-    base = [sys.executable, "-c", probe, "--config", str(demo_config_path()), "--db", str(demo_db),
+    base = [sys.executable, "-c", probe, "--config", str(demo_config_path()), "--db", str(db_target(demo_db)),
             "query", "forecast"]  # fmt: skip
     text = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
     assert text.stdout.strip().endswith("NO-MPL 0")
@@ -100,9 +99,9 @@ def test_the_text_path_never_imports_the_plotting_library(demo_db: Path, tmp_pat
 
 
 def answer(demo_db: Path, words: str, language: str = "fr") -> tuple[dict[str, Any], Chart]:
-    settings = load_settings(str(demo_config_path()), str(demo_db))
+    settings = load_settings(str(demo_config_path()), str(db_target(demo_db)))
     settings.config.language = language  # type: ignore[misc]
-    store = Store(demo_db)
+    store = store_at(demo_db)
     try:
         reply = ask(settings, store, words, AS_OF)
     finally:

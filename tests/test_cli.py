@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import cli
+from tests.helpers import ON_POSTGRES, cli, db_target
 
 CSV = """id;title;client;owner;status;amount;probability;expected_close
 1;Refonte site;Dupain SARL;Marie Dupont;Appel et devis;12 000 €;;2026-12-15
@@ -149,9 +149,13 @@ def test_demo_loads_the_agency_and_prints_every_stage(tmp_path: Path) -> None:
     ):
         assert label in result.stdout
     assert "Affaires bloquées" in result.stdout
-    assert (tmp_path / "pipeline-demo.db").exists()
+    if ON_POSTGRES:  # $PIPELINE_DB names this test's database: the demo is loaded there
+        loaded = str(db_target(tmp_path / "pipeline.db"))
+    else:  # by default, a file of its own beside the config
+        assert (tmp_path / "pipeline-demo.db").exists()
+        loaded = "pipeline-demo.db"
     config = str(Path(__file__).resolve().parent.parent / "bot" / "data" / "demo.toml")
-    again = json.loads(cli(tmp_path, "--config", config, "--db", "pipeline-demo.db",
+    again = json.loads(cli(tmp_path, "--config", config, "--db", loaded,
                            "query", "--json").stdout)  # fmt: skip
     assert again["open"]["count"] > 30 and again["unmapped"]["count"] == 0
     assert sum(s["stalled"] for s in again["stages"]) >= 4
@@ -159,7 +163,7 @@ def test_demo_loads_the_agency_and_prints_every_stage(tmp_path: Path) -> None:
 
 def test_demo_refuses_to_wipe_a_real_database(agency: Path) -> None:
     cli(agency, "sync")
-    result = cli(agency, "demo", "--db", "pipeline.db")
+    result = cli(agency, "demo", "--db", str(db_target(agency / "pipeline.db")))
     assert result.returncode == 2 and "holds 6 deal(s)" in result.stderr
 
 

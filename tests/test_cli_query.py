@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import cli
+from tests.helpers import cli, db_target
 
 CSV = """id;title;client;owner;status;amount;probability;expected_close;stage_entered;lost_reason
 1;Refonte site;Boulangerie Dupâin;Marie Dupont;appel et devis;10 000 €;;01/04/2026;2026-03-10;
@@ -32,7 +32,7 @@ path = "deals.csv"
 
 
 def run(folder: Path, *args: str, user: str | None = None) -> subprocess.CompletedProcess[str]:
-    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(db_target(folder / "p.db")),
                *args, env={"PIPELINE_USER": user} if user else None)  # fmt: skip
 
 

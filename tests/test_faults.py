@@ -84,6 +84,7 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@pytest.mark.sqlite_only(reason="a damaged SQLite file")
 @pytest.mark.parametrize(
     "damage", [garbage, torn, folder], ids=["not a database", "malformed", "folder"]
 )
@@ -102,6 +103,7 @@ def test_a_broken_database_is_one_line_naming_it_and_exit_2_for_every_command(
         assert what_to_do in line, (command, line)
 
 
+@pytest.mark.sqlite_only(reason="a damaged SQLite file")
 def test_the_french_message_is_french(agency: Path) -> None:
     (agency / "pipeline.toml").write_text(
         '[[sources]]\nkind = "csv"\npath = "deals.csv"\n', encoding="utf-8"
@@ -133,6 +135,7 @@ def immutable(path: Path) -> Iterator[None]:
             path.chmod(0o644)
 
 
+@pytest.mark.sqlite_only(reason="a read-only SQLite file")
 def test_a_read_only_database_is_one_line_saying_so(agency: Path) -> None:
     db = synced(agency)
     with immutable(db):
@@ -145,6 +148,7 @@ def test_a_read_only_database_is_one_line_saying_so(agency: Path) -> None:
     assert asked.returncode == 0 or one_line(asked).startswith(f"pipeline-bot: the database {db}")
 
 
+@pytest.mark.sqlite_only(reason="SQLite's file lock and busy timeout")
 def test_nudge_during_a_long_sync_is_one_line_once_the_busy_timeout_passes(
     agency: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -175,6 +179,7 @@ def test_nudge_during_a_long_sync_is_one_line_once_the_busy_timeout_passes(
         assert f"the database {db} is locked" in lines[0] and "try again" in lines[0]
 
 
+@pytest.mark.sqlite_only(reason="SQLite's max_page_count makes the disk full")
 def test_a_full_disk_during_a_sync_records_the_real_error(tmp_path: Path) -> None:
     settings_pipeline = _pipeline()
     store = store_at(tmp_path / "pipeline.db")
@@ -252,9 +257,9 @@ def test_trello_secrets_echoed_by_a_proxy_never_reach_output_logs_or_the_sync_st
     done = cli(tmp_path, "sync", env={"TRELLO_API_KEY": KEY, "TRELLO_TOKEN": TOKEN})
     assert done.returncode == 1  # the source failed, reported
     assert "HTTP 400" in done.stdout + done.stderr  # the proxy's answer was seen...
-    conn = sqlite3.connect(tmp_path / "pipeline.db")
-    (stored,) = conn.execute("SELECT last_error FROM sync_state").fetchone()
-    conn.close()
+    store = store_at(tmp_path / "pipeline.db")
+    stored = store.scalar("SELECT last_error FROM sync_state")
+    store.close()
     assert "HTTP 400" in stored
     for text in (done.stdout, done.stderr, stored):
         for secret in (KEY, TOKEN, "ATTA%2F9%2Bs3cr3t%3D"):  # ...but no secret, raw or encoded

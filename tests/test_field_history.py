@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from integrations.base import FieldChange
-from tests.helpers import cli, load, store_at, task, utc
+from tests.helpers import cli, db_target, load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 HEADER = "id;title;client;owner;status;amount;probability;expected_close\n"
@@ -20,7 +20,7 @@ CONFIG = 'timezone = "Europe/Paris"\nlanguage = "en"\n[[sources]]\nkind = "csv"\
 
 
 def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(db_target(folder / "p.db")),
                *args)  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from bot.digest import build_digest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.settings import Settings
 from bot.store import Store
-from tests.helpers import load, store_at, task, utc
+from tests.helpers import db_target, load, store_at, task, utc
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
 PARIS = ZoneInfo("Europe/Paris")
@@ -124,7 +124,7 @@ def test_a_stage_nobody_closed_from_keeps_its_configured_probability(tmp_path: P
 def test_calibration_json_through_the_cli_words(tmp_path: Path) -> None:
     store = store_at(tmp_path / "p.db")
     history(store)
-    settings = Settings(PipelineConfig(language="fr"), db_path=tmp_path / "p.db")
+    settings = Settings(PipelineConfig(language="fr"), db_path=db_target(tmp_path / "p.db"))
     reply = ask(settings, store, "calibrage", datetime(2026, 3, 20, 12, tzinfo=PARIS))
     body = reply.json()
     assert body["query"] == "calibration" and body["recommended"] == "stage"
@@ -149,7 +149,7 @@ def test_calibrated_probabilities_change_weighted_figures_everywhere_and_nothing
     answers = {}
     for mode in ("stage", "calibrated"):
         config = PipelineConfig(language="en", forecast=ForecastConfig(probabilities=mode))
-        settings = Settings(config, db_path=tmp_path / "p.db")
+        settings = Settings(config, db_path=db_target(tmp_path / "p.db"))
         answers[mode] = {q: ask(settings, store, q, now).json()
                          for q in ("summary", "forecast", "owners", "deal E", "deal F",
                                    "calibration", "stalled", "funnel")}  # fmt: skip
@@ -243,7 +243,7 @@ def test_forecast_buckets_and_total_carry_the_range(tmp_path: Path) -> None:
         task("2", N, ("2026-03-01T09:00", N), amount=3000.0, expected_close=date(2026, 4, 20)),
         task("3", C, ("2026-03-01T09:00", C), amount=5000.0, expected_close=date(2026, 3, 2)),
     ], now=utc("2026-03-10T10:00"))  # fmt: skip
-    settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")
+    settings = Settings(PipelineConfig(language="en"), db_path=db_target(tmp_path / "p.db"))
     reply = ask(settings, store, "forecast 2", datetime(2026, 3, 20, 12, tzinfo=PARIS))
     body = reply.json()
     april = body["months"][1]
@@ -295,7 +295,7 @@ def test_accuracy_rebuilds_the_forecast_of_each_month_from_stage_and_field_histo
     assert result.mae == 6500.0  # (|7,000 − 0| + |4,000 − 10,000|) / 2
     assert result.within_range == 2
 
-    settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")
+    settings = Settings(PipelineConfig(language="en"), db_path=db_target(tmp_path / "p.db"))
     body = ask(settings, store, "précision 2", datetime(2026, 5, 15, 12, tzinfo=PARIS)).json()
     assert body["query"] == "accuracy" and [m["month"] for m in body["months"]] == [
         "2026-03", "2026-04"]  # fmt: skip
@@ -319,7 +319,7 @@ def test_digest_says_last_month_and_when_calibration_recommends_it(tmp_path: Pat
     load(store, PIPELINE, deals, now=utc("2026-03-25T10:00"))  # seen before April: dates known
     from bot.digest import sections
 
-    settings = Settings(PipelineConfig(language="en"), db_path=tmp_path / "p.db")
+    settings = Settings(PipelineConfig(language="en"), db_path=db_target(tmp_path / "p.db"))
     digest = build_digest(settings, store, datetime(2026, 5, 4, 9, tzinfo=PARIS))
     assert digest.last_month is not None and digest.recommend_calibrated
     _, parts = sections(digest, settings)

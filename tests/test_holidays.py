@@ -20,7 +20,7 @@ from bot.settings import ConfigError, Settings
 from bot.slack_client import make_outbox
 from tests import agency
 from tests.agency import agency_config, load_agency
-from tests.helpers import load, store_at, task
+from tests.helpers import db_target, load, store_at, task
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
 
@@ -69,7 +69,7 @@ def test_default_country_follows_the_language() -> None:
 def idle_and_stalled(tmp_path: Path, language: str, as_of: str) -> tuple[int | None, list[str]]:
     """A meeting deal entered on Monday 6 July (stall_days 7), counted in business days."""
     settings = Settings(validate_config({"language": language, "stall_counting": "business"}),
-                        db_path=tmp_path / f"{language}.db")  # fmt: skip
+                        db_path=db_target(tmp_path / f"{language}.db"))  # fmt: skip
     store = store_at(settings.db_path)
     load(store, settings.pipeline, [task("x", M, ("2026-07-06T09:00", M), title="Site")])
     ctx = context_for(settings, parse_as_of(as_of, settings.tz))

@@ -39,7 +39,7 @@ from bot.settings import Settings
 from bot.store import Store
 from integrations.base import FieldChange
 from tests.analytics_fixture import NOW, C, M, N, Q
-from tests.helpers import cli, load, store_at, task, utc
+from tests.helpers import cli, db_target, load, store_at, task, utc
 
 WON = "travail terminé"
 
@@ -50,7 +50,7 @@ def settings_for(tmp_path: Path, language: str = "en") -> Settings:
         "sources": [{"kind": "csv", "name": "crm", "path": "crm.csv",
                      "fields": {"next_step": "Action suivante"}}],
     })  # fmt: skip
-    return Settings(config=config, db_path=tmp_path / "pipeline.db", base_dir=tmp_path)
+    return Settings(config=config, db_path=db_target(tmp_path / "pipeline.db"), base_dir=tmp_path)
 
 
 def build(tmp_path: Path, language: str = "en") -> tuple[Settings, Store]:
@@ -186,7 +186,7 @@ def test_command_line_json(tmp_path: Path) -> None:
     store.close()
     (tmp_path / "pipeline.toml").write_text('language = "en"\n', encoding="utf-8")
     done = cli(tmp_path, "--config", str(tmp_path / "pipeline.toml"), "--db",
-               str(tmp_path / "pipeline.db"), "query", "hygiène", "--json", "--as-of", "2026-03-30")  # fmt: skip
+               str(db_target(tmp_path / "pipeline.db")), "query", "hygiène", "--json", "--as-of", "2026-03-30")  # fmt: skip
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
     assert [d["id"] for d in got["deals"]] == ["t:h1", "t:h12", "t:h2", "p:h10", "crm:h6", "t:h5"]

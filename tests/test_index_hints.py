@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.analytics.owners import OWNERS_INDEX
 from bot.store import Store
 
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HINTS = {"idx_deals_expected_close": "bot/store.py", OWNERS_INDEX: "bot/analytics/owners.py"}
 
 
+@pytest.mark.sqlite_only(reason="INDEXED BY hints are SQLite's (sqlite_master)")
 def test_every_hint_names_an_index_the_migrations_create(tmp_path: Path) -> None:
     store = Store(tmp_path / "pipeline.db")
     indexes = {row["name"] for row in store.rows("SELECT name FROM sqlite_master "

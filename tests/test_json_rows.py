@@ -14,8 +14,7 @@ import pytest
 from bot.answers import ask
 from bot.clock import parse_as_of
 from bot.settings import load_settings
-from bot.store import Store
-from tests.helpers import cli
+from tests.helpers import cli, db_target, store_at
 
 # null amounts, a blank owner, an owner spelt in lower case, quotes, a backslash, emoji and
 # CJK, a stage entered in the hour DST skips, deals with their own probability, an amount and
@@ -52,9 +51,9 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     assert run(path, "sync").returncode == 0
     (path / "deals.csv").write_text(CSV, encoding="utf-8")
     assert run(path, "sync").returncode == 0
-    settings = load_settings(str(path / "pipeline.toml"), str(path / "p.db"))
+    settings = load_settings(str(path / "pipeline.toml"), str(db_target(path / "p.db")))
     now = parse_as_of(AS_OF, settings.tz)
-    store = Store(path / "p.db")
+    store = store_at(path / "p.db")
     snoozed = [d for d in ask(settings, store, "stage réunion", now).json()["deals"]
                if d["title"] == "Mis en veille"]  # fmt: skip
     assert snoozed and snoozed[0]["stalled"]  # stalled until snoozed
@@ -65,15 +64,15 @@ def folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def run(folder: Path, *args: str) -> Any:
-    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(folder / "p.db"),
+    return cli(folder, "--config", str(folder / "pipeline.toml"), "--db", str(db_target(folder / "p.db")),
                *args, env={"PIPELINE_USER": "Marie Dupont"})  # fmt: skip
 
 
 def built(folder: Path, words: str, now: datetime) -> tuple[str, str, dict[str, Any]]:
     """The answer from its objects (a `DealView` per deal, a `ChangeEvent` per event): compact,
     indented, and as a dict."""
-    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
-    store = Store(folder / "p.db")
+    settings = load_settings(str(folder / "pipeline.toml"), str(db_target(folder / "p.db")))
+    store = store_at(folder / "p.db")
     compact, pretty = io.StringIO(), io.StringIO()
     ask(settings, store, words, now, user="Marie Dupont").write_json(compact.write)
     ask(settings, store, words, now, user="Marie Dupont").write_json(pretty.write, indent=2)
@@ -84,14 +83,14 @@ def built(folder: Path, words: str, now: datetime) -> tuple[str, str, dict[str, 
 
 @pytest.mark.parametrize("words", WORDS)
 def test_streamed_list_is_the_object_built_one(folder: Path, words: str) -> None:
-    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
+    settings = load_settings(str(folder / "pipeline.toml"), str(db_target(folder / "p.db")))
     now = parse_as_of(AS_OF, settings.tz)
     compact, pretty, whole = built(folder, words, now)
     done = run(folder, "query", *words.split(), "--json", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     assert done.stdout == compact  # what a script reads, byte for byte
     assert json.loads(done.stdout) == whole
-    store = Store(folder / "p.db")
+    store = store_at(folder / "p.db")
     streamed = ask(settings, store, words, now, user="Marie Dupont", stream=True)
     result = streamed.result
     assert getattr(result, "rows", None) is not None  # from the rows, no object per item
@@ -105,7 +104,7 @@ def test_streamed_list_is_the_object_built_one(folder: Path, words: str) -> None
 
 def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:
     """The sheet reaches the lists compared above: nulls, blanks, unicode, snoozed, stalled."""
-    settings = load_settings(str(folder / "pipeline.toml"), str(folder / "p.db"))
+    settings = load_settings(str(folder / "pipeline.toml"), str(db_target(folder / "p.db")))
     now = parse_as_of(AS_OF, settings.tz)
     meeting = built(folder, "stage réunion", now)[2]["deals"]
     by_title = {d["title"]: d for d in meeting}

@@ -10,7 +10,6 @@ rows (their `last_seen`, stage event ids and the sync's `written` count say so).
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from bot.replay import replay
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync import SyncResult
-from tests.helpers import cli, load, store_at, task
+from tests.helpers import ON_POSTGRES, cli, db_target, load, store_at, task
 from tests.integrations.support import run_sync
 
 PIPELINE = Pipeline(DEFAULT_STAGES)
@@ -153,11 +152,16 @@ def test_resync_of_a_task_manager_skips_unchanged_tasks(tmp_path: Path) -> None:
 
 
 def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table of the file, rows in a fixed order."""
-    conn = sqlite3.connect(db)
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    out = {name: sorted(conn.execute(f'SELECT * FROM "{name}"'), key=repr) for name in names}
-    conn.close()
+    """Every table of the database, rows in a fixed order."""
+    store = store_at(db)
+    names = store.conn.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        if ON_POSTGRES
+        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
+    tables = [row[0] for row in names]
+    out = {name: sorted(store.conn.execute(f'SELECT * FROM "{name}"'), key=repr) for name in tables}
+    store.close()
     return out
 
 
@@ -178,7 +182,9 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
     db = tmp_path / "pipeline.db"
     first = cli(tmp_path, "sync")
     assert first.returncode == 0, first.stderr
-    assert replay(load_settings(str(config), str(db))) == 0  # recognised, and recorded once more
+    assert (
+        replay(load_settings(str(config), str(db_target(db)))) == 0
+    )  # recognised, and recorded once more
     before = _tables(db)
     again = cli(tmp_path, "sync")
     after = _tables(db)
@@ -194,8 +200,10 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
     }
     columns = ("source", "last_attempt", "bookmark", "last_success", "last_full", "last_error",
                "source_print")  # fmt: skip
-    state = sqlite3.connect(db).execute(f"SELECT {', '.join(columns)} FROM sync_state "
-                                        "ORDER BY source").fetchall()  # fmt: skip
+    store = store_at(db)
+    state = store.conn.execute(f"SELECT {', '.join(columns)} FROM sync_state "
+                               "ORDER BY source").fetchall()  # fmt: skip
+    store.close()
     was = {row[0]: row for row in before["sync_state"]}
     for source, attempt, bookmark, success, full, error, source_print in state:
         assert attempt == bookmark == success == full and attempt >= was[source][1]
@@ -205,19 +213,23 @@ def test_sync_of_unchanged_sheets_records_the_sync_without_the_adapters(tmp_path
     (tmp_path / "b.csv").write_text(
         HEADER + "".join(r + "\n" for r in clean_rows()[:9]).replace("2250 €", "2251 €"), "utf-8"
     )
-    assert replay(load_settings(str(config), str(db))) is None
+    assert replay(load_settings(str(config), str(db_target(db)))) is None
     changed = cli(tmp_path, "sync")
     assert "b : complète, 9 lue(s), 1 modifiée(s)" in changed.stdout, changed.stdout
-    amount = sqlite3.connect(db).execute("SELECT amount FROM deals WHERE id = 'b:5'").fetchone()
-    assert amount == (2251.0,)
-    assert replay(load_settings(str(config), str(db))) == 0  # that clean sync is the new reference
+    store = store_at(db)
+    amount = store.scalar("SELECT amount FROM deals WHERE id = 'b:5'")
+    store.close()
+    assert amount == 2251.0
+    assert (
+        replay(load_settings(str(config), str(db_target(db)))) == 0
+    )  # that clean sync is the new reference
     # the config: another delimiter reads other columns
     config.write_text(config.read_text() + 'delimiter = ","\n')
-    assert replay(load_settings(str(config), str(db))) is None
+    assert replay(load_settings(str(config), str(db_target(db)))) is None
     # a row with a warning is reported at every sync: never replayed
     config.write_text(config.read_text().replace('delimiter = ","\n', ""))
     with (tmp_path / "a.csv").open("a", encoding="utf-8") as sheet:
         sheet.write("41;;Nobody;Owner 1;appel et devis;500;;;\n")
     assert "1 avertissement(s)" in cli(tmp_path, "sync").stdout
-    assert replay(load_settings(str(config), str(db))) is None
+    assert replay(load_settings(str(config), str(db_target(db)))) is None
     assert "1 avertissement(s)" in cli(tmp_path, "sync").stdout

@@ -72,7 +72,7 @@ def test_weekly_digest_and_last_run() -> None:
 def test_two_contenders_one_wins(tmp_path: Path) -> None:
     now = utc("2026-03-16T08:00")
     ttl = timedelta(minutes=10)
-    stores = [Store(tmp_path / "pipeline.db") for _ in range(8)]
+    stores = [store_at(tmp_path / "pipeline.db") for _ in range(8)]
     barrier = threading.Barrier(len(stores))
     won: list[str] = []
 

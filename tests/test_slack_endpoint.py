@@ -323,6 +323,7 @@ def corrupt(path: Path) -> None:
         handle.write(os.urandom(size - 4096))
 
 
+@pytest.mark.sqlite_only(reason="a missing, then corrupt SQLite file")
 def test_health_is_503_when_the_database_is_missing_or_corrupt_and_docker_sees_it(
     tmp_path: Path, slack_api: SlackStandIn
 ) -> None:
@@ -359,6 +360,7 @@ def test_health_is_503_when_the_database_is_missing_or_corrupt_and_docker_sees_i
     assert docker_broken.returncode != 0
 
 
+@pytest.mark.sqlite_only(reason="a corrupt SQLite file")
 def test_pipeline_on_a_corrupt_database_says_so_in_one_log_line(
     tmp_path: Path, slack_api: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:

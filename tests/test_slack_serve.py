@@ -17,7 +17,7 @@ import requests
 
 import bot
 from bot.slack.serve import ServeError, resolve_port
-from tests.helpers import wait_for
+from tests.helpers import db_target, wait_for
 from tests.slack_http import (
     SECRET,
     Served,
@@ -43,7 +43,7 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PIPELINE_", "PORT"))}
     env.update(
         PYTHONPATH=str(ROOT),
-        PIPELINE_DB=str(tmp_path / "pipeline.db"),
+        PIPELINE_DB=str(db_target(tmp_path / "pipeline.db")),
         PIPELINE_HOST="127.0.0.1",
         **extra,
     )
@@ -166,6 +166,7 @@ def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
     assert "CAPABILITY" not in stderr  # ...without the request's secrets
 
 
+@pytest.mark.sqlite_only(reason="no SQLite file yet: unhealthy, and not created")
 def test_health_and_routing(tmp_path: Path, slack_api: SlackStandIn) -> None:
     from tests.slack_http import make_settings
 
@@ -283,6 +284,7 @@ def test_a_100_mb_unsigned_body_is_refused_without_raising_the_servers_memory(
     assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
 
 
+@pytest.mark.sqlite_only(reason="a corrupt SQLite file")
 def test_a_broken_database_stops_serve_with_a_status_systemd_does_not_restart(
     tmp_path: Path, slack_api: SlackStandIn
 ) -> None:

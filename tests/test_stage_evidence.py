@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
@@ -83,6 +85,7 @@ def test_first_sight_uses_last_modified_and_tool_history_beats_everything(store:
     assert ask(store, "summary", "2026-03-09T12:00:00")[0]["age_unknown"] == {"count": 1}
 
 
+@pytest.mark.sqlite_only(reason="an older release's SQLite file upgraded (a migration moving data)")
 def test_old_databases_learn_the_evidence_of_their_stays(tmp_path: Path) -> None:
     """A database written before `stage_entered_from` existed: its tool history reads as
     "history", a stay begun at the deal's first sight as "first_seen"."""

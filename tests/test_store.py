@@ -10,9 +10,10 @@ import sqlite_utils
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store, migrations
-from tests.helpers import cli, load, task
+from tests.helpers import cli, load, store_at, task
 
 
+@pytest.mark.sqlite_only(reason="sqlite-utils migrates SQLite files; PRAGMA user_version")
 def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> None:
     """Every command opens the store: sqlite-utils is imported only when a migration is due."""
     import subprocess
@@ -36,6 +37,7 @@ def test_an_up_to_date_database_opens_without_sqlite_utils(tmp_path: Path) -> No
     store.close()
 
 
+@pytest.mark.sqlite_only(reason="an older release's SQLite file upgraded")
 def test_an_old_database_is_migrated_and_keeps_its_deals(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = sqlite_utils.Database(path)
@@ -54,6 +56,7 @@ def test_an_old_database_is_migrated_and_keeps_its_deals(tmp_path: Path) -> None
     store.close()
 
 
+@pytest.mark.sqlite_only(reason="SQLite's WAL mode and busy timeout")
 def test_wal_mode_and_busy_timeout(store: Store) -> None:
     assert store.scalar("PRAGMA journal_mode") == "wal"
     assert store.scalar("PRAGMA busy_timeout") >= 5000
@@ -74,6 +77,7 @@ def test_changing_the_status_map_remaps_deals_and_history_without_resync(store: 
     assert store.ensure_mapping(remapped) is False  # nothing to do the second time
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file locked by another connection")
 def test_a_locked_database_gives_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "locked.db"
     first = Store(path)
@@ -102,6 +106,7 @@ def _old_database(path: Path) -> None:
     old.close()
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file locked by another writer")
 def test_pending_migration_behind_another_writer_says_locked(tmp_path: Path) -> None:
     from bot.store import StoreLocked
 
@@ -122,6 +127,7 @@ def test_pending_migration_behind_another_writer_says_locked(tmp_path: Path) -> 
     store.close()
 
 
+@pytest.mark.sqlite_only(reason="a SQLite file locked by another writer")
 def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -148,7 +154,7 @@ def test_cli_on_a_locked_database_prints_one_line_and_exits_2(
 
 
 def test_sync_state_refuses_a_key_that_is_not_a_column(tmp_path: Path) -> None:
-    store = Store(tmp_path / "pipeline.db")
+    store = store_at(tmp_path / "pipeline.db")
     store.save_sync_state("sheet", last_error="boom", last_attempt="2026-03-02T09:00:00+00:00")
     store.save_sync_state("sheet", last_error=None)  # an update keeps the other columns
     with pytest.raises(ValueError, match="no column last_eror"):

@@ -9,6 +9,7 @@ import pytest
 
 from bot import cli
 from bot.terminal import printable
+from tests.helpers import db_target
 
 #: Clear screen, retitle the window (OSC, BEL-terminated), a hidden OSC 8 link, bell, backspace,
 #: a bidi override: what a hostile cell can hold.
@@ -38,7 +39,7 @@ def sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         f'path = "{csv}"\n',
         encoding="utf-8",
     )
-    return ["--config", str(config), "--db", str(tmp_path / "pipeline.db")]
+    return ["--config", str(config), "--db", str(db_target(tmp_path / "pipeline.db"))]
 
 
 def test_sync_warnings_and_every_printed_answer_hold_no_escape(

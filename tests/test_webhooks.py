@@ -34,7 +34,7 @@ from bot.slack_client import make_client, make_outbox
 from bot.store import Store
 from bot.sync import make_adapter, sync_source
 from bot.webhooks import WebhookSyncs, expect_handshake, remember_url, stored_secret
-from tests.helpers import ask, replay, utc, wait_for
+from tests.helpers import ON_POSTGRES, ask, replay, store_at, utc, wait_for
 from tests.slack_http import (
     SECRET,
     FailingDeps,
@@ -262,7 +262,7 @@ def test_trello_url_kept_at_registration_is_checked_first(
     tmp_path: Path, served: Served, queued: list[str]
 ) -> None:
     registered = "https://bot.agence-exemple.fr/pipeline/webhooks/trello"  # a path-prefix proxy
-    store = Store(tmp_path / "pipeline.db")
+    store = store_at(tmp_path / "pipeline.db")
     try:
         remember_url(store, "trello", registered)
     finally:
@@ -395,7 +395,7 @@ def dupain_moves(store_path: Path, to: str) -> Callable[[], list[dict[str, Any]]
     """Dupain's move to stage `to` as `query changes` lists it."""
 
     def look() -> list[dict[str, Any]]:
-        store = Store(store_path)
+        store = store_at(store_path)
         try:
             events = list(ask(store, "changes 7", "2026-03-04T12:00")[0]["events"])
         finally:
@@ -655,11 +655,9 @@ def test_serve_syncs_a_source_on_its_signed_notification_behind_a_trusted_proxy(
 
             def first_sync_done() -> bool:
                 assert process.poll() is None, process.communicate()[1]
-                store = (
-                    Store(tmp_path / "pipeline.db") if (tmp_path / "pipeline.db").exists() else None
-                )
-                if store is None:
-                    return False
+                if not ON_POSTGRES and not (tmp_path / "pipeline.db").exists():
+                    return False  # serve has not created the file yet
+                store = store_at(tmp_path / "pipeline.db")
                 try:
                     return bool((store.sync_state("agence") or {}).get("last_success"))
                 finally:

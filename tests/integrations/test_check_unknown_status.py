@@ -19,7 +19,7 @@ from bot.config_schema import validate_config
 from bot.pipeline import normalise
 from bot.settings import Settings
 from bot.sync import sync_source
-from tests.helpers import store_at, utc
+from tests.helpers import db_target, store_at, utc
 from tests.integrations.support import Cassette
 
 STAGES = [
@@ -43,7 +43,7 @@ def factory(kind: str) -> Callable[..., Any]:
 def test_check_names_the_status_no_stage_claims(
     kind: str, cassette: Cassette, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings = Settings(validate_config({"stages": STAGES}), db_path=tmp_path / "p.db")
+    settings = Settings(validate_config({"stages": STAGES}), db_path=db_target(tmp_path / "p.db"))
     store = store_at(settings.db_path)
     adapter = factory(kind)(sleeps=[])
     with cassette(f"{kind}/full_sync.yaml"):

@@ -14,7 +14,7 @@ import pytest
 from bot.edits import Edit, apply_edit, tool_writer
 from bot.settings import load_settings
 from bot.store import Store
-from tests.helpers import cli
+from tests.helpers import cli, db_target
 from tests.integrations.support import WITH_BODY, Cassette, run_sync
 
 SOURCE = {"kind": "linear", "name": "produit", "team": "SAL"}
@@ -41,7 +41,7 @@ def test_the_owner_moves_a_linear_deal_and_changes_says_who(
     (tmp_path / "pipeline.toml").write_text(CONFIG)
     (tmp_path / ".env").write_text("LINEAR_API_KEY=lin_api_FAKE\n")
     (tmp_path / ".env").chmod(0o600)
-    settings = load_settings(str(tmp_path / "pipeline.toml"), str(tmp_path / "pipeline.db"),
+    settings = load_settings(str(tmp_path / "pipeline.toml"), str(db_target(tmp_path / "pipeline.db")),
                              cwd=tmp_path)  # fmt: skip
     store = Store.open(settings.db_path, settings.pipeline, settings.source_names)
     try:
@@ -66,7 +66,7 @@ def test_the_owner_moves_a_linear_deal_and_changes_says_who(
 
     done = cli(tmp_path, "query", "changes", "--json", "--as-of", "2026-03-02T10:00:00+00:00",
                "--config", str(tmp_path / "pipeline.toml"),
-               "--db", str(tmp_path / "pipeline.db"))  # fmt: skip
+               "--db", str(db_target(tmp_path / "pipeline.db")))  # fmt: skip
     assert done.returncode == 0, done.stderr
     events = json.loads(done.stdout)["events"]
     move = next(e for e in events if e["deal"] == DEAL and e["to"] == "closing")

@@ -11,7 +11,7 @@ from bot.i18n import localise
 from bot.settings import load_settings
 from bot.store import Store
 from bot.sync_command import run_sync as sync_command
-from tests.helpers import store_at
+from tests.helpers import db_target, store_at
 from tests.integrations.support import WITH_BODY, Cassette, deal_rows, run_sync
 
 LINEAR = {"kind": "linear", "name": "produit", "team": "SAL"}
@@ -58,7 +58,7 @@ def test_an_error_escaping_an_adapter_fails_that_source_alone(
         '[[sources]]\nkind = "csv"\nname = "feuille"\npath = "deals.csv"\n'
     )
     (tmp_path / ".env").write_text("TRELLO_API_KEY=fake-key\nTRELLO_TOKEN=fake-token\n")
-    settings = load_settings(str(tmp_path / "pipeline.toml"), str(tmp_path / "p.db"),
+    settings = load_settings(str(tmp_path / "pipeline.toml"), str(db_target(tmp_path / "p.db")),
                              cwd=tmp_path)  # fmt: skip
     with cassette("trello/board_list_without_id.yaml"):
         status = sync_command(settings, names=None, full=False)

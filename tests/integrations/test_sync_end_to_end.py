@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import Store
-from tests.helpers import cli
+from tests.helpers import cli, db_target, store_at
 
 Cassette = Callable[..., AbstractContextManager[Any]]
 
@@ -37,7 +36,7 @@ def configure(tmp_path: Path, source: str) -> tuple[Path, Path]:
 
 
 def deals(db: Path) -> dict[str, dict[str, Any]]:
-    store = Store(db)
+    store = store_at(db)
     try:
         return {row["id"]: row for row in store.rows("SELECT * FROM deals")}
     finally:
@@ -46,7 +45,7 @@ def deals(db: Path) -> dict[str, dict[str, Any]]:
 
 def set_bookmark(db: Path, source: str, bookmark: str) -> None:
     """As if the last sync had started at `bookmark` (the cassettes are dated)."""
-    store = Store(db)
+    store = store_at(db)
     try:
         with store.transaction():
             store.save_sync_state(source, bookmark=bookmark)
@@ -56,7 +55,7 @@ def set_bookmark(db: Path, source: str, bookmark: str) -> None:
 
 def run_sync(config: Path, db: Path) -> str:
     """`pipeline-bot sync` as a user runs it; what it prints."""
-    done = cli(config.parent, "--config", str(config), "--db", str(db), "sync")
+    done = cli(config.parent, "--config", str(config), "--db", str(db_target(db)), "sync")
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
-from tests.helpers import cli
+from tests.helpers import cli, db_target, store_at
 from tests.integrations.support import WITH_BODY, Cassette
 
 URL = "https://bot.agence-exemple.fr"
@@ -64,11 +63,11 @@ def configure(folder: Path, language: str) -> None:
 
 def run(folder: Path, *words: str) -> subprocess.CompletedProcess[str]:
     return cli(folder, "webhooks", *words, "--config", str(folder / "pipeline.toml"),
-               "--db", str(folder / "pipeline.db"))  # fmt: skip
+               "--db", str(db_target(folder / "pipeline.db")))  # fmt: skip
 
 
 def stored(folder: Path) -> list[tuple[str, str, str]]:
-    store = Store(folder / "pipeline.db")
+    store = store_at(folder / "pipeline.db")
     try:
         return [(h["source"], h["id"], h["url"]) for h in store.webhooks()]
     finally:
@@ -140,7 +139,7 @@ def test_list_checks_each_stored_webhook_with_its_tool_and_remove_stops_it(
 
 
 def test_a_webhook_deleted_in_the_tool_is_listed_as_gone(agency: Path, cassette: Cassette) -> None:
-    store = Store(agency / "pipeline.db")
+    store = store_at(agency / "pipeline.db")
     store.add_webhook("crm", "11112222", f"{URL}/webhooks/crm", datetime(2026, 11, 2, tzinfo=UTC))
     store.close()
     with cassette("monday/webhook_list.yaml"):
@@ -169,7 +168,7 @@ def test_usage_mistakes_are_one_line_and_exit_2(
     agency: Path, words: list[str], message: str
 ) -> None:
     if words[0] == "remove":
-        Store(agency / "pipeline.db").close()  # a database, with no webhook in it
+        store_at(agency / "pipeline.db").close()  # a database, with no webhook in it
     captured = run(agency, *words)
     assert captured.returncode == 2
     assert captured.stdout == ""
@@ -190,7 +189,7 @@ def kept(folder: Path, source: str) -> tuple[str | None, str | None]:
     """What `serve` will check `source`'s notifications with: the kept secret and URL."""
     from bot.webhooks import registered_url, stored_secret
 
-    store = Store(folder / "pipeline.db")
+    store = store_at(folder / "pipeline.db")
     try:
         return stored_secret(store, source), registered_url(store, source)
     finally:
@@ -232,7 +231,7 @@ def test_a_secret_the_tool_makes_is_kept_for_serve_then_list_and_remove_work(
 
 def stored_at(folder: Path) -> str:
     """When the one stored webhook was registered, as `list` prints it."""
-    store = Store(folder / "pipeline.db")
+    store = store_at(folder / "pipeline.db")
     try:
         return str(store.scalar("SELECT created FROM webhooks"))
     finally:
