@@ -1,11 +1,14 @@
 """Stalled-deal nudges: who gets which deals, sent once per deal per local day.
 
 A pass plans first (stalled deals not yet nudged today, grouped by the Slack user of their
-owner) and then sends message by message, writing the nudge log only after Slack answered ok.
-So a pass that stops half-way is simply re-run: what went out is not sent again today. One
-pass at a time per database (a lease), so `serve` replicas and a manual `pipeline-bot nudge`
-never double-send. Recipient errors (a deleted user, an archived channel) are logged and
-skipped; errors that would hit every message (bad token, Slack down) stop the pass.
+owner) and then sends message by message. Before each message its deals are claimed in the
+nudge log (one row per deal and local day, which only one process can insert), and the claim
+becomes a sent nudge once Slack answered ok; a message Slack refused gives its claims back. So
+a pass that stops half-way is simply re-run: what went out is not sent again today. One pass
+at a time per database (a lease), and the claims besides, so `serve` replicas and a manual
+`pipeline-bot nudge` never double-send, even when a lease expires under a stuck pass.
+Recipient errors (a deleted user, an archived channel) are logged and skipped; errors that
+would hit every message (bad token, Slack down) stop the pass.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from bot.outbox import FindUser, Outbox, SlackRefused
 from bot.pipeline import normalise
 from bot.render.nudge_blocks import Rendered, owner_message, plain, team_message
 from bot.settings import Settings, person_index, slack_user
-from bot.store import Store, iso
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,10 @@ def email_lookup(find_user: FindUser | None) -> Callable[[str], str | None] | No
     return lookup
 
 
+#: The same message drawn again without the deals another process claimed meanwhile.
+Redraw = Callable[[set[str]], Rendered]
+
+
 @dataclass
 class Outgoing:
     """One message to send: a Slack user or the team channel, and what it lists."""
@@ -102,6 +109,7 @@ class Outgoing:
     target: str  # Slack user ID, e-mail, or channel ID
     owners: list[str]
     rendered: Rendered
+    redraw: Redraw
 
 
 @dataclass
@@ -166,8 +174,14 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
     for kind, groups in (("user", by_user), ("email", by_email)):
         for target, (owners, listed) in groups.items():
             mine = _tidy_of(tidy, listed)
-            rendered = owner_message(owners[0], listed, ctx, tidy=mine, controls=controls, **opts)
-            messages.append(Outgoing(kind, target, owners, rendered))
+
+            def redraw(taken: set[str], owner: str = owners[0],
+                       listed: list[StalledDeal] = listed, mine: list[HygieneDeal] = mine
+                       ) -> Rendered:  # fmt: skip
+                deals = [deal for deal in listed if deal.id not in taken]
+                return owner_message(owner, deals, ctx, tidy=mine, controls=controls, **opts)
+
+            messages.append(Outgoing(kind, target, owners, redraw(set()), redraw))
     messages.sort(key=lambda m: (normalise(m.owners[0]), m.target))  # by owner name, then team
     plan = Plan(day, messages, skipped=len(already))
     if team:
@@ -175,9 +189,15 @@ def plan_nudges(settings: Settings, store: Store, ctx: Context, recipients: Reci
         channel = config.slack.channel
         if channel:
             per_owner = {owner: _tidy_of(tidy, listed) for owner, listed in groups_list}
-            rendered = team_message(groups_list, ctx, tidy=per_owner, controls=controls,
-                                    **opts)  # fmt: skip
-            plan.messages.append(Outgoing("team", channel, [o for o, _ in groups_list], rendered))
+
+            def redraw_team(taken: set[str]) -> Rendered:
+                groups = [(owner, [d for d in listed if d.id not in taken])
+                          for owner, listed in groups_list]  # fmt: skip
+                return team_message([(owner, listed) for owner, listed in groups if listed], ctx,
+                                    tidy=per_owner, controls=controls, **opts)  # fmt: skip
+
+            owners = [o for o, _ in groups_list]
+            plan.messages.append(Outgoing("team", channel, owners, redraw_team(set()), redraw_team))
         else:
             plan.unreachable = [(owner, len(listed)) for owner, listed in groups_list]
     return plan
@@ -201,7 +221,7 @@ def _add(owners: list[str], listed: list[StalledDeal], name: str, deal: StalledD
 
 def send_plan(plan: Plan, store: Store, out: Outbox, *, language: str,
               on_sent: Callable[[], None] = lambda: None) -> PassResult:  # fmt: skip
-    """Send each message; log its deals once Slack said ok. Raises `PassStopped` when fatal."""
+    """Claim each message's deals, send it, confirm; raises `PassStopped` when fatal."""
     result = PassResult(skipped=plan.skipped)
     for owner, count in plan.unreachable:
         problem = t("nudge.no_channel", language, owners=owner, n=count)
@@ -209,14 +229,19 @@ def send_plan(plan: Plan, store: Store, out: Outbox, *, language: str,
         result.errors.append(problem)
         result.failed += 1
     for message in plan.messages:
-        deal_ids = [d.id for d in message.rendered.listed]
+        rendered, taken = claim(store, plan.day, message)
+        result.skipped += len(taken)
+        deal_ids = [d.id for d in rendered.listed]
         if not deal_ids:
             continue
         try:
-            posted = out.post(message.target, message.rendered.text, message.rendered.blocks)
+            posted = out.post(message.target, rendered.text, rendered.blocks)
         except OSError as exc:  # the connection failed even after the client's retries
+            if not _maybe_delivered(exc):
+                store.release_nudges(plan.day, deal_ids)
             raise PassStopped(str(exc), result) from exc
         except SlackRefused as exc:
+            store.release_nudges(plan.day, deal_ids)  # Slack said no: nothing was posted
             error = exc.error
             if is_fatal(exc):
                 raise PassStopped(error, result) from exc
@@ -226,18 +251,44 @@ def send_plan(plan: Plan, store: Store, out: Outbox, *, language: str,
             result.errors.append(text)
             result.failed += 1
             continue
-        sent_at = iso(datetime.now(UTC))
-        rows = [
-            {"deal_id": deal.id, "day": plan.day, "owner": owner_of(deal, message),
-             "recipient": message.target, "sent_at": sent_at,
-             "channel": posted.channel, "ts": posted.ts}
-            for deal in message.rendered.listed
-        ]  # fmt: skip
-        store.log_nudges(rows)
+        store.confirm_nudges(plan.day, deal_ids, datetime.now(UTC), posted.channel, posted.ts)
         result.messages += 1
-        result.deals += len(rows)
+        result.deals += len(deal_ids)
         on_sent()
     return result
+
+
+def claim(store: Store, day: str, message: Outgoing) -> tuple[Rendered, set[str]]:
+    """The message to send, with only deals this process claimed for `day`, and the deals
+    another process had claimed (its pass sends them). A deal taken elsewhere is left out and
+    the message drawn again, which may list a deal it had cut: that one is claimed in turn."""
+    rendered = message.rendered
+    won: set[str] = set()
+    taken: set[str] = set()
+    while True:
+        wanted = [d for d in rendered.listed if d.id not in won]
+        won |= store.claim_nudges(
+            day, [(d.id, owner_of(d, message), message.target) for d in wanted]
+        )
+        lost = {d.id for d in wanted} - won
+        if not lost:
+            break
+        taken |= lost
+        rendered = message.redraw(taken)
+    unused = won - {d.id for d in rendered.listed}
+    if unused:  # claimed, then cut by a redraw: left for the next pass
+        store.release_nudges(day, sorted(unused))
+    if taken:
+        log.info("nudge to %s: %d deal(s) already claimed by another process", message.target,
+                 len(taken))  # fmt: skip
+    return rendered, taken
+
+
+def _maybe_delivered(exc: OSError) -> bool:
+    """A timeout may come after Slack posted the message: its claims stay (at most once a
+    day); a refused or reset connection never reached Slack: its claims are given back."""
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
 
 
 def owner_of(deal: StalledDeal, message: Outgoing) -> str:

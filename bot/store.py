@@ -1093,16 +1093,46 @@ class Store:
             )
         return done
 
-    def log_nudges(self, rows: Iterable[dict[str, Any]]) -> int:
-        """Record sent nudges (after Slack said ok); UNIQUE(deal_id, day) keeps the first."""
-        before = self.conn.total_changes
+    def claim_nudges(self, day: str, claims: Iterable[tuple[str, str, str]]) -> set[str]:
+        """Claim (deal_id, owner, recipient) for local day `day` before sending: the deals won.
+
+        A claim is a `nudges` row without `sent_at`; UNIQUE(deal_id, day) lets one process win
+        each deal, whichever replica asks first, so a deal is never sent twice the same day.
+        """
+        won: set[str] = set()
         with self.transaction():
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO nudges(deal_id, day, owner, recipient, sent_at, channel, ts)"
-                " VALUES (:deal_id, :day, :owner, :recipient, :sent_at, :channel, :ts)",
-                list(rows),
-            )
-        return self.conn.total_changes - before
+            for deal_id, owner, recipient in claims:
+                cursor = self.conn.execute(
+                    "INSERT INTO nudges(deal_id, day, owner, recipient) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(deal_id, day) DO NOTHING",
+                    (deal_id, day, owner, recipient),
+                )
+                if cursor.rowcount == 1:
+                    won.add(deal_id)
+        return won
+
+    def confirm_nudges(self, day: str, deal_ids: Sequence[str], sent_at: datetime,
+                       channel: str | None, ts: str | None) -> None:  # fmt: skip
+        """Slack took the message: the claims of `deal_ids` become sent nudges."""
+        with self.transaction():
+            for chunk in _chunks(deal_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(
+                    "UPDATE nudges SET sent_at = ?, channel = ?, ts = ? "
+                    f"WHERE day = ? AND sent_at IS NULL AND deal_id IN ({marks})",
+                    (iso(sent_at), channel, ts, day, *chunk),
+                )
+
+    def release_nudges(self, day: str, deal_ids: Sequence[str]) -> None:
+        """Give back claims whose message was not sent, so a later pass may send them."""
+        with self.transaction():
+            for chunk in _chunks(deal_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                self.conn.execute(
+                    "DELETE FROM nudges WHERE day = ? AND sent_at IS NULL "
+                    f"AND deal_id IN ({marks})",
+                    (day, *chunk),
+                )
 
     # --- snooze / followed up ------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,14 @@ from bot import analytics, cli
 from bot.answers import context_for
 from bot.clock import parse_as_of
 from bot.lease import LeaseBusy, held
-from bot.nudges import PassStopped, run_pass
+from bot.nudges import (
+    PassStopped,
+    Recipients,
+    email_lookup,
+    plan_nudges,
+    run_pass,
+    send_plan,
+)
 from bot.settings import Settings
 from bot.slack_client import make_outbox
 from bot.store import Store
@@ -239,6 +247,56 @@ def test_snoozed_deal_is_not_nudged(setup, slack_api) -> None:
     store.add_quiet("t:a1", "snooze", "meeting", "UALICE", now, now + timedelta(days=3))
     run_pass(settings, store, make_outbox(settings), now)
     assert posted(slack_api)[0] == ("UALICE", ["t:a2"])
+
+
+def other_replica_claims(settings: Settings, day: str, deal_ids: list[str]) -> set[str]:
+    """Another `serve` replica (its own connection to the database) claims `deal_ids` first."""
+    other = Store(settings.db_path)
+    try:
+        return other.claim_nudges(day, [(d, "someone", "UOTHER") for d in deal_ids])
+    finally:
+        other.close()
+
+
+def test_deals_another_replica_claimed_are_left_out_of_the_messages(tmp_path, slack_api) -> None:
+    """Between this pass's plan and its messages another process claims a1, b1 and d1: they are
+    not sent here; Alice's message is drawn again without a1, Bruno's (one deal a message) lists
+    b2, which it had cut, and the team message, with nothing left, is not sent."""
+    slack_api.users_by_email.update(agency.EMAILS)
+    settings = make_settings(tmp_path, slack_api, **agency_config(nudges={"max_per_owner": 1}))
+    store = load_agency(settings)
+    now = as_of(settings)
+    out = make_outbox(settings)
+    ctx = context_for(settings, now, store=store)
+    plan = plan_nudges(settings, store, ctx, Recipients(settings.config.people,
+                                                        email_lookup(out.find_user)))  # fmt: skip
+    assert [deal_ids_in(m.rendered.blocks) for m in plan.messages] == [
+        ["t:a1"], ["t:b1"], ["t:c1"], ["t:d1"]]  # fmt: skip
+    assert other_replica_claims(settings, plan.day, ["t:a1", "t:b1", "t:d1"]) == {
+        "t:a1", "t:b1", "t:d1"}  # fmt: skip
+
+    result = send_plan(plan, store, out, language="en")
+
+    assert posted(slack_api) == [("UALICE", ["t:a2"]), ("UBRUNO", ["t:b2"]), ("UCHLOE", ["t:c1"])]
+    assert (result.messages, result.deals, result.skipped) == (3, 3, 3)
+    rows = {r["deal_id"]: r for r in store.rows("SELECT * FROM nudges")}
+    assert {d for d, r in rows.items() if r["sent_at"]} == {"t:a2", "t:b2", "t:c1"}
+    assert {d for d, r in rows.items() if r["recipient"] == "UOTHER"} == {"t:a1", "t:b1", "t:d1"}
+    assert rows["t:a1"]["sent_at"] is None  # the other replica's claim, left as it was
+    store.close()
+
+
+def test_a_connection_refused_gives_the_claims_back_for_the_rerun(setup, slack_api) -> None:
+    settings, store = setup
+    closed = make_settings(settings.base_dir / "closed", None)  # Web API on a closed port
+    out = replace(make_outbox(settings), post=make_outbox(closed).post)
+    with pytest.raises(PassStopped):
+        run_pass(settings, store, out, as_of(settings))
+    assert store.scalar("SELECT COUNT(*) FROM nudges") == 0  # nothing reached Slack: unclaimed
+
+    rerun = run_pass(settings, store, make_outbox(settings), as_of(settings))
+    assert (rerun.messages, rerun.deals, rerun.skipped) == (4, 6, 0)
+    assert logged(store) == set(agency.STALLED_ORDER)
 
 
 # --- the command ------------------------------------------------------------------------------
