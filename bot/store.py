@@ -446,6 +446,22 @@ def m016_owner_cover(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m017_replica_state(db: sqlite_utils.Database) -> None:
+    """What `serve` remembered in memory and any replica must see, since Slack may send each
+    request to another one: `home_viewers` (who opened their App Home lately: refreshed after
+    a sync, which any replica may run) and `modal_messages` (the message a modal was opened
+    from, updated when the modal is submitted, maybe to another replica)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS home_viewers (user_id TEXT PRIMARY KEY, seen TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_home_viewers_seen ON home_viewers(seen)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS modal_messages (token TEXT PRIMARY KEY, "
+        "message TEXT NOT NULL, kept TEXT NOT NULL)"
+    )
+
+
 #: SQL true for a deal first seen by its source's first sync (or while none has succeeded yet):
 #: already in the tool when pipeline-bot started watching, so not a new deal.
 WAS_THERE_SQL = (
@@ -1214,6 +1230,44 @@ class Store:
 
     def forget_webhook(self, source: str, webhook_id: str) -> None:
         self.conn.execute("DELETE FROM webhooks WHERE source = ? AND id = ?", (source, webhook_id))
+
+    # --- Slack state any replica may need ---------------------------------------------
+
+    def saw_home(self, user_id: str, at: datetime, forget_before: datetime) -> None:
+        """`user_id` opened their App Home at `at`; viewers not seen since `forget_before` go."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO home_viewers(user_id, seen) VALUES (?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET seen = excluded.seen",
+                (user_id, iso(at)),
+            )
+            self.conn.execute("DELETE FROM home_viewers WHERE seen < ?", (iso(forget_before),))
+
+    def home_viewers(self, since: datetime, limit: int) -> list[str]:
+        """The latest `limit` users who opened their App Home since `since`, oldest first."""
+        rows = self.conn.execute(
+            "SELECT user_id FROM home_viewers WHERE seen >= ? ORDER BY seen DESC, user_id LIMIT ?",
+            (iso(since), limit),
+        ).fetchall()
+        return [str(row[0]) for row in reversed(rows)]
+
+    def keep_modal_message(self, token: str, message: str, at: datetime,
+                           forget_before: datetime) -> None:  # fmt: skip
+        """Keep the message (JSON) a modal was opened from until it is submitted; messages
+        kept before `forget_before` belong to modals abandoned long ago and go."""
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO modal_messages(token, message, kept) VALUES (?, ?, ?)",
+                (token, message, iso(at)),
+            )
+            self.conn.execute("DELETE FROM modal_messages WHERE kept < ?", (iso(forget_before),))
+
+    def take_modal_message(self, token: str) -> str | None:
+        """The message kept under `token`, removed: one submission takes it, once."""
+        with self.transaction():
+            found = self.scalar("SELECT message FROM modal_messages WHERE token = ?", (token,))
+            gone = self.conn.execute("DELETE FROM modal_messages WHERE token = ?", (token,))
+        return str(found) if found is not None and gone.rowcount == 1 else None
 
     # --- leases: one process runs each scheduled job --------------------------------------
 

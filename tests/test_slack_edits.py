@@ -189,8 +189,8 @@ def test_owner_moves_a_trello_deal_from_the_nudge(
         assert world.move("negotiation") == 200
         update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
         assert played.all_played  # the card moved to « Balle dans le camp du client »
-    assert (update.body["channel"], update.body["ts"]) == (world.nudge.body["channel"],
-                                                           "1700000000.000001")  # fmt: skip
+    clicked = (world.nudge.body["channel"], "1700000000.000001")  # where `act` clicked
+    assert (update.body["channel"], update.body["ts"]) == clicked
     blocks = blocks_of(update)
     mine = next(b for b in blocks if b.get("block_id") == f"nudge:{DEAL}")
     shown = next(e for e in mine["elements"] if e["action_id"] == "move_stage")
@@ -309,6 +309,31 @@ def test_mark_lost_asks_the_reason_offering_those_used_before(world: World) -> N
     assert (deal["stage"], deal["lost_reason"]) == ("lost", "Budget")
     assert world.events()[-1] == {"from_stage": "meeting", "to_stage": "lost",
                                   "by_user": "UALICE"}  # fmt: skip
+
+
+def test_a_modal_opened_on_one_replica_is_submitted_to_another(world: World) -> None:
+    """The click reached replica A (it opened the modal); Slack sends the submission to replica
+    B, whose memory holds nothing of A's: B still updates the nudge the modal came from."""
+    world.click("set_next_step")
+    view = world.modal()
+    values = {"next_step": {"next_step": {"type": "plain_text_input", "value": "Relancer jeudi"}}}
+    replica_b_deps = Deps(world.settings, now=lambda: NOW)
+    with (
+        serving(world.settings, replica_b_deps) as replica_b,
+        cassette("trello_next_step.yaml") as played,
+    ):
+        send_interaction(replica_b.events_url, {
+            "type": "view_submission", "user": {"id": "UALICE"}, "team": {"id": "T1"},
+            "api_app_id": "A1", "token": "legacy", "trigger_id": "1.2.5",
+            "view": {"id": "V1", "type": "modal", "callback_id": view["callback_id"],
+                     "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+                     "state": {"values": values}}})  # fmt: skip
+        update = wait_for(lambda: world.slack.called("chat.update"), "chat.update")[0]
+        assert played.all_played
+    clicked = (world.nudge.body["channel"], "1700000000.000001")  # where `act` clicked
+    assert (update.body["channel"], update.body["ts"]) == clicked
+    assert note_of(update) == "📝 Next step set by <@UALICE>: Relancer jeudi"
+    assert world.deal()["next_step"] == "Relancer jeudi"
 
 
 def test_choosing_lost_in_the_select_asks_the_reason_first(world: World) -> None:

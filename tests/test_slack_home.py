@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.deps import Deps
 from bot.settings import Settings
+from bot.slack.home_tab import refresh_homes
+from bot.slack_client import make_client
 from tests.helpers import load, store_at, task, wait_for
 from tests.slack_check import assert_safe
 from tests.slack_http import (
@@ -136,3 +140,19 @@ def test_a_failure_is_shown_in_the_home_tab_without_figures(
     text = block_texts(view["blocks"])
     assert "Couldn't load your pipeline (RuntimeError: disk on fire)" in text
     assert "€" not in text
+
+
+def test_a_home_opened_on_one_replica_is_refreshed_by_another_after_a_sync(
+    settings: Settings, slack_api: SlackStandIn
+) -> None:
+    """Slack sent the opening to replica A; replica B ran the sync that changed something: B
+    publishes the Home again, knowing the viewer from the store, not from A's memory."""
+    with serving(settings) as replica_a:
+        send_event(replica_a, opened("UMARIE"), "Ev800")
+        wait_for(lambda: slack_api.called("views.publish"))
+    replica_b = Deps(settings, now=lambda: NOW)
+    assert refresh_homes(replica_b, make_client(settings), NOW) == 1
+    again = slack_api.called("views.publish")[1]
+    assert again.body["user_id"] == "UMARIE"
+    assert "Your open deals" in block_texts(published_view(again)["blocks"])
+    assert refresh_homes(replica_b, make_client(settings), NOW + timedelta(days=2)) == 0

@@ -5,19 +5,18 @@ asks, writes to the task manager and then to the store; the message is then upda
 `chat.update` of a message Slack sent along (a nudge, a public answer), else its `response_url`;
 the App Home is published again. A refusal (not the owner, the tool said no) goes to the clicker
 only. `mark_lost` and `set_next_step` open a modal first (and so does choosing the lost stage in
-the select: a lost deal needs its reason); the message they came from waits in memory for the
-submission (a modal carries 3,000 characters of metadata, not a message).
+the select: a lost deal needs its reason); the message they came from waits in the store for
+the submission (a modal carries 3,000 characters of metadata, not a message), since Slack may
+send the submission to another `serve` replica than the click.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -56,6 +55,7 @@ from bot.render.controls import (
 from bot.render.mrkdwn import esc, notification
 from bot.slack.home_tab import build_view
 from bot.slack_client import outbox
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -95,26 +95,37 @@ class Place:
 
 
 class Waiting:
-    """Messages whose modal is open, by token (bounded: an abandoned modal is forgotten)."""
+    """Messages whose modal is open, by token, in the store: any replica takes them back. A
+    modal abandoned for `KEEP` is forgotten."""
 
-    def __init__(self, size: int = 500):
-        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+    KEEP = timedelta(days=1)
 
-    def keep(self, message: dict[str, Any] | None) -> str | None:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+
+    def keep(self, store: Store, message: dict[str, Any] | None) -> str | None:
         if message is None:
             return None
         token = uuid4().hex
-        with self._lock:
-            self._items[token] = message
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+        now = self.deps.now()
+        store.keep_modal_message(token, json.dumps(message), now, now - self.KEEP)
         return token
 
     def take(self, token: str | None) -> dict[str, Any] | None:
-        with self._lock:
-            return self._items.pop(token, None) if token else None
+        """The message kept under `token` (once); a database fault is logged and the note is
+        then said privately instead of updating the message."""
+        if not token:
+            return None
+        try:
+            store = self.deps.open_store()
+            try:
+                found = store.take_modal_message(token)
+            finally:
+                store.close()
+        except Exception:  # noqa: BLE001 - the edit itself must still run
+            log.exception("the message of modal %s could not be read back", token)
+            return None
+        return json.loads(found) if found else None
 
 
 class Controls:
@@ -123,7 +134,7 @@ class Controls:
     def __init__(self, deps: Deps, write: Writer):
         self.deps = deps
         self.write = write
-        self.waiting = Waiting()
+        self.waiting = Waiting(deps)
 
     # --- clicks ---------------------------------------------------------------------------
 
@@ -163,19 +174,21 @@ class Controls:
             try:
                 deal = store.deal(deal_id) if deal_id else None
                 reasons = lost_reasons(store) if kind == LOST else []
+                if deal is None or deal["removed"]:
+                    self.tell(client, place, t("action.gone", lang))
+                    return
+                lookup = email_lookup(outbox(client).find_user)
+                if not may_edit(settings, deal, place.user, lookup):
+                    self.tell(client, place, refusal(settings, deal))
+                    return
+                if deal["source"] not in writable_sources(settings):
+                    self.tell(client, place, t("edit.read_only", lang,
+                                               source=esc(deal["source"])))  # fmt: skip
+                    return
+                token = self.waiting.keep(store, place.message)
             finally:
                 store.close()
-            if deal is None or deal["removed"]:
-                self.tell(client, place, t("action.gone", lang))
-                return
-            if not may_edit(settings, deal, place.user, email_lookup(outbox(client).find_user)):
-                self.tell(client, place, refusal(settings, deal))
-                return
-            if deal["source"] not in writable_sources(settings):
-                self.tell(client, place, t("edit.read_only", lang, source=esc(deal["source"])))
-                return
-            metadata = json.dumps({"deal": deal_id, "place": place.meta(),
-                                   "token": self.waiting.keep(place.message)})  # fmt: skip
+            metadata = json.dumps({"deal": deal_id, "place": place.meta(), "token": token})
             title = str(deal["title"] or deal_id)
             if kind == LOST:
                 view = lost_modal(title, reasons, metadata, lang)

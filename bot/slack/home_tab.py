@@ -2,7 +2,11 @@
 
 Bolt acknowledges events at once and runs this on its worker pool, so a slow database never
 makes Slack retry. Retries still happen (network hiccups): an `event_id` already handled is
-skipped, so one opening publishes once.
+skipped, so one opening publishes once. That memory is this process's own: a retry sent to
+another `serve` replica publishes the same view once more, which changes nothing on screen.
+Who opened their Home lately is in the store (`home_viewers`): after a sync that changed
+something, whichever replica ran it publishes their Home again (Slack keeps showing the last
+view published, so without this a Home left open would show the pipeline as it was).
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -24,6 +28,10 @@ from bot.render.blocks import clip, esc, home_view, notice_view, style_for
 from bot.slack.access import is_allowed
 
 log = logging.getLogger(__name__)
+
+#: Whose Home is published again after a sync: who opened it within this time, the latest few.
+VIEWERS_WITHIN = timedelta(days=1)
+MAX_VIEWERS = 200
 
 
 class RecentIds:
@@ -73,11 +81,17 @@ def build_view(deps: Deps, user: str) -> dict[str, Any]:
 
 
 def refresh_homes(deps: Deps, client: WebClient, now: datetime) -> int:
-    """Publish again the App Home of everyone who opened it lately (`deps.home_viewers`), for
-    `serve` after a sync that changed something: a Home left open then shows the move. One
-    failure is logged and the others go on; returns how many were published."""
+    """Publish again the App Home of everyone who opened it lately (whichever replica they
+    opened it on), for `serve` after a sync that changed something: a Home left open then
+    shows the move. One failure is logged and the others go on; returns how many were
+    published."""
+    store = deps.open_store()
+    try:
+        viewers = store.home_viewers(now - VIEWERS_WITHIN, MAX_VIEWERS)
+    finally:
+        store.close()
     published = 0
-    for user in deps.home_viewers.recent(now):
+    for user in viewers:
         try:
             client.views_publish(user_id=user, view=build_view(deps, user))
         except Exception:  # noqa: BLE001 - one user's Home must not stop the others'
@@ -87,6 +101,20 @@ def refresh_homes(deps: Deps, client: WebClient, now: datetime) -> int:
     if published:
         log.info("App Home refreshed for %d user(s)", published)
     return published
+
+
+def saw_home(deps: Deps, user: str) -> None:
+    """Remember that `user` opened their Home; a database fault is logged, the Home still
+    opens (it is only not refreshed after the next sync)."""
+    now = deps.now()
+    try:
+        store = deps.open_store()
+        try:
+            store.saw_home(user, now, now - VIEWERS_WITHIN)
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - the Home itself must still be published
+        log.exception("could not remember that %s opened their App Home", user)
 
 
 def register(app: App, deps: Deps) -> RecentIds:
@@ -100,7 +128,8 @@ def register(app: App, deps: Deps) -> RecentIds:
             log.info("App Home event %s already handled (Slack retry): skipped", event_id)
             return
         user = str(event.get("user") or "")
-        deps.home_viewers.saw(user, deps.now())
+        if user:
+            saw_home(deps, user)
         view = build_view(deps, user)
         try:
             client.views_publish(user_id=user, view=view)
