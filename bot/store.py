@@ -1116,8 +1116,8 @@ class Store:
         each deal, whichever replica asks first, so a deal is never sent twice the same day.
         """
         won: set[str] = set()
-        with self.transaction():
-            for deal_id, owner, recipient in claims:
+        with self.transaction():  # in deal order: two replicas' claims never deadlock
+            for deal_id, owner, recipient in sorted(claims):
                 cursor = self.conn.execute(
                     "INSERT INTO nudges(deal_id, day, owner, recipient) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(deal_id, day) DO NOTHING",
