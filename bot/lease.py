@@ -1,8 +1,10 @@
 """Leases: when several processes share one database, only one runs a given job at a time.
 
-A lease is a row in `leases` (job, holder, expires) taken atomically in SQLite; it expires on its
-own so a killed process cannot block a job forever, and a holder on this machine whose process is
-gone is replaced at once (a re-run after a crash need not wait for the expiry).
+A lease is a row in `leases` (job, holder, expires) taken by one statement that only one process
+can win, on SQLite as on PostgreSQL (`Store.acquire_lease`; ARCHITECTURE.md, "Several `serve`
+replicas"); it expires on its own so a killed process cannot block a job forever, and a holder on
+this machine whose process is gone is replaced at once (a re-run after a crash need not wait for
+the expiry).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ would hit every message (bad token, Slack down) stop the pass.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -237,7 +238,7 @@ def send_plan(plan: Plan, store: Store, out: Outbox, *, language: str,
         try:
             posted = out.post(message.target, rendered.text, rendered.blocks)
         except OSError as exc:  # the connection failed even after the client's retries
-            if not _maybe_delivered(exc):
+            if _never_sent(exc):
                 store.release_nudges(plan.day, deal_ids)
             raise PassStopped(str(exc), result) from exc
         except SlackRefused as exc:
@@ -284,11 +285,12 @@ def claim(store: Store, day: str, message: Outgoing) -> tuple[Rendered, set[str]
     return rendered, taken
 
 
-def _maybe_delivered(exc: OSError) -> bool:
-    """A timeout may come after Slack posted the message: its claims stay (at most once a
-    day); a refused or reset connection never reached Slack: its claims are given back."""
-    reason = getattr(exc, "reason", None)
-    return isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
+def _never_sent(exc: OSError) -> bool:
+    """A refused connection or an unknown host never reached Slack: the message's claims are
+    given back. Any other failure (a timeout, a reset) may come after Slack posted it: its
+    claims stay, so the deals are nudged at most once that day rather than maybe twice."""
+    reason = getattr(exc, "reason", None)  # urllib wraps the socket's error
+    return any(isinstance(e, ConnectionRefusedError | socket.gaierror) for e in (exc, reason))
 
 
 def owner_of(deal: StalledDeal, message: Outgoing) -> str:

@@ -1233,15 +1233,18 @@ class Store:
 
     # --- Slack state any replica may need ---------------------------------------------
 
-    def saw_home(self, user_id: str, at: datetime, forget_before: datetime) -> None:
-        """`user_id` opened their App Home at `at`; viewers not seen since `forget_before` go."""
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO home_viewers(user_id, seen) VALUES (?, ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET seen = excluded.seen",
-                (user_id, iso(at)),
-            )
-            self.conn.execute("DELETE FROM home_viewers WHERE seen < ?", (iso(forget_before),))
+    def saw_home(self, user_id: str, at: datetime, *, unless_since: datetime,
+                 forget_before: datetime) -> None:  # fmt: skip
+        """`user_id` opened their App Home at `at`. Written only when not already seen since
+        `unless_since`, and viewers not seen since `forget_before` go: two single statements
+        that usually change nothing, so opening a Home does not count as a change of the data
+        (the answer caches of every replica stay valid)."""
+        self.conn.execute(
+            "INSERT INTO home_viewers(user_id, seen) VALUES (?, ?) ON CONFLICT(user_id) "
+            "DO UPDATE SET seen = excluded.seen WHERE home_viewers.seen < ?",
+            (user_id, iso(at), iso(unless_since)),
+        )
+        self.conn.execute("DELETE FROM home_viewers WHERE seen < ?", (iso(forget_before),))
 
     def home_viewers(self, since: datetime, limit: int) -> list[str]:
         """The latest `limit` users who opened their App Home since `since`, oldest first."""
@@ -1272,7 +1275,10 @@ class Store:
     # --- leases: one process runs each scheduled job --------------------------------------
 
     def acquire_lease(self, job: str, holder: str, now: datetime, expires: datetime) -> bool:
-        """Take (or renew) the lease on `job` if it is free, expired or already ours. Atomic."""
+        """Take (or renew) the lease on `job` if it is free, expired or already ours. Atomic on
+        both engines: SQLite holds its write lock for the statement; PostgreSQL locks the
+        conflicting row (as `SELECT … FOR UPDATE` would) and checks the `WHERE` on its latest
+        version, and of two processes inserting a missing row the second takes the update path."""
         cursor = self.conn.execute(
             "INSERT INTO leases(job, holder, expires) VALUES (?, ?, ?) "
             "ON CONFLICT(job) DO UPDATE SET holder = excluded.holder, expires = excluded.expires "

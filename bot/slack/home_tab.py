@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 #: Whose Home is published again after a sync: who opened it within this time, the latest few.
 VIEWERS_WITHIN = timedelta(days=1)
 MAX_VIEWERS = 200
+#: An opening this soon after the last one recorded is not written again.
+SEEN_STEP = timedelta(hours=1)
 
 
 class RecentIds:
@@ -110,7 +112,8 @@ def saw_home(deps: Deps, user: str) -> None:
     try:
         store = deps.open_store()
         try:
-            store.saw_home(user, now, now - VIEWERS_WITHIN)
+            store.saw_home(user, now, unless_since=now - SEEN_STEP,
+                           forget_before=now - VIEWERS_WITHIN)  # fmt: skip
         finally:
             store.close()
     except Exception:  # noqa: BLE001 - the Home itself must still be published
