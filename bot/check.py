@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config_schema import describe_error
+from bot.db.target import exists
 from bot.i18n import Said, localise, said_of, t
 from bot.settings import ConfigError, Settings
 from bot.sheets import check_sheet
@@ -141,7 +142,7 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
         echo(t("check.slack_info", lang, names=", ".join(slack_missing)))
     else:
         echo(t("check.slack_ok", lang))
-    if settings.db_path.exists():
+    if exists(settings.db_path):
         from bot.analytics.unmapped import unmapped
         from bot.answers import context_for
 
@@ -153,7 +154,7 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
             hidden = store.hidden_sources()
         finally:
             store.close()
-        echo(t("check.database", lang, path=settings.db_path, n=deals))
+        echo(t("check.database", lang, path=settings.db_description, n=deals))
         for source, count in hidden:
             attention += 1
             echo(t("check.hidden_source", lang, source=source, n=count))
@@ -163,7 +164,7 @@ def run_check(settings: Settings, http_options: dict[str, Any] | None = None) ->
             for row in unclaimed:
                 echo(t("check.unmapped_line", lang, status=row.quoted(lang), n=row.count))
     else:
-        echo(t("check.no_database", lang, path=settings.db_path))
+        echo(t("check.no_database", lang, path=settings.db_description))
     if attention:
         echo(t("check.attention", lang, n=attention))
         return 1
@@ -175,7 +176,7 @@ def _stored(settings: Settings, source: str) -> int | None:
     """Live deals the store holds from `source`; None when there is no database yet."""
     from bot.store import Store
 
-    if not settings.db_path.exists():
+    if not exists(settings.db_path):
         return None
     store = Store(settings.db_path)
     try:

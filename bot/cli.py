@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bot.commands.common import as_of, open_store
-from bot.errors import StoreError, UsageError
+from bot.errors import STORE_FAULTS, StoreError, UsageError
 from bot.settings import ConfigError, Settings, load_settings
 from bot.terminal import echo, printable
 
@@ -175,13 +175,11 @@ def with_store_errors(settings: Settings, command: Callable[[], int]) -> int:
     """Run `command`; any failure of the database file (locked past the busy timeout, read-only,
     corrupt, full, a folder) becomes one line naming the file and what to do (exit 2), wherever
     in the command it happened."""
-    import sqlite3
-
     from bot.store import store_error
 
     try:
         return command()
-    except (sqlite3.Error, StoreError) as exc:
+    except STORE_FAULTS as exc:
         failure = store_error(settings.db_path, exc)
         raise UsageError(failure.localised(settings.language)) from None
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from bot.answers import ask
+from bot.db.target import DbTarget, describe, exists, is_postgres
 from bot.i18n import t
 from bot.query import QUERIES
 from bot.settings import CONFIG_ENV, DB_ENV, Settings, load_settings
@@ -37,19 +38,24 @@ def demo_settings(explicit_config: str | None, db: str | None) -> Settings:
     return load_settings(config, chosen_db)
 
 
-def prepare_db(path: Path) -> None:
-    """Start from an empty file, but never wipe a database that holds someone's real deals."""
-    if path.exists():
+def prepare_db(path: DbTarget) -> None:
+    """Start from an empty file (or PostgreSQL database), but never wipe a database that holds
+    someone's real deals."""
+    if exists(path):
         store = Store(path)
         try:
             foreign = store.scalar("SELECT COUNT(*) FROM deals WHERE source != 'demo'")
+            if not foreign and store.postgres:
+                store.empty()
         finally:
             store.close()
         if foreign:
             raise SourceError(
-                f"{path} holds {foreign} deal(s) of your own sources; the demo needs its own file "
-                "(drop --db, or give a new path)"
+                f"{describe(path)} holds {foreign} deal(s) of your own sources; the demo needs "
+                "its own database (drop --db, or give a new path)"
             )
+    if is_postgres(path):
+        return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -69,7 +75,7 @@ def run_demo(settings: Settings, now: datetime | None = None) -> int:
         owners = store.scalar("SELECT COUNT(DISTINCT owner) FROM deals")
         echo(
             f"Demo agency loaded: {result.fetched} deals, {owners} managers, "
-            f"into {settings.db_path}\n"
+            f"into {settings.db_description}\n"
         )
         for name in SHOWN:
             if name in QUERIES:
@@ -80,7 +86,8 @@ def run_demo(settings: Settings, now: datetime | None = None) -> int:
     config = settings.config_path or demo_config_path()
     echo(
         t("demo.more", settings.language) + "\n"
-        f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query entonnoir\n'
-        f'  pipeline-bot --config "{config}" --db "{settings.db_path}" query deal Dupain --json'
+        f'  pipeline-bot --config "{config}" --db "{settings.db_description}" query entonnoir\n'
+        f'  pipeline-bot --config "{config}" --db "{settings.db_description}" query deal Dupain '
+        "--json"
     )
     return 0

@@ -557,6 +557,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la base {path} a échoué ({error}) : vérifiez le fichier, ou restaurez-le depuis "
         "une sauvegarde",
     },
+    "store.pg_driver": {
+        "en": "the database {path} is on PostgreSQL, whose driver is not installed: run "
+        '`pip install "pipeline-bot[postgres]"`',
+        "fr": "la base {path} est sur PostgreSQL, dont le pilote n'est pas installé : lancez "
+        '`pip install "pipeline-bot[postgres]"`',
+    },
+    "store.pg_unreachable": {
+        "en": "cannot reach the PostgreSQL server of {path} ({error}): check that it is running "
+        "and that host and port in the URL are right",
+        "fr": "impossible de joindre le serveur PostgreSQL de {path} ({error}) : vérifiez qu'il "
+        "tourne et que l'hôte et le port de l'URL sont les bons",
+    },
+    "store.pg_auth": {
+        "en": "PostgreSQL refused the login of {path} ({error}): check the user and password "
+        "in the URL",
+        "fr": "PostgreSQL refuse la connexion de {path} ({error}) : vérifiez l'utilisateur et "
+        "le mot de passe de l'URL",
+    },
+    "store.pg_no_database": {
+        "en": "the PostgreSQL database of {path} does not exist ({error}): create it (`createdb "
+        "NAME`); pipeline-bot creates its tables itself",
+        "fr": "la base PostgreSQL de {path} n'existe pas ({error}) : créez-la (`createdb NOM`) ; "
+        "pipeline-bot crée lui-même ses tables",
+    },
+    "store.pg_failed": {
+        "en": "the PostgreSQL database {path} failed ({error})",
+        "fr": "la base PostgreSQL {path} a échoué ({error})",
+    },
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {
         "en": "Working on it… the answer follows in a moment.",

@@ -21,6 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.db.target import exists
 from bot.i18n import t
 from bot.render.money import number
 from bot.terminal import echo
@@ -104,7 +105,7 @@ def replay(settings: Settings) -> int | None:
     from integrations.kinds import source_name
 
     sources = settings.config.sources
-    if not sources or not settings.db_path.exists():
+    if not sources or not exists(settings.db_path):
         return None
     clock = time.perf_counter()
     started = datetime.now(UTC)

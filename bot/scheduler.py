@@ -18,7 +18,6 @@ Setting the stop event lets the running job finish, then the thread ends.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from bot.announce import post_pending
 from bot.clock import NO_DAYS_OFF, DaysOff
 from bot.deps import Deps
 from bot.digest import digest_channel, post_digest
-from bot.errors import StoreError
+from bot.errors import STORE_FAULTS
 from bot.i18n import t
 from bot.nudges import run_pass
 from bot.outbox import Outbox
@@ -162,7 +161,7 @@ class Scheduler:
                     store.release_lease(job, self.holder)
             finally:
                 store.close()
-        except (StoreError, sqlite3.Error) as exc:  # the database, not a bug: one line
+        except STORE_FAULTS as exc:  # the database, not a bug: one line
             failure = store_error(self.deps.settings.db_path, exc)
             log.error("scheduled job %s failed: %s", name, failure)
             return False

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from bot.clock import DaysOff
+from bot.db.target import DbTarget, describe, from_text, is_postgres
 from bot.pipeline import (
     CLIENT_COURT_STATUS,
     DEFAULT_STAGES,
@@ -84,14 +85,15 @@ class Settings:
         self,
         config: PipelineConfig,
         secrets: Secrets | None = None,
-        db_path: Path | None = None,
+        db_path: DbTarget | None = None,
         config_path: Path | None = None,
         base_dir: Path | None = None,
         env_files: tuple[Path, ...] = (),
     ) -> None:
         self.config = config
         self._secrets = secrets
-        self.db_path = db_path or Path("pipeline.db")
+        #: the store: a SQLite file's path, or a PostgreSQL URL (text; see bot/db/target.py)
+        self.db_path: DbTarget = db_path or Path("pipeline.db")
         self.config_path = config_path
         self.base_dir = base_dir or Path.cwd()
         self.env_files = env_files
@@ -133,6 +135,11 @@ class Settings:
     @cached_property
     def days_off(self) -> DaysOff:
         return DaysOff(self.holidays)
+
+    @property
+    def db_description(self) -> str:
+        """The store as messages show it: the path, or the URL with its password masked."""
+        return describe(self.db_path)
 
     def resolve(self, path: str) -> Path:
         """A path from the config: relative to the config file's folder."""
@@ -189,9 +196,10 @@ def load_settings(
                         base_dir=base_dir)  # fmt: skip
     chosen = db_path or os.environ.get(DB_ENV)
     if chosen:
-        settings.db_path = Path(chosen).expanduser()
+        settings.db_path = from_text(chosen)
     elif config.db:
-        settings.db_path = settings.resolve(config.db)
+        db = config.db
+        settings.db_path = db.strip() if is_postgres(db) else settings.resolve(db)
     else:
         settings.db_path = cwd / "pipeline.db"
     return settings

@@ -14,14 +14,17 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from bot.db.target import DbTarget, PgError, describe, is_postgres
 from bot.errors import StoreError, StoreLocked
 from bot.pipeline import Pipeline, normalise
 
 if TYPE_CHECKING:
     import sqlite_utils
     from sqlite_utils.migrations import Migrations
+
+    from bot.db.pg_connection import PgConnection
 
 BUSY_TIMEOUT_MS = 15_000
 #: `deals.removed` (and `stage_events.removed`) of a deal whose source is no longer in the config:
@@ -77,12 +80,20 @@ class LazyMigrations:
     def __init__(self, name: str):
         self.name = name
         self.registered: list[tuple[str, Callable[[Any], None], bool]] = []
+        #: a migration's PostgreSQL data step, by name (see bot/db/pg_schema.py)
+        self.postgres: dict[str, Callable[[PgConnection], None]] = {}
         self._real: Migrations | None = None
 
-    def __call__(self, *, name: str | None = None,
-                 transactional: bool = True) -> Callable[[Any], Any]:  # fmt: skip
+    def __call__(self, *, name: str | None = None, transactional: bool = True,
+                 postgres: Callable[[PgConnection], None] | None = None,
+                 ) -> Callable[[Any], Any]:  # fmt: skip
+        """Register a migration; one that rewrites stored rows also gives `postgres`, the same
+        step for a PostgreSQL store (its schema changes are derived: bot/db/pg_schema.py)."""
+
         def register(func: Callable[[Any], None]) -> Callable[[Any], None]:
             self.registered.append((name or func.__name__, func, transactional))
+            if postgres is not None:
+                self.postgres[name or func.__name__] = postgres
             self._real = None
             return func
 
@@ -111,6 +122,16 @@ class LazyMigrations:
     def all_applied(self, conn: sqlite3.Connection) -> bool:
         """True when this release's migrations were all applied (or a later release's)."""
         return int(conn.execute("PRAGMA user_version").fetchone()[0]) >= len(self.registered)
+
+    def apply_postgres(self, conn: PgConnection) -> list[str]:
+        """Bring a PostgreSQL store up to date (bot/db/pg_schema.py); the names applied."""
+        from bot.db import pg_schema
+
+        names = [name for name, _, _ in self.registered]
+        if pg_schema.up_to_date(conn, self.name, names):
+            return []
+        registered = [(name, func, self.postgres.get(name)) for name, func, _ in self.registered]
+        return pg_schema.migrate(conn, self.name, registered)
 
 
 migrations = LazyMigrations("pipeline-bot")
@@ -360,7 +381,8 @@ def unify_owners(conn: sqlite3.Connection) -> int:
     of deals whose shown owner changed."""
     _, stale = owner_spellings(conn)
     before = conn.total_changes
-    conn.executemany("UPDATE deals SET owner = ?2 WHERE owner_raw = ?1 AND owner IS NOT ?2", stale)
+    conn.executemany("UPDATE deals SET owner = ? WHERE owner_raw = ? AND owner IS NOT ?",
+                     [(shown, raw, shown) for raw, shown in stale])  # fmt: skip
     return conn.total_changes - before
 
 
@@ -486,15 +508,29 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class Store:
-    """A pipeline-bot database file; opening it applies pending migrations."""
+#: `pg_advisory_xact_lock` key every write transaction of a PostgreSQL store holds ("pbwr"):
+#: they follow one another as SQLite's BEGIN IMMEDIATE makes them, so a check-then-write (a
+#: second click, a racing sync) sees the first one's rows on either engine.
+PG_WRITE_LOCK = 0x70627772
 
-    def __init__(
-        self, path: str | Path, *, migrate: bool = True, busy_timeout_ms: int | None = None
-    ):
+
+class Store:
+    """A pipeline-bot database (a SQLite file, or a PostgreSQL URL); opening it applies pending
+    migrations.
+
+    On SQLite `conn` is the `sqlite3.Connection` itself (nothing between the store's SQL and
+    SQLite); on PostgreSQL it is a `PgConnection`, which takes the same calls and SQL.
+    """
+
+    def __init__(self, path: DbTarget, *, migrate: bool = True, busy_timeout_ms: int | None = None):
         busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
-        self.path = Path(path)
         self._db: sqlite_utils.Database | None = None
+        self.postgres = is_postgres(path)
+        if self.postgres:
+            self.path: DbTarget = str(path).strip()
+            self._open_postgres(busy_timeout_ms, migrate)
+            return
+        self.path = Path(path)
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -512,9 +548,33 @@ class Store:
             conn.close()
             raise store_error(self.path, exc) from None
 
+    def _open_postgres(self, busy_timeout_ms: int, migrate: bool) -> None:
+        try:
+            from bot.db.pg_connection import connect
+        except ImportError as exc:  # psycopg is an extra: pipeline-bot[postgres]
+            raise StoreError(self.path, "pg_driver", str(exc)) from None
+        try:
+            conn = connect(str(self.path), timeout_s=busy_timeout_ms / 1000)
+        except PgError as exc:
+            raise store_error(self.path, exc) from None
+        # the same calls and SQL as sqlite3's (see PgConnection); typed as the SQLite one so
+        # that callers written for it need no cast
+        self.conn = cast(sqlite3.Connection, conn)
+        try:
+            if migrate:
+                migrations.apply_postgres(conn)
+        except PgError as exc:
+            conn.close()
+            raise store_error(self.path, exc) from None
+
+    @property
+    def description(self) -> str:
+        """The database as messages show it (a URL's password masked)."""
+        return describe(self.path)
+
     @classmethod
     def open(
-        cls, path: str | Path, pipeline: Pipeline, sources: Collection[str] | None = None
+        cls, path: DbTarget, pipeline: Pipeline, sources: Collection[str] | None = None
     ) -> Store:
         """The store for a command or a Slack request: migrated, re-mapped when the stage
         mapping changed since the last use, and, given the configured `sources`, with the deals
@@ -568,7 +628,14 @@ class Store:
         SQLite may have rolled back already (a full disk does): an explicit ROLLBACK would then
         fail with "no transaction is active" and hide the real error, so it is sent only when a
         transaction is still open.
+
+        On PostgreSQL the write lock is explicit (`PG_WRITE_LOCK`), and the commit bumps the
+        data version (`data_version`).
         """
+        if self.postgres:
+            with self._pg_transaction():
+                yield
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -581,6 +648,38 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _pg_transaction(self) -> Iterator[None]:
+        from bot.db.pg_schema import VERSION_TABLE
+
+        try:
+            self.conn.execute("BEGIN")
+            self.conn.execute("SELECT pg_advisory_xact_lock(?)", (PG_WRITE_LOCK,))
+        except PgError as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise store_error(self.path, exc) from exc
+        try:
+            yield
+            self.conn.execute(f"UPDATE {VERSION_TABLE} SET version = version + 1 WHERE id = 1")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (the answer cache's key).
+
+        SQLite's `PRAGMA data_version`; on PostgreSQL the counter every write transaction of
+        any process bumps as it commits (`_store_version`), so one replica's change is seen by
+        every replica's cache."""
+        if self.postgres:
+            from bot.db.pg_schema import VERSION_TABLE
+
+            return int(self.scalar(f"SELECT version FROM {VERSION_TABLE} WHERE id = 1"))
+        return int(self.scalar("PRAGMA data_version"))
 
     # --- reading -------------------------------------------------------------------------
 
@@ -862,9 +961,9 @@ class Store:
     def _insert_events(self, events: list[list[Any]]) -> int:
         self.conn.executemany(
             "INSERT INTO stage_events(deal_id, at, from_stage, to_stage, status, source, left_at,"
-            " removed, by_user, stay_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-            " julianday(?7) - julianday(?2))",
-            events,
+            " removed, by_user, stay_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " julianday(?) - julianday(?))",
+            [(*event, event[6], event[1]) for event in events],  # (plain `?`: both engines)
         )
         return len(events)
 
@@ -1009,11 +1108,7 @@ class Store:
         """Give stored deals new ids (old -> new), where the old one exists and the new one does
         not: every table naming a deal follows, so the deal keeps its history. Why: a source's
         identity rule changed (sheets: title alone, then client + title). Returns how many."""
-        names = [row[0] for row in self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]  # fmt: skip
-        tables = [name for name in names
-                  if any(col[1] == "deal_id" for col in self.conn.execute(
-                      f"PRAGMA table_info({name})"))]  # fmt: skip
+        tables = self.tables_with_column("deal_id")
         done = 0
         for old, new in renames.items():
             exists = self.conn.execute(
@@ -1028,6 +1123,37 @@ class Store:
                 self.conn.execute(f"UPDATE {table} SET deal_id = ? WHERE deal_id = ?", (new, old))
             done += 1
         return done
+
+    def tables(self) -> list[str]:
+        """The store's own tables (not the engine's nor the migrations' bookkeeping)."""
+        from bot.db.pg_schema import BOOKKEEPING
+
+        if self.postgres:
+            names = [row[0] for row in self.conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+                "AND table_schema = current_schema() ORDER BY table_name")]  # fmt: skip
+        else:
+            names = [row[0] for row in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]  # fmt: skip
+        return [n for n in names if n not in BOOKKEEPING and not n.startswith("sqlite_")]
+
+    def tables_with_column(self, column: str) -> list[str]:
+        """The store's tables that have `column` (read from the engine's own catalogue)."""
+        if self.postgres:
+            having = {row[0] for row in self.conn.execute(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = ? "
+                "AND table_schema = current_schema()", (column,))}  # fmt: skip
+            return [name for name in self.tables() if name in having]
+        return [name for name in self.tables()
+                if any(col[1] == column for col in self.conn.execute(
+                    f"PRAGMA table_info({name})"))]  # fmt: skip
+
+    def empty(self) -> None:
+        """Delete every stored row, keeping the schema: the demo starts again in a PostgreSQL
+        database (a SQLite file is simply deleted)."""
+        with self.transaction():
+            for table in self.tables():
+                self.conn.execute(f"DELETE FROM {table}")
 
     def live_count(self, source: str) -> int:
         """How many deals of `source` are live (not removed)."""
@@ -1171,12 +1297,12 @@ class Store:
                 return False, found[0]
             row = {"deal_id": deal_id, "kind": kind, "stage": stage, "by_user": by_user,
                    "at": now, "until": iso(until)}  # fmt: skip
-            cursor = self.conn.execute(
+            (new_id,) = self.conn.execute(
                 "INSERT INTO quiet(deal_id, kind, stage, by_user, at, until) "
-                "VALUES (:deal_id, :kind, :stage, :by_user, :at, :until)",
+                "VALUES (:deal_id, :kind, :stage, :by_user, :at, :until) RETURNING id",
                 row,
-            )
-            return True, {"id": cursor.lastrowid, **row}
+            ).fetchall()[0]
+            return True, {"id": new_id, **row}
 
     def quiet_rows(self, deal_id: str) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM quiet WHERE deal_id = ? ORDER BY at, id", (deal_id,))
@@ -1459,10 +1585,14 @@ class _StageOf:
         return bit.bit_length() - 1 if bit else None
 
 
-def store_error(path: Path, exc: BaseException) -> StoreError:
-    """The one-line `StoreError` for what SQLite (or the file system) said about `path`."""
+def store_error(path: DbTarget, exc: BaseException) -> StoreError:
+    """The one-line `StoreError` for what SQLite (or the file system), or PostgreSQL, said
+    about `path`."""
     if isinstance(exc, StoreError):
         return exc
+    if is_postgres(path):
+        return _server_error(str(path), exc)
+    path = Path(path)
     text = str(exc)
     lowered = text.lower()
     if path.is_dir():
@@ -1480,6 +1610,43 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
     else:
         kind = "failed"
     return StoreError(path, kind, text)
+
+
+#: PostgreSQL's error codes (and, for a connection that failed before the server answered, the
+#: words of libpq's message) -> the `store.<kind>` message that says what to do.
+_SERVER_KINDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("locked", ("55P03", "40P01", "40001"), ("lock timeout", "deadlock detected")),
+    ("pg_auth", ("28P01", "28000"), ("password authentication failed", "no password supplied",
+                                     "authentication failed", "no pg_hba.conf entry")),
+    ("pg_no_database", ("3D000",), ("does not exist",)),
+    ("full", ("53100",), ()),
+    ("readonly", ("25006",), ()),
+    ("pg_unreachable", ("08000", "08001", "08003", "08006", "57P01", "57P03"), (
+        "connection refused", "could not connect", "timeout expired", "could not translate",
+        "connection failed", "server closed the connection", "no route to host",
+        "name or service not known", "is the server running", "connection is closed")),
+)  # fmt: skip
+
+
+def _server_error(url: str, exc: BaseException) -> StoreError:
+    """A PostgreSQL fault as one line: which of the kinds above, the server's first line (the
+    URL's password, should it appear, masked)."""
+    from urllib.parse import unquote, urlsplit
+
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in filter(None, {password, unquote(password or "")}):
+        text = text.replace(secret, "***")
+    code = getattr(exc, "sqlstate", None)
+    lowered = text.lower()
+    for kind, codes, words in _SERVER_KINDS:
+        if code in codes or (code is None and any(word in lowered for word in words)):
+            return StoreLocked(url, text) if kind == "locked" else StoreError(url, kind, text)
+    return StoreError(url, "pg_failed", text)
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -21,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StoreError
+from bot.errors import STORE_FAULTS, StoreError
 from bot.i18n import Said, said_of
 from bot.pipeline import Pipeline, normalise
 from bot.store import EVIDENCE, Store, encode_value, iso, store_error
@@ -135,9 +134,9 @@ def sync_source(
                         result.removed = store.mark_removed(name, iso(started), keep=unreadable)
                 with nullcontext() if single_transaction else store.transaction():
                     store.unify_owners()  # new deals may make another spelling the most used
-    except (StoreError, sqlite3.Error) as exc:  # the database, not the source (a full disk…):
+    except STORE_FAULTS as exc:  # the database, not the source (a full disk…):
         failure = store_error(store.path, exc)  # every source would fail the same way; raised
-        result.error = Said(f"store.{failure.kind}", path=failure.path, error=failure.detail)
+        result.error = Said(f"store.{failure.kind}", path=failure.description, error=failure.detail)
     except Exception as exc:  # noqa: BLE001 - one source's failure must never stop the others
         record_failure(result, adapter.kind, exc)
         log.warning("sync of source '%s' failed: %s", name, result.error,
@@ -162,7 +161,7 @@ def sync_source(
     try:
         with store.transaction():
             store.save_sync_state(name, **values)
-    except (sqlite3.Error, StoreError) as exc:
+    except STORE_FAULTS as exc:
         raise failure if failure is not None else store_error(store.path, exc) from None
     if failure is not None:
         raise failure  # recorded in the sync state; the command still ends in one line

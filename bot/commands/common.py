@@ -10,6 +10,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
+from bot.db.target import exists
 from bot.errors import UsageError
 from bot.settings import Settings
 
@@ -26,10 +27,10 @@ def as_of(settings: Settings, args: argparse.Namespace) -> datetime:
 
 def require_db(settings: Settings) -> None:
     """Refuse a database file that does not exist (see the module's docstring)."""
-    if not settings.db_path.exists():
+    if not exists(settings.db_path):
         from bot.i18n import t
 
-        raise UsageError(t("cli.no_db", settings.language, path=settings.db_path))
+        raise UsageError(t("cli.no_db", settings.language, path=settings.db_description))
 
 
 def open_store(settings: Settings) -> Any:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -26,14 +25,14 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 
 from bot.answers import ask
+from bot.db.target import DbTarget
 from bot.deps import Deps
-from bot.errors import StoreError, StoreLocked
+from bot.errors import STORE_FAULTS, StoreLocked
 from bot.i18n import t
 from bot.query import UnknownQuery, parse
 from bot.render.blocks import MESSAGE_DEALS, clip, esc, message, notice, style_for
@@ -77,7 +76,7 @@ def answer_payload(deps: Deps, text: str, user: str | None) -> Answer:
     except UnknownQuery as exc:
         error = exc.localised(lang) if hasattr(exc, "localised") else str(exc)
         return Answer(notice(t("slack.unknown_query", lang, error=esc(error.rstrip(".")))))
-    except (StoreError, sqlite3.Error) as exc:
+    except STORE_FAULTS as exc:
         failure = store_error(settings.db_path, exc)
         if isinstance(failure, StoreLocked):
             log.warning("/pipeline %r from %s: database busy: %s", text, user, exc)
@@ -106,7 +105,7 @@ class DataVersion:
     checkpoints move without any data changing.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: DbTarget):
         self.path = path
         self._store: Store | None = None
         self._lock = threading.Lock()
@@ -115,7 +114,7 @@ class DataVersion:
         with self._lock:
             if self._store is None:
                 self._store = Store(self.path)
-            return int(self._store.scalar("PRAGMA data_version"))
+            return self._store.data_version()
 
     def close(self) -> None:
         with self._lock:
@@ -216,7 +215,7 @@ def register(
         user = command.get("user_id")
         try:
             version = cache.version()
-        except (StoreError, sqlite3.Error):  # a broken database: the answer says so, uncached
+        except STORE_FAULTS:  # a broken database: the answer says so, uncached
             ack(_visibility(answer_payload(deps, text, user), text))
             return
         key = cache_key(deps, version, text, user)

@@ -13,7 +13,6 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import threading
 from functools import partial
 from types import FrameType
@@ -24,7 +23,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot import scheduler
 from bot.deps import Deps
-from bot.errors import StoreError, StoreLocked
+from bot.errors import STORE_FAULTS, StoreLocked
 from bot.settings import Settings
 from bot.slack.app import MissingSlackSecret, build_app, require_secret
 from bot.slack.home_tab import refresh_homes
@@ -115,7 +114,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
     _check_secrets(settings, socket_mode)  # before anything touches the database
     try:  # migrations and re-mapping now, not on the first question
         deps.open_store().close()
-    except (sqlite3.Error, StoreError) as exc:
+    except STORE_FAULTS as exc:
         failure = store_error(settings.db_path, exc)
         # locked: another process is busy with it, a restart later is right; anything else
         # (corrupt, read-only, full, a folder) needs a person: a status systemd won't restart on
@@ -148,7 +147,7 @@ def serve(settings: Settings, cli_port: int | None) -> int:
         "pipeline-bot serving (%s; GET /healthz on port %s; database %s)",
         mode,
         http.port,
-        settings.db_path,
+        settings.db_description,
     )
     try:
         http.serve_until(stop)

@@ -21,12 +21,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.db.target import PgError, describe, is_postgres
 from bot.deps import Deps
 from bot.i18n import t
 from bot.render.blocks import notice
@@ -72,9 +74,14 @@ def health(deps: Deps) -> tuple[bool, dict[str, Any]]:
 
     Read-only, so a probe never writes nor creates the file. Reading only the schema would pass
     a file corrupt past its first page; counting the open deals by stage walks the deals index,
-    and the sync state and migrations tables are read as well.
+    and the sync state and migrations tables are read as well. On PostgreSQL the same queries
+    run in a read-only transaction, on a connection of its own, each bounded by a short timeout:
+    a server that is down or stuck fails the probe within seconds.
     """
-    path = deps.settings.db_path
+    target = deps.settings.db_path
+    if is_postgres(target):
+        return _server_health(str(target))
+    path = Path(target)
     if not path.exists():
         return False, {"ok": False, "db": f"missing: {path} (run `pipeline-bot sync` first)"}
     try:
@@ -90,11 +97,39 @@ def health(deps: Deps) -> tuple[bool, dict[str, Any]]:
     return True, {"ok": True, "db": "ok"}
 
 
+#: How long a PostgreSQL health probe may take to connect, and each of its queries.
+HEALTH_TIMEOUT_S = 2.0
+
+
+def _server_health(url: str) -> tuple[bool, dict[str, Any]]:
+    from bot.store import store_error
+
+    try:
+        from bot.db.pg_connection import connect
+
+        conn = connect(url, timeout_s=HEALTH_TIMEOUT_S, statement_timeout_s=HEALTH_TIMEOUT_S)
+        try:
+            conn.execute("BEGIN READ ONLY")
+            for sql in SERVER_HEALTH_QUERIES:
+                conn.execute(sql).fetchall()
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except (PgError, ImportError) as exc:  # down, refused, stuck; or no driver
+        failure = store_error(url, exc)
+        log.warning("health check: database %s unusable: %s", describe(url), failure.detail)
+        return False, {"ok": False, "db": f"error: {failure.detail}"}
+    return True, {"ok": True, "db": "ok"}
+
+
 HEALTH_QUERIES = (
     "PRAGMA user_version",  # the store's up-to-date mark (bot.store.LazyMigrations)
     "SELECT stage, COUNT(*), SUM(amount) FROM deals WHERE removed = 0 GROUP BY stage",
     "SELECT COUNT(*), MAX(last_attempt) FROM sync_state",
 )
+#: The same on PostgreSQL, whose migrations are recorded in sqlite-utils' table
+#: (bot/db/pg_schema.py)
+SERVER_HEALTH_QUERIES = ("SELECT COUNT(*) FROM _sqlite_migrations", *HEALTH_QUERIES[1:])
 
 
 class Refused(Exception):
