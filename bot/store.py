@@ -707,9 +707,9 @@ class Store:
         """Live deals no stage claims, by status (spellings of one counted together); deals with
         no status under `""`, so the counts add up to every unmapped deal."""
         rows = self.rows(
-            "SELECT CASE WHEN COALESCE(status_norm, '') = '' THEN '' ELSE MIN(status) END "
-            "AS shown, COUNT(*) AS count FROM deals "
-            "WHERE removed = 0 AND stage IS NULL GROUP BY COALESCE(status_norm, '') "
+            "SELECT * FROM (SELECT CASE WHEN COALESCE(status_norm, '') = '' THEN '' "
+            "ELSE MIN(status) END AS shown, COUNT(*) AS count FROM deals "
+            "WHERE removed = 0 AND stage IS NULL GROUP BY COALESCE(status_norm, '')) AS unmapped "
             "ORDER BY count DESC, shown = '', shown"
         )
         return [{"status": row["shown"], "count": row["count"]} for row in rows]
@@ -854,9 +854,12 @@ class Store:
         )
         if before is not None and new_at <= before:
             return False
+        # a change already at `new_at` with the same status stays as it is (the unique index)
         cursor = self.conn.execute(
-            "UPDATE OR IGNORE status_changes SET at = ?, origin = ? WHERE deal_id = ? AND at = ?",
-            (new_at, origin, deal_id, old_at),
+            "UPDATE status_changes SET at = ?, origin = ? WHERE deal_id = ? AND at = ? "
+            "AND NOT EXISTS (SELECT 1 FROM status_changes o WHERE o.deal_id = ? AND o.at = ? "
+            "AND o.to_norm = status_changes.to_norm)",
+            (new_at, origin, deal_id, old_at, deal_id, new_at),
         )
         return cursor.rowcount > 0
 

@@ -63,7 +63,7 @@ EVENTS_SQL = (
     "SELECT e.at, e.deal_id, e.from_stage, e.to_stage, e.status, e.by_user, "
     "CASE WHEN e.from_stage IS NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p "
     "WHERE p.deal_id = e.deal_id AND (p.at < e.at OR (p.at = e.at AND p.id < e.id))) "
-    "ELSE 0 END AS new "
+    "ELSE FALSE END AS new "
     "FROM stage_events e WHERE e.at >= :since AND e.at <= :now AND e.removed = 0 "
     "ORDER BY e.at DESC, e.id DESC"
 )

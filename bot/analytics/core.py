@@ -381,7 +381,7 @@ def stall_sql(ctx: Context) -> tuple[str, dict[str, Any]]:
         params[f"s{index}"], params[f"c{index}"] = key, cutoff
         parts.append(f"(d.stage = :s{index} AND d.stage_entered < :c{index})")
     if not parts:
-        return "0", params
+        return "FALSE", params
     return f"(({' OR '.join(parts)}) AND {NOT_QUIET})", params
 
 
@@ -411,7 +411,7 @@ def stalled_select(ctx: Context, columns: str, *, group_by: str = "", quiet: boo
             f"AND d.stage_entered < :c{index}{not_quiet}{group_by}"
         )
     if not selects:
-        return f"SELECT {columns} FROM deals d WHERE 0{group_by}", params
+        return f"SELECT {columns} FROM deals d WHERE FALSE{group_by}", params
     return " UNION ALL ".join(selects), params
 
 
@@ -457,7 +457,8 @@ def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[S
     sql, params = stalled_select(ctx, STALLED_COLUMNS)
     make = _stalled_deal(ctx)
     taken: list[StalledDeal] = []
-    for row in store.conn.execute(f"SELECT * FROM ({sql}) ORDER BY stage_entered", params):
+    ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered"
+    for row in store.conn.execute(ordered, params):
         deal = make(row)
         if len(taken) >= limit and deal.idle_days < taken[-1].idle_days:
             break
