@@ -7,7 +7,7 @@ migration step. What differs, and how it is made the same:
 
 - placeholders: `?` -> `%s`, `?N` -> `%(N)s` (`numbered_params` gives the mapping), `:name` ->
   `%(name)s`, a literal `%` -> `%%`;
-- index hints (`INDEXED BY x`, `NOT INDEXED`) are dropped: PostgreSQL's planner has statistics;
+- index hints (`INDEXED BY <index>`, `NOT INDEXED`) are dropped (PostgreSQL has statistics);
 - `INSERT OR IGNORE` -> `ON CONFLICT DO NOTHING`; `a IS ?` (SQLite's null-safe equality) ->
   `IS NOT DISTINCT FROM`; `CROSS JOIN t ON` (SQLite's join-order hint) -> `JOIN t ON`;
   `temp.t` -> `pg_temp.t`; `LIKE` -> `ILIKE` (SQLite's LIKE ignores ASCII case);
