@@ -90,7 +90,9 @@ _TABLES = re.compile(
     r"^\s*SELECT\s+name\s+FROM\s+sqlite_master\s+WHERE\s+type\s*=\s*\x00(\d+)\x00\s*$",
     re.IGNORECASE,
 )
-_TABLE_INFO = re.compile(r"^\s*PRAGMA\s+table_info\s*\(\s*(\w+)\s*\)\s*$", re.IGNORECASE)
+_TABLE_INFO = re.compile(
+    r"^\s*PRAGMA\s+table_info\s*\(\s*[\"\[]?(\w+)[\"\]]?\s*\)\s*$", re.IGNORECASE
+)
 _GROUPED = re.compile(
     r"^\s*SELECT\s+(?P<items>.+?)\s+FROM\s+(?P<rest>.+?)\s+GROUP\s+BY\s+"
     r"(?P<keys>[\w.]+(?:\s*,\s*[\w.]+)*)\s*$",
