@@ -113,13 +113,16 @@ def sync_source(
             if not _replayed(state.get("source_print"), whole, adapter, result):
                 store.forget_seen()
                 rows = adapter.fetch_rows(window_start(adapter, bookmark))
-                for batch in _batches(rows, BATCH_SIZE):
-                    inner = nullcontext() if single_transaction else store.transaction()
-                    with inner:
-                        result.fetched += len(batch)
-                        ids, tasks = _changed(store, name, batch, prints, own_history)
-                        _store_batch(store, pipeline, name, ids, tasks, started, result, first_sync,
-                                     owners)  # fmt: skip
+                # a whole sheet into a new store: its indexes are built once, after the rows
+                bulk = store.indexes_deferred() if single_transaction and store.is_empty() else None
+                with bulk or nullcontext():
+                    for batch in _batches(rows, BATCH_SIZE):
+                        inner = nullcontext() if single_transaction else store.transaction()
+                        with inner:
+                            result.fetched += len(batch)
+                            ids, tasks = _changed(store, name, batch, prints, own_history)
+                            _store_batch(store, pipeline, name, ids, tasks, started, result,
+                                         first_sync, owners)  # fmt: skip
                 if adapter.snapshot and not result.fetched and not allow_empty:
                     stored = store.live_count(name)
                     if stored:
