@@ -1,6 +1,7 @@
 """Benchmark every /pipeline answer on 100,000 deals and 1,000,000 stage events.
 
     python -m bench.queries [PATH] [--runs 15] [--process-runs 10] [--rebuild]
+                            [--db postgresql://…]
 
 Builds (seeded, once; `--rebuild` to redo) a database with the store's own schema: deals,
 status changes and stage events consistent with each other, meta 'mapping' set to the default
@@ -9,6 +10,11 @@ time of `ask(...).json()` next to hand-written SQL computing the same figures in
 the whole `python -m bot.cli query summary --json` process next to a bare `python -c` process
 running the equivalent GROUP BY, and peak memory (ru_maxrss) of each query process; and whether
 each target is met. Figures only: tests never assert on wall-clock time.
+
+`--db postgresql://…` runs the same on PostgreSQL: the SQLite database at PATH (built as above) is
+copied into that database by `migrate-store`'s own copy when it holds no deals (or with
+`--rebuild`), and every figure is taken there; the hand-written SQL goes through the same dialect
+layer as the store's (`bot.db.pg_sql.translate`), the bare process uses psycopg.
 """
 
 from __future__ import annotations
@@ -412,7 +418,7 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
     def deal(conn: sqlite3.Connection) -> Any:
         rows = conn.execute(
             "SELECT * FROM deals INDEXED BY idx_deals_removed_search WHERE removed = 0 AND "
-            "instr(search, 'dupain') ORDER BY stage, stage_entered, id"  # the bot's plan
+            "instr(search, 'dupain') > 0 ORDER BY stage, stage_entered, id"  # the bot's plan
         ).fetchall()
         ids = [r[0] for r in rows]
         history = []
@@ -544,14 +550,15 @@ def median_ms(run: Callable[[], Any], runs: int) -> float:
     return statistics.median(times)
 
 
-def in_process(path: Path, runs: int) -> list[tuple[str, float, float, int]]:
+def in_process(target: Path | str, runs: int) -> list[tuple[str, float, float, int]]:
     from bot.answers import ask
     from bot.settings import load_settings
 
-    settings = load_settings(None, str(path), cwd=Path("/"))
-    store = Store(path)
+    settings = load_settings(None, str(target), cwd=Path("/"))
+    store = Store(target)
     raw = raw_queries()
-    conn = sqlite3.connect(str(path))
+    # the hand-written SQL on its own connection: sqlite3's, or the dialect layer's on PostgreSQL
+    conn: Any = Store(target).conn if isinstance(target, str) else sqlite3.connect(str(target))
     out = []
     for text in QUERIES:
         ours = median_ms(lambda text=text: ask(settings, store, text, NOW).json(), runs)  # type: ignore[misc]
@@ -598,7 +605,7 @@ def peak_mb(argv: list[str]) -> float:
     return int(done.stdout.strip()) / 1024  # kilobytes on Linux
 
 
-def cli_argv(path: Path, text: str) -> list[str]:
+def cli_argv(path: Path | str, text: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -613,16 +620,56 @@ def cli_argv(path: Path, text: str) -> list[str]:
     ]
 
 
-def bare_argv(path: Path) -> list[str]:
+def bare_argv(target: Path | str) -> list[str]:
     sql = (
         f"SELECT stage, COUNT(*), TOTAL(amount), TOTAL(amount * ({PROB}) / 100) FROM deals "
         "WHERE removed = 0 GROUP BY stage"
     )
+    if isinstance(target, str):  # PostgreSQL: the same GROUP BY in its own words, over psycopg
+        sql = sql.replace("TOTAL(", "SUM(")
+        code = (
+            f"import psycopg, json; c = psycopg.connect({target!r}); "
+            f"print(json.dumps(c.execute({sql!r}).fetchall(), default=float))"
+        )
+        return [sys.executable, "-c", code]
     code = (
-        f"import sqlite3, json; c = sqlite3.connect({str(path)!r}); "
+        f"import sqlite3, json; c = sqlite3.connect({str(target)!r}); "
         f"print(json.dumps(c.execute({sql!r}).fetchall()))"
     )
     return [sys.executable, "-c", code]
+
+
+def fill_postgres(path: Path, url: str, rebuild: bool) -> None:
+    """The SQLite benchmark database copied into the PostgreSQL database `url` (what
+    `pipeline-bot migrate-store --replace` does), unless it already holds the deals."""
+    from bot.db.migrate_store import migrate
+
+    if not rebuild:
+        store = Store(url)
+        try:
+            if store.scalar("SELECT COUNT(*) FROM deals"):
+                return
+        finally:
+            store.close()
+    started = time.perf_counter()
+    conn = sqlite3.connect(str(path))
+    try:
+        copied = migrate(conn, url, replace=True)
+    finally:
+        conn.close()
+    rows = sum(c.rows for c in copied)
+    print(f"copied {rows:,} rows into PostgreSQL in {time.perf_counter() - started:.1f} s")
+
+
+def engine_line(target: Path | str) -> str:
+    """Which engine and version the figures are for."""
+    if isinstance(target, str):
+        store = Store(target)
+        try:
+            return f"PostgreSQL {store.scalar('SHOW server_version')}"
+        finally:
+            store.close()
+    return f"SQLite {sqlite3.sqlite_version}"
 
 
 def verdict(ok: bool) -> str:
@@ -638,21 +685,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=EVENTS)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the database")
+    parser.add_argument(
+        "--db", default=None, metavar="postgresql://…", help="measure on this PostgreSQL database"
+    )
     args = parser.parse_args(argv)
     path = Path(args.path)
     if args.rebuild or not path.exists():
         started = time.perf_counter()
         build(path, args.deals, args.events, args.seed)
         print(f"built {path} in {time.perf_counter() - started:.1f} s")
-    conn = sqlite3.connect(str(path))
+    target: Path | str = path
+    if args.db:
+        fill_postgres(path, args.db, args.rebuild)
+        target = args.db
+    store = Store(target)
     counts = [
-        conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+        store.scalar(f"SELECT COUNT(*) FROM {t}")
         for t in ("deals", "stage_events", "status_changes")
     ]
-    conn.close()
+    store.close()
     print(
         f"{counts[0]:,} deals, {counts[1]:,} stage events, {counts[2]:,} status changes; "
-        f"as of {AS_OF}; {os.cpu_count()} CPUs; SQLite {sqlite3.sqlite_version}\n"
+        f"as of {AS_OF}; {os.cpu_count()} CPUs; {engine_line(target)}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
 
     print(f"In process (median of {args.runs}): ask(...).json() vs hand-written SQL")
@@ -662,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         f"and ≤{TARGET_MS:g} ms"
     )
     all_ok = True
-    for text, ours, bare, items in in_process(path, args.runs):
+    for text, ours, bare, items in in_process(target, args.runs):
         ratio = ours / bare if bare else float("inf")
         ok = ratio <= TARGET_RATIO and ours <= TARGET_MS
         all_ok &= ok
@@ -670,8 +725,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{text:<20} {shown:>6} {ours:>9.1f} {bare:>11.1f} {ratio:>6.2f}  {verdict(ok)}")
 
     print(f"\nWhole process (median of {args.process_runs})")
-    ours = process_ms(cli_argv(path, "summary"), args.process_runs)
-    bare = process_ms(bare_argv(path), args.process_runs)
+    ours = process_ms(cli_argv(target, "summary"), args.process_runs)
+    bare = process_ms(bare_argv(target), args.process_runs)
     ok = ours <= TARGET_PROCESS * bare
     all_ok &= ok
     print(f"{'query summary --json':<26} {ours:>8.1f} ms")
@@ -679,9 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'ratio':<26} {ours / bare:>8.2f} ×   target ≤{TARGET_PROCESS:g}×  {verdict(ok)}")
 
     print(f"\nPeak memory (ru_maxrss of the query process), target ≤{TARGET_MB:g} MB")
-    print(f"{'bare python -c GROUP BY':<26} {peak_mb(bare_argv(path)):>8.1f} MB")
+    print(f"{'bare python -c GROUP BY':<26} {peak_mb(bare_argv(target)):>8.1f} MB")
     for text in QUERIES:
-        mb = peak_mb(cli_argv(path, text))
+        mb = peak_mb(cli_argv(target, text))
         ok = mb <= TARGET_MB
         all_ok &= ok
         print(f"{'query ' + text:<26} {mb:>8.1f} MB  {verdict(ok)}")

@@ -1,6 +1,6 @@
 """Benchmark: signed `/pipeline` requests against `pipeline-bot serve` on a 100,000-deal database.
 
-    python bench/slack.py [--deals 100000] [--requests 200] [--concurrency 20] [--db PATH]
+    python bench/slack.py [--deals 100000] [--requests 200] [--concurrency 20] [--db PATH|URL]
 
 Builds (or reuses) a seeded database through the store's own schema, starts the real `serve`
 command in a subprocess (waitress, Bolt, signature checks) with the Web API pointed at a local
@@ -10,6 +10,10 @@ answer: the worst case), then unchanged. Target: p95 ≤ 500 ms and no errors. I
 and stands in for the Web API with the test suite's helpers (`tests/slack_http.py`,
 `tests/slack_standin.py`). Prints figures; asserts nothing; every
 loop is bounded, and the server is stopped with SIGTERM at the end.
+
+`--db postgresql://…`: the same on PostgreSQL. The deals are built in a SQLite file as above and
+copied into that database by `migrate-store`'s own copy (when it holds no deals), and `serve`
+runs on the URL.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.queries import engine_line, fill_postgres  # noqa: E402
 from bot.pipeline import normalise  # noqa: E402
 from bot.query import QUERIES  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -119,7 +124,7 @@ def build_database(path: Path, deals: int, seed: int = 7) -> None:
 class Touch:
     """Write to the database the way a sync or a button click does (invalidates cached answers)."""
 
-    def __init__(self, db: Path):
+    def __init__(self, db: Path | str):
         self.store = Store(db)
         self.count = 0
 
@@ -137,7 +142,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(db: Path, api: SlackStandIn) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(db: Path | str, api: SlackStandIn) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PIPELINE_"))}
     env.update(
@@ -150,7 +155,7 @@ def start_server(db: Path, api: SlackStandIn) -> tuple[subprocess.Popen[bytes], 
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        cwd=db.parent,
+        cwd=db.parent if isinstance(db, Path) else tempfile.gettempdir(),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -201,20 +206,36 @@ def report(label: str, results: list[tuple[float, bool, bool]], wall: float) -> 
     )
 
 
+def _holds_deals(url: str) -> bool:
+    store = Store(url)
+    try:
+        return bool(store.scalar("SELECT COUNT(*) FROM deals"))
+    finally:
+        store.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--db", type=Path, default=None, help="reuse or create this database")
+    parser.add_argument("--db", default=None, metavar="PATH|postgresql://…",
+                        help="reuse or create this database (a URL: PostgreSQL)")  # fmt: skip
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
-    db = args.db or folder / "bench.db"
-    if not db.exists():
-        started = time.perf_counter()
-        build_database(db, args.deals)
-        print(f"built {args.deals:,} deals in {time.perf_counter() - started:.1f} s: {db}")
+    url = args.db if args.db and args.db.startswith(("postgresql://", "postgres://")) else None
+    path = folder / "bench.db" if url or not args.db else Path(args.db)
+    if url is None or not _holds_deals(url):
+        if not path.exists():
+            started = time.perf_counter()
+            build_database(path, args.deals)
+            print(f"built {args.deals:,} deals in {time.perf_counter() - started:.1f} s: {path}")
+        if url is not None:
+            fill_postgres(path, url, rebuild=True)
+    db: Path | str = url or path
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"engine: {engine_line(db)}; load average {load}")
     queries = [
         q
         for q in WANTED_QUERIES

@@ -57,6 +57,7 @@ COMMANDS: dict[str, str] = {
     "announce": "bot.commands.slack:announce",
     "serve": "bot.commands.slack:serve",
     "webhooks": "bot.commands.webhooks:webhooks",
+    "migrate-store": "bot.commands.migrate:migrate_store",
 }
 
 
@@ -113,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register: the public https address of serve")  # fmt: skip
     hooks.add_argument("--source", action="append", metavar="NAME",
                        help="only this source (repeatable)")  # fmt: skip
+    move = sub.add_parser("migrate-store", parents=[common],
+                          help="copy this SQLite store into a PostgreSQL store")  # fmt: skip
+    move.add_argument("--to", required=True, metavar="postgresql://…",
+                      help="the PostgreSQL store to fill (empty, or --replace)")  # fmt: skip
+    move.add_argument("--replace", action="store_true",
+                      help="overwrite a PostgreSQL store that already holds deals")  # fmt: skip
     return parser
 
 

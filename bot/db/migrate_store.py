@@ -1,0 +1,152 @@
+"""`migrate-store`: copy a SQLite store, every table and row, into a PostgreSQL store.
+
+The target's schema comes from the store's own migrations (opening it as a `Store` creates or
+upgrades it); this module only moves rows. The tables are read from the SQLite file itself, not
+from a list kept here, so a table a later migration adds is copied without touching this file.
+Everything is written in one PostgreSQL transaction: a failure half-way leaves the target as it
+was. The SQLite side is read in one read transaction, so a `serve` still writing to it cannot
+give the copy half of a sync.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+#: Tables of SQLite's or sqlite-utils' own bookkeeping: the PostgreSQL store keeps its own.
+SKIPPED_PREFIXES = ("sqlite_", "_sqlite_")
+
+
+class TargetNotEmpty(Exception):
+    """The target already holds deals and `--replace` was not given: nothing was written."""
+
+    def __init__(self, deals: int):
+        super().__init__(deals)
+        self.deals = deals
+
+
+class MissingTable(Exception):
+    """A table of the SQLite store that the PostgreSQL store lacks (a schema older than the file's
+    or a table no migration made): nothing was written."""
+
+    def __init__(self, table: str, columns: list[str]):
+        super().__init__(table)
+        self.table = table
+        self.columns = columns
+
+
+class Copied(NamedTuple):
+    table: str
+    rows: int
+
+
+def sqlite_tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The store's tables and their columns, in creation order, bookkeeping tables left out."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
+        )
+        if not row[0].startswith(SKIPPED_PREFIXES)
+    ]
+    return {name: [c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')] for name in names}
+
+
+def pg_columns(cur: Any) -> dict[str, list[str]]:
+    """Every table of the PostgreSQL store (in its current schema) and its columns."""
+    cur.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+    )
+    tables: dict[str, list[str]] = {}
+    for table, column in cur.fetchall():
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def _rows(conn: sqlite3.Connection, table: str, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    listed = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.execute(f'SELECT {listed} FROM "{table}"')
+    while batch := cursor.fetchmany(5000):
+        yield from batch
+
+
+def migrate(source: sqlite3.Connection, target: str, *, replace: bool) -> list[Copied]:
+    """Create (or upgrade) the PostgreSQL store at the URL `target` with the store's migrations,
+    then `copy_store` into it."""
+    import psycopg
+
+    from bot.store import Store
+
+    Store(target).close()  # the schema, by the same migrations as SQLite, under their lock
+    with psycopg.connect(target) as conn:
+        return copy_store(source, conn, replace=replace)
+
+
+def copy_store(source: sqlite3.Connection, target: Any, *, replace: bool) -> list[Copied]:
+    """Copy every table of `source` (a SQLite store's connection) into `target` (a psycopg
+    connection to a migrated PostgreSQL store) in one transaction, and return the rows per table.
+
+    Refuses (`TargetNotEmpty`) when the target holds deals, unless `replace`: then the target's
+    rows of every copied table are dropped first. Identity columns continue past the copied ids.
+    """
+    from psycopg import sql
+
+    source.execute("BEGIN")  # one snapshot of the file for the whole copy
+    try:
+        tables = sqlite_tables(source)
+        with target.transaction(), target.cursor() as cur:
+            present = pg_columns(cur)
+            for table, columns in tables.items():
+                if table not in present or set(columns) - set(present[table]):
+                    missing = [c for c in columns if c not in present.get(table, [])]
+                    raise MissingTable(table, missing)
+            cur.execute("SELECT COUNT(*) FROM deals")
+            deals = cur.fetchone()[0]
+            if deals and not replace:
+                raise TargetNotEmpty(deals)
+            cur.execute(
+                sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
+            )
+            copied = [_copy_table(source, cur, table, columns) for table, columns in tables.items()]
+            for table in tables:
+                _restart_identities(cur, table)
+                cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+    finally:
+        source.execute("ROLLBACK")  # read only: nothing to keep
+    return copied
+
+
+def _copy_table(source: sqlite3.Connection, cur: Any, table: str, columns: list[str]) -> Copied:
+    """COPY one table's rows (streamed, a batch at a time), then check the count on both sides."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with cur.copy(statement) as copy:
+        for row in _rows(source, table, columns):
+            copy.write_row(row)
+    cur.execute(sql.SQL("SELECT COUNT(*) FROM {}").format(sql.Identifier(table)))
+    return Copied(table, cur.fetchone()[0])
+
+
+def _restart_identities(cur: Any, table: str) -> None:
+    """Identity (or serial) columns of `table` restart after the largest copied value, so the next
+    row PostgreSQL numbers does not collide with a copied one."""
+    from psycopg import sql
+
+    cur.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = %s AND (is_identity = 'YES' OR column_default LIKE 'nextval(%%')",
+        (table,),
+    )
+    for (column,) in cur.fetchall():
+        cur.execute(
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(MAX({}), 0) + 1, false)"
+                " FROM {}"
+            ).format(sql.Identifier(column), sql.Identifier(table)),
+            (table, column),
+        )
