@@ -14,6 +14,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la base {path} n'existe pas : lancez d'abord `pipeline-bot sync` (ou "
         "`pipeline-bot demo` pour essayer le bot sur une agence de démonstration)",
     },
+    # --- migrate-store (a SQLite store copied into PostgreSQL) ------------------------------
+    "migrate.not_url": {
+        "en": "--to takes the PostgreSQL store to fill, a postgresql://… URL (got {target})",
+        "fr": "--to attend la base PostgreSQL à remplir, une URL postgresql://… (reçu {target})",
+    },
+    "migrate.from_postgres": {
+        "en": "the store to copy ({source}) is already PostgreSQL: give the SQLite file with "
+        "--db (or `db`, $PIPELINE_DB)",
+        "fr": "la base à copier ({source}) est déjà PostgreSQL : indiquez le fichier SQLite avec "
+        "--db (ou `db`, $PIPELINE_DB)",
+    },
+    "migrate.not_empty": {
+        "en": "{target} already holds {n} deal(s): nothing copied; add --replace to overwrite "
+        "its contents with {source}",
+        "fr": "{target} contient déjà {n} affaire(s) : rien n'a été copié ; ajoutez --replace "
+        "pour remplacer son contenu par {source}",
+    },
+    "migrate.missing_table": {
+        "en": "{target} has no table {table} (or lacks its columns {columns}): nothing copied; "
+        "is it this version's pipeline-bot store?",
+        "fr": "{target} n'a pas de table {table} (ou pas ses colonnes {columns}) : rien n'a été "
+        "copié ; est-ce la base pipeline-bot de cette version ?",
+    },
+    "migrate.failed": {
+        "en": "copying into {target} failed ({error}): nothing copied, {source} is unchanged",
+        "fr": "la copie vers {target} a échoué ({error}) : rien n'a été copié, {source} est "
+        "inchangée",
+    },
+    "migrate.copying": {
+        "en": "Copying {source} into {target} (one transaction)…",
+        "fr": "Copie de {source} vers {target} (une seule transaction)…",
+    },
+    "migrate.table": {
+        "en": "  {table:<16} {rows:>9} row(s)",
+        "fr": "  {table:<16} {rows:>9} ligne(s)",
+    },
+    "migrate.done": {
+        "en": "Copied {rows} row(s) in {tables} table(s). Next: stop pipeline-bot on this "
+        'machine, set db = "{target}" in pipeline.toml (or $PIPELINE_DB) everywhere it runs '
+        "(the password in the URL or in $PGPASSWORD), then start it again. {source} is left "
+        "as it was.",
+        "fr": "{rows} ligne(s) copiée(s) dans {tables} table(s). Ensuite : arrêtez pipeline-bot "
+        'sur cette machine, mettez db = "{target}" dans pipeline.toml (ou $PIPELINE_DB) partout '
+        "où il tourne (le mot de passe dans l'URL ou dans $PGPASSWORD), puis relancez-le. "
+        "{source} reste telle quelle.",
+    },
     # --- configuration problems (one line each, `pipeline-bot: invalid config: …`) -------
     "config.invalid": {
         "en": "pipeline-bot: invalid config: {problem}",
@@ -584,52 +630,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "store.pg_failed": {
         "en": "the PostgreSQL database {path} failed ({error})",
         "fr": "la base PostgreSQL {path} a échoué ({error})",
-    },
-    # --- migrate-store (a SQLite store copied into PostgreSQL) ------------------------------
-    "migrate.not_url": {
-        "en": "--to takes the PostgreSQL store to fill, a postgresql://… URL (got {target})",
-        "fr": "--to attend la base PostgreSQL à remplir, une URL postgresql://… (reçu {target})",
-    },
-    "migrate.from_postgres": {
-        "en": "the store to copy ({source}) is already PostgreSQL: give the SQLite file with "
-        "--db (or `db`, $PIPELINE_DB)",
-        "fr": "la base à copier ({source}) est déjà PostgreSQL : indiquez le fichier SQLite avec "
-        "--db (ou `db`, $PIPELINE_DB)",
-    },
-    "migrate.not_empty": {
-        "en": "{target} already holds {n} deal(s): nothing copied; add --replace to overwrite "
-        "its contents with {source}",
-        "fr": "{target} contient déjà {n} affaire(s) : rien n'a été copié ; ajoutez --replace "
-        "pour remplacer son contenu par {source}",
-    },
-    "migrate.missing_table": {
-        "en": "{target} has no table {table} (or lacks its columns {columns}): nothing copied; "
-        "is it this version's pipeline-bot store?",
-        "fr": "{target} n'a pas de table {table} (ou pas ses colonnes {columns}) : rien n'a été "
-        "copié ; est-ce la base pipeline-bot de cette version ?",
-    },
-    "migrate.failed": {
-        "en": "copying into {target} failed ({error}): nothing copied, {source} is unchanged",
-        "fr": "la copie vers {target} a échoué ({error}) : rien n'a été copié, {source} est "
-        "inchangée",
-    },
-    "migrate.copying": {
-        "en": "Copying {source} into {target} (one transaction)…",
-        "fr": "Copie de {source} vers {target} (une seule transaction)…",
-    },
-    "migrate.table": {
-        "en": "  {table:<16} {rows:>9} row(s)",
-        "fr": "  {table:<16} {rows:>9} ligne(s)",
-    },
-    "migrate.done": {
-        "en": "Copied {rows} row(s) in {tables} table(s). Next: stop pipeline-bot on this "
-        'machine, set db = "{target}" in pipeline.toml (or $PIPELINE_DB) everywhere it runs '
-        "(the password in the URL or in $PGPASSWORD), then start it again. {source} is left "
-        "as it was.",
-        "fr": "{rows} ligne(s) copiée(s) dans {tables} table(s). Ensuite : arrêtez pipeline-bot "
-        'sur cette machine, mettez db = "{target}" dans pipeline.toml (ou $PIPELINE_DB) partout '
-        "où il tourne (le mot de passe dans l'URL ou dans $PGPASSWORD), puis relancez-le. "
-        "{source} reste telle quelle.",
     },
     # --- Slack (/pipeline, App Home) -------------------------------------------------------
     "slack.working": {

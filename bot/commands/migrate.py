@@ -18,33 +18,29 @@ from bot.terminal import echo
 
 def migrate_store(settings: Settings, args: argparse.Namespace) -> int:
     """Copy the configured SQLite store into the PostgreSQL store `--to` (see the module)."""
-    import psycopg
-
-    from bot.db.migrate_store import MissingTable, TargetNotEmpty, migrate
+    from bot.db.migrate_store import CopyFailed, MissingTable, TargetNotEmpty, migrate
     from bot.db.target import describe, is_postgres
 
-    lang, target = settings.language, str(args.to)
+    lang, target = settings.language, str(args.to).strip()
     if not is_postgres(target):
         raise UsageError(t("migrate.not_url", lang, target=target))
-    source_name = describe(settings.db)
-    if is_postgres(settings.db):
+    source_name = settings.db_description
+    if is_postgres(settings.db_path):
         raise UsageError(t("migrate.from_postgres", lang, source=source_name))
     shown = describe(target)
     source = open_store(settings)  # an existing file, migrated to this release's schema
     try:
         echo(t("migrate.copying", lang, source=source_name, target=shown))
-        try:
-            copied = migrate(source.conn, target, replace=args.replace)
-        except TargetNotEmpty as exc:
-            raise UsageError(t("migrate.not_empty", lang, target=shown, n=exc.deals,
-                               source=source_name)) from None  # fmt: skip
-        except MissingTable as exc:
-            raise UsageError(t("migrate.missing_table", lang, target=shown, table=exc.table,
-                               columns=", ".join(exc.columns) or "—")) from None  # fmt: skip
-        except psycopg.Error as exc:
-            error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise UsageError(t("migrate.failed", lang, target=shown, error=error,
-                               source=source_name)) from None  # fmt: skip
+        copied = migrate(source.conn, target, replace=args.replace)
+    except TargetNotEmpty as exc:
+        raise UsageError(t("migrate.not_empty", lang, target=shown, n=exc.deals,
+                           source=source_name)) from None  # fmt: skip
+    except MissingTable as exc:
+        raise UsageError(t("migrate.missing_table", lang, target=shown, table=exc.table,
+                           columns=", ".join(exc.columns) or "—")) from None  # fmt: skip
+    except CopyFailed as exc:
+        raise UsageError(t("migrate.failed", lang, target=shown, error=exc,
+                           source=source_name)) from None  # fmt: skip
     finally:
         source.close()
     for table, rows in copied:

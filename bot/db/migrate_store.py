@@ -14,8 +14,13 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-#: Tables of SQLite's or sqlite-utils' own bookkeeping: the PostgreSQL store keeps its own.
-SKIPPED_PREFIXES = ("sqlite_", "_sqlite_")
+from bot.db.pg_schema import BOOKKEEPING
+from bot.db.target import PgError
+
+
+class CopyFailed(Exception):
+    """PostgreSQL refused a row or the connection failed during the copy: nothing was written.
+    `str()` is the server's first line."""
 
 
 class TargetNotEmpty(Exception):
@@ -48,7 +53,7 @@ def sqlite_tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
         )
-        if not row[0].startswith(SKIPPED_PREFIXES)
+        if not row[0].startswith("sqlite_") and row[0] not in BOOKKEEPING
     ]
     return {name: [c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')] for name in names}
 
@@ -66,55 +71,62 @@ def pg_columns(cur: Any) -> dict[str, list[str]]:
 
 
 def _rows(conn: sqlite3.Connection, table: str, columns: list[str]) -> Iterator[tuple[Any, ...]]:
-    listed = ", ".join(f'"{c}"' for c in columns)
+    listed = ", ".join(f'"{c}"' if c != "rowid" else c for c in columns)
     cursor = conn.execute(f'SELECT {listed} FROM "{table}"')
     while batch := cursor.fetchmany(5000):
         yield from batch
 
 
 def migrate(source: sqlite3.Connection, target: str, *, replace: bool) -> list[Copied]:
-    """Create (or upgrade) the PostgreSQL store at the URL `target` with the store's migrations,
-    then `copy_store` into it."""
+    """Create (or upgrade) the PostgreSQL store at the URL `target` with the store's own
+    migrations, then copy every table of `source` (a SQLite store's connection) into it, in one
+    transaction, and return the rows per table.
+
+    Refuses (`TargetNotEmpty`) when the target holds deals, unless `replace`: then the target's
+    rows of every copied table are dropped first. The write runs as the store's own writes do
+    (its write lock held, the data version bumped at commit: every replica's answer cache sees
+    the change). Identity columns continue past the copied ids.
+    """
     import psycopg
 
     from bot.store import Store
 
-    Store(target).close()  # the schema, by the same migrations as SQLite, under their lock
-    with psycopg.connect(target) as conn:
-        return copy_store(source, conn, replace=replace)
-
-
-def copy_store(source: sqlite3.Connection, target: Any, *, replace: bool) -> list[Copied]:
-    """Copy every table of `source` (a SQLite store's connection) into `target` (a psycopg
-    connection to a migrated PostgreSQL store) in one transaction, and return the rows per table.
-
-    Refuses (`TargetNotEmpty`) when the target holds deals, unless `replace`: then the target's
-    rows of every copied table are dropped first. Identity columns continue past the copied ids.
-    """
-    from psycopg import sql
-
+    store = Store(target)  # the schema, by the same migrations as SQLite, under their lock
     source.execute("BEGIN")  # one snapshot of the file for the whole copy
     try:
-        tables = sqlite_tables(source)
-        with target.transaction(), target.cursor() as cur:
-            present = pg_columns(cur)
-            for table, columns in tables.items():
-                if table not in present or set(columns) - set(present[table]):
-                    missing = [c for c in columns if c not in present.get(table, [])]
-                    raise MissingTable(table, missing)
-            cur.execute("SELECT COUNT(*) FROM deals")
-            deals = cur.fetchone()[0]
-            if deals and not replace:
-                raise TargetNotEmpty(deals)
-            cur.execute(
-                sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
-            )
-            copied = [_copy_table(source, cur, table, columns) for table, columns in tables.items()]
-            for table in tables:
-                _restart_identities(cur, table)
-                cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
+        raw = store.conn.raw  # type: ignore[attr-defined]  # the PgConnection's psycopg one
+        with store.transaction(), raw.cursor() as cur:
+            return _copy_all(source, cur, replace=replace)
+    except (psycopg.Error, PgError) as exc:
+        text = str(exc).strip()
+        raise CopyFailed(text.splitlines()[0] if text else type(exc).__name__) from None
     finally:
         source.execute("ROLLBACK")  # read only: nothing to keep
+        store.close()
+
+
+def _copy_all(source: sqlite3.Connection, cur: Any, *, replace: bool) -> list[Copied]:
+    from psycopg import sql
+
+    tables = sqlite_tables(source)
+    present = pg_columns(cur)
+    for table, columns in tables.items():
+        missing = [c for c in columns if c not in present.get(table, [])]
+        if missing or table not in present:
+            raise MissingTable(table, missing)
+        # a table with no primary key has SQLite's implicit rowid as a real column on
+        # PostgreSQL (insertion order): it is copied too
+        if "rowid" in present[table] and "rowid" not in columns:
+            columns.insert(0, "rowid")
+    cur.execute("SELECT COUNT(*) FROM deals")
+    deals = cur.fetchone()[0]
+    if deals and not replace:
+        raise TargetNotEmpty(deals)
+    cur.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
+    copied = [_copy_table(source, cur, table, columns) for table, columns in tables.items()]
+    for table in tables:
+        _restart_identities(cur, table)
+        cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     return copied
 
 
