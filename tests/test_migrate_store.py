@@ -108,6 +108,14 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.fixture
+def empty_db() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped after it."""
+    url = _empty_database()
+    yield url
+    _server().drop_database(url)
+
+
 @pytest.fixture(scope="module")
 def moved(demo_db: Path) -> Iterator[tuple[str, Any]]:
     """The demo store migrated into an empty PostgreSQL database: (its URL, the command's
@@ -136,19 +144,26 @@ def test_every_table_and_row_is_copied_and_counted(demo_db: Path, moved: tuple[s
     assert 'db = "postgresql://' in done.stdout  # the next step
 
 
-def test_numbered_rows_continue_after_the_copied_ids(demo_db: Path, moved: tuple[str, Any]) -> None:
-    url, _ = moved
-    (before,) = _pg_rows(url, "SELECT MAX(id) FROM field_changes")[0]
+def test_numbered_rows_continue_after_the_copied_ids(demo_db: Path, empty_db: str) -> None:
+    """A snooze clicked after the move gets the next number, not one a copied row holds."""
+    url = empty_db
+    done = cli(demo_db.parent, "--config", CONFIG, "--db", str(demo_db), "migrate-store",
+               "--to", url)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (before,) = _pg_rows(url, "SELECT MAX(id) FROM quiet")[0]
+    assert before is not None
     store = Store(url)
     try:
-        deal = store.scalar("SELECT id FROM deals ORDER BY id")
-        added = store.add_field_changes([(deal, "2026-11-28T09:00:00+00:00", "amount", "1",
-                                          "2", "tool", None)])  # fmt: skip
+        deal = store.scalar("SELECT id FROM deals WHERE stage = 'meeting' ORDER BY id")
+        created, _ = store.add_quiet(deal, "followed_up", "meeting", "U0DEMO002",
+                                     MOMENT, MOMENT + timedelta(days=7))  # fmt: skip
     finally:
         store.close()
-    assert added == 1
-    (after,) = _pg_rows(url, "SELECT MAX(id) FROM field_changes")[0]
-    assert after == before + 1
+    assert created
+    assert _pg_rows(url, "SELECT id, deal_id FROM quiet ORDER BY id") == [
+        *_pg_rows(url, f"SELECT id, deal_id FROM quiet WHERE id <= {before} ORDER BY id"),
+        (before + 1, deal),
+    ]
 
 
 @pytest.mark.parametrize("words", QUESTIONS)
@@ -174,28 +189,35 @@ def test_every_answer_is_the_same_on_both_stores(
     assert on_postgres.stdout == on_sqlite.stdout
 
 
-def test_a_store_with_deals_is_refused_unless_replace(demo_db: Path) -> None:
-    url = _empty_database()
-    try:
-        args = ["--config", CONFIG, "--db", str(demo_db), "migrate-store", "--to", url]
-        assert cli(demo_db.parent, *args).returncode == 0
-        # the PostgreSQL store then lives its own life: a deal removed there
-        gone = _pg_rows(url, "SELECT id FROM deals ORDER BY id LIMIT 1")[0][0]
-        _pg_rows(url, f"DELETE FROM deals WHERE id = '{gone}' RETURNING id")
-        refused = cli(demo_db.parent, *args)
-        assert refused.returncode == 2
-        (line,) = refused.stderr.splitlines()
-        assert "153 affaire(s)" in line and "--replace" in line and "rien n'a été copié" in line
-        assert "ligne" not in refused.stdout  # nothing said copied
-        assert _pg_rows(url, f"SELECT COUNT(*) FROM deals WHERE id = '{gone}'") == [(0,)]
-        replaced = cli(demo_db.parent, *args, "--replace")
-        assert replaced.returncode == 0, replaced.stderr
-        assert _pg_rows(url, "SELECT COUNT(*) FROM deals") == [(154,)]
-    finally:
-        _server().drop_database(url)
+def test_a_store_with_deals_is_refused_unless_replace(
+    tmp_path: Path, demo_db: Path, empty_db: str
+) -> None:
+    args = ["--config", CONFIG, "--db", str(demo_db), "migrate-store", "--to", empty_db]
+    assert cli(demo_db.parent, *args).returncode == 0
+    # the PostgreSQL store then lives its own life: a deal removed there
+    gone = _pg_rows(empty_db, "SELECT id FROM deals ORDER BY id LIMIT 1")[0][0]
+    _pg_rows(empty_db, f"DELETE FROM deals WHERE id = '{gone}' RETURNING id")
+    refused = cli(demo_db.parent, *args)
+    assert refused.returncode == 2
+    (line,) = refused.stderr.splitlines()
+    assert "153 affaire(s)" in line and "--replace" in line and "rien n'a été copié" in line
+    assert "ligne" not in refused.stdout  # nothing said copied
+    assert _pg_rows(empty_db, f"SELECT COUNT(*) FROM deals WHERE id = '{gone}'") == [(0,)]
+    # the same refusal in English, for an English-speaking config
+    english = tmp_path / "pipeline.toml"
+    text = Path(CONFIG).read_text(encoding="utf-8")
+    english.write_text(text.replace('language = "fr"', 'language = "en"', 1), encoding="utf-8")
+    said = cli(demo_db.parent, "--config", str(english), *args[2:])
+    assert said.returncode == 2
+    assert "already holds 153 deal(s): nothing copied; add --replace" in said.stderr
+    replaced = cli(demo_db.parent, *args, "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert _pg_rows(empty_db, "SELECT COUNT(*) FROM deals") == [(154,)]
 
 
-def test_a_copy_that_fails_half_way_writes_nothing(tmp_path: Path, demo_db: Path) -> None:
+def test_a_copy_that_fails_half_way_writes_nothing(
+    tmp_path: Path, demo_db: Path, empty_db: str
+) -> None:
     """A text PostgreSQL refuses (a NUL character, which SQLite keeps) in the last table copied:
     the tables copied before it are not left behind, and the file keeps its rows."""
     broken = tmp_path / "broken.db"
@@ -207,18 +229,14 @@ def test_a_copy_that_fails_half_way_writes_nothing(tmp_path: Path, demo_db: Path
     target.execute("UPDATE webhooks SET url = ?", ("https://bot.example.fr/\x00",))
     target.commit()
     target.close()
-    url = _empty_database()
-    try:
-        done = cli(tmp_path, "--config", CONFIG, "--db", str(broken), "migrate-store",
-                   "--to", url)  # fmt: skip
-        assert done.returncode == 2
-        (line,) = done.stderr.splitlines()
-        assert "a échoué" in line and "rien n'a été copié" in line
-        for table in ("deals", "status_changes", "stage_events", "field_changes", "webhooks"):
-            assert _pg_rows(url, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
-        assert _sqlite_rows(broken, "deals", ["id"]) == _sqlite_rows(demo_db, "deals", ["id"])
-    finally:
-        _server().drop_database(url)
+    done = cli(tmp_path, "--config", CONFIG, "--db", str(broken), "migrate-store",
+               "--to", empty_db)  # fmt: skip
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert "a échoué" in line and "rien n'a été copié" in line
+    for table in ("deals", "status_changes", "stage_events", "field_changes", "webhooks"):
+        assert _pg_rows(empty_db, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+    assert _sqlite_rows(broken, "deals", ["id"]) == _sqlite_rows(demo_db, "deals", ["id"])
 
 
 def test_a_target_that_is_not_postgresql_is_refused(tmp_path: Path, demo_db: Path) -> None:
@@ -231,12 +249,8 @@ def test_a_target_that_is_not_postgresql_is_refused(tmp_path: Path, demo_db: Pat
     assert not other.exists()
 
 
-def test_a_source_that_is_already_postgresql_is_refused(tmp_path: Path) -> None:
-    url = _empty_database()
-    try:
-        done = cli(tmp_path, "--config", CONFIG, "--db", url, "migrate-store", "--to", url)
-        assert done.returncode == 2
-        (line,) = done.stderr.splitlines()
-        assert "déjà PostgreSQL" in line and "--db" in line
-    finally:
-        _server().drop_database(url)
+def test_a_source_that_is_already_postgresql_is_refused(tmp_path: Path, empty_db: str) -> None:
+    done = cli(tmp_path, "--config", CONFIG, "--db", empty_db, "migrate-store", "--to", empty_db)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert "déjà PostgreSQL" in line and "--db" in line
