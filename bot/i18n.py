@@ -51,14 +51,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "  {table:<16} {rows:>9} ligne(s)",
     },
     "migrate.done": {
-        "en": "Copied {rows} row(s) in {tables} table(s). Next: stop pipeline-bot on this "
-        'machine, set db = "{target}" in pipeline.toml (or $PIPELINE_DB) everywhere it runs '
-        "(the password in the URL or in $PGPASSWORD), then start it again. {source} is left "
-        "as it was.",
-        "fr": "{rows} ligne(s) copiée(s) dans {tables} table(s). Ensuite : arrêtez pipeline-bot "
-        'sur cette machine, mettez db = "{target}" dans pipeline.toml (ou $PIPELINE_DB) partout '
-        "où il tourne (le mot de passe dans l'URL ou dans $PGPASSWORD), puis relancez-le. "
-        "{source} reste telle quelle.",
+        "en": "Copied {rows} row(s) in {tables} table(s); {source} is left as it was.",
+        "fr": "{rows} ligne(s) copiée(s) dans {tables} table(s) ; {source} reste telle quelle.",
+    },
+    "migrate.next": {
+        "en": 'Next: stop pipeline-bot here, set db = "{target}" in pipeline.toml (or '
+        "$PIPELINE_DB) wherever it runs (the password in the URL or in $PGPASSWORD), start it "
+        "again.",
+        "fr": 'Ensuite : arrêtez pipeline-bot ici, mettez db = "{target}" dans pipeline.toml '
+        "(ou $PIPELINE_DB) partout où il tourne (le mot de passe dans l'URL ou dans "
+        "$PGPASSWORD), relancez-le.",
     },
     # --- configuration problems (one line each, `pipeline-bot: invalid config: …`) -------
     "config.invalid": {

@@ -46,5 +46,6 @@ def migrate_store(settings: Settings, args: argparse.Namespace) -> int:
     for table, rows in copied:
         echo(t("migrate.table", lang, table=table, rows=rows))
     echo(t("migrate.done", lang, rows=sum(c.rows for c in copied), tables=len(copied),
-           target=shown, source=source_name))  # fmt: skip
+           source=source_name))  # fmt: skip
+    echo(t("migrate.next", lang, target=shown))
     return 0
