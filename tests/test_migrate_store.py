@@ -87,22 +87,26 @@ def _sqlite_rows(path: Path, table: str, columns: list[str]) -> list[tuple[Any, 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo agency, plus a row in each table the demo leaves empty (a nudge sent, a snooze,
-    an announcement, a lease, a webhook), written through the store as the bot writes them."""
+    an announcement, a lease, a webhook, an App Home viewer, a modal's message), written through
+    the store as the bot writes them."""
     db = tmp_path_factory.mktemp("demo") / "pipeline-demo.db"
     assert run_demo(demo_settings(None, str(db)), MOMENT) == 0
     store = Store(db)
     try:
         deal = store.scalar("SELECT id FROM deals WHERE stage = 'negotiation' ORDER BY id")
         won = store.scalar("SELECT id FROM deals WHERE stage = 'won' ORDER BY id")
-        store.log_nudges([{"deal_id": deal, "day": AS_OF, "owner": "Marie Dupont",
-                           "recipient": "U0DEMO001", "sent_at": MOMENT.isoformat(),
-                           "channel": "D1", "ts": "1764234000.000100"}])  # fmt: skip
+        assert store.claim_nudges(AS_OF, [(deal, "Marie Dupont", "U0DEMO001")]) == {deal}
+        store.confirm_nudges(AS_OF, [deal], MOMENT, "D1", "1764234000.000100")
         store.add_quiet(deal, "snooze", "negotiation", "U0DEMO001", MOMENT,
                         MOMENT + timedelta(days=3))  # fmt: skip
         store.record_outcomes([(won, "won", MOMENT.isoformat())])
         store.mark_announced(won, "won", MOMENT)
         assert store.acquire_lease("sync", "host:1", MOMENT, MOMENT + timedelta(minutes=5))
         store.add_webhook("demo", "hook-1", "https://bot.example.fr/webhooks/demo", MOMENT)
+        store.saw_home("U0DEMO001", MOMENT, unless_since=MOMENT - timedelta(hours=1),
+                       forget_before=MOMENT - timedelta(days=1))  # fmt: skip
+        store.keep_modal_message("modal-1", '{"ts": "1764234000.000100"}', MOMENT,
+                                 forget_before=MOMENT - timedelta(days=1))  # fmt: skip
     finally:
         store.close()
     return db
@@ -132,7 +136,8 @@ def test_every_table_and_row_is_copied_and_counted(demo_db: Path, moved: tuple[s
     assert done.returncode == 0, done.stderr
     tables = _tables(demo_db)
     assert {"deals", "status_changes", "stage_events", "field_changes", "sync_state", "nudges",
-            "quiet", "announcements", "meta", "leases", "webhooks"} <= set(tables)  # fmt: skip
+            "quiet", "announcements", "meta", "leases", "webhooks", "home_viewers",
+            "modal_messages"} <= set(tables)  # fmt: skip
     for table, columns in tables.items():
         expected = _sqlite_rows(demo_db, table, columns)
         assert expected, f"the demo store's {table} should have rows for this test to mean much"
