@@ -552,12 +552,12 @@ class Store:
             raise store_error(self.path, exc) from None
 
     def _open_postgres(self, busy_timeout_ms: int, migrate: bool) -> None:
-        try:
-            from bot.db.pg_connection import connect
-        except ImportError as exc:  # psycopg is an extra: pipeline-bot[postgres]
-            raise StoreError(self.path, "pg_driver", str(exc)) from None
+        from bot.db.pg_connection import connect
+
         try:
             conn = connect(str(self.path), timeout_s=busy_timeout_ms / 1000)
+        except ImportError as exc:  # psycopg is an extra: pipeline-bot[postgres]
+            raise StoreError(self.path, "pg_driver", str(exc)) from None
         except PgError as exc:
             raise store_error(self.path, exc) from None
         # the same calls and SQL as sqlite3's (see PgConnection); typed as the SQLite one so
@@ -1673,6 +1673,12 @@ def _server_error(url: str, exc: BaseException) -> StoreError:
 
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
+    # libpq's "connection failed: connection to server at "h", port p failed: FATAL:  why":
+    # the URL shown beside it names the server already
+    for marker in ("FATAL:", "failed:"):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1].strip()
+            break
     try:
         password = urlsplit(url).password
     except ValueError:

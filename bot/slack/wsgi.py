@@ -102,6 +102,7 @@ HEALTH_TIMEOUT_S = 2.0
 
 
 def _server_health(url: str) -> tuple[bool, dict[str, Any]]:
+    from bot.errors import StoreError
     from bot.store import store_error
 
     try:
@@ -116,7 +117,11 @@ def _server_health(url: str) -> tuple[bool, dict[str, Any]]:
         finally:
             conn.close()
     except (PgError, ImportError) as exc:  # down, refused, stuck; or no driver
-        failure = store_error(url, exc)
+        failure = (
+            StoreError(url, "pg_driver", str(exc))
+            if isinstance(exc, ImportError)
+            else store_error(url, exc)
+        )
         log.warning("health check: database %s unusable: %s", describe(url), failure.detail)
         return False, {"ok": False, "db": f"error: {failure.detail}"}
     return True, {"ok": True, "db": "ok"}
