@@ -249,6 +249,8 @@ RACE = textwrap.dedent(
     now = datetime.now(UTC)
     if what == "lease":
         won = [store.acquire_lease("job:nudges", me, now, now + timedelta(minutes=5))]
+    elif what == "click":  # the same snooze button, sent to every replica at once
+        won = [store.add_quiet("t:a1", "snooze", "meeting", me, now, now + timedelta(days=3))[0]]
     else:
         ids = ["d%03d" % n for n in range(200)]
         ids = ids if int(me) % 2 else ids[::-1]  # the racers meet in the middle
@@ -280,15 +282,32 @@ def race(target: str | Path, folder: Path, what: str, racers: int) -> list[Any]:
     return results
 
 
-def test_one_of_many_processes_racing_for_a_lease_gets_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("expired", [False, True], ids=["free", "expired"])
+def test_one_of_many_processes_racing_for_a_lease_gets_it(tmp_path: Path, expired: bool) -> None:
     settings = make_settings(tmp_path)
-    load_agency(settings).close()
+    store = load_agency(settings)
+    if expired:  # a holder that died an hour ago: its lease has run out
+        then = datetime.now(UTC) - timedelta(hours=1)
+        assert store.acquire_lease("job:nudges", "gone:1:x", then, then + timedelta(minutes=5))
+    store.close()
     results = race(settings.db_path, tmp_path, "lease", 6)
     assert sorted(won for (won,) in results) == [False] * 5 + [True]
     store = Store(settings.db_path)
     holder = store.lease("job:nudges")
     store.close()
     assert holder is not None and holder["holder"] == str(results.index([True]))
+
+
+def test_one_click_of_many_replicas_receiving_it_at_once_is_kept(tmp_path: Path) -> None:
+    """A check-then-insert (`add_quiet`) in racing processes: one snooze row, one "created"."""
+    settings = make_settings(tmp_path)
+    load_agency(settings).close()
+    results = race(settings.db_path, tmp_path, "click", 4)
+    assert sorted(created for (created,) in results) == [False] * 3 + [True]
+    store = Store(settings.db_path)
+    rows = store.quiet_rows("t:a1")
+    store.close()
+    assert [row["by_user"] for row in rows] == [str(results.index([True]))]
 
 
 def test_processes_racing_to_claim_the_same_deals_win_each_once(tmp_path: Path) -> None:
