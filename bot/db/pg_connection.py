@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.db.pg_sql import translate
+from bot.db.pg_sql import numbered_params, translate
 from bot.db.target import PgError
 
 if TYPE_CHECKING:
@@ -103,7 +103,8 @@ class PgConnection:
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
         cursor = self.raw.cursor()
         try:
-            cursor.execute(translate(sql), _params(params))
+            query = translate(sql)
+            cursor.execute(query, _params(query, params))
         except Exception as exc:
             raise self._failed(exc) from None
         self._count(cursor)
@@ -114,7 +115,8 @@ class PgConnection:
     ) -> PgCursor:
         cursor = self.raw.cursor()
         try:
-            cursor.executemany(translate(sql), (_params(p) for p in seq_of_params))
+            query = translate(sql)
+            cursor.executemany(query, (_params(query, p) for p in seq_of_params))
         except Exception as exc:
             raise self._failed(exc) from None
         self._count(cursor)
@@ -147,7 +149,12 @@ class PgConnection:
         self.raw.close()
 
 
-def _params(params: Sequence[Any] | Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-    """What psycopg takes: a mapping as is, any other sequence as a tuple (never None, so a
-    literal `%%` is read as `%` even in a statement without parameters)."""
-    return params if isinstance(params, Mapping) else tuple(params)
+def _params(
+    query: str, params: Sequence[Any] | Mapping[str, Any]
+) -> Sequence[Any] | Mapping[str, Any]:
+    """What psycopg takes: a mapping as is; a sequence for SQLite's numbered placeholders (`?2`,
+    which `translate` names `%(2)s`) as the mapping by number; any other as a tuple (never
+    None, so a literal `%%` is read as `%` even in a statement without parameters)."""
+    if isinstance(params, Mapping):
+        return params
+    return numbered_params(params) if "%(" in query else tuple(params)
