@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.answers import ask
 from bot.db.pg_sql import COMPAT_FUNCTIONS, numbered_params, translate
+from bot.demo import demo_settings, run_demo
+from bot.digest import build_digest, sections
+from bot.query import QUERIES
+from bot.store import Store
 from tests import helpers
 
 ROWS = [
@@ -213,3 +220,41 @@ def test_statement_forms() -> None:
     # a grouped MAX() without bare columns is valid PostgreSQL as it is
     grouped = "SELECT a, c, MAX(at) FROM t GROUP BY a, c"
     assert translate(grouped) == grouped
+
+
+DEMO_QUESTIONS = ["summary", "stalled", "forecast 3", "funnel", "owners", "lost", "deal dupain",
+                  "changes 30", "stage négociations", "owner marie", "mine", "unmapped",
+                  "hygiene", "calibration", "accuracy"]  # fmt: skip
+
+
+def test_the_demo_answers_the_same_on_both_engines(tmp_path: Path) -> None:
+    """The demo agency synced into a SQLite file and into a PostgreSQL database: every question
+    (text and JSON) and the weekly digest give the same answers on both."""
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver (pipeline-bot[postgres])")
+    server = helpers.pg_server()
+    name = f"demo_{tmp_path.name.lower().replace('-', '_')}"[:60]
+    server.admin(f"CREATE DATABASE {name}")
+    moment = datetime(2026, 11, 27, 9, tzinfo=UTC)
+    answers: list[dict[str, Any]] = []
+    try:
+        for target in (str(tmp_path / "demo.db"), server.url(name)):
+            settings = demo_settings(None, target)
+            assert run_demo(settings, moment) == 0
+            store = Store.open(settings.db_path, settings.pipeline)
+            try:
+                found: dict[str, Any] = {}
+                for words in DEMO_QUESTIONS:
+                    if words.split()[0] not in QUERIES:
+                        continue
+                    reply = ask(settings, store, words, moment, user="U0DEMO001")
+                    found[words] = (reply.json(), reply.text())
+                found["digest"] = sections(build_digest(settings, store, moment), settings)
+            finally:
+                store.close()
+            answers.append(found)
+    finally:
+        server.drop_database(server.url(name))
+    on_sqlite, on_postgres = answers
+    assert len(on_sqlite) > 10
+    for question, answer in on_sqlite.items():
+        assert on_postgres[question] == answer, question
