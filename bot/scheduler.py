@@ -9,7 +9,8 @@ compute those slots with `zoneinfo`; the loop sleeps until the earliest of `sche
 and the next slot (so a slot runs on its minute), waking at least every `tick_seconds`.
 
 Several `serve` processes may share one database: each job runs under a lease row, and a
-calendar slot is recorded in the database once done, so exactly one process runs each slot.
+calendar slot is recorded in the database once done, so exactly one process runs each slot; the
+interval sync is recorded too, so the sources are read once an interval, not once per process.
 A slot missed while no process ran is caught up within `CATCH_UP`; a failed one is retried
 after `RETRY_AFTER` within the same window (nudges are deduplicated per deal and day anyway).
 Setting the stop event lets the running job finish, then the thread ends.
@@ -35,7 +36,7 @@ from bot.i18n import t
 from bot.nudges import run_pass
 from bot.outbox import Outbox
 from bot.settings import WEEKDAYS
-from bot.store import Store, iso, store_error
+from bot.store import Store, iso, parse_iso, store_error
 from bot.sync_command import result_line, sync_all
 from integrations.kinds import source_name
 
@@ -46,6 +47,8 @@ CATCH_UP = timedelta(hours=2)
 RETRY_AFTER = timedelta(minutes=10)
 FULL_SYNC_EVERY = timedelta(hours=24)
 JOB_TTL = timedelta(minutes=30)
+#: `meta` key: when the last interval sync (by any process) started.
+SYNC_DONE = "scheduler.sync.done"
 #: Days looked at for the next/last slot: a week, plus room for public holidays in a row.
 LOOK_DAYS = 15
 
@@ -204,9 +207,21 @@ class Scheduler:
     # -- the jobs --
 
     def run_sync(self) -> bool:
-        """The sync job under the lock and the lease; False when it did not run."""
+        """The interval's sync under the lock and the lease; False when it did not run."""
         with self._sync_lock:
-            return self.run_job("sync", self.sync_job)
+            return self.run_job("sync", self._interval_sync)
+
+    def _interval_sync(self, store: Store, now: datetime) -> None:
+        """The sync every `sync.every_minutes`, skipped when any process ran it within nine
+        tenths of that: each replica's timer fires, the sources are read once an interval."""
+        every = timedelta(minutes=self.deps.settings.config.sync.every_minutes)
+        last = parse_iso(store.meta(SYNC_DONE))
+        if last is not None and timedelta(0) <= now - last < every * 0.9:
+            log.info("sync: done at %s by another process, skipped", iso(last))
+            return
+        log.info("sync of every source (due every %s)", every)
+        self.sync_job(store, now)
+        store.set_meta(SYNC_DONE, iso(now))
 
     def webhook_sync(self, name: str) -> bool:
         """For `bot.webhooks.WebhookSyncs`: True once done or failed (a failure is logged,

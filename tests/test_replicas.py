@@ -179,6 +179,8 @@ def test_two_replicas_run_each_job_once_and_nudge_each_deal_once(
             wait_for(lambda r=replica, j=job: r.done_with(j), f"{replica.name} done with {job}", 60)
 
     logs = [replica.logged() for replica in both]
+    # each replica syncs at start, then looks at the calendar: the sync was done or refused
+    assert sum("sync of every source" in log for log in logs) == 1, logs
     assert sum("running nudges (slot" in log for log in logs) == 1, logs
     assert sum("running digest (slot" in log for log in logs) == 1, logs
     assert not any("scheduled job" in log or "Traceback" in log for log in logs), logs
