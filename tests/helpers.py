@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import vcr
 
 from bot.analytics import Context
+from bot.db.target import is_postgres
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.query import answer, parse
 from bot.render.json_out import to_json
@@ -142,10 +143,6 @@ def pg_server() -> PgServer:
     server = PgServer().start()
     atexit.register(server.stop)
     return server
-
-
-def is_postgres(target: str | Path) -> bool:
-    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 def _migrate(url: str) -> None:

@@ -34,7 +34,8 @@ def assert_within_limits(blocks: list[dict[str, Any]], max_blocks: int = 50) -> 
 
 @pytest.fixture(scope="module")
 def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """500 stalled deals with long titles, clients and next steps, loaded once."""
+    """The folder of a database of 500 stalled deals with long titles, clients and next steps,
+    loaded once."""
     folder = tmp_path_factory.mktemp("big")
     standin = SlackStandIn().start()
     settings = make_settings(folder, standin)
@@ -50,7 +51,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]  # fmt: skip
     load(store, settings.pipeline, tasks, now=NOW)
     store.close()
-    return settings.db_path
+    return folder
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_largest_answers_fit_in_one_message_and_say_how_many_more(
     big_db: Path, slack_api: SlackStandIn, question: str, title: str, more: str
 ) -> None:
-    settings = make_settings(big_db.parent, slack_api)
+    settings = make_settings(big_db, slack_api)
     with serving(settings) as served:
         answer = send_command(served, question)
     body = answer.json()
