@@ -23,9 +23,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In the PostgreSQL run, skip the tests marked `sqlite_only`, saying why."""
-    if not ON_POSTGRES:
-        return
+    """In the PostgreSQL run, skip the tests marked `sqlite_only`, saying why (in either run,
+    a mark without its reason is refused)."""
     for item in items:
         marker = item.get_closest_marker("sqlite_only")
         if marker is None:
@@ -33,7 +32,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
         if not reason:
             raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason")
-        item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+        if ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
 @pytest.fixture(autouse=True)
@@ -50,9 +50,10 @@ def _own_databases() -> Iterator[None]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _pg_server_stops() -> Iterator[None]:
-    """The PostgreSQL server stops with the session (atexit would too, later)."""
+    """This process's PostgreSQL server, if a test started one, stops with the session (atexit
+    would too, later)."""
     yield
-    if ON_POSTGRES and helpers.pg_server.cache_info().currsize:
+    if helpers.pg_server.cache_info().currsize:
         helpers.pg_server().stop()
 
 

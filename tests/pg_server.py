@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -55,8 +56,8 @@ def _free_port() -> int:
 
 
 def _die_with_parent() -> None:
-    """In the server's process before exec: quit at once if the test process dies (a killed
-    run leaves no server behind)."""
+    """In the server's process before exec (Linux): quit at once if the test process dies (a
+    killed run leaves no server behind)."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
 
@@ -116,7 +117,7 @@ class PgServer:
         log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the server's own stdout
         self.process = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder,
-            preexec_fn=_die_with_parent, **self._run_as,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None, **self._run_as,
         )  # fmt: skip
         log.close()
         deadline = time.monotonic() + 30
