@@ -210,6 +210,10 @@ def test_statement_forms() -> None:
     assert translate("SELECT * FROM t ORDER BY a DESC, b, c ASC, id LIMIT 2") == (
         "SELECT * FROM t ORDER BY a DESC NULLS LAST, b NULLS FIRST, c ASC NULLS FIRST, id LIMIT 2"
     )
+    # a column the statement keeps non-NULL sorts as written (its index order serves)
+    assert translate("SELECT a FROM t WHERE a IS NOT NULL ORDER BY a LIMIT 1") == (
+        "SELECT a FROM t WHERE a IS NOT NULL ORDER BY a LIMIT 1"
+    )
     assert translate("SELECT d FROM x WHERE d.rowid IN (SELECT rowid FROM deals WHERE o = 1)") == (
         "SELECT d FROM x WHERE d.id IN (SELECT id FROM deals WHERE o = 1)"
     )

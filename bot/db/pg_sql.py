@@ -117,14 +117,18 @@ def _split_top(text: str, sep: str = ",") -> list[str]:
     return parts
 
 
-def _with_nulls(term: str) -> str:
-    """One ORDER BY term with SQLite's NULL placement said explicitly."""
+def _with_nulls(term: str, sql: str) -> str:
+    """One ORDER BY term with SQLite's NULL placement said explicitly, unless it cannot be NULL
+    (a key, or a column the statement says `IS NOT NULL` of): an index in that order serves."""
     stripped = term.strip()
     if not stripped or re.search(r"\bNULLS\s+(FIRST|LAST)\s*$", stripped, re.IGNORECASE):
         return term
     descending = re.search(r"\s+DESC$", stripped, re.IGNORECASE) is not None
     bare = re.sub(r"\s+(ASC|DESC)$", "", stripped, flags=re.IGNORECASE)
-    if bare.rsplit(".", 1)[-1].lower() in _NEVER_NULL:
+    if bare.rsplit(".", 1)[-1].lower() in _NEVER_NULL or (
+        re.fullmatch(r"[\w.]+", bare)
+        and re.search(rf"(?<![\w.]){re.escape(bare)}\s+IS\s+NOT\s+NULL\b", sql, re.IGNORECASE)
+    ):
         return term
     lead, trail = term[: len(term) - len(term.lstrip())], term[len(term.rstrip()) :]
     return f"{lead}{stripped} {'NULLS LAST' if descending else 'NULLS FIRST'}{trail}"
@@ -161,7 +165,7 @@ def _order_nulls(sql: str) -> str:
         clause = sql[start:end]
         # an ORDER BY inside the clause's own parentheses (a window, a subquery) in turn
         terms = [_order_nulls(term) for term in _split_top(clause)]
-        fixed = ",".join(_with_nulls(term) for term in terms)
+        fixed = ",".join(_with_nulls(term, sql) for term in terms)
         out.append(sql[pos:start])
         out.append(fixed)
         pos = end
