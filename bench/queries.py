@@ -523,8 +523,9 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
         "changes 7": all_rows(
             "SELECT e.at, e.deal_id, d.title, e.from_stage, e.to_stage, CASE WHEN e.from_stage IS "
             "NULL THEN NOT EXISTS (SELECT 1 FROM stage_events p WHERE p.deal_id = e.deal_id AND "
-            "p.at < e.at) ELSE 0 END FROM stage_events e CROSS JOIN deals d ON d.id = e.deal_id "
-            "WHERE e.at >= ? AND e.at <= ? AND e.removed = 0 AND d.removed = 0 ORDER BY e.at DESC",
+            "p.at < e.at) ELSE FALSE END FROM stage_events e CROSS JOIN deals d "
+            "ON d.id = e.deal_id WHERE e.at >= ? AND e.at <= ? AND e.removed = 0 AND d.removed = 0 "
+            "ORDER BY e.at DESC",
             since,
             iso(NOW),
         ),
@@ -534,7 +535,7 @@ def raw_queries() -> dict[str, Callable[[sqlite3.Connection], Any]]:
         ),
         "owner marie": owner,
         "unmapped": all_rows(
-            "SELECT status, COUNT(*) FROM deals WHERE removed = 0 AND stage IS "
+            "SELECT MIN(status), COUNT(*) FROM deals WHERE removed = 0 AND stage IS "
             "NULL GROUP BY status_norm"
         ),
     }
