@@ -22,7 +22,7 @@ import pytest
 from bot.db import pg_schema
 from bot.db.target import describe, is_postgres
 from bot.deps import Deps
-from bot.errors import StoreError
+from bot.errors import STORE_FAULTS, StoreError
 from bot.settings import load_settings
 from bot.slack.wsgi import health
 from bot.store import Store, iso, migrations
@@ -305,3 +305,40 @@ def test_without_the_driver_sqlite_runs_and_a_url_says_how_to_install_it(
     assert url.stderr.count("\n") == 1
     assert 'pip install "pipeline-bot[postgres]"' in url.stderr
     assert "pw-not-shown" not in url.stderr
+
+
+def test_the_answer_caches_version_reconnects_after_the_server_dropped_it(
+    fresh_url: str,
+) -> None:
+    from bot.slack.commands import DataVersion
+
+    Store(fresh_url).close()
+    version = DataVersion(fresh_url)
+    try:
+        first = version()
+        store = version._store
+        assert store is not None
+        pid = store.scalar("SELECT pg_backend_pid()")
+        pg_server().admin(f"SELECT pg_terminate_backend({int(pid)})")  # a failover, a restart
+        with pytest.raises(STORE_FAULTS):
+            version()
+        assert version() == first  # a new connection, the same data
+        writer = Store(fresh_url)
+        with writer.transaction():
+            writer.set_meta("note", "after the restart")
+        writer.close()
+        assert version() != first
+    finally:
+        version.close()
+
+
+def test_a_closed_store_cannot_use_the_connection_it_gave_back(fresh_url: str) -> None:
+    first = Store(fresh_url)
+    first.close()
+    second = Store(fresh_url)  # may reuse the server connection `first` had
+    try:
+        with pytest.raises(STORE_FAULTS):
+            first.scalar("SELECT 1")
+        assert second.scalar("SELECT COUNT(*) FROM deals") == 0
+    finally:
+        second.close()

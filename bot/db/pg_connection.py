@@ -10,6 +10,8 @@ psycopg's errors come out as `PgError` (see `bot.db.target`), so no caller impor
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
 _CHANGES = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 
+#: Connections a process keeps open after their store closed, for the next store on the same
+#: URL (a Slack request, a scheduled job): logging in again costs tens of milliseconds (SCRAM),
+#: more than most answers. At most this many, all URLs together, the oldest dropped first.
+MAX_IDLE = 8
+#: An idle connection older than this is checked (one round trip) before it is reused.
+CHECK_AFTER_S = 2.0
+
+_PoolKey = tuple[str, float, float | None]
+_idle: list[tuple[_PoolKey, float, psycopg.Connection[Any]]] = []
+_idle_lock = threading.Lock()
+
+
 def connect(
     url: str,
     *,
@@ -30,9 +44,25 @@ def connect(
     statement_timeout_s: float | None = None,
     application: str = "pipeline-bot",
 ) -> PgConnection:
-    """Open `url` (psycopg imported here, on first use). `timeout_s` bounds connecting and the
-    wait for a lock (`lock_timeout`), as the busy timeout does on SQLite; `statement_timeout_s`,
-    if given, every statement (a health probe must not hang on a stuck server)."""
+    """A connection to `url`: an idle one this process kept (`MAX_IDLE`), else a new one
+    (psycopg imported here, on first use). `timeout_s` bounds connecting and the wait for a
+    lock (`lock_timeout`), as the busy timeout does on SQLite; `statement_timeout_s`, if
+    given, every statement (a health probe must not hang on a stuck server)."""
+    key: _PoolKey = (url, timeout_s, statement_timeout_s)
+    while True:
+        with _idle_lock:
+            found = next((i for i in range(len(_idle) - 1, -1, -1) if _idle[i][0] == key), None)
+            if found is None:
+                break
+            _, since, raw = _idle.pop(found)
+        if time.monotonic() - since < CHECK_AFTER_S or _alive(raw):
+            return PgConnection(raw, key)
+        raw.close()
+    return _new(url, key, timeout_s, statement_timeout_s, application)
+
+
+def _new(url: str, key: _PoolKey, timeout_s: float, statement_timeout_s: float | None,
+         application: str) -> PgConnection:  # fmt: skip
     import psycopg
 
     options = f"-c lock_timeout={int(timeout_s * 1000)}"
@@ -49,7 +79,7 @@ def connect(
     except psycopg.Error as exc:
         raise as_pg_error(exc) from None
     _sqlite_types(raw)
-    return PgConnection(raw)
+    return PgConnection(raw, key)
 
 
 def _sqlite_types(raw: psycopg.Connection[Any]) -> None:
@@ -96,12 +126,14 @@ class PgCursor:
 class PgConnection:
     """The store's PostgreSQL connection (see the module docstring)."""
 
-    def __init__(self, raw: psycopg.Connection[Any]):
+    def __init__(self, raw: psycopg.Connection[Any], pool_key: _PoolKey | None = None):
         self.raw = raw
         self.total_changes = 0
+        self._pool_key = pool_key
+        self._closed = False
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> PgCursor:
-        cursor = self.raw.cursor()
+        cursor = self._cursor()
         try:
             query = translate(sql)
             cursor.execute(query, _params(query, params))
@@ -113,7 +145,7 @@ class PgConnection:
     def executemany(
         self, sql: str, seq_of_params: Iterable[Sequence[Any] | Mapping[str, Any]]
     ) -> PgCursor:
-        cursor = self.raw.cursor()
+        cursor = self._cursor()
         try:
             query = translate(sql)
             cursor.executemany(query, (_params(query, p) for p in seq_of_params))
@@ -122,11 +154,16 @@ class PgConnection:
         self._count(cursor)
         return PgCursor(cursor)
 
+    def _cursor(self) -> psycopg.Cursor[Any]:
+        if self._closed:  # its server connection may serve another store by now
+            raise PgError("Cannot operate on a closed database.")
+        return self.raw.cursor()
+
     def run_as_written(self, sql: str) -> None:
         """Run PostgreSQL SQL untranslated and without parameters (`%` means `%`): the
         compatibility functions' definitions."""
         try:
-            self.raw.execute(sql.encode())
+            self._cursor().execute(sql.encode())
         except Exception as exc:
             raise self._failed(exc) from None
 
@@ -146,7 +183,45 @@ class PgConnection:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def close(self) -> None:
-        self.raw.close()
+        """Keep the server connection for the next store on the same URL when it is sound and
+        outside any transaction (`MAX_IDLE`), else close it; this object is unusable after.
+        (What a kept connection carries over: its prepared statements and temporary tables;
+        the store takes no session-level lock.)"""
+        from psycopg.pq import TransactionStatus
+
+        if self._closed:
+            return
+        self._closed = True
+        raw = self.raw
+        if raw.broken:  # the server went away: those kept for the same URL are likely gone too
+            with _idle_lock:
+                stale = [entry[2] for entry in _idle if entry[0] == self._pool_key]
+                _idle[:] = [entry for entry in _idle if entry[0] != self._pool_key]
+            for old in stale:
+                old.close()
+        if (
+            self._pool_key is None
+            or raw.closed
+            or raw.broken
+            or raw.info.transaction_status != TransactionStatus.IDLE
+        ):
+            raw.close()
+            return
+        with _idle_lock:
+            _idle.append((self._pool_key, time.monotonic(), raw))
+            dropped = _idle[:-MAX_IDLE]
+            del _idle[:-MAX_IDLE]
+        for _, _, old in dropped:
+            old.close()
+
+
+def _alive(raw: psycopg.Connection[Any]) -> bool:
+    """Whether the server still answers (after a restart, a kept connection does not)."""
+    try:
+        raw.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means: do not reuse it
+        return False
+    return True
 
 
 def _params(

@@ -102,7 +102,8 @@ class DataVersion:
 
     SQLite's `PRAGMA data_version` on one long-lived connection: exact (every commit by a sync,
     a button click or another process counts) and cheap, unlike file times, which WAL
-    checkpoints move without any data changing.
+    checkpoints move without any data changing. On PostgreSQL the store's own counter, which
+    every write transaction of any replica bumps (`Store.data_version`).
     """
 
     def __init__(self, path: DbTarget):
@@ -114,7 +115,13 @@ class DataVersion:
         with self._lock:
             if self._store is None:
                 self._store = Store(self.path)
-            return self._store.data_version()
+            try:
+                return self._store.data_version()
+            except STORE_FAULTS:
+                # a PostgreSQL server restarted (or the file went): the next call reconnects
+                self._store.close()
+                self._store = None
+                raise
 
     def close(self) -> None:
         with self._lock:
