@@ -202,7 +202,21 @@ def load_settings(
         settings.db_path = db.strip() if is_postgres(db) else settings.resolve(db)
     else:
         settings.db_path = cwd / "pipeline.db"
+    if is_postgres(settings.db_path):
+        libpq_environment(settings.env_files)
     return settings
+
+
+def libpq_environment(env_files: tuple[Path, ...]) -> None:
+    """The `PG…` variables of the `.env` files (PGPASSWORD above all: a password kept out of
+    the URL) into this process's environment, where libpq reads them; the environment's own
+    values win, as they do for every secret."""
+    from dotenv import dotenv_values
+
+    for env_file in reversed(env_files):  # the last file wins, as it does for the secrets
+        for name, value in dotenv_values(env_file).items():
+            if name.startswith("PG") and value is not None:
+                os.environ.setdefault(name, value)
 
 
 def read_toml(path: Path) -> dict[str, Any]:

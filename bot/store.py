@@ -614,7 +614,10 @@ class Store:
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """sqlite-utils over the same connection, imported on first use (see LazyMigrations)."""
+        """sqlite-utils over the same connection, imported on first use (see LazyMigrations).
+        SQLite only: a PostgreSQL store's schema comes from bot/db/pg_schema.py."""
+        if self.postgres:
+            raise TypeError("sqlite-utils works on a SQLite store only")
         if self._db is None:
             import sqlite_utils
 

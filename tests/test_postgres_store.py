@@ -342,3 +342,15 @@ def test_a_closed_store_cannot_use_the_connection_it_gave_back(fresh_url: str) -
         assert second.scalar("SELECT COUNT(*) FROM deals") == 0
     finally:
         second.close()
+
+
+def test_the_password_may_be_kept_in_dot_env_out_of_the_url(
+    password_url: str, tmp_path: Path
+) -> None:
+    without = password_url.replace(f":{PASSWORD}@", "@")
+    refused = cli(tmp_path, "--db", without, "query", "summary")
+    assert refused.returncode == 2 and "mot de passe" in refused.stderr
+    (tmp_path / ".env").write_text(f"PGPASSWORD={PASSWORD}\n", encoding="utf-8")
+    done = cli(tmp_path, "--db", without, "query", "summary")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

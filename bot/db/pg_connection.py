@@ -65,9 +65,10 @@ def _new(url: str, key: _PoolKey, timeout_s: float, statement_timeout_s: float |
          application: str) -> PgConnection:  # fmt: skip
     import psycopg
 
-    options = f"-c lock_timeout={int(timeout_s * 1000)}"
+    # at least 1 ms: 0 would mean "wait for ever" to PostgreSQL, "do not wait" to the caller
+    options = f"-c lock_timeout={max(1, int(timeout_s * 1000))}"
     if statement_timeout_s is not None:
-        options += f" -c statement_timeout={int(statement_timeout_s * 1000)}"
+        options += f" -c statement_timeout={max(1, int(statement_timeout_s * 1000))}"
     try:
         raw = psycopg.connect(
             url,
