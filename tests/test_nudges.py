@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from bot.slack_client import make_outbox
 from bot.store import Store
 from tests import agency
 from tests.agency import AS_OF, agency_config, blocks_of, deal_ids_in, load_agency
-from tests.helpers import store_at
+from tests.helpers import local_server, store_at
 from tests.slack_check import assert_safe
 from tests.slack_http import make_settings
 from tests.slack_standin import SlackStandIn
@@ -297,6 +298,37 @@ def test_a_connection_refused_gives_the_claims_back_for_the_rerun(setup, slack_a
     rerun = run_pass(settings, store, make_outbox(settings), as_of(settings))
     assert (rerun.messages, rerun.deals, rerun.skipped) == (4, 6, 0)
     assert logged(store) == set(agency.STALLED_ORDER)
+
+
+class HangsUp(BaseHTTPRequestHandler):
+    """A Web API that reads each request, then closes the connection without an answer: Slack
+    may or may not have posted the message."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+
+def test_a_message_whose_fate_is_unknown_is_not_sent_again_that_day(setup, slack_api) -> None:
+    """The connection dropped after the request went out: Alice's deals keep their claim, so
+    the rerun nudges everyone else and not her twice the same day."""
+    settings, store = setup
+    with local_server(HangsUp) as hangs_up:
+        lost = make_settings(
+            settings.base_dir / "lost", secrets={"slack_api_url": f"{hangs_up}/api/"}
+        )
+        out = replace(make_outbox(settings), post=make_outbox(lost).post)
+        with pytest.raises(PassStopped):
+            run_pass(settings, store, out, as_of(settings))
+    claimed = store.rows("SELECT deal_id, sent_at FROM nudges ORDER BY deal_id")
+    assert claimed == [{"deal_id": "t:a1", "sent_at": None}, {"deal_id": "t:a2", "sent_at": None}]
+
+    rerun = run_pass(settings, store, make_outbox(settings), as_of(settings))
+    assert [channel for channel, _ in posted(slack_api)] == ["UBRUNO", "UCHLOE", "C0TEAM"]
+    assert (rerun.messages, rerun.skipped) == (3, 2)
 
 
 # --- the command ------------------------------------------------------------------------------
