@@ -1169,22 +1169,12 @@ class Store:
         """The store's own tables (not the engine's nor the migrations' bookkeeping)."""
         from bot.db.pg_schema import BOOKKEEPING
 
-        if self.postgres:
-            names = [row[0] for row in self.conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_schema = current_schema() ORDER BY table_name")]  # fmt: skip
-        else:
-            names = [row[0] for row in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]  # fmt: skip
+        names = [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]  # fmt: skip
         return [n for n in names if n not in BOOKKEEPING and not n.startswith("sqlite_")]
 
     def tables_with_column(self, column: str) -> list[str]:
         """The store's tables that have `column` (read from the engine's own catalogue)."""
-        if self.postgres:
-            having = {row[0] for row in self.conn.execute(
-                "SELECT table_name FROM information_schema.columns WHERE column_name = ? "
-                "AND table_schema = current_schema()", (column,))}  # fmt: skip
-            return [name for name in self.tables() if name in having]
         return [name for name in self.tables()
                 if any(col[1] == column for col in self.conn.execute(
                     f"PRAGMA table_info({name})"))]  # fmt: skip

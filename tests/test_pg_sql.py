@@ -179,6 +179,8 @@ def test_schema_questions(engines: tuple[sqlite3.Connection, Any]) -> None:
                         if any(col[1] == "v" for col in conn.execute(bind(f"PRAGMA table_info({name})"))))  # fmt: skip
         assert with_v == ["u"]
         assert {"t", "u"} <= set(tables)
+        ordered = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        assert [r[0] for r in conn.execute(bind(ordered))] == sorted(tables)
 
 
 def test_placeholders_and_literals() -> None:

@@ -87,7 +87,8 @@ def _rules() -> list[tuple[re.Pattern[str], str]]:
 _RULES = _rules()
 _INSERT_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _TABLES = re.compile(
-    r"^\s*SELECT\s+name\s+FROM\s+sqlite_master\s+WHERE\s+type\s*=\s*\x00(\d+)\x00\s*$",
+    r"^\s*SELECT\s+name\s+FROM\s+sqlite_master\s+WHERE\s+type\s*=\s*\x00(\d+)\x00"
+    r"(?:\s+ORDER\s+BY\s+name)?\s*$",
     re.IGNORECASE,
 )
 _TABLE_INFO = re.compile(
