@@ -146,7 +146,10 @@ def pg_server() -> PgServer:
 
 
 def _migrate(url: str) -> None:
+    from bot.db.pg_connection import close_idle
+
     Store(url).close()
+    close_idle(url)  # a template must have no connection open, even an idle one kept for reuse
 
 
 def store_at(path: str | Path) -> Store:

@@ -354,3 +354,19 @@ def test_the_password_may_be_kept_in_dot_env_out_of_the_url(
     done = cli(tmp_path, "--db", without, "query", "summary")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_database_whose_stores_closed_can_be_copied_as_a_template(fresh_url: str) -> None:
+    from bot.db.pg_connection import close_idle
+
+    Store(fresh_url).close()  # its server connection is kept for the next store
+    close_idle(fresh_url)
+    copy = f"core_{uuid.uuid4().hex}"
+    pg_server().admin(f"CREATE DATABASE {copy} TEMPLATE {fresh_url.rsplit('/', 1)[1]}")
+    try:
+        assert (
+            Store(pg_server().url(copy), busy_timeout_ms=1000).tables() == Store(fresh_url).tables()
+        )
+    finally:
+        close_idle()
+        pg_server().drop_database(pg_server().url(copy))

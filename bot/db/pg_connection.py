@@ -216,6 +216,17 @@ class PgConnection:
             old.close()
 
 
+def close_idle(url: str | None = None) -> None:
+    """Close the connections kept idle (for `url`, or all): before the database is used as a
+    template (`CREATE DATABASE … TEMPLATE`), or dropped without FORCE, which both refuse while
+    any connection is open."""
+    with _idle_lock:
+        closing = [entry[2] for entry in _idle if url is None or entry[0][0] == url]
+        _idle[:] = [entry for entry in _idle if url is not None and entry[0][0] != url]
+    for raw in closing:
+        raw.close()
+
+
 def _alive(raw: psycopg.Connection[Any]) -> bool:
     """Whether the server still answers (after a restart, a kept connection does not)."""
     try:
