@@ -132,9 +132,13 @@ def db_target(path: str | Path) -> str | Path:
 def drop_test_databases(keep: Collection[Path]) -> None:
     """Drop the PostgreSQL databases handed out for any path but `keep` (a wider-scoped
     fixture's)."""
+    from bot.db.pg_connection import close_idle
+
     with _pg_lock:
         for path in [p for p in _pg_databases if p not in keep]:
-            pg_server().drop_database(_pg_databases.pop(path))
+            url = _pg_databases.pop(path)
+            close_idle(url)  # the connections this process kept for reuse go first
+            pg_server().drop_database(url)
 
 
 @functools.cache

@@ -27,6 +27,9 @@ from typing import Any
 #: The server refuses to run as root: as root, it runs as this user.
 SERVICE_USER = "postgres"
 SUPERUSER = "postgres"
+#: Each server's temporary folder, and the file in it naming the test process that owns it.
+PREFIX = "pipeline-bot-pg-"
+OWNER = "owner.pid"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -48,6 +51,27 @@ def find_binary(name: str) -> str:
     return candidates[-1]
 
 
+def _remove_abandoned() -> None:
+    """The folders of servers whose test process is gone (a killed run: its server quit with
+    it, see `_die_with_parent`, but could not remove its folder)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        if all(not _alive(folder / name) for name in (OWNER, "data/postmaster.pid")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid_file: Path) -> bool:
+    """Whether the process a pid file names runs; a file not there names none."""
+    try:
+        os.kill(int(pid_file.read_text().split()[0]), 0)
+    except FileNotFoundError:
+        return pid_file.name == OWNER  # a folder without its owner's file is not ours to remove
+    except ProcessLookupError:
+        return False
+    except (OSError, ValueError, IndexError):
+        return True  # another user's, or unreadable: left alone
+    return True
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -66,7 +90,9 @@ class PgServer:
     """initdb + postgres in a temporary folder; `url(name)` for a database on it."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="pipeline-bot-pg-"))
+        _remove_abandoned()
+        self.folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.folder / OWNER).write_text(str(os.getpid()))
         self.data = self.folder / "data"
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
