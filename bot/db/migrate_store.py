@@ -10,6 +10,7 @@ give the copy half of a sync.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -96,7 +97,9 @@ def migrate(source: sqlite3.Connection, target: str, *, replace: bool) -> list[C
     try:
         raw = store.conn.raw  # type: ignore[attr-defined]  # the PgConnection's psycopg one
         with store.transaction(), raw.cursor() as cur:
-            return _copy_all(source, cur, replace=replace)
+            copied = _copy_all(source, cur, replace=replace)
+        _vacuum(raw, [c.table for c in copied])
+        return copied
     except (psycopg.Error, PgError) as exc:
         text = str(exc).strip()
         raise CopyFailed(text.splitlines()[0] if text else type(exc).__name__) from None
@@ -126,8 +129,22 @@ def _copy_all(source: sqlite3.Connection, cur: Any, *, replace: bool) -> list[Co
     copied = [_copy_table(source, cur, table, columns) for table, columns in tables.items()]
     for table in tables:
         _restart_identities(cur, table)
-        cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
     return copied
+
+
+def _vacuum(raw: Any, tables: list[str]) -> None:
+    """VACUUM (ANALYZE) the copied tables, after the commit (it cannot run in a transaction):
+    the planner gets the new rows' statistics and the index-only scans the covering indexes are
+    for work at once, instead of after autovacuum's next visit."""
+    import psycopg
+    from psycopg import sql
+
+    try:
+        for table in tables:
+            raw.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
+    except psycopg.Error as exc:  # the rows are committed: only the tidying is left undone
+        logging.getLogger(__name__).warning("VACUUM after the copy failed (%s): autovacuum "
+                                            "will do it later", exc)  # fmt: skip
 
 
 def _copy_table(source: sqlite3.Connection, cur: Any, table: str, columns: list[str]) -> Copied:
