@@ -26,13 +26,14 @@ import hashlib
 import io
 import tempfile
 import time
+from array import array
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import requests
@@ -422,12 +423,12 @@ class SheetReader:
             columns = self._columns(header)
             context = "\x1e".join([self.settings.model_dump_json(), *header]).encode()
             salt = hashlib.blake2b(context, digest_size=16).hexdigest()
-            winners: dict[str, int] = {}
+            ids = SheetIds()
             if "id" in columns.index:
-                winners = self._last_row_of_each_id(stream, start, columns.index["id"])
+                ids = self._ids(stream, start, columns.index["id"])
                 records.close()  # the id pass moved the stream: the rows are read again
                 rows = ((n, c) for n, c in self._records(stream) if n > start)
-            identity = Identity(winners, sheet.rows, sheet.notes)
+            identity = Identity(ids, sheet.rows, sheet.notes)
             for self.row, cells in rows:
                 row = self._row(self.row, cells, columns, identity, salt)
                 if row is not None:
@@ -486,14 +487,41 @@ class SheetReader:
         after = [(n, c) for n, c in scanned if n > number]
         return number, [cell.strip() for cell in cells], chain(after, records)
 
-    def _last_row_of_each_id(self, stream: IO[bytes], header: int, column: int) -> dict[str, int]:
-        """The first pass over a sheet with an id column: the last row of each id."""
+    def _ids(self, stream: IO[bytes], header: int, column: int) -> SheetIds:
+        """The first pass over a sheet with an id column: which ids repeat, and the last row of
+        each of those.
+
+        Memory stays flat in the sheet's size: the pass keeps 8 bytes of hash per id (a dict of
+        every id to its row took 190 MB at a million rows); only when two hashes are equal does
+        a second look read those rows' ids as text, so the rule is exact (a hash collision of
+        two different ids is told apart there)."""
+        import numpy as np
+
+        digests = array(
+            "Q", (_digest(explicit) for _, explicit in self._id_cells(stream, header, column))
+        )
+        if not digests:
+            return SheetIds()
+        taken = np.sort(np.frombuffer(digests, dtype=np.uint64))
+        del digests
+        twice = taken[1:][taken[1:] == taken[:-1]]
+        if not len(twice):
+            return SheetIds(taken, {})
+        shared = {int(d) for d in twice}
         last: dict[str, int] = {}
+        seen: dict[str, int] = {}
+        for number, explicit in self._id_cells(stream, header, column):
+            if _digest(explicit) in shared:
+                last[explicit] = number
+                seen[explicit] = seen.get(explicit, 0) + 1
+        return SheetIds(taken, {key: row for key, row in last.items() if seen[key] > 1})
+
+    def _id_cells(self, stream: IO[bytes], header: int, column: int) -> Iterator[tuple[int, str]]:
+        """(row, id) of every row below the header with an id, read from the stream's start."""
         for number, cells in self._records(stream):
             self.row = number
             if number > header and column < len(cells) and cells[column].strip():
-                last[cells[column].strip()[:CELL_LIMIT]] = number
-        return last
+                yield number, cells[column].strip()[:CELL_LIMIT]
 
     def _columns(self, header: list[str]) -> Columns:
         columns = resolve_columns(header, {k: v for k, v in self.settings.fields.items()
@@ -565,14 +593,15 @@ class Identity:
     generated identity that happens to equal one already given takes the next free number.
     """
 
-    def __init__(self, winners: Mapping[str, int], rows: RowReport, notes: list[str]):
-        #: id -> the row that wins for it (the last one), from the first pass
-        self.winners = winners
+    def __init__(self, ids: SheetIds, rows: RowReport, notes: list[str]):
+        #: repeated id -> the row that wins for it (the last one), from the first pass
+        self.winners = ids.winners
+        self.ids = ids
         self.rows = rows
         self.notes = notes
-        #: digests of the identities given so far: 8 bytes of hash each, not the text, so a
-        #: sheet of a million rows costs tens of MB here, not hundreds
-        self.given: set[int] = {_digest(key) for key in winners}
+        #: digests of the identities generated so far (explicit ids are in `ids.taken`): 8
+        #: bytes of hash each, not the text
+        self.given: set[int] = set()
         self.repeats: dict[str, int] = {}
 
     def of(self, number: int, values: Mapping[str, str], notes: list[str]) -> str | None:
@@ -586,13 +615,13 @@ class Identity:
                 return None
             self.rows.stored += 1
             return explicit
-        if self.winners:
+        if self.ids.any:
             notes.append(Said("csv.no_id", row=number))
         client, title = normalise(values.get("client", "")), normalise(values["title"])
         base = f"{client}/{title}" if client else title
         count = self.repeats.get(base, 1)
         key = base if count == 1 else f"{base}#{count}"
-        while _digest(key) in self.given:  # a repeat (or, once in 2^64, a hash collision)
+        while self._taken(_digest(key)):  # a repeat (or, once in 2^64, a hash collision)
             count += 1
             key = f"{base}#{count}"
         if count > 1:  # only repeated rows are remembered by name: they are few
@@ -600,6 +629,30 @@ class Identity:
         self.given.add(_digest(key))
         self.rows.stored += 1
         return key
+
+    def _taken(self, digest: int) -> bool:
+        return digest in self.given or self.ids.has(digest)
+
+
+@dataclass
+class SheetIds:
+    """What the first pass learnt of a sheet's id column (`SheetReader._ids`)."""
+
+    #: every row's id, as its 8-byte digest, sorted (a generated identity must not equal one)
+    taken: Any = None
+    #: repeated id -> the row that wins for it (the last one); ids seen once are not here
+    winners: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        """The sheet has an id column with at least one id."""
+        return self.taken is not None and len(self.taken) > 0
+
+    def has(self, digest: int) -> bool:
+        if not self.any:
+            return False
+        at = int(self.taken.searchsorted(self.taken.dtype.type(digest)))
+        return at < len(self.taken) and int(self.taken[at]) == digest
 
 
 def _digest(key: str) -> int:

@@ -15,6 +15,7 @@ import pytest
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.store import Store
 from bot.sync import SyncResult, make_adapter, sync_source
+from integrations import csv_source
 from integrations.csv_source import FIELD_OF_HEADER, HEADER_SYNONYMS, resolve_columns
 from integrations.values import header_key
 from tests.integrations.support import run_sync
@@ -261,6 +262,35 @@ def test_repeated_id_later_row_wins_once_and_is_reported(store: Store, tmp_path:
         "row 5: empty id; told apart by client and title",
         "row 2: id 'D-1' appears again on row 4; the later row wins",
     ]
+
+
+def test_ids_whose_hashes_collide_stay_two_deals_and_a_repeat_among_them_still_wins_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id pass keeps 8 bytes of hash per row, not the ids: equal hashes are looked at again
+    as text, so two different ids are never merged, even when their hashes are equal (forced
+    here: every id of the same length hashes alike)."""
+    monkeypatch.setattr(csv_source, "_digest", lambda key: len(key))
+    path = excel(tmp_path / "deals.csv", [
+        "Réf;Affaire;Statut;Montant",
+        "A-1;Refonte;appel et devis;1000",
+        "B-2;Audit;écarté;500",
+        "A-1;Refonte (v2);conclusion du contrat;1500",
+        "C-3;Logo;appel et devis;200",
+        ";Sans ref;appel et devis;300",
+        "sans ref;Doublon de nom;appel et devis;50",
+    ])  # fmt: skip
+    result = run(store, path)
+    assert result.ok
+    assert store.rows("SELECT id, title, amount FROM deals ORDER BY id") == [
+        {"id": "sheet:A-1", "title": "Refonte (v2)", "amount": 1500.0},
+        {"id": "sheet:B-2", "title": "Audit", "amount": 500.0},
+        {"id": "sheet:C-3", "title": "Logo", "amount": 200.0},
+        {"id": "sheet:sans ref", "title": "Doublon de nom", "amount": 50.0},
+        {"id": "sheet:sans ref#2", "title": "Sans ref", "amount": 300.0},
+    ]
+    assert result.rows is not None and result.rows.repeated == [(2, 4)]
+    assert (result.rows.read, result.rows.stored) == (6, 5)
 
 
 def test_an_oversized_cell_is_cut_and_warned_and_later_rows_load(
