@@ -223,6 +223,10 @@ def test_statement_forms() -> None:
         "SELECT DISTINCT ON (a) a, at, b FROM t WHERE a IN (%s) "
         "ORDER BY a NULLS FIRST, at DESC NULLS LAST, b NULLS FIRST"
     )
+    # a float column of PostgreSQL cannot hold '' (SQLite's REAL column may)
+    assert translate("SELECT (d.amount IS NULL OR d.amount = '') FROM deals d") == (
+        "SELECT (d.amount IS NULL) FROM deals d"
+    )
     # a grouped MAX() without bare columns is valid PostgreSQL as it is
     grouped = "SELECT a, c, MAX(at) FROM t GROUP BY a, c"
     assert translate(grouped) == grouped

@@ -65,6 +65,8 @@ _MASK = re.compile(r"\x00(\d+)\x00")
 
 
 def _rules() -> list[tuple[re.Pattern[str], str]]:
+    """(pattern, replacement) of each rewrite, applied in order to the statement with its
+    string literals masked (so text in quotes is never rewritten)."""
     flags = re.IGNORECASE
     return [
         (re.compile(r"\s+(?:INDEXED\s+BY\s+\w+|NOT\s+INDEXED)\b", flags), ""),
@@ -77,12 +79,15 @@ def _rules() -> list[tuple[re.Pattern[str], str]]:
         (
             re.compile(r"\bjson_each\s*\(\s*(\?\d*|:\w+)\s*\)", flags),
             r"json_array_elements_text(\1::json)",
-        ),  # fmt: skip
+        ),
         # a deal's rowid is its key: PostgreSQL's `deals` has no rowid, and `id` is the same pick
         (re.compile(r"\bd\.rowid\b", flags), "d.id"),
         (re.compile(r"\bSELECT\s+rowid\s+FROM\s+deals\b", flags), "SELECT id FROM deals"),
-        (re.compile(r"\s+OR\s+d\.amount\s*=\s*\x00\d+\x00", flags), ""),
     ]
+
+
+#: `d.amount = ''`: a float column of PostgreSQL never holds the empty text SQLite may keep.
+_EMPTY_AMOUNT = re.compile(r"\s+OR\s+d\.amount\s*=\s*''", re.IGNORECASE)
 
 
 _RULES = _rules()
@@ -279,7 +284,7 @@ def translate(sql: str) -> str:
         literals.append(match[0])
         return f"\x00{len(literals) - 1}\x00"
 
-    text = _LITERAL.sub(mask, sql)
+    text = _LITERAL.sub(mask, _EMPTY_AMOUNT.sub("", sql))
     asked = _schema_questions(text, literals)
     if asked is not None:
         return _placeholders(asked)
