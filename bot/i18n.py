@@ -629,6 +629,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "la base PostgreSQL de {path} n'existe pas ({error}) : créez-la (`createdb NOM`) ; "
         "pipeline-bot crée lui-même ses tables",
     },
+    "store.pg_denied": {
+        "en": "the PostgreSQL user of {path} may not do that ({error}): make it the owner of "
+        "the database (`ALTER DATABASE name OWNER TO user`), which lets it create the tables",
+        "fr": "l'utilisateur PostgreSQL de {path} n'en a pas le droit ({error}) : faites-en le "
+        "propriétaire de la base (`ALTER DATABASE nom OWNER TO utilisateur`), qui peut alors "
+        "créer les tables",
+    },
     "store.pg_failed": {
         "en": "the PostgreSQL database {path} failed ({error})",
         "fr": "la base PostgreSQL {path} a échoué ({error})",

@@ -1649,6 +1649,7 @@ _SERVER_KINDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("pg_auth", ("28P01", "28000"), ("password authentication failed", "no password supplied",
                                      "authentication failed", "no pg_hba.conf entry")),
     ("pg_no_database", ("3D000",), ("does not exist",)),
+    ("pg_denied", ("42501",), ()),
     ("full", ("53100",), ()),
     ("readonly", ("25006",), ()),
     ("pg_unreachable", ("08000", "08001", "08003", "08006", "57P01", "57P03"), (

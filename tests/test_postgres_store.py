@@ -370,3 +370,18 @@ def test_a_database_whose_stores_closed_can_be_copied_as_a_template(fresh_url: s
     finally:
         close_idle()
         pg_server().drop_database(pg_server().url(copy))
+
+
+def test_a_user_that_may_not_create_the_tables_is_told_what_to_grant(
+    password_url: str, fresh_url: str
+) -> None:
+    server = pg_server()
+    theirs = fresh_url.rsplit("/", 1)[1]  # owned by the server's superuser, not by ROLE
+    url = password_url.rsplit("/", 1)[0] + f"/{theirs}"
+    with pytest.raises(StoreError) as caught:
+        Store(url)
+    assert caught.value.kind == "pg_denied"
+    assert "OWNER TO" in str(caught.value) and PASSWORD not in str(caught.value)
+    assert "propriétaire" in caught.value.localised("fr")
+    server.admin(f"ALTER DATABASE {theirs} OWNER TO {ROLE}")  # as the message says
+    Store(url).close()
