@@ -11,6 +11,7 @@ import pytest
 from bot.store import Store
 from tests import helpers
 from tests.helpers import ON_POSTGRES, store_at
+from tests.pg_server import find_binary
 from tests.slack_standin import SlackStandIn
 
 
@@ -20,6 +21,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "sqlite_only(reason): about SQLite itself (its file, WAL, locks, an old file's "
         "upgrade); skipped in the PostgreSQL run",
     )
+    if ON_POSTGRES:  # what the PostgreSQL run needs, said once rather than by every test
+        try:
+            import psycopg  # noqa: F401
+
+            for name in ("initdb", "postgres"):
+                find_binary(name)
+        except ImportError as exc:
+            raise pytest.UsageError(
+                f'PIPELINE_TEST_ENGINE=postgresql: {exc} (pip install -e ".[test]")'
+            ) from None
+        except RuntimeError as exc:
+            raise pytest.UsageError(f"PIPELINE_TEST_ENGINE=postgresql: {exc}") from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
