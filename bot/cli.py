@@ -199,8 +199,8 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     try:
         question = parse(" ".join(args.words))
     except UnknownQuery as exc:
-        raise UsageError(str(exc)) from None
-    png = _png_path(question.name, args)
+        raise UsageError(exc.localised(settings.language)) from None
+    png = _png_path(question.name, args, settings.language)
     now = as_of(settings, args)
     # No Slack user on the command line: `mine` asks PIPELINE_USER who is asking.
     user = os.environ.get(USER_ENV) or None
@@ -218,16 +218,19 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
         if stream:
             _write_json(reply)
     except UnknownQuery as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(exc.localised(settings.language)) from None
     finally:
         store.close()
     if png is not None:  # the plotting library is imported only here, when a chart is asked
         from bot.charts import chart_style, write_png
+        from bot.i18n import t
 
         try:
             write_png(reply.result, chart_style(settings), png)
         except OSError as exc:
-            raise UsageError(f"--png: cannot write {png} ({exc.strerror or exc})") from None
+            raise UsageError(
+                t("cli.png_cannot_write", settings.language, path=png, error=exc.strerror or exc)
+            ) from None
     if args.json and not stream:
         _write_json(reply)
     elif not args.json:
@@ -242,25 +245,29 @@ def _write_json(reply: Reply) -> None:
                      indent=2 if sys.stdout.isatty() else None)  # fmt: skip
 
 
-def _png_path(name: str, args: argparse.Namespace) -> Path | None:
+def _png_path(name: str, args: argparse.Namespace, language: str) -> Path | None:
     """`--png PATH` checked before the database is opened: a query with a chart, a folder that
     exists (exit 2 otherwise)."""
+    from bot.i18n import t
     from bot.query import CHART_QUERIES, UnknownQuery
 
     if args.png is None:
         return None
     if name not in CHART_QUERIES:
         word = args.words[0] if args.words else name
-        raise UsageError(f"--png: {UnknownQuery('error.no_chart', word=word)}")
+        error = UnknownQuery("error.no_chart", word=word).localised(language)
+        raise UsageError(t("cli.png_no_chart", language, error=error))
     path = Path(args.png).expanduser()
     if not path.parent.is_dir():
-        raise UsageError(f"--png: no such folder {path.parent} for {path.name}")
+        raise UsageError(t("cli.png_no_folder", language, folder=path.parent, name=path.name))
     return path
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     if args.allow_empty and not args.full:
-        raise UsageError("--allow-empty goes with --full: pipeline-bot sync --full --allow-empty")
+        from bot.i18n import t
+
+        raise UsageError(t("cli.allow_empty_alone", settings.language))
     if not args.source and not args.full:
         from bot.replay import replay  # unchanged sheets: no adapter is even imported
 

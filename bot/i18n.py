@@ -1246,6 +1246,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} open · {stalled} stalled",
         "fr": "{n} en cours · {stalled} bloquée(s)",
     },
+    "cli.png_no_chart": {"en": "--png: {error}", "fr": "--png : {error}"},
+    "cli.png_no_folder": {
+        "en": "--png: no such folder {folder} for {name}",
+        "fr": "--png : le dossier {folder} n'existe pas (pour {name})",
+    },
+    "cli.png_cannot_write": {
+        "en": "--png: cannot write {path} ({error})",
+        "fr": "--png : impossible d'écrire {path} ({error})",
+    },
+    "cli.allow_empty_alone": {
+        "en": "--allow-empty goes with --full: pipeline-bot sync --full --allow-empty",
+        "fr": "--allow-empty va avec --full : pipeline-bot sync --full --allow-empty",
+    },
     "error.no_chart": {
         "en": "'{word}' has no chart (charts: summary, forecast, funnel, owners)",
         "fr": "« {word} » n'a pas de graphique (graphiques : résumé, prévision, entonnoir, charge)",

@@ -34,8 +34,8 @@ TEXT_QUERIES = ("deal", "stage", "owner")
 class UnknownQuery(ValueError):
     """Words that name no query, or a bad argument; the message says what would work.
 
-    `str(exc)` is English (the command line's language); `exc.localised(language)` is the same
-    message for a Slack reply in the configured language.
+    `str(exc)` is English (logs); `exc.localised(language)` is the same message in the
+    configured language, for the command line and Slack alike.
     """
 
     def __init__(self, key: str, guess: str | None = None, **values: object):

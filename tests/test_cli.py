@@ -89,10 +89,15 @@ def test_invalid_config_lists_each_problem_exit_2(tmp_path: Path) -> None:
     assert "language" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_unknown_query_suggests_the_nearest(agency: Path) -> None:
-    result = cli(agency, "query", "stalld")
+def test_unknown_query_suggests_the_nearest_in_the_agency_language(agency: Path) -> None:
+    result = cli(agency, "query", "stalld")  # no `language`: French, the default
     assert result.returncode == 2
-    assert "did you mean 'stalled'?" in result.stderr and "Traceback" not in result.stderr
+    assert "question inconnue « stalld » : vouliez-vous dire « stalled » ?" in result.stderr
+    assert "Traceback" not in result.stderr
+    config = agency / "pipeline.toml"
+    config.write_text('language = "en"\n' + config.read_text())
+    result = cli(agency, "query", "stalld")
+    assert "unknown query 'stalld': did you mean 'stalled'?" in result.stderr
 
 
 @pytest.mark.parametrize(
