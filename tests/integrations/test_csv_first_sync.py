@@ -173,7 +173,7 @@ def test_emptied_sheet_needs_allow_empty_with_full(tmp_path: Path) -> None:
     check = cli(tmp_path, "check")
     assert check.returncode == 1 and "sync la refusera et les gardera" in check.stdout
     alone = cli(tmp_path, "sync", "--allow-empty")
-    assert alone.returncode == 2 and "--allow-empty goes with --full" in alone.stderr
+    assert alone.returncode == 2 and "--allow-empty va avec --full" in alone.stderr
     accepted = cli(tmp_path, "sync", "--full", "--allow-empty")
     assert accepted.returncode == 0, accepted.stdout
     assert "9 retirée(s)" in accepted.stdout
