@@ -78,6 +78,7 @@ def test_the_slack_message_is_the_full_lists_message(seeded, question: str) -> N
 def test_every_cut_of_the_stalled_list_is_its_head(seeded) -> None:
     full = reply(seeded, "stalled", None).result
     assert len({d.idle_days for d in full.deals[:30]}) < 30  # ties around the cuts
-    for limit in (1, 5, 24, 25, 26, 60):
+    # past the first read (twice the limit) and past the end of the list too
+    for limit in (1, 5, 24, 25, 26, 60, len(full.deals) - 1, len(full.deals), len(full.deals) + 1):
         short = reply(seeded, "stalled", limit).result
         assert (short.count, short.deals) == (len(full.deals), full.deals[:limit])

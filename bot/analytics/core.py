@@ -450,19 +450,29 @@ def stalled(store: Store, ctx: Context) -> Stalled:
 
 
 def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[StalledDeal]]:
-    """How many deals are stalled, and the first `limit` of `stalled(...)`: the rows come oldest
-    stay first (idle days only fall), so only those up to the `limit`-th's idle day count become
-    objects, not every stalled deal."""
+    """How many deals are stalled, and the first `limit` of `stalled(...)`. Idle days only fall
+    as `stage_entered` grows, so the oldest rows up to the `limit`-th's idle day (its ties
+    included) are all that is needed: read with a LIMIT, doubled until a row past those ties
+    comes back, so PostgreSQL stops early too (it would otherwise sort and send every stalled
+    deal before the first is read); SQLite reads its index in order either way."""
     count = sum(_stalled_counts(store, ctx, iso(ctx.now)).values())
+    if limit <= 0:
+        return count, []
     sql, params = stalled_select(ctx, STALLED_COLUMNS)
     make = _stalled_deal(ctx)
-    taken: list[StalledDeal] = []
-    ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered"
-    for row in store.conn.execute(ordered, params):
-        deal = make(row)
-        if len(taken) >= limit and deal.idle_days < taken[-1].idle_days:
+    ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered LIMIT "
+    size = 2 * limit
+    while True:
+        rows = store.conn.execute(ordered + str(size), params).fetchall()
+        taken = [make(row) for row in rows]
+        if len(taken) <= limit or len(rows) < size:
+            break  # every stalled deal is here
+        cut = taken[limit - 1].idle_days
+        if taken[-1].idle_days < cut:
+            # every row tied with the `limit`-th is older than the last one read: all are here
+            taken = [deal for deal in taken if deal.idle_days >= cut]
             break
-        taken.append(deal)
+        size *= 2
     taken.sort(key=lambda d: (-d.idle_days, d.id))
     return count, taken[:limit]
 
