@@ -395,21 +395,28 @@ def stall_cutoffs(ctx: Context) -> list[tuple[str, str]]:
     return out
 
 
-def stalled_select(ctx: Context, columns: str, *, group_by: str = "", quiet: bool = True
-                   ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+def stalled_select(ctx: Context, columns: str, *, group_by: str = "", quiet: bool = True,
+                   first: int | None = None) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """`SELECT columns FROM deals d` of the live stalled deals: one SELECT per stage joined by
     UNION ALL, each a range scan of the (removed, stage, stage_entered) index, instead of one
     OR'ed predicate that SQLite can only test row by row over every live deal. `quiet=False`
-    leaves out the snoozed test: only when no quiet row is active (`any_quiet`)."""
+    leaves out the snoozed test: only when no quiet row is active (`any_quiet`). `first`: only
+    the `first` oldest of each stage (its SELECT ordered and limited, the index read in order
+    on both engines: `IS NOT NULL` lets PostgreSQL's index order stand for SQLite's)."""
     params: dict[str, Any] = {"now": iso(ctx.now)}
     selects = []
     not_quiet = f" AND {NOT_QUIET}" if quiet else ""
+    not_null = "" if first is None else " AND d.stage_entered IS NOT NULL"
     for index, (key, cutoff) in enumerate(stall_cutoffs(ctx)):
         params[f"s{index}"], params[f"c{index}"] = key, cutoff
-        selects.append(
+        select = (
             f"SELECT {columns} FROM deals d WHERE d.removed = 0 AND d.stage = :s{index} "
-            f"AND d.stage_entered < :c{index}{not_quiet}{group_by}"
+            f"AND d.stage_entered < :c{index}{not_quiet}{not_null}{group_by}"
         )
+        if first is not None:
+            select = (f"SELECT * FROM ({select} ORDER BY d.stage_entered "
+                      f"LIMIT {int(first)}) AS s{index}")  # fmt: skip
+        selects.append(select)
     if not selects:
         return f"SELECT {columns} FROM deals d WHERE FALSE{group_by}", params
     return " UNION ALL ".join(selects), params
@@ -452,18 +459,18 @@ def stalled(store: Store, ctx: Context) -> Stalled:
 def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[StalledDeal]]:
     """How many deals are stalled, and the first `limit` of `stalled(...)`. Idle days only fall
     as `stage_entered` grows, so the oldest rows up to the `limit`-th's idle day (its ties
-    included) are all that is needed: read with a LIMIT, doubled until a row past those ties
-    comes back, so PostgreSQL stops early too (it would otherwise sort and send every stalled
-    deal before the first is read); SQLite reads its index in order either way."""
+    included) are all that is needed: read with a LIMIT per stage and overall, doubled until a
+    row past those ties comes back, so PostgreSQL stops early too (it would otherwise sort and
+    send every stalled deal before the first is read)."""
     count = sum(_stalled_counts(store, ctx, iso(ctx.now)).values())
     if limit <= 0:
         return count, []
-    sql, params = stalled_select(ctx, STALLED_COLUMNS)
     make = _stalled_deal(ctx)
-    ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered LIMIT "
     size = 2 * limit
     while True:
-        rows = store.conn.execute(ordered + str(size), params).fetchall()
+        sql, params = stalled_select(ctx, STALLED_COLUMNS, first=size)
+        ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered LIMIT {size}"
+        rows = store.conn.execute(ordered, params).fetchall()
         taken = [make(row) for row in rows]
         if len(taken) <= limit or len(rows) < size:
             break  # every stalled deal is here
