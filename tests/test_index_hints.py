@@ -1,4 +1,4 @@
-"""The two `INDEXED BY` hints name indexes the migrations create.
+"""The three `INDEXED BY` hints name indexes the migrations create.
 
 A hint naming a missing index makes SQLite refuse the query ("no such index"), so renaming or
 dropping one of these indexes in a migration must fail here, not in `/pipeline owners`. Each is
@@ -17,7 +17,11 @@ from bot.analytics.owners import OWNERS_INDEX
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-HINTS = {"idx_deals_expected_close": "bot/store.py", OWNERS_INDEX: "bot/analytics/owners.py"}
+HINTS = {
+    "idx_deals_expected_close": "bot/store.py",
+    OWNERS_INDEX: "bot/analytics/owners.py",
+    "idx_deals_age_unknown": "bot/analytics/core.py",
+}
 
 
 @pytest.mark.sqlite_only(reason="INDEXED BY hints are SQLite's (sqlite_master)")

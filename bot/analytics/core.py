@@ -356,8 +356,10 @@ def summary(store: Store, ctx: Context) -> Summary:
     open_totals.amount = round(open_totals.amount, 2)
     open_totals.weighted = round(open_totals.weighted, 2)
     unmapped = sums.get(None)
+    # the partial index holds only these deals; without the hint SQLite (no statistics) walks
+    # (removed, stage, visited) and reads every open deal's row: 0.6-0.8 s at 1M deals, not 0
     age_unknown = store.scalar(
-        "SELECT COUNT(*) FROM deals WHERE removed = 0 "
+        "SELECT COUNT(*) FROM deals INDEXED BY idx_deals_age_unknown WHERE removed = 0 "
         f"AND stage_entered_from = 'first_seen' AND stage IN {open_keys_sql(ctx)}"
     )
     return Summary(
