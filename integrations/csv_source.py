@@ -594,8 +594,7 @@ class Identity:
     """
 
     def __init__(self, ids: SheetIds, rows: RowReport, notes: list[str]):
-        #: repeated id -> the row that wins for it (the last one), from the first pass
-        self.winners = ids.winners
+        #: the first pass's findings: every id's hash, and the winning row of each repeated id
         self.ids = ids
         self.rows = rows
         self.notes = notes
@@ -608,7 +607,7 @@ class Identity:
         """The row's task id, or None for a row whose id a later row takes over (reported)."""
         explicit = values.get("id", "")
         if explicit:
-            winner = self.winners.get(explicit, number)
+            winner = self.ids.winners.get(explicit, number)
             if winner != number:
                 self.rows.repeated.append((number, winner))
                 self.notes.append(Said("csv.repeated_id", row=number, id=explicit, later=winner))

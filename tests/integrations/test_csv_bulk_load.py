@@ -60,21 +60,12 @@ def test_a_first_sync_builds_the_same_store_as_one_writing_every_index_row_by_ro
 ) -> None:
     source = write_sheet(tmp_path / "deals.csv", 1_234)
     built_at_end = store_at(tmp_path / "bulk.db")
-    dropped: list[str] = []
-    real_execute = built_at_end.conn.execute
-
-    class Watched:  # sees the DROP INDEX statements, runs everything for real
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real_execute.__self__, name)
-
-        def execute(self, sql: str, *args: Any) -> Any:
-            if sql.startswith("DROP INDEX"):
-                dropped.append(sql)
-            return real_execute(sql, *args)
-
-    built_at_end.conn = Watched()  # type: ignore[assignment]
+    dropped: list[str] = []  # SQLite tells each statement it runs
+    built_at_end.conn.set_trace_callback(
+        lambda sql: dropped.append(sql) if sql.startswith("DROP INDEX") else None
+    )
     result = run_sync(built_at_end, source)
-    built_at_end.conn = real_execute.__self__  # type: ignore[assignment]
+    built_at_end.conn.set_trace_callback(None)
     assert result.ok and result.fetched == 1_234
     assert len(dropped) >= 10, "a first sync into an empty store builds its indexes at the end"
 
