@@ -439,9 +439,11 @@ class Adapter(ABC, Generic[S]):
         return self.settings.source_name
 
     def _warn(self, message: str) -> None:  # a `Said` is printed in the configured language
-        """Log a problem with the source as a whole and keep it for `sync` to print; logged
-        under the adapter's own module, so log filters by tool keep working."""
-        logging.getLogger(type(self).__module__).warning("%s", message)
+        """Keep a problem with the source as a whole for `sync` to print (in the configured
+        language), and log it under the adapter's own module, so log filters by tool keep
+        working. At INFO: `serve` logs it; a command, which prints the warning itself, does not
+        also get Python's bare English copy on stderr."""
+        logging.getLogger(type(self).__module__).info("%s", message)
         self.warnings.append(message)
 
     def read_task(self, raw: Any, to_task: Callable[[Mapping[str, Any]], Task]) -> Task | None:
