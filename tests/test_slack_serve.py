@@ -100,7 +100,6 @@ def test_a_token_slack_refuses_is_one_line_and_exit_2(
 def served_process(
     tmp_path: Path, slack_api: SlackStandIn
 ) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = free_port()
     env = clean_env(
         tmp_path,
         SLACK_BOT_TOKEN="xoxb-test",
@@ -108,29 +107,49 @@ def served_process(
         SLACK_API_URL=slack_api.base_url,
         PORT="1",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-    def healthy() -> bool:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
-        except requests.ConnectionError:
-            return False  # not listening yet
-
+    process, port = start_serve(tmp_path, env)
     try:
-        wait_for(healthy, "serve to answer /healthz", timeout=20)
         yield process, port
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def start_serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
+    """`serve` on a free port, answering `/healthz`. `free_port()` only finds a port that was
+    free: another test worker may take it before `serve` binds it, and then `serve` says so in
+    its one line and stops; a new port is tried then."""
+    for _ in range(5):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                return True  # stopped: told apart below
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+            except requests.ConnectionError:
+                return False  # not listening yet
+
+        try:
+            wait_for(healthy, "serve to answer /healthz", timeout=20)
+        except BaseException:
+            process.kill()
+            process.communicate()
+            raise
+        if process.poll() is None:
+            return process, port
+        stderr = process.communicate()[1]
+        assert f"cannot listen on 127.0.0.1:{port}" in stderr, stderr
+    raise AssertionError("no free port for serve in 5 tries")
 
 
 def test_serve_answers_health_and_commands_then_stops_cleanly_on_sigterm(
