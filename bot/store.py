@@ -483,6 +483,20 @@ def m017_replica_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m018_changes_cover(db: sqlite_utils.Database) -> None:
+    """`changes` looks up each deal of the window's events by id for its title, owner, amount
+    and, to tell a new deal from one already there when pipeline-bot started watching, its
+    source and first sighting. The last two were not in m006's covering index, so each look-up
+    also read the deal's row, out of order: 5.4 µs a deal at 1M deals against 4.0 µs with this
+    index (which replaces m006's, its prefix)."""
+    db.execute("DROP INDEX IF EXISTS idx_deals_id_covering")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_deals_id_cover ON deals"
+        "(id, removed, title, owner, amount, source, first_seen)"
+    )
+
+
 #: SQL true for a deal first seen by its source's first sync (or while none has succeeded yet):
 #: already in the tool when pipeline-bot started watching, so not a new deal.
 WAS_THERE_SQL = (

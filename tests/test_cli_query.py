@@ -91,3 +91,23 @@ def test_text_output(folder: Path) -> None:
     done = run(folder, "query", "funnel", "--as-of", "2026-03-30")
     assert done.returncode == 0, done.stderr
     assert "Funnel" in done.stdout and "Meeting" in done.stdout
+
+
+def test_a_search_with_more_matches_than_shown_counts_them_all(tmp_path: Path) -> None:
+    """The text answer builds only the deals it can show (25) but counts every match; --json
+    lists them all, in pipeline order, each with its history."""
+    rows = [f"{n};Site {n};Boulangerie n°{n};Marie Dupont;appel et devis;{n * 100};;;2026-03-{n % 28 + 1:02d};"
+            for n in range(1, 31)]  # fmt: skip
+    rows.append("99;Logo;Café Zoé;Paul Martin;appel et devis;;;;2026-03-24;")
+    (tmp_path / "deals.csv").write_text(CSV.splitlines()[0] + "\n" + "\n".join(rows) + "\n",
+                                        encoding="utf-8")  # fmt: skip
+    (tmp_path / "pipeline.toml").write_text(CONFIG, encoding="utf-8")
+    assert run(tmp_path, "sync").returncode == 0
+    text = run(tmp_path, "query", "deal", "boulangerie", "--as-of", "2026-03-30")
+    assert text.returncode == 0, text.stderr
+    assert "Deals matching 'boulangerie': 30" in text.stdout
+    assert "… and 20 more" in text.stdout and "Café Zoé" not in text.stdout
+    body = query(tmp_path, "deal", "boulangerie")
+    assert len(body["deals"]) == 30 and all(d["history"] for d in body["deals"])
+    idle = [d["idle_days"] for d in body["deals"]]
+    assert idle == sorted(idle, reverse=True)  # one stage: longest idle first

@@ -31,7 +31,7 @@ CSV = """id;title;client;owner;owner_email;status;amount;probability;expected_cl
 """  # noqa: E501
 AS_OF = "2026-03-30"
 WORDS = ["stage réunion", "étape négociations", "stage gagné", "owner marie", "owner paul", "mine",
-         "changes 30", "changes 3650"]  # fmt: skip
+         "changes 30", "changes 3650", "stalled"]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=["Europe/Paris", "Asia/Kolkata"])  # whole hours or not
@@ -117,3 +117,31 @@ def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:
     assert omega and (omega[0]["amount"], omega[0]["weighted"]) == (1234.56, 407.4)
     events = built(folder, "changes 30", now)[2]["events"]
     assert {"won", "lost"} <= {e["kind"] for e in events}
+
+
+def test_stalled_deals_come_longest_idle_first_then_by_id(tmp_path: Path) -> None:
+    """Read in `stage_entered` order and put in id order one idle day at a time: deals of one
+    day entered in the reverse order of their ids, across stages, and across midnight UTC
+    (23:30 on the 9th in Paris is the 9th there, the 9th at 22:30 UTC)."""
+    rows = [
+        "z;Z;C;Marie Dupont;appel et devis;2026-03-09 08:00",
+        "m;M;C;Paul Martin;balle dans le camp du client;2026-03-09 09:00",
+        "a;A;C;Marie Dupont;appel et devis;2026-03-09 23:30",
+        "b;B;C;Paul Martin;conclusion du contrat;2026-03-02 10:00",
+        "y;Y;C;Marie Dupont;balle dans le camp du client;2026-03-02 09:00",
+        "c;C;C;Marie Dupont;appel et devis;2026-03-10 00:30",
+        "n;N;C;Marie Dupont;appel et devis;2026-03-29 10:00",  # not stalled
+    ]
+    (tmp_path / "deals.csv").write_text(
+        "id;title;client;owner;status;stage_entered\n" + "\n".join(rows) + "\n", "utf-8"
+    )
+    (tmp_path / "pipeline.toml").write_text(
+        'timezone = "Europe/Paris"\n[[sources]]\nkind = "csv"\nname = "sheet"\n'
+        f'path = "{tmp_path / "deals.csv"}"\n',
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "sync").returncode == 0
+    done = run(tmp_path, "query", "stalled", "--json", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    deals = [(d["title"], d["idle_days"]) for d in json.loads(done.stdout)["deals"]]
+    assert deals == [("B", 28), ("Y", 28), ("A", 21), ("M", 21), ("Z", 21), ("C", 20)]

@@ -131,7 +131,7 @@ def start_serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[s
             text=True,
         )
 
-        def healthy() -> bool:
+        def healthy(process: subprocess.Popen[str] = process, port: int = port) -> bool:
             if process.poll() is not None:
                 return True  # stopped: told apart below
             try:

@@ -7,11 +7,12 @@ timestamp (a deal is stalled when it entered its stage before the cut-off) so it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from bot.clock import NO_DAYS_OFF, DaysOff, day_start, days_between, latest_entry_for, local_date
 from bot.pipeline import Pipeline, Stage
@@ -303,14 +304,34 @@ class StalledDeal:
     stage_label: str = ""
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StalledRows:
+    """A streamed `stalled` answer's deals (`Context.stream`): read from the store in their
+    order as they are iterated, each made into what `make` builds from `StalledDeal`'s fields
+    in order (a JSON text: `json_out.stalled_text`), no `StalledDeal` per deal."""
+
+    store: Store
+    ctx: Context
+
+    def map(self, make: Callable[..., T]) -> Iterator[T]:
+        return stalled_in_order(self.store, self.ctx, make)
+
+
 @dataclass
 class Stalled:
     as_of: datetime
     deals: list[StalledDeal]  # the first `Context.shown` of them when it is set
     total: int | None = None  # how many are stalled, when `deals` holds only the first ones
+    #: with `Context.stream`: every stalled deal, read as it is written; `deals` is empty
+    rows: StalledRows | None = None
 
     @property
     def count(self) -> int:
+        if self.rows is not None:
+            raise ValueError("a streamed list is read once, as it is written")
         return len(self.deals) if self.total is None else self.total
 
 
@@ -451,11 +472,34 @@ def stalled(store: Store, ctx: Context) -> Stalled:
     if ctx.shown is not None:
         total, first = longest_stalled(store, ctx, ctx.shown)
         return Stalled(as_of=ctx.now, deals=first, total=total)
+    if ctx.stream:
+        return Stalled(as_of=ctx.now, deals=[], rows=StalledRows(store, ctx))
+    return Stalled(as_of=ctx.now, deals=list(stalled_in_order(store, ctx, stalled_deal)))
+
+
+def stalled_in_order(store: Store, ctx: Context, make: Callable[..., T]) -> Iterator[T]:
+    """Every stalled deal, longest idle first then by id, made by `make(*values)` as it is read
+    (`_stalled_fields`: `StalledDeal`'s fields but `extra`). Idle days only fall as
+    `stage_entered` grows, so the rows are read in that order (each stage's index range merged,
+    no sort of the whole list) and only the deals of one idle day at a time are held, to be put
+    in id order."""
     sql, params = stalled_select(ctx, STALLED_COLUMNS)
-    make = _stalled_deal(ctx)
-    deals = [make(row) for row in store.conn.execute(sql, params)]
-    deals.sort(key=lambda d: (-d.idle_days, d.id))
-    return Stalled(as_of=ctx.now, deals=deals)
+    fields = _stalled_fields(ctx)
+    by_id = itemgetter(0)
+    held: list[tuple[Any, ...]] = []
+    held_idle = None
+    for row in store.conn.execute(f"{sql} ORDER BY stage_entered", params):
+        values = fields(row)
+        if values[6] != held_idle:
+            held.sort(key=by_id)
+            for done in held:
+                yield make(*done)
+            held.clear()
+            held_idle = values[6]
+        held.append(values)
+    held.sort(key=by_id)
+    for done in held:
+        yield make(*done)
 
 
 def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[StalledDeal]]:
@@ -467,13 +511,13 @@ def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[S
     count = sum(_stalled_counts(store, ctx, iso(ctx.now)).values())
     if limit <= 0:
         return count, []
-    make = _stalled_deal(ctx)
+    fields = _stalled_fields(ctx)
     size = 2 * limit
     while True:
         sql, params = stalled_select(ctx, STALLED_COLUMNS, first=size)
         ordered = f"SELECT * FROM ({sql}) AS stalled ORDER BY stage_entered LIMIT {size}"
         rows = store.conn.execute(ordered, params).fetchall()
-        taken = [make(row) for row in rows]
+        taken = [stalled_deal(*fields(row)) for row in rows]
         if len(taken) <= limit or len(rows) < size:
             break  # every stalled deal is here
         cut = taken[limit - 1].idle_days
@@ -486,8 +530,10 @@ def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[S
     return count, taken[:limit]
 
 
-def _stalled_deal(ctx: Context) -> Callable[[tuple[Any, ...]], StalledDeal]:
-    """A row of `STALLED_COLUMNS` → StalledDeal (what depends on the stage worked out once)."""
+def _stalled_fields(ctx: Context) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A row of `STALLED_COLUMNS` → `StalledDeal`'s fields in order but `extra` (`stalled_deal`
+    makes the deal): what depends on the stage is worked out once, the idle days once per
+    stored UTC hour (the local date of a `+00:00` stamp follows from its hour, `LocalStamps`)."""
     language = ctx.language
     per_stage = {
         stage.key: (stage.stall_days, stage.next_step(language), stage.waiting_on,
@@ -495,12 +541,28 @@ def _stalled_deal(ctx: Context) -> Callable[[tuple[Any, ...]], StalledDeal]:
         for stage in ctx.pipeline.open_stages
     }  # fmt: skip
     stamp, idle_of = ctx.stamper(), ctx.idle_days_of_stamp()
+    hours = stamp.hours
+    idle_by_hour: dict[str, int] = {}
 
-    def make(row: tuple[Any, ...]) -> StalledDeal:
+    def fields(row: tuple[Any, ...]) -> tuple[Any, ...]:
         deal_id, title, client, owner, email, key, entered, amount, url, step = row
         stall_days, default_step, waiting_on, label = per_stage[key]
-        idle = idle_of(stamp(entered)) or 0
-        return StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount,
-                           url, step or default_step, waiting_on, {}, label)  # fmt: skip
+        utc = entered[19:] == "+00:00"
+        idle = idle_by_hour.get(entered[:13]) if utc else None
+        if idle is None:
+            idle = idle_of(stamp(entered)) or 0
+            if utc and hours.get(entered[:13]) is not None:
+                idle_by_hour[entered[:13]] = idle
+        return (deal_id, title, client, owner, email, key, idle, stall_days, amount, url,
+                step or default_step, waiting_on, label)  # fmt: skip
 
-    return make
+    return fields
+
+
+def stalled_deal(deal_id: str, title: str, client: str | None, owner: str | None,
+                 email: str | None, key: str, idle: int, stall_days: int, amount: float | None,
+                 url: str | None, step: str, waiting_on: str | None,
+                 label: str) -> StalledDeal:  # fmt: skip
+    """`StalledDeal` of `_stalled_fields`' values, with its own `extra`."""
+    return StalledDeal(deal_id, title, client, owner, email, key, idle, stall_days, amount, url,
+                       step, waiting_on, {}, label)  # fmt: skip

@@ -157,7 +157,12 @@ class ListSums:
 class DealSearch:
     as_of: datetime
     text: str
-    deals: list[DealView]
+    deals: list[DealView]  # the first `Context.shown` of them when it is set
+    total: int | None = None  # how many match, when `deals` holds only the first ones
+
+    @property
+    def count(self) -> int:
+        return len(self.deals) if self.total is None else self.total
 
 
 def select_deals(store: Store, ctx: Context, where: str, params: dict[str, Any],
@@ -269,37 +274,56 @@ def deal_values(ctx: Context, make: Callable[..., T]) -> Callable[[tuple[Any, ..
     return values
 
 
+#: Deals whose title or client contains `:needle`: their rowids from the covering (removed,
+#: search) index, then each row by rowid in rowid order (`NOT INDEXED`). Tested row by row
+#: instead, SQLite walked an index of every live deal and fetched each row out of order to test
+#: it: 1.38 s against 0.54 s for 67,000 matches among 1M deals.
+SEARCH_WHERE = (
+    "d.rowid IN (SELECT rowid FROM deals WHERE removed = 0 AND instr(search, :needle) > 0)"
+)
+
+
 def search(store: Store, ctx: Context, text: str) -> DealSearch:
-    """Deals whose title or client contains `text`, ignoring case and accents, with history."""
-    needle = normalise(text)
-    deals = select_deals(store, ctx, "instr(d.search, :needle) > 0", {"needle": needle})
+    """Deals whose title or client contains `text`, ignoring case and accents, with history;
+    with `ctx.shown`, only the first ones are built (and all of them counted)."""
+    params = {"needle": normalise(text)}
+    deals = select_deals(store, ctx, SEARCH_WHERE, params, "NOT INDEXED", ctx.shown)
+    total = None
+    if ctx.shown is not None and len(deals) >= ctx.shown:
+        total = store.scalar(
+            "SELECT COUNT(*) FROM deals WHERE removed = 0 AND instr(search, ?) > 0",
+            (params["needle"],),
+        )
     ids = [d.id for d in deals]
     history = histories(store, ctx, ids)
     changes = field_histories(store, ctx, ids)
     for deal in deals:
         deal.history = history.get(deal.id, [])
         deal.changes = changes.get(deal.id, [])
-    return DealSearch(ctx.now, text, deals)
+    return DealSearch(ctx.now, text, deals, total)
 
 
 def histories(store: Store, ctx: Context, ids: Sequence[str]) -> dict[str, list[HistoryEvent]]:
-    """Stage events of each deal, oldest first (moves between statuses of one stage are not)."""
+    """Stage events of each deal, oldest first (moves between statuses of one stage are not).
+    Read as tuples, the labels worked out once per stage: `deal X` may list 67,000 deals."""
     out: dict[str, list[HistoryEvent]] = {}
+    labels = {stage.key: stage.label(ctx.language) for stage in ctx.pipeline.stages}
+    local, label_of = ctx.local, labels.get
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in store.rows(
+        for deal_id, at, from_stage, to_stage, status, by in store.conn.execute(
             "SELECT deal_id, at, from_stage, to_stage, status, by_user FROM stage_events "
             f"WHERE deal_id IN ({marks}) ORDER BY deal_id, at, id",
             chunk,
         ):
-            moment = ctx.local(row["at"])
+            moment = local(at)
             assert moment is not None
-            to = ctx.pipeline.by_key.get(row["to_stage"] or "")
-            label = to.label(ctx.language) if to else None
-            event = HistoryEvent(moment, row["from_stage"], row["to_stage"], row["status"], label,
-                                 row["by_user"])  # fmt: skip
-            out.setdefault(row["deal_id"], []).append(event)
+            event = HistoryEvent(moment, from_stage, to_stage, status, label_of(to_stage), by)
+            events = out.get(deal_id)
+            if events is None:
+                events = out[deal_id] = []
+            events.append(event)
     return out
 
 

@@ -382,8 +382,8 @@ def deal_search_blocks(result: DealSearch, style: BlockStyle) -> Blocks:
     lang = style.language
     if not result.deals:
         return [section(esc(t("deal.none", lang, text=result.text)))]
-    blocks: Blocks = [header(t("deal.title", lang, text=result.text, n=len(result.deals)))]
-    shown, more = _cut_deals(result.deals, 10, style, t("slack.narrow", lang))
+    blocks: Blocks = [header(t("deal.title", lang, text=result.text, n=result.count))]
+    shown, more = _cut_deals(result.deals, 10, style, t("slack.narrow", lang), result.count)
     for deal in shown:
         weighted = t("slack.weighted", lang, amount=style.money(deal.weighted))
         facts = [

@@ -195,9 +195,11 @@ def _summary(result: Summary) -> dict[str, Any]:
 
 @converter(Stalled)
 def _stalled(result: Stalled) -> dict[str, Any]:
-    return {
-        "as_of": stamp(result.as_of),
-        "deals": (
+    deals: Encoded | Iterator[dict[str, Any]]
+    if result.rows is not None:
+        deals = Encoded(result.rows.map(stalled_text()))
+    else:
+        deals = (
             {
                 "id": d.id,
                 "title": d.title,
@@ -212,8 +214,33 @@ def _stalled(result: Stalled) -> dict[str, Any]:
                 "label": d.stage_label,
             }
             for d in result.deals
-        ),  # fmt: skip
-    }
+        )  # fmt: skip
+    return {"as_of": stamp(result.as_of), "deals": deals}
+
+
+_STALLED = _template(("id", "title", "client", "owner", "stage", "idle_days", "stall_days",
+                      "amount", "url", "next_step", "label"))  # fmt: skip
+
+
+def stalled_text() -> Callable[..., str]:
+    """A stalled deal's values (`analytics.stalled_in_order`) → its compact JSON text, the very
+    text the C encoder gives for `_stalled`'s dict (owners, stages, labels, day counts encoded
+    once each)."""
+    texts, counts = _Memo(), _Memo()
+    string = encode_basestring
+
+    def text(deal_id: str, title: str | None, client: str | None, owner: Any, _: Any, key: Any,
+             idle_days: int, stall_days: int, amount: float | None, url: str | None,
+             next_step: str | None, __: Any, label: Any) -> str:  # fmt: skip
+        return _STALLED % (
+            string(deal_id), "null" if title is None else string(title),
+            "null" if client is None else string(client), texts[owner], texts[key],
+            counts[idle_days], counts[stall_days], _number(amount),
+            "null" if url is None else string(url),
+            "null" if next_step is None else string(next_step), texts[label],
+        )  # fmt: skip
+
+    return text
 
 
 @converter(Help)

@@ -240,8 +240,8 @@ def _deal_search(result: DealSearch, style: Style) -> str:
     lang = style.language
     if not result.deals:
         return t("deal.none", lang, text=result.text)
-    shown, more = cut(result.deals, style, limit=10)
-    out = [t("deal.title", lang, text=result.text, n=len(result.deals))]
+    shown, more = cut(result.deals, style, limit=10, total=result.count)
+    out = [t("deal.title", lang, text=result.text, n=result.count)]
     for deal in shown:
         out += ["", f"{deal.title}" + (f" — {deal.client}" if deal.client else "")]
         facts = [
