@@ -138,6 +138,11 @@ class CsvSettings(SourceSettings):
         return self
 
 
+#: `CsvSettings` that say where the sheet is, not how its cells read (left out of the salt of
+#: a row's fingerprint)
+WHERE_NOT_HOW = frozenset({"path", "url", "max_mb", "max_seconds"})
+
+
 @dataclass
 class Columns:
     """Which column holds each deal field, and what the matching had to say."""
@@ -421,7 +426,10 @@ class SheetReader:
                 return
             start, header, rows = found
             columns = self._columns(header)
-            context = "\x1e".join([self.settings.model_dump_json(), *header]).encode()
+            # where the sheet lies and how long a download may take do not change how a cell
+            # reads: a sheet moved to another folder or URL is not re-read whole
+            read_as = self.settings.model_dump_json(exclude=WHERE_NOT_HOW)
+            context = "\x1e".join([read_as, *header]).encode()
             salt = hashlib.blake2b(context, digest_size=16).hexdigest()
             ids = SheetIds()
             if "id" in columns.index:

@@ -141,6 +141,21 @@ def test_an_unchanged_clean_sheet_is_not_read_again(tmp_path: Path) -> None:
     full.close()
 
 
+def test_a_sheet_moved_to_another_folder_is_not_read_again_whole(tmp_path: Path) -> None:
+    """Where the file lies is not how its cells read: after a move (the config's `path`
+    changed) only the row that changed is written."""
+    store = store_at(tmp_path / "pipeline.db")
+    rows = clean_rows()
+    first = sync_csv(store, tmp_path / "deals.csv", rows, "2026-03-02T08:00:00", wipe=False)
+    (tmp_path / "shared").mkdir()
+    moved = [r.replace("2250 €", "9000 €") for r in rows]  # deal 5's amount
+    again = sync_csv(store, tmp_path / "shared" / "deals.csv", moved, "2026-03-03T08:00:00",
+                     wipe=False)  # fmt: skip
+    assert (first.written, again.fetched, again.written) == (40, 40, 1)
+    assert store.scalar("SELECT amount FROM deals WHERE id = 'sheet:5'") == 9000.0
+    store.close()
+
+
 def test_resync_of_a_task_manager_skips_unchanged_tasks(tmp_path: Path) -> None:
     store = store_at(tmp_path / "pipeline.db")
     moves = [(f"2026-03-0{1 + n % 5}T09:00", STATUSES[n % 4]) for n in range(6)]
