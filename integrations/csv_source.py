@@ -428,7 +428,7 @@ class SheetReader:
             columns = self._columns(header)
             # where the sheet lies and how long a download may take do not change how a cell
             # reads: a sheet moved to another folder or URL is not re-read whole
-            read_as = self.settings.model_dump_json(exclude=WHERE_NOT_HOW)
+            read_as = self.settings.model_dump_json(exclude=set(WHERE_NOT_HOW))
             context = "\x1e".join([read_as, *header]).encode()
             salt = hashlib.blake2b(context, digest_size=16).hexdigest()
             ids = SheetIds()
