@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.analytics import core
 from bot.answers import ask
 from bot.clock import parse_as_of
 from bot.settings import load_settings
@@ -119,7 +120,9 @@ def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:
     assert {"won", "lost"} <= {e["kind"] for e in events}
 
 
-def test_stalled_deals_come_longest_idle_first_then_by_id(tmp_path: Path) -> None:
+def test_stalled_deals_come_longest_idle_first_then_by_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Read in `stage_entered` order and put in id order one idle day at a time: deals of one
     day entered in the reverse order of their ids, across stages, and across midnight UTC
     (23:30 on the 9th in Paris is the 9th there, the 9th at 22:30 UTC)."""
@@ -144,4 +147,15 @@ def test_stalled_deals_come_longest_idle_first_then_by_id(tmp_path: Path) -> Non
     done = run(tmp_path, "query", "stalled", "--json", "--as-of", AS_OF)
     assert done.returncode == 0, done.stderr
     deals = [(d["title"], d["idle_days"]) for d in json.loads(done.stdout)["deals"]]
-    assert deals == [("B", 28), ("Y", 28), ("A", 21), ("M", 21), ("Z", 21), ("C", 20)]
+    expected = [("B", 28), ("Y", 28), ("A", 21), ("M", 21), ("Z", 21), ("C", 20)]
+    assert deals == expected
+    # both ways of reading them: each stage's index range (few stalled), the whole table
+    settings = load_settings(str(tmp_path / "pipeline.toml"), str(db_target(tmp_path / "p.db")))
+    now = parse_as_of(AS_OF, settings.tz)
+    for share in (1, 10**9):  # 6 stalled of 7 rows: below 1 in 1, above 1 in 10**9
+        monkeypatch.setattr(core, "SCAN_SHARE", share)
+        store = store_at(tmp_path / "p.db")
+        for stream in (True, False):
+            body = ask(settings, store, "stalled", now, stream=stream).json()
+            assert [(d["title"], d["idle_days"]) for d in body["deals"]] == expected, share
+        store.close()

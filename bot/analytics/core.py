@@ -483,12 +483,12 @@ def stalled_in_order(store: Store, ctx: Context, make: Callable[..., T]) -> Iter
     `stage_entered` grows, so the rows are read in that order (each stage's index range merged,
     no sort of the whole list) and only the deals of one idle day at a time are held, to be put
     in id order."""
-    sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    sql, params = _stalled_by_entry(store, ctx)
     fields = _stalled_fields(ctx)
     by_id = itemgetter(0)
     held: list[tuple[Any, ...]] = []
     held_idle = None
-    for row in store.conn.execute(f"{sql} ORDER BY stage_entered", params):
+    for row in store.conn.execute(sql, params):
         values = fields(row)
         if values[6] != held_idle:
             held.sort(key=by_id)
@@ -500,6 +500,31 @@ def stalled_in_order(store: Store, ctx: Context, make: Callable[..., T]) -> Iter
     held.sort(key=by_id)
     for done in held:
         yield make(*done)
+
+
+#: From this share of the table's rows on, the stalled deals are read by one pass over the
+#: table and sorted by SQLite, not fetched one by one in `stage_entered` order.
+SCAN_SHARE = 4
+
+
+def _stalled_by_entry(store: Store, ctx: Context) -> tuple[str, dict[str, Any]]:
+    """The SQL of every stalled deal (`STALLED_COLUMNS`) in `stage_entered` order. Few of them:
+    each stage's index range, merged, each row fetched by rowid. A large share of the table
+    (at least one row in `SCAN_SHARE`): those fetches come in a random order over the whole
+    file, and reading the table once in its own order and sorting the matches is cheaper
+    (449,221 stalled of 1M deals: 1.33 s of SQL against 2.33 s; 44,922 of 100k: 0.13 against
+    0.20 s). PostgreSQL's planner makes that choice itself from its statistics."""
+    if not store.postgres:
+        rows = int(store.scalar("SELECT MAX(rowid) FROM deals") or 0)
+        enough = rows // SCAN_SHARE
+        ids, id_params = stalled_select(ctx, "1", quiet=False)
+        counted = f"SELECT COUNT(*) FROM ({ids} LIMIT {enough}) AS s"
+        if store.conn.execute(counted, id_params).fetchone()[0] >= enough:
+            where, params = stall_sql(ctx)
+            return (f"SELECT {STALLED_COLUMNS} FROM deals d NOT INDEXED WHERE d.removed = 0 "
+                    f"AND {where} ORDER BY d.stage_entered", params)  # fmt: skip
+    sql, params = stalled_select(ctx, STALLED_COLUMNS)
+    return f"{sql} ORDER BY stage_entered", params
 
 
 def longest_stalled(store: Store, ctx: Context, limit: int) -> tuple[int, list[StalledDeal]]:
