@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -181,10 +181,8 @@ def dispatch(args: argparse.Namespace) -> int:
     run: Callable[[Settings, argparse.Namespace], int] = getattr(
         importlib.import_module(module), func
     )
-    if command in ONE_ANSWER:
-        with one_answer():
-            return with_store_errors(settings, lambda: run(settings, args))
-    return with_store_errors(settings, lambda: run(settings, args))
+    with one_answer() if command in ONE_ANSWER else nullcontext():
+        return with_store_errors(settings, lambda: run(settings, args))
 
 
 @contextmanager

@@ -71,7 +71,10 @@ EVENTS_SQL = (
 #: `first_event`: the id of the deal's earliest event (by `at`, then id), one seek in the
 #: (deal_id, at) index per deal, the deals taken in id order. Asked per event instead (does an
 #: earlier event exist?), the seeks came in time order, all over that index: at 1M deals, with
-#: 59,000 new deals in the week, 0.28 s of the answer's 0.64 s of SQL, against 0.04 s here.
+#: 59,000 new deals in the week, 0.28 s of the answer's 0.64 s of SQL, against 0.04 s here. A
+#: week of moves pays one seek per deal for few new ones (8,372 deals, 760 new: about +20 ms
+#: on SQLite, +40–70 ms on PostgreSQL); asking only the new deals' was slower at 1M
+#: (docs/benchmarks.md, "PostgreSQL beside SQLite").
 DEALS_SQL = (
     f"SELECT d.id, d.title, d.owner, d.amount, CASE WHEN {WAS_THERE_SQL} THEN d.first_seen END, "
     "(SELECT p.id FROM stage_events p WHERE p.deal_id = d.id ORDER BY p.at, p.id LIMIT 1) "

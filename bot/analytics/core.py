@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cached_property
+from itertools import groupby
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -484,22 +485,10 @@ def stalled_in_order(store: Store, ctx: Context, make: Callable[..., T]) -> Iter
     no sort of the whole list) and only the deals of one idle day at a time are held, to be put
     in id order."""
     sql, params = _stalled_by_entry(store, ctx)
-    fields = _stalled_fields(ctx)
-    by_id = itemgetter(0)
-    held: list[tuple[Any, ...]] = []
-    held_idle = None
-    for row in store.conn.execute(sql, params):
-        values = fields(row)
-        if values[6] != held_idle:
-            held.sort(key=by_id)
-            for done in held:
-                yield make(*done)
-            held.clear()
-            held_idle = values[6]
-        held.append(values)
-    held.sort(key=by_id)
-    for done in held:
-        yield make(*done)
+    rows = map(_stalled_fields(ctx), store.conn.execute(sql, params))
+    for _, one_day in groupby(rows, key=itemgetter(6)):  # the idle days
+        for values in sorted(one_day, key=itemgetter(0)):  # the ids
+            yield make(*values)
 
 
 #: From this share of the table's rows on, the stalled deals are read by one pass over the
