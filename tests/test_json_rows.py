@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.analytics import core
+from bot.analytics import core, deals
 from bot.answers import ask
 from bot.clock import parse_as_of
 from bot.settings import load_settings
@@ -32,7 +32,7 @@ CSV = """id;title;client;owner;owner_email;status;amount;probability;expected_cl
 """  # noqa: E501
 AS_OF = "2026-03-30"
 WORDS = ["stage réunion", "étape négociations", "stage gagné", "owner marie", "owner paul", "mine",
-         "changes 30", "changes 3650", "stalled"]  # fmt: skip
+         "changes 30", "changes 3650", "stalled", "deal mairie", "deal e"]  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=["Europe/Paris", "Asia/Kolkata"])  # whole hours or not
@@ -101,6 +101,27 @@ def test_streamed_list_is_the_object_built_one(folder: Path, words: str) -> None
     assert out.getvalue() == pretty
     items = whole.get("deals", whole.get("events"))
     assert items, words
+
+
+def test_a_streamed_search_gives_each_deal_its_own_history_across_batches(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`deal TEXT --json` builds its deals and their histories a batch at a time: with batches
+    of one and of two, every deal still carries its own moves (deal 8 "Intranet": appel et
+    devis, then lost)."""
+    settings = load_settings(str(folder / "pipeline.toml"), str(db_target(folder / "p.db")))
+    now = parse_as_of(AS_OF, settings.tz)
+    compact, _, whole = built(folder, "deal e", now)
+    assert len(whole["deals"]) >= 5
+    intranet = [d for d in whole["deals"] if d["title"] == "Intranet"][0]
+    assert [e["to"] for e in intranet["history"]] == ["meeting", "lost"]
+    for batch in (1, 2):
+        monkeypatch.setattr(deals, "SEARCH_BATCH", batch)
+        store = store_at(folder / "p.db")
+        out = io.StringIO()
+        ask(settings, store, "deal e", now, user="Marie Dupont", stream=True).write_json(out.write)
+        store.close()
+        assert out.getvalue() == compact
 
 
 def test_the_lists_hold_the_values_that_could_differ(folder: Path) -> None:

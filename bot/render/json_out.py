@@ -404,7 +404,10 @@ def _deal_search(result: DealSearch) -> dict[str, Any]:
     return {
         "as_of": stamp(result.as_of),
         "text": result.text,
-        "deals": (deal_json(d, history=True) for d in result.deals),
+        "deals": (
+            deal_json(d, history=True)
+            for d in (result.deals if result.rows is None else result.rows)
+        ),
     }
 
 
