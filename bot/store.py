@@ -781,6 +781,10 @@ class Store:
             batch,
         )
 
+    def refresh_seen(self, rows: Sequence[tuple[str | None, str, str]]) -> None:
+        """(fingerprint, last_seen, id): a deal read again exactly as stored."""
+        self.conn.executemany("UPDATE deals SET fingerprint = ?, last_seen = ? WHERE id = ?", rows)
+
     def add_status_changes(self, changes: Iterable[tuple[str, str, str | None, str, str]]) -> int:
         """Insert (deal_id, at, from, to, origin) once each; returns how many were new."""
         before = self.conn.total_changes

@@ -1,18 +1,20 @@
 """A re-sync writes only what changed (row fingerprints), and stores what a full re-write would.
 
 Each sequence of syncs runs twice: on one store as the engine does it, on the other with every
-stored fingerprint wiped before each sync (every row parsed, upserted and its stage events
-rebuilt, as before fingerprints). Both must hold the same deals, status changes, stage events
+stored fingerprint wiped before each sync and every row taken as changed (every row parsed,
+upserted and its stage events rebuilt, as before fingerprints). Both must hold the same deals, status changes, stage events
 and field changes after every step; the fingerprinted one must have written only the changed
 rows (their `last_seen`, stage event ids and the sync's `written` count say so).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from bot.pipeline import DEFAULT_STAGES, Pipeline
 from bot.replay import replay
@@ -41,13 +43,22 @@ ALWAYS_WRITTEN = 2  # 41 and 42
 ROWS_READ = 42  # 40 clean rows, 41, 42 and the later row 7 (the earlier one is left out)
 
 
-def sync_csv(store: Store, csv: Path, rows: list[str], when: str, wipe: bool) -> SyncResult:
+def sync_csv(store: Store, csv: Path, rows: list[str], when: str, wipe: bool,
+             rewrite: bool | None = None) -> SyncResult:  # fmt: skip
+    """`wipe`: every stored fingerprint forgotten first (as after an upgrade of the code);
+    `rewrite` (by default as `wipe`): every row written whole, even one that reads exactly as
+    stored, its stage events rebuilt."""
     csv.write_text(HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
     if wipe:
         store.conn.execute("UPDATE deals SET fingerprint = NULL")
         store.conn.execute("UPDATE sync_state SET source_print = NULL")
-    result = run_sync(store, {"kind": "csv", "name": "sheet", "path": str(csv)}, now=when,
-                      timezone="Europe/Paris")  # fmt: skip
+    with (
+        mock.patch("bot.sync._same_row", lambda old, new: False)
+        if (wipe if rewrite is None else rewrite)
+        else contextlib.nullcontext()
+    ):
+        result = run_sync(store, {"kind": "csv", "name": "sheet", "path": str(csv)}, now=when,
+                          timezone="Europe/Paris")  # fmt: skip
     assert result.ok, result.error
     return result
 
@@ -137,6 +148,55 @@ def test_an_unchanged_clean_sheet_is_not_read_again(tmp_path: Path) -> None:
     assert [r.written for r in results] == [40, 0, 1, 0]
     # the engine's own count: an unchanged sheet writes one row, its sync state (when it was synced)
     assert (writes[1], writes[3]) == (1, 1) and writes[2] > 1
+    ours.close()
+    full.close()
+
+
+def test_after_an_upgrade_an_unchanged_sheet_rewrites_no_deal(tmp_path: Path) -> None:
+    """New code means new fingerprints: every row is read again, but a row that reads exactly as
+    stored gets its new fingerprint and `last_seen` only: no other column, no stage event
+    rebuilt; a row that changed meanwhile is written whole. The store ends as a full rewrite
+    leaves it, and the next sync skips every row again."""
+    ours, full = store_at(tmp_path / "ours.db"), store_at(tmp_path / "full.db")
+    rows = clean_rows()
+    moved = [r.replace("2250 €", "9000 €").replace("3;Deal 3;Client 3;Owner 3;conclusion du contrat",
+                                                  "3;Deal 3;Client 3;Owner 3;travail en cours")
+             for r in rows]  # deal 5's amount; deal 3 won  # fmt: skip
+    for store, name in ((ours, "ours.csv"), (full, "full.csv")):
+        sync_csv(store, tmp_path / name, rows, "2026-03-02T08:00:00", wipe=False)
+    writes = []
+    for store, name in ((ours, "ours.csv"), (full, "full.csv")):
+        store.conn.execute("UPDATE deals SET fingerprint = NULL")  # as new code would see them
+        store.conn.execute("UPDATE sync_state SET source_print = NULL")
+        if store is ours:
+            before = contents(ours)
+        changes = rows_written(store)
+        result = sync_csv(store, tmp_path / name, moved, "2026-03-03T08:00:00", wipe=False,
+                          rewrite=store is full)  # fmt: skip
+        writes.append(rows_written(store) - changes)
+        if store is ours:
+            upgraded = result
+    after = contents(ours)
+    assert comparable(after) == comparable(contents(full))
+    assert (upgraded.fetched, upgraded.written, upgraded.changed) == (40, 40, 2)
+    assert upgraded.reached_outcome == [("sheet:3", "won")]
+    kept = {f"sheet:{n}" for n in range(1, 41)} - {"sheet:3", "sheet:5"}
+    bookkeeping = {"fingerprint", "last_seen"}
+    for old, new in zip(before["deals"], after["deals"], strict=True):
+        same = {k: v for k, v in old.items() if k not in bookkeeping}
+        assert (same == {k: v for k, v in new.items() if k not in bookkeeping}) == (
+            old["id"] in kept), old["id"]  # fmt: skip
+        assert new["last_seen"].startswith("2026-03-03") and new["fingerprint"]
+    # the kept deals' stage events are the very rows they were (ids too): not rebuilt
+    assert [e for e in after["stage_events"] if e["deal_id"] in kept] == [
+        e for e in before["stage_events"] if e["deal_id"] in kept]  # fmt: skip
+    assert [e["id"] for e in after["stage_events"] if e["deal_id"] == "sheet:3"] != [
+        e["id"] for e in before["stage_events"] if e["deal_id"] == "sheet:3"]  # fmt: skip
+    # a full rewrite writes each kept deal's row and its stage events again (245 rows against
+    # 131 here, SQLite's count, the temporary table of seen ids included)
+    assert writes[1] - writes[0] >= 2 * len(kept)
+    again = sync_csv(ours, tmp_path / "ours.csv", moved, "2026-03-04T08:00:00", wipe=False)
+    assert again.written == 0
     ours.close()
     full.close()
 
