@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot import analytics
 from bot.analytics import Context, DealList, DealView, HygieneDeal, Summary, Totals
+from bot.analytics.deals import ListSums
 from bot.query import Query, answer
 from bot.store import Store
 
@@ -41,12 +42,8 @@ class Home:
 
 
 def totals_of(deals: list[DealView]) -> Totals:
-    """Count, amount and weighted amount of some deals."""
-    return Totals(
-        count=len(deals),
-        amount=round(sum(d.amount or 0.0 for d in deals), 2),
-        weighted=round(sum(d.weighted or 0.0 for d in deals), 2),
-    )
+    """Count, amount and weighted amount of some deals (added as a list answer adds them)."""
+    return ListSums.of(deals).totals()
 
 
 def gather(store: Store, ctx: Context) -> Home:

@@ -26,7 +26,10 @@ from bot.store import Store
 from tests.helpers import load, task
 from tests.slack_http import make_settings
 
-QUESTIONS = ["stalled", "stage meeting", "stage négociations", "owner owner 3", "mine"]
+ANA = "ana@agence.example"
+#: `owner ana@…` lists deals found by owner and by e-mail, some by both (each once)
+QUESTIONS = ["stalled", "stage meeting", "stage négociations", "owner owner 3", "mine",
+             f"owner {ANA}"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +45,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Store]:
         moves = [(m.isoformat(timespec="seconds"), rng.choice(statuses)) for m in moments]
         amount = None if rng.random() < 0.1 else round(rng.uniform(100, 20000), 2)
         probability = rng.choice((None, None, 15.0, 62.5))
+        # every 7th deal is Ana's by e-mail: her address as its owner too, no owner, or another
+        owner: str | None = f"Owner {n % 4}"
+        email = ANA if n % 7 == 0 else None
+        if n % 21 in (0, 7):
+            owner = ANA if n % 21 == 0 else None
         tasks.append(task(f"d{n}", moves[-1][1], *moves, amount=amount, probability=probability,
-                          removed=rng.random() < 0.05, owner=f"Owner {n % 4}"))  # fmt: skip
+                          removed=rng.random() < 0.05, owner=owner, owner_email=email))  # fmt: skip
     store = Store(settings.db_path)
     load(store, settings.pipeline, tasks, now=now)
     yield settings, store

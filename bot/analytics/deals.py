@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
+from math import fsum
 from typing import Any, TypeVar
 
 from bot.analytics.core import (
@@ -151,7 +152,9 @@ class ListSums:
         return cls(len(deals), [d.amount or 0.0 for d in deals], [d.weighted or 0.0 for d in deals])
 
     def totals(self) -> Totals:
-        return Totals(self.count, round(sum(self.amounts), 2), round(sum(self.weighted), 2))
+        """Added exactly (`math.fsum`): the same figures whatever order the deals came in, so
+        the sums need not be read in list order."""
+        return Totals(self.count, round(fsum(self.amounts), 2), round(fsum(self.weighted), 2))
 
 
 @dataclass
@@ -197,13 +200,16 @@ def _list_sql(ctx: Context, columns: str, where: str, hint: str) -> str:
 
 
 def list_sums(store: Store, ctx: Context, where: str, params: dict[str, Any],
-              hint: str = "") -> ListSums:  # fmt: skip
+              hint: str = "", rows_sql: str | None = None) -> ListSums:  # fmt: skip
     """`ListSums` of what `select_deals` lists, from three columns per deal instead of a
-    `DealView` each (the weighted amount rounded per deal, as `DealView.weighted` is)."""
+    `DealView` each (the weighted amount rounded per deal, as `DealView.weighted` is), in no
+    particular order (`ListSums.totals` adds exactly). `rows_sql`: a statement giving the
+    (stage, amount, probability) of those very deals another way (`owned_by`: from an index)."""
     probability_of = ctx.weighting.probability
     amounts: list[float] = []
     weighted: list[float] = []
-    sql = _list_sql(ctx, "d.stage, d.amount, d.probability", where, hint)
+    sql = rows_sql or (f"SELECT d.stage, d.amount, d.probability FROM deals d {hint} "
+                       f"WHERE d.removed = 0 AND ({where})")  # fmt: skip
     for key, amount, own in store.conn.execute(sql, params):
         amounts.append(amount or 0.0)
         probability = probability_of(key, own)[0] if amount is not None else None
@@ -213,14 +219,23 @@ def list_sums(store: Store, ctx: Context, where: str, params: dict[str, Any],
 
 
 def deal_list(store: Store, ctx: Context, kind: str, subject: list[str], where: str,
-              params: dict[str, Any], hint: str = "") -> DealList:  # fmt: skip
+              params: dict[str, Any], hint: str = "",
+              shown: tuple[str, str] | None = None) -> DealList:  # fmt: skip
     """The deals of a list answer; with `ctx.shown`, only the first ones, and the sums of all;
-    with `ctx.stream`, none: their values are read as they are written (`DealList.rows`)."""
+    with `ctx.stream`, none: their values are read as they are written (`DealList.rows`).
+    `shown`: with `ctx.shown`, (a `where` picking just the first ones, a `rows_sql` for
+    `list_sums`), when the list can tell both without reading every deal's row."""
     if ctx.stream:
         rows = DealRows(ctx, deal_rows(store, ctx, where, params, hint))
         return DealList(ctx.now, kind, subject, [], rows=rows)
-    deals = select_deals(store, ctx, where, params, hint, ctx.shown)
-    sums = None if ctx.shown is None else list_sums(store, ctx, where, params, hint)
+    if ctx.shown is None:
+        return DealList(ctx.now, kind, subject, select_deals(store, ctx, where, params, hint))
+    if shown is None:
+        deals = select_deals(store, ctx, where, params, hint, ctx.shown)
+        return DealList(ctx.now, kind, subject, deals, list_sums(store, ctx, where, params, hint))
+    first, rows_sql = shown
+    deals = select_deals(store, ctx, first, params, "", ctx.shown)
+    sums = list_sums(store, ctx, where, params, rows_sql=rows_sql)
     return DealList(ctx.now, kind, subject, deals, sums)
 
 
@@ -391,7 +406,25 @@ def owned_by(store: Store, ctx: Context, names: Sequence[str], kind: str = "owne
         f"AND stage IN {keys} UNION SELECT rowid FROM deals WHERE removed = 0 "
         f"AND owner_email IN ({marks}) AND stage IN {keys})"
     )
-    return deal_list(store, ctx, kind, list(names), where, params, hint="NOT INDEXED")
+    shown = None
+    if ctx.shown is not None:
+        # The same deals, each once, read from the (owner, removed, stage, stage_entered,
+        # amount, probability, id) index alone (m016), no deal's row: the text's sums and its
+        # first deals. Read row by row, two passes over 390,000 deals' rows took 2.0–2.5 s at
+        # 1M deals, against 0.38 s here.
+        cols = "d.id, d.stage, d.stage_entered, d.amount, d.probability"
+        mine = (
+            f"SELECT {cols} FROM deals d WHERE d.owner IN ({marks}) AND d.removed = 0 "
+            f"AND d.stage IN {keys} UNION ALL SELECT {cols} FROM deals d WHERE d.owner_email "
+            f"IN ({marks}) AND d.removed = 0 AND d.stage IN {keys} "
+            f"AND (d.owner IS NULL OR d.owner NOT IN ({marks}))"
+        )
+        first = (
+            f"d.id IN (SELECT t.id FROM ({mine}) t ORDER BY {position_sql(ctx, 't')}, "
+            f"t.stage_entered, t.id LIMIT {int(ctx.shown)})"
+        )
+        shown = (first, f"SELECT t.stage, t.amount, t.probability FROM ({mine}) t")
+    return deal_list(store, ctx, kind, list(names), where, params, "NOT INDEXED", shown)
 
 
 def known_owners(store: Store) -> list[tuple[str, str | None]]:
