@@ -19,7 +19,7 @@ from bot.analytics.changes import DEFAULT_DAYS, MAX_DAYS
 from bot.analytics.deals import known_owners
 from bot.analytics.forecast import DEFAULT_MONTHS, MAX_MONTHS
 from bot.i18n import t
-from bot.pipeline import normalise
+from bot.pipeline import Stage, normalise
 from bot.store import Store
 
 PUBLIC_WORDS = ("public", "publique")
@@ -138,11 +138,23 @@ def _stage(store: Store, ctx: Context, args: str) -> Any:
     stage = ctx.pipeline.find_stage(args)
     if stage is None:
         names = [s.label(ctx.language) for s in ctx.pipeline.stages]
-        words = {normalise(n): n for s in ctx.pipeline.stages for n in (s.key, *s.labels.values())}
-        nearest = difflib.get_close_matches(normalise(args), list(words), n=1, cutoff=0.5)
-        guess = words[nearest[0]] if nearest else None
+        near = _nearest_stage(ctx, args)
+        guess = near.label(ctx.language) if near else None
         raise UnknownQuery("error.no_stage", guess, name=args, stages=", ".join(names))
     return analytics.in_stage(store, ctx, stage)
+
+
+def _nearest_stage(ctx: Context, text: str) -> Stage | None:
+    """The stage a mistyped name most likely means, told by its label in the user's language:
+    the one stage whose key or label (any language) begins with the words given (`clôture`:
+    « Clôture de la transaction »), else the closest spelling (`negociaton`)."""
+    words = {normalise(n): s for s in ctx.pipeline.stages for n in (s.key, *s.labels.values())}
+    typed = normalise(text)
+    begun = {s.key: s for word, s in words.items() if typed and word.startswith(typed)}
+    if len(begun) == 1:
+        return next(iter(begun.values()))
+    nearest = difflib.get_close_matches(typed, list(words), n=1, cutoff=0.5)
+    return words[nearest[0]] if nearest else None
 
 
 def _owner(store: Store, ctx: Context, args: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.analytics import Context
@@ -72,6 +74,24 @@ def test_stage_and_owner_names_that_match_nothing(store: Store) -> None:
         _ask(store, "stage negociaton", ctx)
     with pytest.raises(UnknownQuery, match="no owner matches 'Zorro'"):
         _ask(store, "owner Zorro", ctx)
+
+
+def test_a_stage_named_by_its_first_word_is_suggested_in_the_users_language(
+    store: Store,
+) -> None:
+    """`stage clôture` names no stage, but begins only one: « Clôture de la transaction » is
+    suggested, in French for a French user (not the English label of another stage)."""
+    ctx = replace(build(store), language="fr")
+    with pytest.raises(UnknownQuery) as caught:
+        _ask(store, "stage clôture", ctx)
+    said = caught.value.localised("fr")
+    assert "aucune étape « clôture » : vouliez-vous dire « Clôture de la transaction » ?" in said
+    with pytest.raises(UnknownQuery) as caught:
+        _ask(store, "stage negociaton", ctx)
+    assert "vouliez-vous dire « Négociations » ?" in caught.value.localised("fr")
+    with pytest.raises(UnknownQuery) as caught:
+        _ask(store, "stage clos", replace(ctx, language="en"))
+    assert "no stage called 'clos': did you mean 'Closing'?" in str(caught.value)
 
 
 def test_mine_through_people_or_an_owner_name(store: Store) -> None:
