@@ -200,7 +200,8 @@ class Fingerprints:
 
     The same fingerprint at the next sync means the deal would be written exactly as it is, so it
     is skipped (not upserted, its stage events not rebuilt). The code is part of it: a new version
-    of the parser or of the engine re-reads every row once.
+    of the parser or of the engine re-reads every row once, and writes only the deals that then
+    read differently (`_same_row`); the others get their new fingerprint.
     """
 
     MODULES = ("integrations.base", "integrations.values", "integrations.deal_fields",
@@ -351,12 +352,14 @@ def _store_batch(
     # with the code, or with a value the row does not keep): only its fingerprint and
     # `last_seen` are written, not its 14 indexes nor its stage events. After an upgrade, a
     # re-sync of an unchanged 100k sheet rewrote every deal: 24 s, twice the first sync.
-    written = [row for row in rows
-               if row["id"] in touched or not _same_row(before.get(row["id"]), row)]  # fmt: skip
-    if len(written) < len(rows):
-        rewritten = {row["id"] for row in written}
-        store.refresh_seen([(row["fingerprint"], row["last_seen"], row["id"])
-                            for row in rows if row["id"] not in rewritten])  # fmt: skip
+    written: list[dict[str, Any]] = []
+    kept: list[tuple[str | None, str, str]] = []
+    for row in rows:
+        if row["id"] in touched or not _same_row(before.get(row["id"]), row):
+            written.append(row)
+        else:
+            kept.append((row["fingerprint"], row["last_seen"], row["id"]))
+    store.refresh_seen(kept)
     store.upsert_deals(written)
     store.add_status_changes(snapshots)
     _record_field_changes(store, ids, tasks, rows, before, seen_at)
